@@ -1,0 +1,1 @@
+"""The HTTP API: SPARQL protocol, curated JSON-LD routes, linked data and pages."""

@@ -1,0 +1,30 @@
+"""The FastAPI application factory."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from store import Settings, get_settings, open_store
+
+from .routes import health
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the app; the store opens when the server starts and closes when it stops."""
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.store = open_store(settings)
+        try:
+            yield
+        finally:
+            app.state.store.close()
+
+    app = FastAPI(title="TSR Observatory", version="0.1.0", lifespan=lifespan)
+    app.state.settings = settings
+    app.include_router(health.router)
+    return app

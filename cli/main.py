@@ -1,0 +1,22 @@
+"""Entry point of the `tsr` command."""
+
+from __future__ import annotations
+
+import click
+
+from .serve import serve
+from .store_commands import dump, info, load, query
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(package_name="tsr-observatory")
+def cli() -> None:
+    """The TSR Observatory graph: ingest, store, query and serve."""
+
+
+for command in (info, query, load, dump, serve):
+    cli.add_command(command)
+
+
+def main() -> None:
+    cli(prog_name="tsr")

@@ -1,0 +1,110 @@
+"""`tsr info`, `tsr query`, `tsr load`, `tsr dump`: the store as a user sees it."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+from pyoxigraph import NamedNode
+
+from store.rdf_files import BadInputError, RdfFormatName, load_files
+from store.report import describe_store, render_description
+from store.results import FormatMismatch, ResultFormat, write_result
+
+from .errors import one_line_errors
+from .options import store_for, store_options
+
+
+@click.command()
+@store_options
+@click.option("--json", "as_json", is_flag=True, help="Print the description as JSON.")
+@one_line_errors
+def info(store_location: str | None, config_file: str | None, as_json: bool) -> None:
+    """Show the backend, its location, graphs with triple counts and the settings in effect."""
+    settings, store = store_for(store_location, config_file)
+    with store:
+        description = describe_store(store, settings)
+    click.echo(json.dumps(description, indent=2) if as_json else render_description(description))
+
+
+@click.command()
+@click.argument("text", metavar="TEXT|@FILE.rq")
+@store_options
+@click.option("--format", "fmt", type=click.Choice([f.value for f in ResultFormat]),
+              help="Output format (default: table for SELECT/ASK, turtle for graphs).")
+@one_line_errors
+def query(text: str, store_location: str | None, config_file: str | None, fmt: str | None) -> None:
+    """Run a SPARQL query; the default graph is the union of all graphs."""
+    sparql = read_query_text(text)
+    _, store = store_for(store_location, config_file)
+    with store:
+        result = store.query(sparql)
+        try:
+            write_result(result, sys.stdout.buffer, ResultFormat(fmt) if fmt else None)
+        except FormatMismatch as error:
+            raise BadInputError(str(error)) from None
+        sys.stdout.flush()
+
+
+def read_query_text(text: str) -> str:
+    if not text.startswith("@"):
+        return text
+    path = Path(text[1:])
+    try:
+        return path.read_text(encoding="utf-8")
+    except OSError as error:
+        raise BadInputError(f"{path}: {error.strerror}") from None
+    except UnicodeDecodeError:
+        raise BadInputError(f"{path}: not UTF-8 text") from None
+
+
+@click.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@store_options
+@click.option("--graph", metavar="IRI", help="Named graph for triple files (default: the file's URI).")
+@one_line_errors
+def load(files: tuple[Path, ...], store_location: str | None, config_file: str | None,
+         graph: str | None) -> None:
+    """Load RDF files (Turtle, N-Triples, N-Quads, TriG, RDF/XML, JSON-LD) as they are."""
+    target = _graph_iri(graph)
+    _, store = store_for(store_location, config_file)
+    with store:
+        counts = load_files(store, list(files), target)
+    for path, count in counts.items():
+        click.echo(f"{path}: {count} statements loaded", err=True)
+
+
+@click.command()
+@click.argument("file", required=False, type=click.Path(dir_okay=False, path_type=Path))
+@store_options
+@click.option("--graph", metavar="IRI", help="Dump only this named graph.")
+@click.option("--format", "fmt", type=click.Choice([f.value for f in RdfFormatName]),
+              help="Default: nquads for the whole store, turtle for one graph.")
+@one_line_errors
+def dump(file: Path | None, store_location: str | None, config_file: str | None,
+         graph: str | None, fmt: str | None) -> None:
+    """Write the store (or one graph) to FILE, or to standard output."""
+    target = _graph_iri(graph)
+    name = RdfFormatName(fmt) if fmt else (RdfFormatName.turtle if target else RdfFormatName.nquads)
+    _, store = store_for(store_location, config_file)
+    with store:
+        if file is None:
+            store.dump(sys.stdout.buffer, name.rdf_format, target)
+            sys.stdout.flush()
+            return
+        partial = file.with_name(file.name + ".part")
+        # write beside the target and rename, so a failed dump never leaves half a file
+        with partial.open("wb") as output:
+            store.dump(output, name.rdf_format, target)
+        partial.replace(file)
+
+
+def _graph_iri(graph: str | None) -> NamedNode | None:
+    if graph is None:
+        return None
+    try:
+        return NamedNode(graph)
+    except ValueError:
+        raise BadInputError(f"--graph {graph!r} is not an absolute IRI") from None

@@ -1,0 +1,1 @@
+"""Data package: queries files shipped with tsr-observatory (read with importlib.resources)."""

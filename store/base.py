@@ -1,0 +1,104 @@
+"""The store interface that ingest/, api/ and the CLI use, whatever the backend.
+
+Results are pyoxigraph objects on every backend: ``QuerySolutions`` for SELECT (an
+iterator: rows are produced as they are read, never all held in memory), ``QueryBoolean``
+for ASK, ``QueryTriples`` or an iterator of ``Triple`` for CONSTRUCT/DESCRIBE.
+"""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import IO, Any
+
+from pyoxigraph import BlankNode, Literal, NamedNode, Quad, RdfFormat, Triple
+
+Term = NamedNode | BlankNode | Literal
+Bindings = Mapping[str, Term]
+
+
+class StoreError(Exception):
+    """A store operation failed; the message is one line for the user."""
+
+
+class QuerySyntaxError(StoreError):
+    """The SPARQL text does not parse; the message carries the parser's position."""
+
+
+class StoreBusyError(StoreError):
+    """Another process owns the embedded store for writing."""
+
+
+@dataclass(frozen=True)
+class GraphInfo:
+    name: NamedNode
+    triples: int
+
+
+class Store(abc.ABC):
+    """One RDF dataset: named graphs plus a default graph."""
+
+    kind: str
+    location: str
+
+    @abc.abstractmethod
+    def query(
+        self,
+        sparql: str,
+        bindings: Bindings | None = None,
+        *,
+        default_graph: list[NamedNode] | None = None,
+        named_graphs: list[NamedNode] | None = None,
+        timeout: float | None = None,
+    ) -> Any:
+        """Run a query. Without `default_graph`, the default graph is the union of all graphs."""
+
+    @abc.abstractmethod
+    def update(self, sparql: str) -> None:
+        """Run a SPARQL 1.1 Update, all of it or nothing."""
+
+    @abc.abstractmethod
+    def add(self, triples: Iterable[Triple], graph: NamedNode) -> None:
+        """Add triples to a named graph."""
+
+    @abc.abstractmethod
+    def replace_graph(self, graph: NamedNode, triples: Iterable[Triple]) -> None:
+        """Make `graph` hold exactly `triples`; readers see the old graph or the new one."""
+
+    @abc.abstractmethod
+    def drop_graph(self, graph: NamedNode) -> None:
+        """Remove a named graph (no error if it does not exist)."""
+
+    @abc.abstractmethod
+    def load(self, source: IO[bytes], format: RdfFormat, graph: NamedNode | None) -> int:
+        """Parse RDF and add it; triples go to `graph`, quads keep their graph. Returns count."""
+
+    @abc.abstractmethod
+    def dump(self, output: IO[bytes], format: RdfFormat, graph: NamedNode | None = None) -> None:
+        """Serialise one graph, or the whole dataset for quad formats."""
+
+    @abc.abstractmethod
+    def count(self, graph: NamedNode | None = None) -> int:
+        """Number of quads in the store, or of triples in one graph."""
+
+    def graphs(self) -> list[GraphInfo]:
+        """Named graphs with their triple counts, sorted by name."""
+        solutions = self.query(
+            "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g ORDER BY ?g"
+        )
+        return [GraphInfo(row["g"], int(row["n"].value)) for row in solutions]
+
+    def close(self) -> None:  # noqa: B027 - optional hook
+        """Release files or connections."""
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def as_quads(triples: Iterable[Triple | Quad], graph: NamedNode) -> Iterator[Quad]:
+    for triple in triples:
+        yield Quad(triple.subject, triple.predicate, triple.object, graph)

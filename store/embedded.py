@@ -1,0 +1,177 @@
+"""Embedded Oxigraph backend: an on-disk RocksDB directory, or memory.
+
+Guarantees: `update`, `add` (small batches) and `replace_graph` are atomic; query results
+are iterators read lazily from the engine; one process at a time owns an on-disk store.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import uuid
+from collections.abc import Iterable
+from pathlib import Path
+from typing import IO, Any
+
+from pyoxigraph import DefaultGraph, NamedNode, RdfFormat, Triple, Variable, serialize
+from pyoxigraph import Store as OxStore
+
+from .base import Bindings, QuerySyntaxError, Store, StoreBusyError, StoreError, as_quads
+from .namespaces import STAGING_PREFIX
+
+OWNER_FILE = "tsr-owner.json"
+# Below this many triples a replacement is one in-memory transaction; above, it is staged.
+_SMALL_REPLACE = 50_000
+
+
+class EmbeddedStore(Store):
+    kind = "embedded"
+
+    def __init__(self, path: str | None) -> None:
+        self.location = "memory" if path is None else str(Path(path))
+        if path is None:
+            self._store = OxStore()
+            return
+        directory = Path(path)
+        try:
+            directory.mkdir(parents=True, exist_ok=True)
+            self._store = OxStore(str(directory))
+        except OSError as error:
+            if "lock" in str(error).lower():
+                raise StoreBusyError(_busy_message(directory)) from None
+            raise StoreError(f"cannot open store {directory}: {error}") from None
+        _write_owner(directory)
+        self._drop_abandoned_staging()
+
+    # -- queries ---------------------------------------------------------------------------
+    def query(
+        self,
+        sparql: str,
+        bindings: Bindings | None = None,
+        *,
+        default_graph: list[NamedNode] | None = None,
+        named_graphs: list[NamedNode] | None = None,
+        timeout: float | None = None,
+    ) -> Any:
+        options: dict[str, Any] = {}
+        if default_graph is None:
+            options["use_default_graph_as_union"] = True
+        else:
+            options["default_graph"] = default_graph or [DefaultGraph()]
+        if named_graphs is not None:
+            options["named_graphs"] = named_graphs
+        if bindings:
+            options["substitutions"] = {Variable(name): term for name, term in bindings.items()}
+        try:
+            return self._store.query(sparql, **options)
+        except SyntaxError as error:
+            raise QuerySyntaxError(str(error)) from None
+        except (OSError, ValueError, TypeError) as error:
+            raise StoreError(str(error)) from None
+
+    # -- writes ----------------------------------------------------------------------------
+    def update(self, sparql: str) -> None:
+        try:
+            self._store.update(sparql)
+        except SyntaxError as error:
+            raise QuerySyntaxError(str(error)) from None
+        except OSError as error:
+            raise StoreError(str(error)) from None
+
+    def add(self, triples: Iterable[Triple], graph: NamedNode) -> None:
+        self._store.extend(as_quads(triples, graph))
+
+    def bulk_add(self, triples: Iterable[Triple], graph: NamedNode) -> None:
+        """Fast, not atomic: for staging graphs and first loads of big files."""
+        self._store.bulk_extend(as_quads(triples, graph))
+
+    def replace_graph(self, graph: NamedNode, triples: Iterable[Triple]) -> None:
+        # Small graphs: one transaction. Big ones: bulk-load into a staging graph that no
+        # reader looks at, then swap in one SPARQL Update (itself one transaction). A crash
+        # while staging leaves only a staging graph, dropped when the store is next opened.
+        batch: list[Triple] = []
+        iterator = iter(triples)
+        for triple in iterator:
+            batch.append(triple)
+            if len(batch) >= _SMALL_REPLACE:
+                break
+        else:
+            self._replace_in_one_transaction(graph, batch)
+            return
+        staging = NamedNode(f"{STAGING_PREFIX}{uuid.uuid4()}")
+        try:
+            self._store.bulk_extend(as_quads(batch, staging))
+            self._store.bulk_extend(as_quads(iterator, staging))
+            self._store.update(
+                f"DROP SILENT GRAPH {graph} ; ADD {staging} TO {graph} ; DROP SILENT GRAPH {staging}"
+            )
+        finally:
+            self._store.remove_graph(staging)
+
+    def _replace_in_one_transaction(self, graph: NamedNode, triples: list[Triple]) -> None:
+        body = "\n".join(f"{t.subject} {t.predicate} {t.object} ." for t in triples)
+        self._store.update(f"DROP SILENT GRAPH {graph} ; INSERT DATA {{ GRAPH {graph} {{\n{body}\n}} }}")
+
+    def drop_graph(self, graph: NamedNode) -> None:
+        self._store.remove_graph(graph)
+
+    def load(self, source: IO[bytes], format: RdfFormat, graph: NamedNode | None) -> int:
+        before = len(self._store)
+        try:
+            self._store.load(source, format=format, to_graph=graph)
+        except SyntaxError as error:
+            raise StoreError(f"not valid {format.name}: {error}") from None
+        return len(self._store) - before
+
+    # -- reads -----------------------------------------------------------------------------
+    def dump(self, output: IO[bytes], format: RdfFormat, graph: NamedNode | None = None) -> None:
+        if graph is None and not format.supports_datasets:
+            # a triple format for the whole store: the union of every graph
+            union = self._store.query(
+                "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }", use_default_graph_as_union=True
+            )
+            serialize(union, output, format)
+            return
+        if graph is None:
+            self._store.dump(output, format)
+        else:
+            self._store.dump(output, format, from_graph=graph)
+
+    def count(self, graph: NamedNode | None = None) -> int:
+        if graph is None:
+            return len(self._store)
+        return sum(1 for _ in self._store.quads_for_pattern(None, None, None, graph))
+
+    def close(self) -> None:
+        if self.location != "memory":
+            self._store.flush()
+        del self._store
+
+    def _drop_abandoned_staging(self) -> None:
+        for name in list(self._store.named_graphs()):
+            if isinstance(name, NamedNode) and name.value.startswith(STAGING_PREFIX):
+                self._store.remove_graph(name)
+
+    @property
+    def oxigraph(self) -> OxStore:
+        """The underlying pyoxigraph store, for code that needs engine-specific calls."""
+        return self._store
+
+
+def _write_owner(directory: Path) -> None:
+    owner = {"pid": os.getpid(), "command": " ".join(Path(sys.argv[0]).name.split() + sys.argv[1:])}
+    (directory / OWNER_FILE).write_text(json.dumps(owner), encoding="utf-8")
+
+
+def _busy_message(directory: Path) -> str:
+    owner = ""
+    try:
+        info = json.loads((directory / OWNER_FILE).read_text(encoding="utf-8"))
+        owner = f" (pid {info['pid']}: {info['command']})"
+    except (OSError, ValueError, KeyError):
+        pass
+    return (
+        f"store {directory} is already open for writing by another tsr process{owner}; "
+        "stop that process, or send your request through its server (tsr serve)"
+    )

@@ -1,0 +1,204 @@
+"""The one settings table of the observatory.
+
+Every option is a field of :class:`Settings`; its description is the documentation
+(the README's configuration table is checked against it by a test). Values come, by
+priority, from keyword arguments (CLI flags), ``TSR_*`` environment variables, the TOML
+file named by ``TSR_CONFIG`` (or ``--config``), then the defaults.  Nothing is read at
+import time: call :func:`get_settings`.
+
+>>> Settings(store="memory").backend_kind
+'memory'
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+BackendKind = Literal["memory", "disk", "remote"]
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="TSR_", extra="forbid", frozen=True)
+
+    store: str = Field(
+        "./data/store",
+        description="Where the graph lives: a directory for the embedded on-disk Oxigraph "
+        "store, `memory` for a throw-away in-memory store, or `remote` for a SPARQL 1.1 "
+        "store reached over HTTP (then set the three `*_url` settings).",
+    )
+    query_url: str | None = Field(
+        None, description="Remote store: SPARQL 1.1 Query endpoint URL."
+    )
+    update_url: str | None = Field(
+        None, description="Remote store: SPARQL 1.1 Update endpoint URL."
+    )
+    graph_store_url: str | None = Field(
+        None, description="Remote store: SPARQL 1.1 Graph Store HTTP Protocol endpoint URL."
+    )
+    remote_timeout: float = Field(
+        60.0, gt=0, description="Remote store: seconds to wait for an HTTP answer."
+    )
+    base_iri: str = Field(
+        "https://data.tsr-observatory.org/",
+        description="Base of every minted data IRI (`{base}id/{type}/{key}`) and graph name.",
+    )
+    host: str = Field("127.0.0.1", description="Address `tsr serve` listens on.")
+    port: int = Field(8000, ge=1, le=65535, description="Port `tsr serve` listens on.")
+    public_url: str | None = Field(
+        None,
+        description="Public address of the API (for links in pages and the dataset "
+        "description); default `http://{host}:{port}`.",
+    )
+    query_timeout: float = Field(
+        30.0, gt=0, description="Seconds a SPARQL query may run before it is stopped."
+    )
+    result_limit: int = Field(
+        100_000, ge=1, description="Most rows (or triples) one query returns through the API."
+    )
+    max_body_bytes: int = Field(
+        10 * 1024 * 1024, ge=1024, description="Largest request body the API accepts (bytes)."
+    )
+    write_token: SecretStr | None = Field(
+        None,
+        description="Bearer token required for SPARQL Update and the Graph Store Protocol; "
+        "writes are refused when unset.",
+    )
+    read_token: SecretStr | None = Field(
+        None, description="Bearer token that also shows restricted sources."
+    )
+    service_allowlist: list[str] = Field(
+        default_factory=lambda: ["https://query.wikidata.org/sparql"],
+        description="SPARQL endpoints a query may call with SERVICE (comma-separated in "
+        "the environment).",
+    )
+    cors_origins: list[str] = Field(
+        default_factory=lambda: ["*"],
+        description="Origins allowed to call the API from a browser (comma-separated).",
+    )
+    wikidata_endpoint: str = Field(
+        "https://query.wikidata.org/sparql",
+        description="Wikidata-compatible SPARQL endpoint used by `tsr link wikidata`.",
+    )
+    hal_api_url: str = Field(
+        "https://api.archives-ouvertes.fr/search/",
+        description="HAL search API used by `tsr link hal`.",
+    )
+    link_requests_per_second: float = Field(
+        2.0, gt=0, description="Most requests per second a linker sends to an external service."
+    )
+    user_agent: str = Field(
+        "tsr-observatory/0.1 (+https://github.com/tsr-observatory; linked-data observatory)",
+        description="User-Agent sent to external services.",
+    )
+
+    @field_validator("service_allowlist", "cors_origins", mode="before")
+    @classmethod
+    def _split_commas(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return [item.strip() for item in value.split(",") if item.strip()]
+        return value
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (init_settings, _CommaFriendlyEnv(settings_cls), _TomlFileSource(settings_cls))
+
+    @property
+    def backend_kind(self) -> BackendKind:
+        if self.store == "memory":
+            return "memory"
+        if self.store == "remote":
+            return "remote"
+        return "disk"
+
+    @property
+    def api_url(self) -> str:
+        return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
+
+
+class _CommaFriendlyEnv(PydanticBaseSettingsSource):
+    """`TSR_*` variables, with list settings written as comma-separated text.
+
+    pydantic-settings would parse list values as JSON; users write `a,b` in a shell.
+    """
+
+    def get_field_value(self, field: Any, field_name: str) -> tuple[Any, str, bool]:
+        return os.environ.get(f"TSR_{field_name.upper()}"), field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        found: dict[str, Any] = {}
+        for name in self.settings_cls.model_fields:
+            value, _, _ = self.get_field_value(None, name)
+            if value is not None:
+                found[name] = value
+        return found
+
+
+class _TomlFileSource(PydanticBaseSettingsSource):
+    """The optional TOML file named by `TSR_CONFIG` (keys are the setting names)."""
+
+    def get_field_value(self, field: Any, field_name: str) -> tuple[Any, str, bool]:
+        return None, field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        path = os.environ.get("TSR_CONFIG")
+        if not path:
+            return {}
+        try:
+            with Path(path).open("rb") as handle:
+                return tomllib.load(handle)
+        except OSError as error:
+            raise ConfigError(f"cannot read config file {path}: {error.strerror}") from error
+        except tomllib.TOMLDecodeError as error:
+            raise ConfigError(f"config file {path} is not valid TOML: {error}") from error
+
+
+class ConfigError(ValueError):
+    """A setting or the config file is wrong; the message is for the user."""
+
+
+def get_settings(**overrides: Any) -> Settings:
+    """Read the settings now (environment, config file), with `overrides` on top.
+
+    `None` overrides are ignored, so CLI options that were not given fall through.
+    """
+    given = {key: value for key, value in overrides.items() if value is not None}
+    try:
+        return Settings(**given)
+    except ConfigError:
+        raise
+    except ValueError as error:
+        raise ConfigError(_first_error(error)) from error
+
+
+def _first_error(error: ValueError) -> str:
+    errors = getattr(error, "errors", None)
+    if callable(errors):
+        first = errors()[0]
+        where = ".".join(str(part) for part in first.get("loc", ()))
+        return f"setting {where or '?'} (TSR_{where.upper()}): {first.get('msg')}"
+    return str(error)
+
+
+def describe_settings() -> list[tuple[str, str, str]]:
+    """(environment variable, default, description) for every setting, in order."""
+    rows = []
+    for name, field in Settings.model_fields.items():
+        default = field.get_default(call_default_factory=True)
+        if isinstance(default, list):
+            default = ",".join(default)
+        rows.append((f"TSR_{name.upper()}", "" if default is None else str(default),
+                     field.description or ""))
+    return rows
