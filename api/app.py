@@ -9,7 +9,7 @@ from fastapi import FastAPI
 
 from store import Settings, get_settings, open_store
 
-from .routes import health
+from .routes import ROUTERS
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -26,5 +26,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app = FastAPI(title="TSR Observatory", version="0.1.0", lifespan=lifespan)
     app.state.settings = settings
-    app.include_router(health.router)
+    for router in ROUTERS:
+        app.include_router(router)
     return app

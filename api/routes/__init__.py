@@ -1,1 +1,11 @@
-"""One router module per resource."""
+"""One router module per resource; ROUTERS is the order the app mounts them in."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from . import health
+
+ROUTERS: list[APIRouter] = [
+    health.router,
+]
