@@ -1,0 +1,58 @@
+"""The model files shipped in the package (ontology, vocabularies, shapes, queries, context)
+and the `graph/model` graph that holds the ontology and vocabularies in the store."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from importlib.resources import as_file, files
+from importlib.resources.abc import Traversable
+
+from pyoxigraph import RdfFormat, Triple, parse
+
+from .base import Store
+from .namespaces import DataIris
+
+
+def _turtle_files(package: str, subfolder: str | None = None) -> list[Traversable]:
+    root = files(package)
+    if subfolder:
+        root = root / subfolder
+    if not root.is_dir():
+        return []
+    return sorted((f for f in root.iterdir() if f.name.endswith(".ttl")), key=lambda f: f.name)
+
+
+def ontology_files() -> list[Traversable]:
+    return _turtle_files("ontology")
+
+
+def vocabulary_files() -> list[Traversable]:
+    return _turtle_files("ontology", "vocabularies")
+
+
+def shape_files() -> list[Traversable]:
+    return _turtle_files("shapes")
+
+
+def query_files() -> list[Traversable]:
+    root = files("queries")
+    return sorted((f for f in root.iterdir() if f.name.endswith(".rq")), key=lambda f: f.name)
+
+
+def context_file() -> Traversable:
+    return files("ontology") / "context.jsonld"
+
+
+def model_triples() -> Iterator[Triple]:
+    """Ontology and vocabularies, as triples."""
+    for resource in [*ontology_files(), *vocabulary_files()]:
+        with as_file(resource) as path, path.open("rb") as handle:
+            for quad in parse(handle, RdfFormat.TURTLE):
+                yield Triple(quad.subject, quad.predicate, quad.object)
+
+
+def install_model(store: Store, iris: DataIris) -> int:
+    """Replace `graph/model` with the shipped ontology and vocabularies; returns its size."""
+    triples = list(model_triples())
+    store.replace_graph(iris.model_graph, triples)
+    return len(triples)
