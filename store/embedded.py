@@ -19,6 +19,7 @@ from pyoxigraph import Store as OxStore
 
 from .base import Bindings, QuerySyntaxError, Store, StoreBusyError, StoreError, as_quads
 from .namespaces import STAGING_PREFIX
+from .sparql_text import with_values
 
 OWNER_FILE = "tsr-owner.json"
 # Below this many triples a replacement is one in-memory transaction; above, it is staged.
@@ -67,6 +68,16 @@ class EmbeddedStore(Store):
             return self._store.query(sparql, **options)
         except SyntaxError as error:
             raise QuerySyntaxError(str(error)) from None
+        except RuntimeError as error:
+            # Oxigraph substitutes only variables the SELECT projects; for the others, bind
+            # them the way the remote backend does, with a VALUES block of escaped terms.
+            if not bindings or "projection" not in str(error):
+                raise StoreError(str(error)) from None
+            del options["substitutions"]
+            try:
+                return self._store.query(with_values(sparql, bindings), **options)
+            except (SyntaxError, ValueError) as retry_error:
+                raise QuerySyntaxError(str(retry_error)) from None
         except (OSError, ValueError, TypeError) as error:
             raise StoreError(str(error)) from None
 
@@ -128,7 +139,7 @@ class EmbeddedStore(Store):
     def dump(self, output: IO[bytes], format: RdfFormat, graph: NamedNode | None = None) -> None:
         if graph is None and not format.supports_datasets:
             # a triple format for the whole store: the union of every graph
-            union = self._store.query(
+            union: Any = self._store.query(
                 "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }", use_default_graph_as_union=True
             )
             serialize(union, output, format)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 
 from pyoxigraph import NamedNode, RdfFormat
@@ -10,7 +10,7 @@ from pyoxigraph import NamedNode, RdfFormat
 from .base import Store, StoreError
 
 
-class RdfFormatName(str, Enum):
+class RdfFormatName(StrEnum):
     turtle = "turtle"
     ntriples = "ntriples"
     nquads = "nquads"

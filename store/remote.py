@@ -13,11 +13,13 @@ import io
 from collections.abc import Iterable, Iterator
 from itertools import islice
 from typing import IO, Any
+from urllib.parse import urlencode
 
 import httpx
 from pyoxigraph import (
     DefaultGraph,
     NamedNode,
+    Quad,
     QueryResultsFormat,
     RdfFormat,
     Triple,
@@ -26,7 +28,7 @@ from pyoxigraph import (
     serialize,
 )
 
-from .base import Bindings, QuerySyntaxError, Store, StoreError
+from .base import Bindings, GraphInfo, QuerySyntaxError, Store, StoreError
 from .namespaces import STAGING_PREFIX
 from .sparql_text import query_form, with_values
 
@@ -61,14 +63,16 @@ class RemoteStore(Store):
             text = with_values(sparql, bindings or {})
         except ValueError as error:
             raise QuerySyntaxError(str(error)) from None
-        if default_graph is None:
-            # the union of all graphs, named explicitly so that any server gives the same answer
-            default_graph = [info.name for info in self.graphs()]
+        if default_graph is None or named_graphs is None:
+            # Name the graphs explicitly so that any server gives the same answer: the default
+            # graph is the union of all graphs, and all graphs stay reachable with GRAPH.
+            # (A request naming only default graphs would otherwise have no named graph.)
+            every_graph = [info.name for info in self.graphs()]
+            default_graph = every_graph if default_graph is None else default_graph
+            named_graphs = every_graph if named_graphs is None else named_graphs
         return self._query(text, form, default_graph, named_graphs, timeout)
 
-    def graphs(self) -> list:  # type: ignore[type-arg]
-        from .base import GraphInfo
-
+    def graphs(self) -> list[GraphInfo]:
         solutions = self._query(
             "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g ORDER BY ?g",
             "SELECT", None, None, None,
@@ -86,9 +90,12 @@ class RemoteStore(Store):
         data += [("default-graph-uri", g.value) for g in default_graph or []]
         data += [("named-graph-uri", g.value) for g in named_graphs or []]
         accept = _RESULTS_JSON if form in ("SELECT", "ASK") else _NTRIPLES
-        response = self._send("POST", self.query_url, data=data, headers={"Accept": accept},
-                              timeout=timeout, stream=True)
-        reader = _ResponseReader(response)
+        response = self._send(
+            "POST", self.query_url, content=urlencode(data).encode("ascii"), timeout=timeout,
+            headers={"Accept": accept, "Content-Type": "application/x-www-form-urlencoded"},
+            stream=True,
+        )
+        reader = _reader(response)
         try:
             if form in ("SELECT", "ASK"):
                 return parse_query_results(reader, QueryResultsFormat.JSON)
@@ -115,6 +122,13 @@ class RemoteStore(Store):
         self.update(f"DROP SILENT GRAPH {graph}")
 
     def load(self, source: IO[bytes], format: RdfFormat, graph: NamedNode | None) -> int:
+        # Parse once to the end before sending anything, so a broken file writes nothing.
+        try:
+            for _ in parse(source, format):
+                pass
+        except SyntaxError as error:
+            raise StoreError(f"not valid {format.name}: {error}") from None
+        source.seek(0)
         total = 0
         quads = parse(source, format)
         try:
@@ -150,12 +164,10 @@ class RemoteStore(Store):
                               headers={"Accept": _NTRIPLES}, stream=True, missing_ok=True)
         if response is None:
             return
-        for quad in parse(_ResponseReader(response), RdfFormat.N_TRIPLES):
+        for quad in parse(_reader(response), RdfFormat.N_TRIPLES):
             yield Triple(quad.subject, quad.predicate, quad.object)
 
-    def _all_quads(self) -> Iterator[Any]:
-        from pyoxigraph import Quad
-
+    def _all_quads(self) -> Iterator[Quad]:
         for info in self.graphs():
             for triple in self._graph_triples(info.name):
                 yield Quad(triple.subject, triple.predicate, triple.object, info.name)
@@ -204,6 +216,10 @@ def _ntriples_chunks(triples: Iterable[Triple]) -> Iterator[bytes]:
         yield "".join(f"{t.subject} {t.predicate} {t.object} .\n" for t in chunk).encode("utf-8")
 
 
+def _reader(response: httpx.Response) -> io.BufferedReader:
+    return io.BufferedReader(_ResponseReader(response), buffer_size=64 * 1024)
+
+
 class _ResponseReader(io.RawIOBase):
     """A streamed httpx response as a file, closed as soon as it is read to the end."""
 
@@ -220,7 +236,8 @@ class _ResponseReader(io.RawIOBase):
             try:
                 self._pending = next(self._chunks)
             except StopIteration:
-                self.close()
+                # release the connection now; the file object itself stays readable (EOF)
+                self._response.close()
                 return 0
             except httpx.HTTPError as error:
                 self.close()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator
-from enum import Enum
+from enum import StrEnum
 from itertools import islice
 from typing import IO, Any
 
@@ -22,7 +22,7 @@ from pyoxigraph import (
 from .namespaces import PREFIXES
 
 
-class ResultFormat(str, Enum):
+class ResultFormat(StrEnum):
     table = "table"
     csv = "csv"
     tsv = "tsv"

@@ -1,0 +1,42 @@
+"""Run the real `tsr` command in a subprocess, on the embedded store or a real oxigraph serve."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from ..servers import remote_env
+
+Runner = Callable[..., subprocess.CompletedProcess[str]]
+
+
+def tsr_command() -> list[str]:
+    """The installed console script, as users run it."""
+    return [str(Path(sys.executable).with_name("tsr"))]
+
+
+@pytest.fixture(params=["embedded", "remote"])
+def tsr(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Runner]:
+    """`tsr(*args)` runs the command against a fresh store of each backend."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TSR_")}
+    if request.param == "embedded":
+        env["TSR_STORE"] = str(tmp_path / "db")
+    else:
+        base = request.getfixturevalue("oxigraph_url")
+        from store.remote import RemoteStore
+
+        with RemoteStore(f"{base}/query", f"{base}/update", f"{base}/store") as remote:
+            remote.update("DROP SILENT ALL")
+        env.update(remote_env(base))
+
+    def run(*args: str, input: str | None = None) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([*tsr_command(), *args], env=env, cwd=tmp_path, input=input,
+                              capture_output=True, text=True, timeout=120)
+
+    run.backend = request.param  # type: ignore[attr-defined]
+    yield run

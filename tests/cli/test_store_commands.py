@@ -1,0 +1,112 @@
+"""`tsr load`, `query`, `dump` and `info` behave the same on both backends."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+from pyoxigraph import Literal, NamedNode, RdfFormat, parse
+
+from .conftest import Runner
+
+EX = "http://example.org/"
+GRAPH = "https://data.tsr-observatory.org/graph/source/sample"
+TURTLE = f"""@prefix ex: <{EX}> .
+ex:a ex:name "Atelier des savoirs"@fr ; ex:size 12 .
+ex:b ex:name "Coop \\"quotes\\"" .
+"""
+
+
+def write(tmp: Path, name: str, text: str) -> Path:
+    path = tmp / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_load_query_dump_info(tsr: Runner, tmp_path: Path) -> None:
+    source = write(tmp_path, "sample.ttl", TURTLE)
+    loaded = tsr("load", str(source), "--graph", GRAPH)
+    assert loaded.returncode == 0, loaded.stderr
+    assert "3 statements loaded" in loaded.stderr
+
+    result = tsr("query", f"SELECT ?s ?n WHERE {{ ?s <{EX}name> ?n }} ORDER BY ?s", "--format", "csv")
+    assert result.returncode == 0, result.stderr
+    rows = list(csv.reader(io.StringIO(result.stdout)))
+    assert rows == [["s", "n"], [EX + "a", "Atelier des savoirs"], [EX + "b", 'Coop "quotes"']]
+
+    table = tsr("query", f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{GRAPH}> {{ ?s ?p ?o }} }}")
+    assert table.stdout.splitlines()[2].strip() == "3"
+    assert table.stdout.rstrip().endswith("(1 row)")
+
+    query_file = write(tmp_path, "q.rq", f"CONSTRUCT WHERE {{ ?s <{EX}size> ?o }}")
+    built = tsr("query", f"@{query_file}", "--format", "ntriples")
+    assert built.returncode == 0, built.stderr
+    triples = [(q.subject, q.object) for q in parse(built.stdout.encode(), RdfFormat.N_TRIPLES)]
+    assert triples == [(NamedNode(EX + "a"), Literal("12", datatype=NamedNode(
+        "http://www.w3.org/2001/XMLSchema#integer")))]
+
+    dumped = tsr("dump", "out.nq")
+    assert dumped.returncode == 0, dumped.stderr
+    quads = list(parse(path=str(tmp_path / "out.nq"), format=RdfFormat.N_QUADS))
+    assert len(quads) == 3 and {q.graph_name for q in quads} == {NamedNode(GRAPH)}
+
+    info = tsr("info", "--json")
+    assert info.returncode == 0, info.stderr
+    described = json.loads(info.stdout)
+    assert described["graphs"] == [{"name": GRAPH, "triples": 3}]
+    assert described["backend"] == ("embedded" if tsr.backend == "embedded" else "remote")  # type: ignore[attr-defined]
+
+
+def test_info_masks_secrets(tsr: Runner) -> None:
+    result = tsr("info")
+    assert result.returncode == 0, result.stderr
+    assert "TSR_WRITE_TOKEN" in result.stdout
+
+
+def test_bad_query_is_one_line_exit_2(tsr: Runner) -> None:
+    result = tsr("query", "SELECT ?s WHERE { ?s ?p }")
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("tsr: error: ")
+    assert "Traceback" not in result.stderr
+
+
+def test_missing_file_is_one_line_exit_2(tsr: Runner) -> None:
+    result = tsr("load", "nowhere.ttl", "--graph", GRAPH)
+    assert result.returncode == 2
+    assert result.stderr.strip() == "tsr: error: nowhere.ttl: no such file"
+
+
+def test_broken_turtle_names_file_and_position_and_loads_nothing(tsr: Runner, tmp_path: Path) -> None:
+    good = write(tmp_path, "good.ttl", TURTLE)
+    assert tsr("load", str(good), "--graph", GRAPH).returncode == 0
+    bad = write(tmp_path, "bad.ttl", f"<{EX}x> <{EX}p> \"unterminated .\n")
+    result = tsr("load", str(bad), "--graph", GRAPH)
+    assert result.returncode == 2
+    assert result.stderr.startswith(f"tsr: error: {bad}: not valid Turtle: Parser error ")
+    assert "line 1 column 47" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    count = tsr("query", "SELECT (COUNT(*) AS ?n) { ?s ?p ?o }", "--format", "csv")
+    assert count.stdout.splitlines()[1] == "3"
+
+
+def test_wrong_format_for_result_kind(tsr: Runner) -> None:
+    result = tsr("query", "SELECT * { ?s ?p ?o }", "--format", "turtle")
+    assert result.returncode == 2
+    assert "a SELECT result cannot be written as turtle" in result.stderr
+
+
+def test_unknown_extension(tsr: Runner, tmp_path: Path) -> None:
+    other = write(tmp_path, "data.txt", "hello")
+    result = tsr("load", str(other))
+    assert result.returncode == 2
+    assert "unknown RDF file extension" in result.stderr
+
+
+def test_every_command_has_help_and_store_option(tsr: Runner) -> None:
+    for command in ("info", "query", "load", "dump", "serve"):
+        result = tsr(command, "--help")
+        assert result.returncode == 0
+        assert "--store" in result.stdout
