@@ -9,6 +9,7 @@ from fastapi import FastAPI
 
 from store import Settings, get_settings, open_store
 
+from .limits import install_limits
 from .routes import ROUTERS
 
 
@@ -26,6 +27,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app = FastAPI(title="TSR Observatory", version="0.1.0", lifespan=lifespan)
     app.state.settings = settings
+    install_limits(app, settings)
     for router in ROUTERS:
         app.include_router(router)
     return app

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from . import health
+from . import health, sparql
 
 ROUTERS: list[APIRouter] = [
     health.router,
+    sparql.router,
 ]

@@ -1,0 +1,186 @@
+"""`/sparql`: the SPARQL 1.1 Protocol (query and update) over the store.
+
+Queries are public and read the graphs the reader may see (see api/sparql/dataset.py);
+updates need the write token. Results stream from a worker thread (api/sparql/execution.py).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+from pyoxigraph import QueryBoolean, QuerySolutions
+from starlette.concurrency import run_in_threadpool
+from starlette.responses import RedirectResponse, Response, StreamingResponse
+
+from store import QuerySyntaxError, StoreError
+
+from ..deps import get_settings_of, get_store
+from ..sparql.auth import require_write_token
+from ..sparql.dataset import request_dataset, visibility
+from ..sparql.description import public_base, service_description
+from ..sparql.errors import ProtocolError
+from ..sparql.execution import ChunkWriter, QueryTimeout, query_runner
+from ..sparql.negotiation import GRAPH_TYPES, RESULT_TYPES, NotAcceptable, choose
+from ..sparql.request import FORM, QUERY_TYPE, UPDATE_TYPE, Operation, read_operation
+from ..sparql.text import SparqlFacts, read_sparql
+from ..sparql.writers import Cap, boolean_bytes, write_graph, write_solutions
+
+router = APIRouter(tags=["sparql"])
+
+LIMIT_HEADER = "TSR-Result-Limit"
+TRUNCATION_NOTE = (
+    f"At most `result_limit` rows (or triples) are returned; the `{LIMIT_HEADER}` header "
+    "gives the limit, and a cut result says so in SPARQL JSON (`truncated` member), "
+    "SPARQL XML, Turtle, N-Triples and RDF/XML (a closing comment).")
+_POST_BODY: dict[str, Any] = {"requestBody": {"content": {
+    FORM: {"schema": {"type": "object", "properties": {
+        "query": {"type": "string"}, "update": {"type": "string"},
+        "default-graph-uri": {"type": "array", "items": {"type": "string"}},
+        "named-graph-uri": {"type": "array", "items": {"type": "string"}},
+        "format": {"type": "string"}}}},
+    QUERY_TYPE: {"schema": {"type": "string"}},
+    UPDATE_TYPE: {"schema": {"type": "string"}},
+}}}
+
+
+@router.get(
+    "/sparql", summary="SPARQL query (GET), or the service description without a query",
+    description="SPARQL 1.1 Protocol query operation. Without `query`, the SPARQL Service "
+    "Description (Turtle, N-Triples, RDF/XML or JSON-LD). " + TRUNCATION_NOTE,
+    response_class=Response)
+async def sparql_get(
+    request: Request,
+    query: Annotated[str | None, Query(description="The SPARQL query.")] = None,
+    default_graph_uri: Annotated[list[str] | None, Query(alias="default-graph-uri")] = None,
+    named_graph_uri: Annotated[list[str] | None, Query(alias="named-graph-uri")] = None,
+    format: Annotated[str | None, Query(
+        description="Result format for browsers: json, xml, csv, tsv, turtle, ntriples, "
+        "rdfxml, jsonld (wins over Accept).")] = None,
+) -> Response:
+    try:
+        operation = await read_operation(request)
+        if operation.query is None:
+            return await _describe_service(request, operation)
+        return await _run_query(request, operation)
+    except ProtocolError as error:
+        return error.response()
+
+
+@router.post(
+    "/sparql", summary="SPARQL query or update (POST form or direct body)",
+    description="SPARQL 1.1 Protocol: a form with `query` or `update`, or the text itself as "
+    f"`{QUERY_TYPE}` / `{UPDATE_TYPE}`. Updates need the write token. " + TRUNCATION_NOTE,
+    response_class=Response, openapi_extra=_POST_BODY)
+async def sparql_post(request: Request) -> Response:
+    try:
+        operation = await read_operation(request)
+        if operation.update is not None:
+            return await _run_update(request, operation)
+        return await _run_query(request, operation)
+    except ProtocolError as error:
+        return error.response()
+
+
+def _check_services(request: Request, facts: SparqlFacts) -> None:
+    allowed = set(get_settings_of(request).service_allowlist)
+    for line, column, variable in facts.service_variables:
+        raise ProtocolError(400, f"SERVICE {variable} at line {line}, column {column}: the "
+                                 "endpoint of a SERVICE call must be a fixed IRI on the "
+                                 "server's allow-list")
+    for target in facts.service_targets:
+        if target not in allowed:
+            listed = ", ".join(sorted(allowed)) or "none"
+            raise ProtocolError(400, f"SERVICE <{target}> is not on this server's allow-list "
+                                     f"(allowed: {listed}); no request was made")
+
+
+async def _run_query(request: Request, operation: Operation) -> Response:
+    assert operation.query is not None
+    text = operation.query
+    facts = read_sparql(text)
+    if facts.is_update:
+        raise ProtocolError(400, "this is a SPARQL update: send it as 'update' (POST form) or "
+                                 f"with Content-Type {UPDATE_TYPE}")
+    _check_services(request, facts)
+    graph_result = facts.operation in ("CONSTRUCT", "DESCRIBE")
+    try:
+        media = choose(GRAPH_TYPES if graph_result else RESULT_TYPES,
+                       request.headers.get("accept"), operation.format)
+    except NotAcceptable as error:
+        raise ProtocolError(406, str(error)) from None
+    settings = get_settings_of(request)
+    visible = await run_in_threadpool(visibility(request).get, request)
+    dataset = request_dataset(facts, operation.default_graph_uris, operation.named_graph_uris,
+                              visible)
+    store = get_store(request)
+
+    def produce(writer: ChunkWriter) -> None:
+        result = store.query(text, default_graph=dataset.default_graph,
+                             named_graphs=dataset.named_graphs)
+        cap = Cap(settings.result_limit)
+        if isinstance(result, QueryBoolean | bool):
+            writer.write(boolean_bytes(bool(result), media))
+        elif isinstance(result, QuerySolutions):
+            write_solutions(result, media, writer, cap)
+        else:
+            write_graph(result, media, writer, cap)
+
+    try:
+        first, rest = await query_runner(request.app.state).start(produce, settings.query_timeout)
+    except QuerySyntaxError as error:
+        raise ProtocolError(400, f"malformed query: {error}") from None
+    except QueryTimeout as error:
+        raise ProtocolError(503, str(error), {"Retry-After": "10"}) from None
+    except (StoreError, OSError, RuntimeError, ValueError) as error:
+        raise ProtocolError(500, f"the query failed: {error}") from None
+
+    async def body() -> Any:
+        yield first
+        async for chunk in rest:
+            yield chunk
+
+    return StreamingResponse(body(), media_type=media.content_type, headers={
+        LIMIT_HEADER: str(settings.result_limit), "Vary": "Accept"})
+
+
+async def _run_update(request: Request, operation: Operation) -> Response:
+    require_write_token(request)
+    assert operation.update is not None
+    if operation.using_graph_uris or operation.default_graph_uris or operation.named_graph_uris:
+        raise ProtocolError(400, "using-graph-uri / using-named-graph-uri are not supported: "
+                                 "put USING or WITH in the update itself")
+    facts = read_sparql(operation.update)
+    _check_services(request, facts)
+    store = get_store(request)
+    try:
+        await run_in_threadpool(store.update, operation.update)
+    except QuerySyntaxError as error:
+        raise ProtocolError(400, f"malformed update: {error}") from None
+    except StoreError as error:
+        raise ProtocolError(500, f"the update failed: {error}") from None
+    finally:
+        visibility(request).forget()
+    return Response(status_code=204)
+
+
+async def _describe_service(request: Request, operation: Operation) -> Response:
+    accept = request.headers.get("accept", "")
+    if operation.format is None and accept.lower().startswith("text/html"):
+        # a person who opened the endpoint in a browser: show the query editor
+        return RedirectResponse("/", status_code=303)
+    try:
+        media = choose(GRAPH_TYPES, accept, operation.format)
+    except NotAcceptable as error:
+        raise ProtocolError(406, str(error)) from None
+    base = public_base(request)
+    visible = await run_in_threadpool(visibility(request).get, request)
+    triples = service_description(f"{base}/sparql", visible, f"{base}/.well-known/void")
+    chunks: list[bytes] = []
+
+    class Collect:
+        def write(self, data: bytes) -> None:
+            chunks.append(data)
+
+    write_graph(triples, media, Collect(), Cap(len(triples)))
+    return Response(b"".join(chunks), media_type=media.content_type, headers={"Vary": "Accept"})

@@ -1,0 +1,192 @@
+"""Running a query in a worker thread with a deadline, and streaming what it writes.
+
+pyoxigraph cannot cancel a query once the engine runs it. What this module guarantees:
+
+* The event loop never runs a query: the server keeps answering other requests while
+  queries run (pyoxigraph releases the GIL while it evaluates).
+* A query has `query_timeout` seconds to produce its first bytes (waiting for a free
+  worker counts). Past that the client gets 503 with the reason, and the worker is told to
+  stop: it stops at the next row it writes. A query stuck inside one engine step (a big
+  sort or aggregate) keeps its worker until that step ends, then stops; at most
+  `QUERY_WORKERS` queries hold workers at once, so runaway queries cannot take the server's
+  memory or threads with them, only delay other queries (which then time out cleanly).
+* Once bytes flow, rows stream as the engine yields them, through a bounded queue: the
+  server holds at most a few chunks per response whatever the result's size, and a client
+  that goes away stops its query at the next row. The row cap bounds a streaming response.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import threading
+import time
+from collections.abc import AsyncIterator, Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+QUERY_WORKERS = min(32, (os.cpu_count() or 2) * 4)
+CHUNK_BYTES = 64 * 1024
+# a slow result still reaches the client: flush whatever is buffered after this long
+FLUSH_SECONDS = 0.1
+_QUEUE_DEPTH = 8
+_END = object()
+
+
+class QueryTimeout(Exception):
+    """The query produced nothing within the deadline (HTTP 503)."""
+
+
+class Abandoned(Exception):
+    """Raised inside the worker when nobody will read what it writes any more."""
+
+
+@dataclass
+class _Failure:
+    error: BaseException
+
+
+class _Channel:
+    """Chunks from a worker thread to the event loop, at most `_QUEUE_DEPTH` in flight."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._loop = loop
+        self._queue: asyncio.Queue[object] = asyncio.Queue()
+        self._slots = threading.Semaphore(_QUEUE_DEPTH)
+        self.closed = threading.Event()
+
+    def send(self, item: object) -> None:
+        while not self._slots.acquire(timeout=0.25):
+            if self.closed.is_set():
+                raise Abandoned
+        if self.closed.is_set():
+            raise Abandoned
+        try:
+            self._loop.call_soon_threadsafe(self._queue.put_nowait, item)
+        except RuntimeError:  # the event loop is gone (server shutting down)
+            raise Abandoned from None
+
+    async def receive(self) -> object:
+        item = await self._queue.get()
+        self._slots.release()
+        return item
+
+    def close(self) -> None:
+        self.closed.set()
+
+
+class ChunkWriter:
+    """The worker's output file: buffers writes into chunks and hands them to the loop."""
+
+    def __init__(self, channel: _Channel) -> None:
+        self._channel = channel
+        self._buffer = bytearray()
+        self._last_flush = time.monotonic()
+
+    def write(self, data: bytes) -> int:
+        self._buffer += data
+        if len(self._buffer) >= CHUNK_BYTES or time.monotonic() - self._last_flush > FLUSH_SECONDS:
+            self.flush()
+        return len(data)
+
+    def flush(self) -> None:
+        if self._channel.closed.is_set():
+            raise Abandoned
+        if self._buffer:
+            self._channel.send(bytes(self._buffer))
+            self._buffer.clear()
+        self._last_flush = time.monotonic()
+
+    def finish(self) -> None:
+        self.flush()
+        self._channel.send(_END)
+
+
+Producer = Callable[[ChunkWriter], None]
+
+
+class QueryRunner:
+    """The pool of query workers of one app."""
+
+    def __init__(self, workers: int = QUERY_WORKERS) -> None:
+        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="sparql")
+
+    def shutdown(self) -> None:
+        self._pool.shutdown(wait=False, cancel_futures=True)
+
+    async def start(self, produce: Producer, timeout: float) -> tuple[bytes, AsyncIterator[bytes]]:
+        """Run `produce` in a worker; return its first chunk and an iterator over the rest.
+
+        Raises QueryTimeout if nothing comes within `timeout` seconds, or the producer's own
+        exception if it fails before writing anything.
+        """
+        channel = _Channel(asyncio.get_running_loop())
+        started = threading.Event()
+
+        def work() -> None:
+            started.set()
+            if channel.closed.is_set():
+                return
+            writer = ChunkWriter(channel)
+            try:
+                produce(writer)
+                writer.finish()
+            except Abandoned:
+                pass
+            except BaseException as error:  # handed to the request, not lost in the thread
+                with contextlib.suppress(Abandoned):
+                    channel.send(_Failure(error))
+
+        self._pool.submit(work)
+        try:
+            first = await asyncio.wait_for(channel.receive(), timeout)
+        except TimeoutError:
+            channel.close()
+            if not started.is_set():
+                raise QueryTimeout(
+                    f"all {QUERY_WORKERS} query workers stayed busy for {timeout:g} s "
+                    "(the query timeout); try again later") from None
+            raise QueryTimeout(
+                f"the query ran longer than {timeout:g} s, the server's query timeout; "
+                "simplify it or add a LIMIT") from None
+        except BaseException:
+            channel.close()
+            raise
+        if isinstance(first, _Failure):
+            channel.close()
+            raise first.error
+        if first is _END:
+            channel.close()
+            return b"", _nothing()
+        assert isinstance(first, bytes)
+        return first, _rest(channel)
+
+
+async def _nothing() -> AsyncIterator[bytes]:
+    return
+    yield b""  # pragma: no cover - makes this an async generator
+
+
+async def _rest(channel: _Channel) -> AsyncIterator[bytes]:
+    try:
+        while True:
+            item = await channel.receive()
+            if item is _END:
+                return
+            if isinstance(item, _Failure):
+                # headers are sent: the only honest signal left is to cut the connection
+                raise RuntimeError(f"query failed while streaming: {item.error}")
+            assert isinstance(item, bytes)
+            yield item
+    finally:
+        channel.close()
+
+
+def query_runner(app_state: object) -> QueryRunner:
+    """The app's runner, made on first use (worker threads start lazily)."""
+    runner = getattr(app_state, "query_runner", None)
+    if runner is None:
+        runner = QueryRunner()
+        app_state.query_runner = runner  # type: ignore[attr-defined]
+    return runner
