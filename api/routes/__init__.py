@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from . import health, sparql
+from . import dataset, graph_store, health, sparql
 
 ROUTERS: list[APIRouter] = [
     health.router,
     sparql.router,
+    graph_store.router,
+    dataset.router,
 ]

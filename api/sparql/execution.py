@@ -183,6 +183,13 @@ async def _rest(channel: _Channel) -> AsyncIterator[bytes]:
         channel.close()
 
 
+async def joined(first: bytes, rest: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
+    """The body of a streamed response: the first chunk, then the rest as it comes."""
+    yield first
+    async for chunk in rest:
+        yield chunk
+
+
 def query_runner(app_state: object) -> QueryRunner:
     """The app's runner, made on first use (worker threads start lazily)."""
     runner = getattr(app_state, "query_runner", None)

@@ -45,6 +45,10 @@ GRAPH_TYPES: tuple[MediaType, ...] = (
 )
 
 
+# Dumps only: a dataset with its graphs.
+NQUADS = MediaType("nquads", "application/n-quads", (), RdfFormat.N_QUADS)
+
+
 class NotAcceptable(ValueError):
     """No media type the client accepts fits this kind of result (HTTP 406)."""
 

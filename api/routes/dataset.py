@@ -1,0 +1,170 @@
+"""The dataset description (VoID + DCAT at `/.well-known/void`) and the dumps.
+
+Both show only the graphs the reader may see: public ones, or all with the read token.
+Dumps stream: N-Quads compressed with gzip (graphs kept), and Turtle (their union).
+"""
+
+from __future__ import annotations
+
+import gzip
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from pyoxigraph import BlankNode, Literal, NamedNode, Quad, Triple
+from starlette.concurrency import run_in_threadpool
+from starlette.responses import Response, StreamingResponse
+
+from store import Store
+from store.namespaces import DCAT, DCTERMS, RDF, VOID, XSD
+
+from ..deps import get_settings_of, get_store
+from ..sparql.dataset import EMPTY_GRAPH, visibility
+from ..sparql.description import public_base
+from ..sparql.errors import ProtocolError
+from ..sparql.execution import ChunkWriter, Producer, QueryTimeout, joined, query_runner
+from ..sparql.negotiation import GRAPH_TYPES, NQUADS, NotAcceptable, choose
+from ..sparql.writers import Cap, write_graph
+
+router = APIRouter(tags=["dataset"])
+
+# The licence of the published data (the ontology states the same one).
+DATA_LICENCE = "https://creativecommons.org/licenses/by/4.0/"
+DUMPS = {
+    "nquads": ("/dumps/tsr.nq.gz", "application/n-quads", "application/gzip"),
+    "turtle": ("/dumps/tsr.ttl", "text/turtle", None),
+}
+# Dumps can be long; their deadline is for the first bytes only, like a query's.
+_ALL = Cap(2**63)
+
+
+def _namespace(iri: str) -> str:
+    cut = max(iri.rfind("#"), iri.rfind("/"))
+    return iri[: cut + 1]
+
+
+def _vocabularies(store: Store, graphs: list[NamedNode]) -> list[str]:
+    if not graphs:
+        return []
+    rows = store.query("SELECT DISTINCT ?term WHERE { { ?s ?term ?o } UNION { ?s a ?term } }",
+                       default_graph=graphs, named_graphs=graphs)
+    return sorted({_namespace(row["term"].value) for row in rows
+                   if isinstance(row["term"], NamedNode)})
+
+
+def _description(request: Request, base: str) -> list[Triple]:
+    store = get_store(request)
+    visible = visibility(request).get(request)
+    shown = {graph.value for graph in visible}
+    counts = [info for info in store.graphs() if info.name.value in shown]
+    dataset = NamedNode(f"{base}/.well-known/void#dataset")
+    service = NamedNode(f"{base}/sparql")
+
+    def iri(namespace: str, name: str) -> NamedNode:
+        return NamedNode(namespace + name)
+
+    a = NamedNode(RDF + "type")
+    total = Literal(str(sum(info.triples for info in counts)), datatype=NamedNode(XSD + "integer"))
+    triples = [
+        Triple(dataset, a, iri(VOID, "Dataset")), Triple(dataset, a, iri(DCAT, "Dataset")),
+        Triple(dataset, iri(DCTERMS, "title"), Literal("TSR Observatory graph", language="en")),
+        Triple(dataset, iri(DCTERMS, "title"),
+               Literal("Graphe de l'observatoire du tiers secteur de la recherche", language="fr")),
+        Triple(dataset, iri(DCTERMS, "license"), NamedNode(DATA_LICENCE)),
+        Triple(dataset, iri(VOID, "sparqlEndpoint"), service),
+        Triple(dataset, iri(VOID, "triples"), total),
+        Triple(service, a, iri(DCAT, "DataService")),
+        Triple(service, iri(DCAT, "endpointURL"), service),
+        Triple(service, iri(DCAT, "servesDataset"), dataset),
+        Triple(dataset, iri(DCAT, "accessService"), service),
+    ]
+    for kind, (path, media_type, compression) in DUMPS.items():
+        url = NamedNode(base + path)
+        distribution = NamedNode(f"{base}/.well-known/void#dump-{kind}")
+        triples += [
+            Triple(dataset, iri(VOID, "dataDump"), url),
+            Triple(dataset, iri(DCAT, "distribution"), distribution),
+            Triple(distribution, a, iri(DCAT, "Distribution")),
+            Triple(distribution, iri(DCAT, "downloadURL"), url),
+            Triple(distribution, iri(DCAT, "mediaType"),
+                   NamedNode(f"https://www.iana.org/assignments/media-types/{media_type}")),
+            Triple(distribution, iri(DCTERMS, "license"), NamedNode(DATA_LICENCE)),
+        ]
+        if compression:
+            triples.append(Triple(distribution, iri(DCAT, "compressFormat"), NamedNode(
+                f"https://www.iana.org/assignments/media-types/{compression}")))
+    for namespace in _vocabularies(store, visible):
+        triples.append(Triple(dataset, iri(VOID, "vocabulary"), NamedNode(namespace)))
+    for info in counts:
+        subset = BlankNode()
+        triples += [
+            Triple(dataset, iri(VOID, "subset"), subset),
+            Triple(subset, a, iri(VOID, "Dataset")),
+            Triple(subset, iri(VOID, "triples"),
+                   Literal(str(info.triples), datatype=NamedNode(XSD + "integer"))),
+            Triple(subset, NamedNode("http://www.w3.org/ns/sparql-service-description#name"),
+                   info.name),
+        ]
+    return triples
+
+
+@router.get("/.well-known/void", summary="Dataset description (VoID and DCAT)",
+            response_class=Response)
+async def void_description(
+    request: Request, format: Annotated[str | None, Query()] = None,
+) -> Response:
+    try:
+        media = choose(GRAPH_TYPES, request.headers.get("accept"), format)
+    except NotAcceptable as error:
+        return ProtocolError(406, str(error)).response()
+    triples = await run_in_threadpool(_description, request, public_base(request))
+    chunks: list[bytes] = []
+
+    class Collect:
+        def write(self, data: bytes) -> None:
+            chunks.append(data)
+
+    write_graph(triples, media, Collect(), _ALL)
+    return Response(b"".join(chunks), media_type=media.content_type, headers={"Vary": "Accept"})
+
+
+async def _stream(request: Request, produce: Producer, media_type: str,
+                  filename: str) -> Response:
+    settings = get_settings_of(request)
+    try:
+        first, rest = await query_runner(request.app.state).start(
+            produce, settings.query_timeout)
+    except QueryTimeout as error:
+        return ProtocolError(503, str(error)).response()
+    return StreamingResponse(joined(first, rest), media_type=media_type, headers={
+        "Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+@router.get("/dumps/tsr.nq.gz", summary="Dump of the visible graphs, N-Quads, gzip",
+            response_class=Response)
+async def dump_nquads(request: Request) -> Response:
+    store = get_store(request)
+    graphs = await run_in_threadpool(visibility(request).get, request)
+
+    def produce(writer: ChunkWriter) -> None:
+        with gzip.GzipFile(fileobj=writer, mode="wb", mtime=0) as packed:
+            for graph in graphs:
+                triples = store.query("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }",
+                                      default_graph=[graph])
+                quads = (Quad(t.subject, t.predicate, t.object, graph) for t in triples)
+                write_graph(quads, NQUADS, packed, _ALL)
+
+    return await _stream(request, produce, "application/gzip", "tsr.nq.gz")
+
+
+@router.get("/dumps/tsr.ttl", summary="Dump of the visible graphs merged, Turtle",
+            response_class=Response)
+async def dump_turtle(request: Request) -> Response:
+    store = get_store(request)
+    graphs = await run_in_threadpool(visibility(request).get, request)
+
+    def produce(writer: ChunkWriter) -> None:
+        triples = store.query("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }",
+                              default_graph=graphs or [EMPTY_GRAPH])
+        write_graph(triples, GRAPH_TYPES[0], writer, _ALL)
+
+    return await _stream(request, produce, "text/turtle; charset=utf-8", "tsr.ttl")
