@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from .link_commands import link
 from .serve import serve
 from .store_commands import dump, info, load, query
 
@@ -16,6 +17,7 @@ def cli() -> None:
 
 for command in (info, query, load, dump, serve):
     cli.add_command(command)
+cli.add_command(link)
 
 
 def main() -> None:
