@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from . import dataset, graph_store, health, sparql
+from . import dataset, graph_store, health, home, sparql
 
 ROUTERS: list[APIRouter] = [
     health.router,
     sparql.router,
     graph_store.router,
     dataset.router,
+    home.router,
 ]
