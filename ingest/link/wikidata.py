@@ -135,7 +135,8 @@ class WikidataClient:
         wrapper = SPARQLWrapper(self.endpoint, agent=self.user_agent)
         wrapper.setMethod(POST)
         wrapper.setReturnFormat(JSON)
-        wrapper.setTimeout(self.timeout)  # type: ignore[arg-type]
+        # setTimeout() truncates to whole seconds (0.5 would mean "no timeout"): set it as is
+        wrapper.timeout = self.timeout  # type: ignore[assignment]
         wrapper.setQuery(text)
         try:
             result = wrapper.query()

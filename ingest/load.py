@@ -1,0 +1,171 @@
+"""Loading a source file's triples: staged in a hidden graph, then swapped in with its PROV-O
+record by ONE SPARQL update, so readers see the old graph or the new one, and a process
+killed at any point leaves the store as it was (an abandoned staging graph is invisible,
+and the embedded store drops it when next opened).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import getpass
+import hashlib
+import uuid
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from pyoxigraph import Literal, NamedNode, Triple
+
+from store.access import restricted_provenance_graph
+from store.base import Store
+from store.embedded import EmbeddedStore
+from store.namespaces import DCTERMS, PROV, RDF, RDFS, STAGING_PREFIX, TSR, XSD, DataIris
+
+_XSD_INT = NamedNode(XSD + "integer")
+_XSD_DATETIME = NamedNode(XSD + "dateTime")
+_XSD_BOOL = NamedNode(XSD + "boolean")
+
+
+@dataclass
+class LoadRecord:
+    """What the PROV-O record of one load says."""
+
+    path: Path
+    graph: NamedNode
+    sheets: dict[str, int]
+    triples_added: int
+    triples_removed: int
+    started: dt.datetime
+    ended: dt.datetime
+    restricted: bool
+    shapes_version: str
+    ontology_version: str
+    sha256: str
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while chunk := handle.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(microsecond=0)
+
+
+class Counter:
+    def __init__(self) -> None:
+        self.count = 0
+
+    def through(self, triples: Iterable[Triple]) -> Iterator[Triple]:
+        for triple in triples:
+            self.count += 1
+            yield triple
+
+
+def stage(store: Store, triples: Iterable[Triple]) -> NamedNode:
+    """Write `triples` to a fresh staging graph that no reader sees; returns its name."""
+    staging = NamedNode(f"{STAGING_PREFIX}{uuid.uuid4()}")
+    try:
+        if isinstance(store, EmbeddedStore):
+            store.bulk_add(triples, staging)  # fast, not atomic: fine for a hidden graph
+        else:
+            store.replace_graph(staging, triples)
+    except BaseException:
+        store.drop_graph(staging)
+        raise
+    return staging
+
+
+def swap_in(store: Store, iris: DataIris, graph: NamedNode, staging: NamedNode,
+            record: LoadRecord) -> None:
+    """Replace `graph` by the staged triples and write the PROV record: one update."""
+    provenance = restricted_provenance_graph(iris) if record.restricted else iris.provenance_graph
+    body = "\n".join(f"{t.subject} {t.predicate} {t.object} ." for t in record_triples(iris, record))
+    restricted = f"<{TSR}restricted>"
+    store.update(
+        f"DROP SILENT GRAPH {graph} ;\n"
+        f"ADD SILENT {staging} TO {graph} ;\n"
+        f"DROP SILENT GRAPH {staging} ;\n"
+        f"DELETE WHERE {{ GRAPH {iris.provenance_graph} {{ {graph} {restricted} ?r }} }} ;\n"
+        f"DELETE WHERE {{ GRAPH {restricted_provenance_graph(iris)} {{ {graph} {restricted} ?r }} }} ;\n"
+        f"INSERT DATA {{ GRAPH {provenance} {{\n{body}\n}} }}"
+    )
+
+
+def record_triples(iris: DataIris, record: LoadRecord) -> list[Triple]:
+    activity = NamedNode(f"{iris.base}id/load/{uuid.uuid4()}")
+    source = NamedNode(f"{iris.base}id/file/{record.sha256}")
+    software = NamedNode(f"{iris.base}id/agent/tsr-ingest")
+    person = NamedNode(f"{iris.base}id/agent/user-{_user()}")
+    g = record.graph
+
+    def p(ns: str, name: str) -> NamedNode:
+        return NamedNode(ns + name)
+
+    def lit(value: str | int | bool | dt.datetime) -> Literal:
+        if isinstance(value, bool):
+            return Literal("true" if value else "false", datatype=_XSD_BOOL)
+        if isinstance(value, int):
+            return Literal(str(value), datatype=_XSD_INT)
+        if isinstance(value, dt.datetime):
+            return Literal(value.isoformat().replace("+00:00", "Z"), datatype=_XSD_DATETIME)
+        return Literal(value)
+
+    a = p(RDF, "type")
+    triples = [
+        Triple(g, a, p(TSR, "SourceGraph")), Triple(g, a, p(PROV, "Entity")),
+        Triple(g, p(TSR, "restricted"), lit(record.restricted)),
+        Triple(g, p(PROV, "wasGeneratedBy"), activity),
+        Triple(g, p(PROV, "wasDerivedFrom"), source),
+        Triple(source, a, p(PROV, "Entity")),
+        Triple(source, p(DCTERMS, "title"), lit(record.path.name)),
+        Triple(source, p(TSR, "sha256"), lit(record.sha256)),
+        Triple(activity, a, p(PROV, "Activity")),
+        Triple(activity, p(RDFS, "label"), lit(f"tsr ingest {record.path.name}")),
+        Triple(activity, p(PROV, "used"), source),
+        Triple(activity, p(PROV, "generated"), g),
+        Triple(activity, p(PROV, "startedAtTime"), lit(record.started)),
+        Triple(activity, p(PROV, "endedAtTime"), lit(record.ended)),
+        Triple(activity, p(PROV, "wasAssociatedWith"), software),
+        Triple(activity, p(PROV, "wasAssociatedWith"), person),
+        Triple(activity, p(TSR, "rowCount"), lit(sum(record.sheets.values()))),
+        Triple(activity, p(TSR, "triplesAdded"), lit(record.triples_added)),
+        Triple(activity, p(TSR, "triplesRemoved"), lit(record.triples_removed)),
+        Triple(activity, p(TSR, "shapesVersion"), lit(record.shapes_version)),
+        Triple(activity, p(TSR, "ontologyVersion"), lit(record.ontology_version)),
+        Triple(software, a, p(PROV, "SoftwareAgent")),
+        Triple(software, p(RDFS, "label"), lit("tsr ingest")),
+        Triple(person, a, p(PROV, "Person")),
+        Triple(software, p(PROV, "actedOnBehalfOf"), person),
+    ]
+    triples += [Triple(source, p(TSR, "sheet"), lit(name)) for name in record.sheets]
+    return triples
+
+
+def _user() -> str:
+    from store.namespaces import slug
+
+    try:
+        return slug(getpass.getuser()) or "unknown"
+    except (OSError, KeyError):
+        return "unknown"
+
+
+def drop_source(store: Store, iris: DataIris, graph: NamedNode) -> None:
+    """Remove a source graph and its restricted flag, and record the drop; one update."""
+    activity = NamedNode(f"{iris.base}id/drop/{uuid.uuid4()}")
+    stamp = now().isoformat().replace("+00:00", "Z")
+    restricted = f"<{TSR}restricted>"
+    store.update(
+        f"DROP SILENT GRAPH {graph} ;\n"
+        f"DELETE WHERE {{ GRAPH {iris.provenance_graph} {{ {graph} {restricted} ?r }} }} ;\n"
+        f"DELETE WHERE {{ GRAPH {restricted_provenance_graph(iris)} {{ {graph} {restricted} ?r }} }} ;\n"
+        f"DELETE WHERE {{ GRAPH {iris.provenance_graph} {{ {graph} a <{TSR}SourceGraph> }} }} ;\n"
+        f"DELETE WHERE {{ GRAPH {restricted_provenance_graph(iris)} {{ {graph} a <{TSR}SourceGraph> }} }} ;\n"
+        f"INSERT DATA {{ GRAPH {iris.provenance_graph} {{ {activity} a <{PROV}Activity> ; "
+        f"<{RDFS}label> \"tsr drop-source\" ; <{PROV}invalidated> {graph} ; "
+        f"<{PROV}endedAtTime> \"{stamp}\"^^<{XSD}dateTime> }} }}"
+    )

@@ -1,0 +1,217 @@
+"""Rows to entities: each row of a sheet becomes one entity (a subject with its values),
+minted and typed as the shapes say. Nothing here knows a class: keys come from
+`tsrx:keyAlternatives` / `tsrx:keyParts`, types from `sh:targetClass` and the concepts'
+`tsr:impliesClass`, cell rules from the property shapes.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from pyoxigraph import BlankNode, Literal, NamedNode, Triple
+
+from store.namespaces import PREFIXES, RDF, XSD, DataIris, slug
+
+from .errors import SpreadsheetError, Where
+from .headers import BoundColumn, BoundSheet
+from .model_facts import ModelFacts
+from .normalise import cell_text, compact_identifier, split_list, typed_literal
+from .shapes_model import Column, ShapesModel, Sheet
+
+Term = NamedNode | Literal | BlankNode
+RDF_TYPE = NamedNode(RDF + "type")
+# Longer cells are pasted by mistake far more often than written on purpose.
+MAX_CELL_CHARS = 5000
+
+
+@dataclass
+class Entity:
+    """One row mapped: its subject, values per predicate, types, and where each came from."""
+
+    subject: NamedNode
+    sheet: Sheet
+    file_sheet: str
+    row: int
+    values: dict[str, list[Term]] = field(default_factory=dict)
+    types: list[str] = field(default_factory=list)
+    cells: dict[str, tuple[str, str, str]] = field(default_factory=dict)  # path -> (letter, header, text)
+
+    def triples(self) -> Iterator[Triple]:
+        for type_iri in self.types:
+            yield Triple(self.subject, RDF_TYPE, NamedNode(type_iri))
+        for path, objects in self.values.items():
+            predicate = NamedNode(path)
+            for obj in objects:
+                yield Triple(self.subject, predicate, obj)
+
+
+class Resolver:
+    """Reference cells (an identifier, a key or a name) to the IRI of the entity they name:
+    first entities of this file, then entities of the store, then the IRI the value would be
+    minted as."""
+
+    def __init__(self, model: ShapesModel, facts: ModelFacts, iris: DataIris,
+                 known: dict[str, dict[str, str | None]] | None = None) -> None:
+        self.model = model
+        self.facts = facts
+        self.iris = iris
+        # iri type -> slug(identifier, key or name) -> IRI (None when two entities share it)
+        self.known: dict[str, dict[str, str | None]] = known or {}
+        self._patterns = {
+            sheet.iri_type: [
+                (prefix, re.compile(column.pattern))
+                for path, prefix in sheet.key_alternatives
+                if (column := sheet.column_for_path(path)) is not None and column.pattern
+            ]
+            for sheet in model.sheets
+        }
+
+    def register(self, entity: Entity) -> None:
+        index = self.known.setdefault(entity.sheet.iri_type, {})
+        iri = entity.subject.value
+        keys = {iri.rsplit("/", 1)[-1]}
+        key_paths = {p for p, _ in entity.sheet.key_alternatives} | set(entity.sheet.key_parts)
+        for path, objects in entity.values.items():
+            if path in key_paths or path in self.facts.identifier_properties:
+                keys |= {slug(o.value) for o in objects if isinstance(o, Literal)}
+        for key in keys:
+            if key and index.setdefault(key, iri) != iri:
+                index[key] = None
+
+    def resolve(self, target: Sheet, text: str) -> NamedNode:
+        key = slug(text)
+        found = self.known.get(target.iri_type, {}).get(key)
+        if found:
+            return NamedNode(found)
+        for prefix, pattern in self._patterns[target.iri_type]:
+            compact = compact_identifier(text, pattern)
+            if pattern.search(compact):
+                return self.iris.entity(target.iri_type, f"{prefix}-{slug(compact)}")
+        if target.key_alternatives:
+            return self.iris.entity(target.iri_type,
+                                    f"{target.key_alternatives[-1][1]}-{key or 'empty'}")
+        return self.iris.entity(target.iri_type, key or "empty")
+
+
+class RowMapper:
+    """Maps the rows of one bound sheet; `map_row` is called once per data row."""
+
+    def __init__(self, bound: BoundSheet, file: str, model: ShapesModel, facts: ModelFacts,
+                 resolver: Resolver) -> None:
+        self.bound = bound
+        self.file = file
+        self.model = model
+        self.facts = facts
+        self.resolver = resolver
+        self.iris = resolver.iris
+        self._patterns = {c.column.path: re.compile(c.column.pattern)
+                          for c in bound.columns if c.column.pattern}
+        self._defaults = [c for c in bound.sheet.columns if c.default_value is not None]
+
+    def map_row(self, row: int, cells: list[Any]) -> Entity:
+        sheet = self.bound.sheet
+        entity = Entity(NamedNode(self.iris.base), sheet, self.bound.file_sheet, row)
+        values = entity.values
+        for bound in self.bound.columns:
+            raw = self._raw(bound, cells)
+            if raw is None:
+                continue
+            text = cell_text(raw)
+            if not text:
+                continue
+            if len(text) > MAX_CELL_CHARS:
+                raise SpreadsheetError(
+                    Where(self.file, self.bound.file_sheet, row, bound.header),
+                    f"cell {bound.letter}{row} holds {len(text)} characters (at most "
+                    f"{MAX_CELL_CHARS}); shorten it")
+            objects = self._objects(bound.column, raw, text)
+            if objects:
+                values.setdefault(bound.column.path, []).extend(objects)
+                entity.cells.setdefault(bound.column.path, (bound.letter, bound.header, text))
+        for column in self._defaults:
+            if column.path not in values and column.default_value is not None:
+                values[column.path] = [NamedNode(str(column.default_value))]
+        entity.subject = self.iris.entity(sheet.iri_type, self._key(entity))
+        entity.types = [sheet.target_class]
+        for objects in values.values():
+            for obj in objects:
+                concept = self.facts.concepts.get(obj.value) if isinstance(obj, NamedNode) else None
+                if concept is not None and concept.implies_class and (
+                        concept.implies_class not in entity.types):
+                    entity.types.append(concept.implies_class)
+        self.resolver.register(entity)
+        return entity
+
+    @staticmethod
+    def _raw(bound: BoundColumn, cells: list[Any]) -> Any:
+        if bound.constant is not None:
+            return bound.constant
+        assert bound.index is not None
+        raw = cells[bound.index] if bound.index < len(cells) else None
+        if raw is None or bound.split_separator is None:
+            return raw
+        parts = cell_text(raw).split(bound.split_separator)
+        return parts[bound.split_position].strip() if bound.split_position < len(parts) else None
+
+    def _objects(self, column: Column, raw: Any, text: str) -> list[Term]:
+        if column.is_reference or (column.has_value is not None and column.datatype is None):
+            return [self._reference(column, part) for part in split_list(text)]
+        if column.multi_valued or (column.datatype not in (None, XSD + "string")):
+            parts: list[Any] = split_list(text) if ";" in text else [raw]
+        else:
+            parts = [raw]
+        pattern = self._patterns.get(column.path)
+        objects: list[Term] = []
+        for part in parts:
+            literal = typed_literal(part, column.datatype)
+            if pattern is not None and literal.datatype == NamedNode(XSD + "string"):
+                literal = Literal(compact_identifier(literal.value, pattern))
+            objects.append(literal)
+        return objects
+
+    def _reference(self, column: Column, text: str) -> Term:
+        if column.scheme is not None:
+            concept = self.facts.concept_for(column.scheme, text)
+            return NamedNode(concept or f"{column.scheme}/{slug(text) or 'unknown'}")
+        if column.class_iri is not None:
+            target = self.model.sheet_for_class(column.class_iri)
+            if target is not None:
+                return self.resolver.resolve(target, text)
+        return _curie_or_literal(text)
+
+    def _key(self, entity: Entity) -> str:
+        sheet = entity.sheet
+        values = entity.values
+        for path, prefix in sheet.key_alternatives:
+            first = values.get(path)
+            if first and isinstance(first[0], Literal) and slug(first[0].value):
+                return f"{prefix}-{slug(first[0].value)}"
+        if sheet.key_parts:
+            parts = [self._key_part(values.get(path)) for path in sheet.key_parts]
+            if all(parts):
+                return "--".join(parts)  # type: ignore[arg-type]
+        # no usable key: the row is invalid (a required key column is empty); name it by row
+        return f"row-{slug(entity.file_sheet)}-{entity.row}"
+
+    def _key_part(self, objects: list[Term] | None) -> str | None:
+        if not objects:
+            return None
+        first = objects[0]
+        if isinstance(first, NamedNode):
+            concept = self.facts.concepts.get(first.value)
+            if concept is not None and concept.notation:
+                return slug(concept.notation)
+            return first.value.rstrip("/").rsplit("/", 1)[-1] or None
+        return slug(first.value) or None
+
+
+def _curie_or_literal(text: str) -> Term:
+    prefix, _, local = text.partition(":")
+    if prefix in PREFIXES and local and not local.startswith("//"):
+        return NamedNode(PREFIXES[prefix] + local)
+    if re.match(r"^[a-z][a-z0-9+.-]*://\S+$", text):
+        return NamedNode(text)
+    return Literal(text)

@@ -1,0 +1,102 @@
+"""What the ingest needs to know from the ontology and vocabularies: concepts by label or
+notation, the class each actor type implies, the class hierarchy, identifier properties."""
+
+from __future__ import annotations
+
+import functools
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from pyoxigraph import Literal, NamedNode
+
+from store.model import model_triples
+from store.namespaces import DCTERMS, ONTOLOGY_IRI, OWL, RDF, RDFS, SKOS, TSR, slug
+
+_TYPE = RDF + "type"
+
+
+@dataclass
+class Concept:
+    iri: str
+    notation: str
+    schemes: set[str] = field(default_factory=set)
+    labels: dict[str, str] = field(default_factory=dict)
+    implies_class: str | None = None
+
+
+@dataclass
+class ModelFacts:
+    concepts: dict[str, Concept]
+    by_scheme: dict[str, dict[str, str]]  # scheme -> slug(label|notation) -> concept IRI
+    superclasses: dict[str, set[str]]  # class -> itself and every superclass
+    identifier_properties: set[str]
+    types: dict[str, set[str]]  # rdf:type of every subject of the model
+    ontology_version: str = "0"
+
+    def concept_for(self, scheme: str, text: str) -> str | None:
+        return self.by_scheme.get(scheme, {}).get(slug(text))
+
+    def is_instance(self, types: set[str], class_iri: str) -> bool:
+        return any(class_iri in self.superclasses.get(t, {t}) for t in types)
+
+
+@functools.cache
+def model_facts() -> ModelFacts:
+    concepts: dict[str, Concept] = {}
+    subclass: dict[str, set[str]] = defaultdict(set)
+    subproperty: dict[str, set[str]] = defaultdict(set)
+    types: dict[str, set[str]] = defaultdict(set)
+    version = "0"
+
+    def concept(iri: str) -> Concept:
+        return concepts.setdefault(iri, Concept(iri, ""))
+
+    for triple in model_triples():
+        s, p, o = triple.subject, triple.predicate.value, triple.object
+        if not isinstance(s, NamedNode):
+            continue
+        if p == _TYPE and isinstance(o, NamedNode):
+            types[s.value].add(o.value)
+            if o.value == SKOS + "Concept":
+                concept(s.value)
+        elif p == SKOS + "inScheme" and isinstance(o, NamedNode):
+            concept(s.value).schemes.add(o.value)
+        elif p == SKOS + "notation" and isinstance(o, Literal):
+            concept(s.value).notation = o.value
+        elif p == SKOS + "prefLabel" and isinstance(o, Literal):
+            concept(s.value).labels.setdefault(o.language or "", o.value)
+        elif p == TSR + "impliesClass" and isinstance(o, NamedNode):
+            concept(s.value).implies_class = o.value
+        elif p == OWL + "versionInfo" and s.value == ONTOLOGY_IRI and isinstance(o, Literal):
+            version = o.value
+        elif p == RDFS + "subClassOf" and isinstance(o, NamedNode):
+            subclass[s.value].add(o.value)
+        elif p == RDFS + "subPropertyOf" and isinstance(o, NamedNode):
+            subproperty[s.value].add(o.value)
+    by_scheme: dict[str, dict[str, str]] = defaultdict(dict)
+    for item in concepts.values():
+        for scheme in item.schemes:
+            keys = [item.notation, *item.labels.values()]
+            for key in keys:
+                # first writer wins: a notation never gets shadowed by another's label
+                by_scheme[scheme].setdefault(slug(key), item.iri)
+    return ModelFacts(
+        concepts=concepts,
+        by_scheme=dict(by_scheme),
+        superclasses={c: _closure(c, subclass) for c in {*subclass, *types}},
+        identifier_properties={p for p in subproperty
+                               if DCTERMS + "identifier" in _closure(p, subproperty)},
+        types=dict(types),
+        ontology_version=version,
+    )
+
+
+def _closure(start: str, parents: dict[str, set[str]]) -> set[str]:
+    seen = {start}
+    todo = [start]
+    while todo:
+        for parent in parents.get(todo.pop(), ()):
+            if parent not in seen:
+                seen.add(parent)
+                todo.append(parent)
+    return seen

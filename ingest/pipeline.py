@@ -1,0 +1,200 @@
+"""The plain functions behind `tsr validate` and `tsr ingest` (the API and `tsr quickstart`
+call them too).
+
+>>> from store import get_settings, open_store
+>>> # with open_store(get_settings(store="memory")) as s:
+>>> #     ingest_files(s, [Path("examples/tsr-example.xlsx")], get_settings(store="memory"))
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pyoxigraph import Literal, NamedNode, Triple
+
+from store.base import Store
+from store.model import install_model, model_triples
+from store.namespaces import TSR, XSD, DataIris
+from store.rdf_files import BadInputError
+from store.settings import Settings
+
+from .load import Counter, LoadRecord, now, sha256_of, stage, swap_in
+from .mapping_file import SheetMapping, read_mapping
+from .model_facts import model_facts
+from .shapes_model import shapes_model
+from .source_file import FileReading, Progress, SourceFile
+from .violations import Violation
+
+SOURCE_SHEET = NamedNode(TSR + "sourceSheet")
+SOURCE_ROW = NamedNode(TSR + "sourceRow")
+_XSD_INT = NamedNode(XSD + "integer")
+# A --partial load drops rows whose references pointed at rejected rows; a few rounds settle it.
+_PARTIAL_ROUNDS = 4
+
+
+@dataclass
+class IngestOptions:
+    lang: str = "fr"
+    mapping: Path | None = None
+    dry_run: bool = False
+    partial: bool = False
+    restricted: bool = False
+    progress: Progress | None = None
+
+
+@dataclass
+class FileOutcome:
+    path: Path
+    graph: NamedNode
+    reading: FileReading
+    loaded: bool = False
+    triples_added: int = 0
+    triples_removed: int = 0
+    rejected: set[tuple[str, int]] = field(default_factory=set)
+    rejected_file: Path | None = None
+
+    @property
+    def violations(self) -> list[Violation]:
+        return self.reading.violations
+
+
+class IngestRejected(BadInputError):
+    """Some file breaks the shapes: nothing was written (exit code 2)."""
+
+    def __init__(self, outcomes: list[FileOutcome]) -> None:
+        bad = [o for o in outcomes if o.violations]
+        total = sum(len(o.violations) for o in bad)
+        names = ", ".join(o.path.name for o in bad)
+        super().__init__(f"{total} violation{'s' if total != 1 else ''} in {names}; "
+                         "nothing was loaded")
+        self.outcomes = outcomes
+
+
+def _mappings(options: IngestOptions) -> dict[str, SheetMapping]:
+    return read_mapping(options.mapping) if options.mapping else {}
+
+
+def _source(store: Store | None, path: Path, iris: DataIris,
+            mappings: dict[str, SheetMapping]) -> SourceFile:
+    return SourceFile(path, iris, store=store, graph=iris.source_graph(path.name),
+                      mappings=mappings)
+
+
+def validate_files(store: Store | None, paths: list[Path], settings: Settings,
+                   options: IngestOptions | None = None) -> list[FileOutcome]:
+    """Read and check each file against the shapes (and the store); writes nothing."""
+    options = options or IngestOptions()
+    iris = DataIris(settings.base_iri)
+    mappings = _mappings(options)
+    outcomes = []
+    for path in paths:
+        source = _source(store, path, iris, mappings)
+        reading = FileReading(path)
+        for _ in source.entities(reading, progress=options.progress):
+            reading.triples += 0  # entities are only checked here
+        outcomes.append(FileOutcome(path, iris.source_graph(path.name), reading))
+    return outcomes
+
+
+def ingest_files(store: Store, paths: list[Path], settings: Settings,
+                 options: IngestOptions | None = None) -> list[FileOutcome]:
+    """Validate and load each file into its own named graph, with its PROV record.
+
+    Any violation (without `partial`) raises IngestRejected and writes nothing.
+    """
+    options = options or IngestOptions()
+    if options.dry_run:
+        outcomes = validate_files(store, paths, settings, options)
+        if any(o.violations for o in outcomes):
+            raise IngestRejected(outcomes)
+        return outcomes
+    iris = DataIris(settings.base_iri)
+    mappings = _mappings(options)
+    _install_model_if_needed(store, iris)
+    staged: list[tuple[FileOutcome, NamedNode, LoadRecord]] = []
+    try:
+        outcomes = []
+        for path in paths:
+            outcome, staging, record = _stage_file(store, path, iris, mappings, options)
+            outcomes.append(outcome)
+            if staging is not None and record is not None:
+                staged.append((outcome, staging, record))
+        if any(o.violations and not options.partial for o in outcomes):
+            raise IngestRejected(outcomes)
+        for outcome, staging, record in staged:
+            record.triples_removed = store.count(outcome.graph)
+            record.ended = now()
+            swap_in(store, iris, outcome.graph, staging, record)
+            outcome.loaded = True
+            outcome.triples_removed = record.triples_removed
+        staged.clear()
+        return outcomes
+    finally:
+        for _, staging, _ in staged:
+            store.drop_graph(staging)
+
+
+def _stage_file(store: Store, path: Path, iris: DataIris, mappings: dict[str, SheetMapping],
+                options: IngestOptions) -> tuple[FileOutcome, NamedNode | None, LoadRecord | None]:
+    started = now()
+    source = _source(store, path, iris, mappings)
+    graph = iris.source_graph(path.name)
+    skip: set[tuple[str, int]] = set()
+    first_violations: list[Violation] = []
+    if options.partial:
+        skip, first_violations = _rows_to_reject(source)
+    reading = FileReading(path)
+    counter = Counter()
+    staging = stage(store, counter.through(_triples(source, reading, skip, options.progress)))
+    outcome = FileOutcome(path, graph, reading, rejected=skip)
+    if reading.violations:
+        store.drop_graph(staging)
+        return outcome, None, None
+    outcome.triples_added = counter.count
+    if options.partial:
+        reading.violations = first_violations  # about the rows left out, for the report
+    record = LoadRecord(
+        path=path, graph=graph, sheets=reading.sheets, triples_added=counter.count,
+        triples_removed=0, started=started, ended=started, restricted=options.restricted,
+        shapes_version=shapes_model().version, ontology_version=model_facts().ontology_version,
+        sha256=sha256_of(path))
+    return outcome, staging, record
+
+
+def _rows_to_reject(source: SourceFile) -> tuple[set[tuple[str, int]], list[Violation]]:
+    """Rows with a violation, plus rows that only fail once those are left out."""
+    skip: set[tuple[str, int]] = set()
+    found: list[Violation] = []
+    for _ in range(_PARTIAL_ROUNDS):
+        reading = FileReading(source.path)
+        for _entity in source.entities(reading, skip):
+            pass
+        found += reading.violations
+        bad = reading.bad_rows() - skip
+        if not bad:
+            break
+        skip |= bad
+    return skip, found
+
+
+def _triples(source: SourceFile, reading: FileReading, skip: set[tuple[str, int]],
+             progress: Progress | None) -> Iterator[Triple]:
+    for entity in source.entities(reading, skip, progress):
+        triples = list(entity.triples())
+        reading.triples += len(triples)
+        yield from triples
+        # where the entity came from, kept in the same source graph
+        yield Triple(entity.subject, SOURCE_SHEET, Literal(entity.file_sheet))
+        yield Triple(entity.subject, SOURCE_ROW, Literal(str(entity.row), datatype=_XSD_INT))
+
+
+def _install_model_if_needed(store: Store, iris: DataIris) -> None:
+    """(Re)install graph/model when it is missing or differs in size from the shipped files."""
+    shipped = sum(1 for _ in model_triples())
+    if store.count(iris.model_graph) != shipped:
+        install_model(store, iris)
+
+
+ProgressFactory = Callable[[], Progress]

@@ -1,0 +1,115 @@
+"""One source file read through the shapes: sheets bound to node shapes, rows mapped to
+entities and checked as they stream by."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pyoxigraph import NamedNode
+
+from store.base import Store
+from store.namespaces import DataIris
+
+from .errors import SpreadsheetError, Where
+from .headers import BoundSheet, bind_headers, find_sheet, known_sheets
+from .mapping import Entity, Resolver, RowMapper
+from .mapping_file import SheetMapping
+from .model_facts import ModelFacts, model_facts
+from .readers import open_workbook
+from .readers.base import RawSheet
+from .shapes_model import ShapesModel, shapes_model
+from .validate import Validator
+from .violations import Violation
+
+Progress = Callable[[int], None]
+
+
+@dataclass
+class FileReading:
+    """What one pass over a file found."""
+
+    path: Path
+    format: str = ""
+    sheets: dict[str, int] = field(default_factory=dict)  # file sheet -> data rows
+    violations: list[Violation] = field(default_factory=list)
+    triples: int = 0
+
+    @property
+    def rows(self) -> int:
+        return sum(self.sheets.values())
+
+    def bad_rows(self) -> set[tuple[str, int]]:
+        return {(v.sheet, v.row) for v in self.violations if v.row is not None}
+
+
+class SourceFile:
+    """Read `path` once per call of `entities()`; rows in `skip` are left out (--partial)."""
+
+    def __init__(self, path: Path, iris: DataIris, *, store: Store | None = None,
+                 graph: NamedNode | None = None,
+                 mappings: dict[str, SheetMapping] | None = None,
+                 model: ShapesModel | None = None, facts: ModelFacts | None = None) -> None:
+        self.path = path
+        self.iris = iris
+        self.store = store
+        self.graph = graph
+        self.mappings = mappings or {}
+        self.model = model or shapes_model()
+        self.facts = facts or model_facts()
+
+    def entities(self, reading: FileReading, skip: set[tuple[str, int]] | None = None,
+                 progress: Progress | None = None) -> Iterator[Entity]:
+        """Mapped, checked entities in sheet order; violations land in `reading`."""
+        workbook = open_workbook(self.path)
+        reading.format = workbook.format
+        validator = Validator(self.model, self.facts, str(self.path), self.store, self.graph)
+        resolver = Resolver(self.model, self.facts, self.iris, self._store_index())
+        bound_sheets = self._bind(workbook.sheets)
+        if not bound_sheets:
+            raise SpreadsheetError(Where(str(self.path)), "no sheet with data (expected one of: "
+                                   f"{known_sheets(self.model)})")
+        for bound, rows in bound_sheets:
+            mapper = RowMapper(bound, str(self.path), self.model, self.facts, resolver)
+            count = 0
+            for number, cells in rows:
+                count += 1
+                if skip and (bound.file_sheet, number) in skip:
+                    continue
+                entity = mapper.map_row(number, cells)
+                reading.violations += validator.check(entity)
+                if progress is not None:
+                    progress(1)
+                yield entity
+            reading.sheets[bound.file_sheet] = count
+        reading.violations += validator.finish()
+
+    def _bind(self, sheets: list[RawSheet]) -> list[tuple[BoundSheet, Iterator[tuple[int, list]]]]:
+        bound_sheets = []
+        for raw in sheets:
+            rows = raw.rows()
+            header = next(rows, None)
+            if header is None:
+                continue  # an empty sheet: nothing to read
+            header_row, header_cells = header
+            headers = [str(c).strip() for c in header_cells if c is not None]
+            mapping = self.mappings.get(raw.name)
+            where = Where(str(self.path), raw.name)
+            sheet = find_sheet(self.model, raw.name, headers, mapping, where)
+            if sheet is None:
+                continue
+            bound = bind_headers(sheet, raw.name, header_row, header_cells, mapping,
+                                 str(self.path))
+            bound_sheets.append((bound, rows))
+        # referenced sheets first, so references resolve to entities of this file
+        bound_sheets.sort(key=lambda pair: pair[0].sheet.order)
+        return bound_sheets
+
+    def _store_index(self) -> dict[str, dict[str, str | None]]:
+        """Identifiers of entities already in the store (other files), for references."""
+        if self.store is None:
+            return {}
+        from .store_index import identifier_index
+
+        return identifier_index(self.store, self.model, self.facts, self.graph)

@@ -1,0 +1,27 @@
+"""A violation found in a file, with everything the report shows."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Violation:
+    file: str
+    sheet: str
+    row: int | None
+    column: str | None  # the header as written in the file
+    letter: str | None  # the column's letters, for the highlighted copy of the workbook
+    value: str | None
+    focus: str
+    path: str | None
+    component: str  # SHACL constraint component, local name (e.g. MinCountConstraintComponent)
+    messages: dict[str, str] = field(default_factory=dict, compare=False, hash=False)
+
+    def message(self, lang: str) -> str:
+        return self.messages.get(lang) or next(iter(self.messages.values()), self.component)
+
+    @property
+    def key(self) -> tuple[str, str | None, str]:
+        """What pySHACL would name: (focus node, result path, constraint component)."""
+        return (self.focus, self.path, self.component)
