@@ -4,7 +4,21 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from . import dataset, graph_store, health, home, sparql
+from . import (
+    actors,
+    dataset,
+    graph_store,
+    health,
+    home,
+    indicators,
+    named_queries,
+    partnerships,
+    projects,
+    publications,
+    search,
+    sparql,
+    vocabularies,
+)
 
 ROUTERS: list[APIRouter] = [
     health.router,
@@ -12,4 +26,12 @@ ROUTERS: list[APIRouter] = [
     graph_store.router,
     dataset.router,
     home.router,
+    actors.router,
+    projects.router,
+    publications.router,
+    partnerships.router,
+    indicators.router,
+    vocabularies.router,
+    search.router,
+    named_queries.router,
 ]

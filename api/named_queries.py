@@ -1,0 +1,232 @@
+"""Named queries: the `queries/*.rq` files, parsed once at start-up.
+
+A file starts with a small header of `#+` comment lines that documents it and declares
+its parameters; a parameter `name` is the variable `?_name` in the query, bound as an RDF
+term by the store (never pasted into the query text)::
+
+    #+ summary: Actors by legal form
+    #+ summary_fr: Acteurs par forme juridique
+    #+ description: Counts actors per legal form.
+    #+ question: CQ1
+    #+ param: legal_form concept:legal-form optional Only this legal form
+    #+ default: legal_form association-1901
+    SELECT ...
+
+>>> query = parse_named_query("demo", "#+ param: year year required Year\\nASK { ?s ?p ?_year }")
+>>> query.params[0].kind, query.params[0].required
+('year', True)
+>>> query.params[0].term("2023", "https://data.example/")
+<Literal value=2023 datatype=<NamedNode value=http://www.w3.org/2001/XMLSchema#gYear>>
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import cache
+from importlib.resources.abc import Traversable
+
+from pyoxigraph import Literal, NamedNode
+
+from store.model import query_files
+from store.namespaces import TSR, TSRV, XSD, DataIris, slug
+from store.rdf_files import BadInputError
+from store.sparql_text import query_form
+
+# Query-string names /api/queries routes use themselves; a query may not declare them.
+RESERVED_NAMES = frozenset({"format", "request"})
+_NAME = re.compile(r"[a-z][a-z0-9_]*")
+_SIMPLE_KINDS = {
+    "iri": "an absolute IRI",
+    "string": "a text",
+    "text": "a text matched ignoring case and accents",
+    "integer": "an integer",
+    "decimal": "a decimal number",
+    "boolean": "true or false",
+    "date": "a date, YYYY-MM-DD",
+    "year": "a year, YYYY",
+    "class": "an ontology class name (e.g. TSRActor) or IRI",
+}
+# Kinds with an argument: `concept:{scheme}` (a notation or a concept IRI) and
+# `entity:{type}` (a minted key such as `siren-812345674`, or an entity IRI).
+_PREFIXED_KINDS = ("concept:", "entity:")
+_PATTERNS = {
+    "integer": r"^[+-]?\d{1,18}$",
+    "decimal": r"^[+-]?(\d+(\.\d*)?|\.\d+)$",
+    "boolean": r"^(true|false|1|0)$",
+    "date": r"^\d{4}-\d{2}-\d{2}$",
+    "year": r"^\d{4}$",
+}
+
+
+class ParameterValueError(ValueError):
+    """A request gave a parameter value of the wrong form; the message is for the user."""
+
+
+@dataclass(frozen=True)
+class QueryParam:
+    name: str
+    kind: str
+    required: bool
+    description: str
+    default: str | None = None
+
+    @property
+    def pattern(self) -> str | None:
+        return _PATTERNS.get(self.kind)
+
+    @property
+    def kind_text(self) -> str:
+        if self.kind.startswith("concept:"):
+            return f"a concept of the {self.kind[8:]} scheme (its notation, or its IRI)"
+        if self.kind.startswith("entity:"):
+            return f"a {self.kind[7:]} (its key as in /id/{self.kind[7:]}/KEY, or its IRI)"
+        return _SIMPLE_KINDS[self.kind]
+
+    def term(self, value: str, base_iri: str) -> NamedNode | Literal:
+        """The RDF term a request value stands for; ParameterValueError if malformed."""
+        pattern = self.pattern
+        if pattern and not re.match(pattern, value):
+            raise ParameterValueError(f"parameter {self.name}: {value!r} is not {self.kind_text}")
+        kind = self.kind
+        given_iri = value.startswith(("http://", "https://"))
+        if kind == "iri" or (given_iri and (kind == "class" or kind.startswith(_PREFIXED_KINDS))):
+            return _iri(self.name, value)
+        if kind == "class":
+            return _iri(self.name, TSR + value)
+        if kind.startswith("concept:"):
+            return _iri(self.name, f"{TSRV}{kind[8:]}/{slug(value)}")
+        if kind.startswith("entity:"):
+            return DataIris(base_iri).entity(kind[7:], slug(value) or "-")
+        if kind == "text":
+            return Literal(fold(value))
+        if kind in ("integer", "decimal", "date"):
+            return Literal(value.lstrip("+"), datatype=NamedNode(XSD + kind))
+        if kind == "year":
+            return Literal(value, datatype=NamedNode(XSD + "gYear"))
+        if kind == "boolean":
+            return Literal(value in ("true", "1"), datatype=NamedNode(XSD + "boolean"))
+        return Literal(value)
+
+
+@dataclass(frozen=True)
+class NamedQuery:
+    name: str
+    text: str
+    form: str
+    summary: str = ""
+    summary_fr: str = ""
+    description: str = ""
+    question: str = ""
+    params: tuple[QueryParam, ...] = field(default_factory=tuple)
+
+    @property
+    def returns_graph(self) -> bool:
+        return self.form in ("CONSTRUCT", "DESCRIBE")
+
+    def bindings(self, values: dict[str, str | None], base_iri: str
+                 ) -> dict[str, NamedNode | Literal]:
+        """RDF terms for the given request values (defaults filled in, empty values skipped)."""
+        bound: dict[str, NamedNode | Literal] = {}
+        for param in self.params:
+            value = values.get(param.name)
+            if value is None or value == "":
+                value = param.default
+            if value is None or value == "":
+                if param.required:
+                    raise ParameterValueError(f"parameter {param.name} is required")
+                continue
+            bound[f"_{param.name}"] = param.term(value, base_iri)
+        return bound
+
+
+def fold(text: str) -> str:
+    """Lower case without accents, as the `text` parameters and search compare.
+
+    >>> fold("Économie SOLIDAIRE")
+    'economie solidaire'
+    """
+    decomposed = unicodedata.normalize("NFKD", text)
+    bare = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return bare.lower().replace("œ", "oe").replace("æ", "ae")
+
+
+def _iri(name: str, value: str) -> NamedNode:
+    try:
+        return NamedNode(value)
+    except ValueError:
+        raise ParameterValueError(f"parameter {name}: {value!r} is not a valid IRI") from None
+
+
+def parse_named_query(name: str, text: str, *, source: str | None = None) -> NamedQuery:
+    """Read the header of one query; BadInputError names the file and line of a bad header."""
+    where = source or f"{name}.rq"
+    header: dict[str, str] = {}
+    declared: list[tuple[str, str, bool, str]] = []
+    defaults: dict[str, str] = {}
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.startswith("#+"):
+            continue
+        key, _, value = line[2:].partition(":")
+        key, value = key.strip(), value.strip()
+        if key in ("summary", "summary_fr", "description", "question"):
+            header[key] = f"{header[key]} {value}".strip() if key in header else value
+        elif key == "param":
+            declared.append(_parse_param(value, f"{where} line {number}"))
+        elif key == "default":
+            param_name, _, default = value.partition(" ")
+            defaults[param_name] = default.strip()
+        else:
+            raise BadInputError(f"{where} line {number}: unknown header key {key!r} (use "
+                                "summary, summary_fr, description, question, param, default)")
+    try:
+        form = query_form(text)
+    except ValueError as error:
+        raise BadInputError(f"{where}: {error}") from None
+    params = tuple(
+        QueryParam(p_name, kind, required, description, defaults.get(p_name))
+        for p_name, kind, required, description in declared
+    )
+    unknown = set(defaults) - {p.name for p in params}
+    if unknown:
+        raise BadInputError(f"{where}: default for undeclared parameter {sorted(unknown)[0]}")
+    for param in params:
+        if f"?_{param.name}" not in text and f"$_{param.name}" not in text:
+            raise BadInputError(f"{where}: parameter {param.name} is declared but the query "
+                                f"never uses ?_{param.name}")
+    return NamedQuery(name=name, text=text, form=form, params=params, **header)
+
+
+def _parse_param(value: str, where: str) -> tuple[str, str, bool, str]:
+    parts = value.split(maxsplit=3)
+    if len(parts) < 3 or parts[2] not in ("required", "optional"):
+        raise BadInputError(f"{where}: write `#+ param: name type required|optional "
+                            "description`")
+    name, kind, presence = parts[:3]
+    if not _NAME.fullmatch(name) or name in RESERVED_NAMES:
+        raise BadInputError(f"{where}: {name!r} cannot be a parameter name (lower-case "
+                            f"letters, digits, _; not {', '.join(sorted(RESERVED_NAMES))})")
+    if kind not in _SIMPLE_KINDS and not (kind.startswith(_PREFIXED_KINDS) and
+                                          _NAME.fullmatch(kind.split(":", 1)[1].replace("-", "_"))):
+        raise BadInputError(f"{where}: unknown parameter type {kind!r} (use "
+                            f"{', '.join(_SIMPLE_KINDS)}, concept:SCHEME or entity:TYPE)")
+    return name, kind, presence == "required", parts[3] if len(parts) > 3 else ""
+
+
+def load_named_queries(files: Iterable[Traversable] | None = None) -> dict[str, NamedQuery]:
+    """Parse every query file (default: the shipped `queries/*.rq`), by name."""
+    found: dict[str, NamedQuery] = {}
+    sources = list(files) if files is not None else query_files()
+    for source in sorted(sources, key=lambda f: f.name):
+        name = source.name.removesuffix(".rq")
+        found[name] = parse_named_query(name, source.read_text(encoding="utf-8"),
+                                        source=f"queries/{source.name}")
+    return found
+
+
+@cache
+def shipped_queries() -> dict[str, NamedQuery]:
+    """The shipped queries, parsed once per process."""
+    return load_named_queries()

@@ -1,0 +1,114 @@
+"""Responses of the curated routes and of `/id/`: compact JSON-LD with the published
+context, or the very same triples as Turtle, chosen by `Accept`."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from fastapi import HTTPException, Request, Response
+from pyoxigraph import Literal, NamedNode, RdfFormat, Triple, serialize
+
+from store.namespaces import PREFIXES, XSD
+
+from .context import published_context
+from .framing import Subject, choose_language, frame
+from .negotiation import choose_media_type
+from .pagination import PageRequest, link_header, page_links
+
+JSON_LD = "application/ld+json"
+TURTLE = "text/turtle"
+RDF_MEDIA_TYPES = (JSON_LD, "application/json", TURTLE)
+HYDRA = "http://www.w3.org/ns/hydra/core#"
+# Keys of the collection envelope: they are not in the published context (it describes the
+# data), so each list response adds this small local context after it.
+COLLECTION_CONTEXT: dict[str, Any] = {
+    "hydra": HYDRA,
+    "total": "hydra:totalItems",
+    "items": {"@id": "hydra:member", "@type": "@id", "@container": "@set"},
+    **{rel: {"@id": f"hydra:{name}", "@type": "@id"} for rel, name in (
+        ("first", "first"), ("last", "last"), ("prev", "previous"), ("next", "next"))},
+}
+RDF_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {"description": "JSON-LD (default) or Turtle, by `Accept`.",
+          "content": {JSON_LD: {"schema": {"type": "object"}},
+                      "application/json": {"schema": {"type": "object"}},
+                      TURTLE: {"schema": {"type": "string"}}}},
+    400: {"description": "A parameter value of the wrong form (one line saying which)."},
+    406: {"description": "None of the accepted media types is offered."},
+}
+
+
+def rdf_media_type(request: Request, offered: Sequence[str] = RDF_MEDIA_TYPES) -> str:
+    media = choose_media_type(request.headers.get("accept"), offered)
+    if media is None:
+        raise HTTPException(406, "acceptable media types here: " + ", ".join(offered))
+    return media
+
+
+def context_url(request: Request) -> str:
+    return str(request.base_url).rstrip("/") + "/context.jsonld"
+
+
+def entity_response(request: Request, triples: Sequence[Triple], root: Subject, *,
+                    lang: str, media: str) -> Response:
+    """One resource and what the query gave about it."""
+    triples = choose_language(triples, lang)
+    if media == TURTLE:
+        return _turtle(triples, lang)
+    nodes = frame(published_context(), triples, [root])
+    document = {"@context": context_url(request), **(nodes[0] if nodes else {})}
+    return _json(document, media, lang)
+
+
+def collection_response(request: Request, triples: Sequence[Triple], roots: Sequence[Subject],
+                        *, total: int, page: PageRequest, lang: str, media: str) -> Response:
+    """A page of resources with its total and the links to the neighbour pages."""
+    triples = choose_language(triples, lang)
+    links = page_links(request, page, total)
+    page_iri = str(request.url)
+    headers = {"Link": link_header(links)}
+    if media == TURTLE:
+        envelope = _envelope_triples(NamedNode(page_iri), roots, total, links)
+        return _turtle([*triples, *envelope], lang, headers, hydra=True)
+    document = {
+        "@context": [context_url(request), COLLECTION_CONTEXT],
+        "@id": page_iri,
+        "@type": "hydra:Collection",
+        "total": total,
+        **links,
+        "items": frame(published_context(), triples, roots),
+    }
+    return _json(document, media, lang, headers)
+
+
+def _envelope_triples(page: NamedNode, roots: Sequence[Subject], total: int,
+                      links: dict[str, str]) -> list[Triple]:
+    names = {"first": "first", "last": "last", "prev": "previous", "next": "next"}
+    envelope = [
+        Triple(page, NamedNode(PREFIXES["rdf"] + "type"), NamedNode(HYDRA + "Collection")),
+        Triple(page, NamedNode(HYDRA + "totalItems"),
+               Literal(str(total), datatype=NamedNode(XSD + "integer"))),
+    ]
+    envelope += [Triple(page, NamedNode(HYDRA + names[rel]), NamedNode(url))
+                 for rel, url in links.items()]
+    envelope += [Triple(page, NamedNode(HYDRA + "member"), root) for root in roots]
+    return envelope
+
+
+def _json(document: dict[str, Any], media: str, lang: str,
+          headers: dict[str, str] | None = None) -> Response:
+    body = json.dumps(document, ensure_ascii=False, indent=1).encode("utf-8")
+    return Response(body, media_type=media, headers=_headers(lang, headers))
+
+
+def _turtle(triples: Sequence[Triple], lang: str, headers: dict[str, str] | None = None, *,
+            hydra: bool = False) -> Response:
+    prefixes = {**PREFIXES, "hydra": HYDRA} if hydra else PREFIXES
+    body = serialize(triples, format=RdfFormat.TURTLE, prefixes=prefixes) or b""
+    return Response(body, media_type=TURTLE, headers=_headers(lang, headers))
+
+
+def _headers(lang: str, extra: dict[str, str] | None) -> dict[str, str]:
+    return {"Content-Language": lang, "Vary": "Accept, Accept-Language", **(extra or {})}

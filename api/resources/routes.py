@@ -1,0 +1,96 @@
+"""The two shapes every curated route has: a paged list (a SELECT of `?item` in order, then
+each item described) and one resource (a CONSTRUCT of its neighbourhood). Route modules
+call these with their named queries, so a route's filters are its query's parameters."""
+
+from __future__ import annotations
+
+import inspect
+from typing import Any
+
+from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, Response
+from pyoxigraph import NamedNode, Triple
+
+from store.namespaces import DataIris
+
+from ..deps import get_settings_of
+from ..named_queries import shipped_queries
+from .documents import RDF_RESPONSES, collection_response, entity_response, rdf_media_type
+from .negotiation import Language, reader_language
+from .pagination import PageRequest, page_request, take_page
+from .running import bind, query_parameters, request_values, run_query, with_signature
+
+_KEY_PATTERN = r"^[a-z0-9][a-z0-9-]*$"
+
+
+def _common_parameters() -> list[inspect.Parameter]:
+    keyword = inspect.Parameter.KEYWORD_ONLY
+    return [
+        inspect.Parameter("request", keyword, annotation=Request),
+        inspect.Parameter("lang", keyword, annotation=Language | None, default=Query(
+            None, description="Language of labels: fr (default) or en; else Accept-Language.")),
+    ]
+
+
+def add_list_route(router: APIRouter, path: str, *, query_name: str, summary: str,
+                   describe_name: str = "api-describe") -> None:
+    """GET `path`: a page of the items `query_name` selects, each described by `describe_name`."""
+    query = shipped_queries()[query_name]
+    describe = shipped_queries()[describe_name]
+    clashes = {"lang", "page", "per_page"} & {param.name for param in query.params}
+    if clashes:  # the list route's own parameters
+        raise ValueError(f"queries/{query_name}.rq may not declare {sorted(clashes)}")
+
+    def endpoint(request: Request, lang: Language | None, page: PageRequest,
+                 **filters: Any) -> Response:
+        media = rdf_media_type(request)
+        language = reader_language(request, lang)
+        bindings = bind(request, query, request_values(query, filters))
+        rows = run_query(request, query, bindings)
+        items, total = take_page((row["item"] for row in rows), page)
+        triples: list[Triple] = []
+        for item in items:
+            triples.extend(run_query(request, describe, {"_item": item}))
+        return collection_response(request, triples, items, total=total, page=page,
+                                   lang=language, media=media)
+
+    page_parameter = inspect.Parameter("page", inspect.Parameter.KEYWORD_ONLY,
+                                       annotation=PageRequest, default=Depends(page_request))
+    with_signature(endpoint, [*_common_parameters(), page_parameter, *query_parameters(query)])
+    router.add_api_route(
+        path, endpoint, methods=["GET"], summary=summary, response_class=Response,
+        description=f"{query.description}\n\nRuns the named query `{query_name}` "
+        f"(also at /api/queries/{query_name}); each item is described by `{describe_name}`.",
+        responses=RDF_RESPONSES, name=query_name,
+    )
+
+
+def add_entity_route(router: APIRouter, path: str, *, iri_of: Any, what: str, summary: str,
+                     query_name: str = "api-entity") -> None:
+    """GET `path` (one `{id}` path parameter): one resource, 404 when the data lacks it."""
+    query = shipped_queries()[query_name]
+
+    def endpoint(request: Request, lang: Language | None, id: str) -> Response:  # noqa: A002
+        media = rdf_media_type(request)
+        iri: NamedNode = iri_of(request, id)
+        triples = list(run_query(request, query, {"_item": iri}))
+        if not any(triple.subject == iri for triple in triples):
+            raise HTTPException(404, f"no {what} {id!r} in the data")
+        return entity_response(request, triples, iri, lang=reader_language(request, lang),
+                               media=media)
+
+    id_parameter = inspect.Parameter(
+        "id", inspect.Parameter.KEYWORD_ONLY, annotation=str,
+        default=Path(description=f"Key of the {what}", pattern=_KEY_PATTERN, max_length=300))
+    with_signature(endpoint, [*_common_parameters(), id_parameter])
+    responses = {**RDF_RESPONSES, 404: {"description": f"No such {what} (or not visible)."}}
+    router.add_api_route(path, endpoint, methods=["GET"], summary=summary,
+                         response_class=Response, responses=responses,
+                         description=f"{query.description}\n\nRuns the named query "
+                         f"`{query_name}`.")
+
+
+def minted(kind: str) -> Any:
+    """`iri_of` for entities minted by the ingest: `{base}id/{kind}/{key}`."""
+    def iri_of(request: Request, key: str) -> NamedNode:
+        return DataIris(get_settings_of(request).base_iri).entity(kind, key)
+    return iri_of

@@ -1,0 +1,68 @@
+"""Running a named query for a request: the reader's graphs, its parameters as RDF terms."""
+
+from __future__ import annotations
+
+import inspect
+import keyword
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from fastapi import HTTPException, Query, Request
+
+from store import StoreError
+from store.base import Term
+
+from ..deps import get_settings_of, get_store, reader_graphs
+from ..named_queries import NamedQuery, ParameterValueError, QueryParam
+
+
+def run_query(request: Request, query: NamedQuery, bindings: Mapping[str, Term]) -> Any:
+    """Results of `query` over the graphs this reader may see; 400 for a bad query."""
+    settings = get_settings_of(request)
+    graphs = reader_graphs(request)  # as named graphs too, so GRAPH ?g stays within them
+    try:
+        return get_store(request).query(query.text, bindings, default_graph=graphs,
+                                        named_graphs=graphs, timeout=settings.query_timeout)
+    except StoreError as error:
+        raise HTTPException(400, f"query {query.name}: {error}") from None
+
+
+def bind(request: Request, query: NamedQuery, values: Mapping[str, str | None]) -> dict[str, Term]:
+    """Request values as RDF terms; 400 with the user's mistake in one line."""
+    try:
+        return dict(query.bindings(dict(values), get_settings_of(request).base_iri))
+    except ParameterValueError as error:
+        raise HTTPException(400, str(error)) from None
+
+
+def query_parameters(query: NamedQuery) -> list[inspect.Parameter]:
+    """The query's parameters as FastAPI query parameters (so OpenAPI documents them)."""
+    return [_parameter(param) for param in query.params]
+
+
+def python_name(name: str) -> str:
+    """The handler argument for a query parameter (`class` is a Python keyword)."""
+    return f"{name}_" if keyword.iskeyword(name) else name
+
+
+def request_values(query: NamedQuery, arguments: Mapping[str, Any]) -> dict[str, str | None]:
+    """The handler's keyword arguments back under the query's parameter names."""
+    return {param.name: arguments.get(python_name(param.name)) for param in query.params}
+
+
+def _parameter(param: QueryParam) -> inspect.Parameter:
+    description = f"{param.description} ({param.kind_text})".strip()
+    default: Any = Query(
+        ... if param.required and param.default is None else param.default,
+        description=description, pattern=param.pattern,
+        examples=[param.default] if param.default else None,
+        alias=param.name if python_name(param.name) != param.name else None,
+    )
+    annotation = str if param.required and param.default is None else str | None
+    return inspect.Parameter(python_name(param.name), inspect.Parameter.KEYWORD_ONLY, default=default,
+                             annotation=annotation)
+
+
+def with_signature(function: Callable[..., Any], parameters: list[inspect.Parameter]) -> None:
+    """Give `function` (which takes **kwargs) the explicit signature FastAPI reads."""
+    function.__signature__ = inspect.Signature(parameters)  # type: ignore[attr-defined]
