@@ -630,9 +630,10 @@ def outputs() -> list[str]:
         start_year = int(p.start[:4])
         t1 = OUTPUT_TYPES[(2 * i) % 12]
         t2 = OUTPUT_TYPES[(2 * i + 1) % 12]
-        # the first output is co-authored by the lead and its first academic partner
-        plan.append((t1, [p.lead, p.academic[0]], [p.code], end_year))
-        plan.append((t2, [p.lead], [p.code], min(start_year + 1, 2024)))
+        # one of the two outputs is co-authored by the lead and its first academic partner
+        both, alone = [p.lead, p.academic[0]], [p.lead]
+        plan.append((t1, both if i % 2 == 0 else alone, [p.code], end_year))
+        plan.append((t2, alone if i % 2 == 0 else both, [p.code], min(start_year + 1, 2024)))
     solo = [("Handi-Savoirs", "report", 2022), ("Scop Analyse et Débat", "policy-brief", 2023),
             ("Fondation Recherche et Solidarités Rurales", "book", 2021),
             ("Coopérative Terres et Communs", "grey-literature", 2022), ("Alex Exemple", "article", 2023),
