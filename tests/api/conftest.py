@@ -1,0 +1,157 @@
+"""Fixtures of the API protocol tests: a loaded store, the app in-process, a real server.
+
+The data: the example dataset in a public source graph, the model graph, and one
+restricted source (marked as CONVENTIONS.md says: `G tsr:restricted true` in the
+restricted provenance graph) holding an actor nobody anonymous may see.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from concurrent.futures import Future
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import rdflib
+from pyoxigraph import Literal, NamedNode, RdfFormat, Triple, parse
+
+from api.app import create_app
+from store import Settings, Store, open_store
+from store.model import install_model
+from store.namespaces import TSR, DataIris
+from tests.servers import free_port, wait_for
+
+REPO = Path(__file__).resolve().parents[2]
+EXAMPLE = REPO / "examples" / "tsr-example.ttl"
+IRIS = DataIris(Settings().base_iri)
+PUBLIC_GRAPH = IRIS.source_graph("tsr-example.ttl")
+SECRET_GRAPH = IRIS.source_graph("secret-survey.xlsx")
+SECRET_ACTOR = IRIS.entity("actor", "name-organisation-secrete")
+SECRET_NAME = "Organisation secrète"
+RESTRICTED_LOG = NamedNode(f"{IRIS.base}graph/provenance/restricted")
+WRITE_TOKEN = "write-secret"
+READ_TOKEN = "read-secret"
+READER = {"Authorization": f"Bearer {READ_TOKEN}"}
+WRITER = {"Authorization": f"Bearer {WRITE_TOKEN}"}
+
+
+def load_test_data(store: Store) -> None:
+    with EXAMPLE.open("rb") as handle:
+        store.load(handle, RdfFormat.TURTLE, PUBLIC_GRAPH)
+    install_model(store, IRIS)
+    store.add([Triple(SECRET_ACTOR, NamedNode(f"{TSR}name"), Literal(SECRET_NAME)),
+               Triple(SECRET_ACTOR, NamedNode(f"{TSR}knows"), NamedNode(f"{IRIS.base}id/x"))],
+              SECRET_GRAPH)
+    store.add([Triple(SECRET_GRAPH, NamedNode(f"{TSR}restricted"), Literal(True))],
+              RESTRICTED_LOG)
+
+
+def api_settings(store: str = "memory", **overrides: Any) -> Settings:
+    values: dict[str, Any] = {"store": store, "write_token": WRITE_TOKEN,
+                              "read_token": READ_TOKEN, "public_url": "http://testserver"}
+    values.update(overrides)
+    return Settings(**values)
+
+
+class AppClient:
+    """The app in-process behind httpx's ASGITransport, with its lifespan running.
+
+    The app lives on an event loop in a background thread, so tests stay plain functions.
+    """
+
+    def __init__(self, settings: Settings, data: bool = True) -> None:
+        self.app = create_app(settings)
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
+        self._thread.start()
+        self._stop: asyncio.Event | None = None
+        ready: Future[None] = Future()
+        self._lifespan = asyncio.run_coroutine_threadsafe(self._run(ready), self._loop)
+        ready.result(timeout=30)
+        if data:
+            load_test_data(self.app.state.store)
+        self.client = httpx.AsyncClient(transport=httpx.ASGITransport(app=self.app),
+                                        base_url="http://testserver")
+
+    async def _run(self, ready: Future[None]) -> None:
+        self._stop = asyncio.Event()
+        async with self.app.router.lifespan_context(self.app):
+            ready.set_result(None)
+            await self._stop.wait()
+
+    def request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
+        return asyncio.run_coroutine_threadsafe(
+            self.client.request(method, url, **kwargs), self._loop).result(timeout=60)
+
+    def get(self, url: str, **kwargs: Any) -> httpx.Response:
+        return self.request("GET", url, **kwargs)
+
+    def post(self, url: str, **kwargs: Any) -> httpx.Response:
+        return self.request("POST", url, **kwargs)
+
+    def close(self) -> None:
+        asyncio.run_coroutine_threadsafe(self.client.aclose(), self._loop).result(timeout=10)
+        assert self._stop is not None
+        self._loop.call_soon_threadsafe(self._stop.set)
+        self._lifespan.result(timeout=30)
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(timeout=10)
+        self._loop.close()
+
+
+@pytest.fixture(scope="module")
+def api() -> Iterator[AppClient]:
+    client = AppClient(api_settings())
+    try:
+        yield client
+    finally:
+        client.close()
+
+
+def sparql(api: AppClient, query: str, headers: dict[str, str] | None = None,
+           **params: Any) -> httpx.Response:
+    return api.get("/sparql", params={"query": query, **params}, headers=headers or {})
+
+
+def parse_rdf(data: bytes, rdflib_format: str) -> set[Any]:
+    """Triples of an RDF document; JSON-LD read by pyoxigraph (rdflib's reader warns)."""
+    if rdflib_format == "json-ld":
+        return {(q.subject, q.predicate, q.object) for q in parse(data, RdfFormat.JSON_LD)}
+    return set(rdflib.Graph().parse(data=data, format=rdflib_format))
+
+
+def bindings(response: httpx.Response) -> list[dict[str, str]]:
+    assert response.status_code == 200, response.text
+    return [{name: term["value"] for name, term in row.items()}
+            for row in response.json()["results"]["bindings"]]
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """`tsr serve` on an on-disk store loaded with the test data; yields its base URL."""
+    location = tmp_path_factory.mktemp("served") / "store"
+    with open_store(Settings(store=str(location))) as store:
+        load_test_data(store)
+    port = free_port()
+    env = {**os.environ, "TSR_WRITE_TOKEN": WRITE_TOKEN, "TSR_READ_TOKEN": READ_TOKEN,
+           "TSR_RESULT_LIMIT": "2000000", "TSR_QUERY_TIMEOUT": "20"}
+    tsr = str(Path(sys.executable).with_name("tsr"))
+    process = subprocess.Popen(
+        [tsr, "serve", "--store", str(location), "--port", str(port)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_for(f"{base}/health", process)
+        yield base
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+        assert process.stderr is not None
+        process.stderr.close()
