@@ -192,6 +192,8 @@ def _add_documents(run: LinkRun, iris: DataIris, documents: dict[str, _Document]
     for doc in sorted(documents.values(), key=lambda d: d.hal_id):
         first_actor = next(iter(doc.authors.values()))[0]
         if doc.doi and len(hal_ids_by_doi[doc.doi]) > 1:
+            if doc.hal_id != min(hal_ids_by_doi[doc.doi]):
+                continue  # reported once, with its first document
             review.append(ReviewItem("hal", first_actor.iri.value, first_actor.label,
                                      f"doi={doc.doi}", tuple(sorted(
                                          HAL_DOCUMENT + h for h in hal_ids_by_doi[doc.doi])),
