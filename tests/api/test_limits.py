@@ -1,0 +1,114 @@
+"""Limits of the public endpoint: timeout, row cap, body size, SERVICE allow-list, CORS."""
+
+from __future__ import annotations
+
+import concurrent.futures
+import time
+from collections.abc import AsyncIterator, Iterator
+
+import pytest
+
+from .conftest import WRITER, AppClient, api_settings, bindings, sparql
+
+# About two seconds of engine time on the example data, whatever the timeout says.
+SLOW = ("SELECT (COUNT(*) AS ?n) { {SELECT ?a {?a ?b ?c} LIMIT 2000} "
+        "{SELECT ?d {?d ?e ?f} LIMIT 2000} {SELECT ?g {?g ?h ?i} LIMIT 6} }")
+
+
+@pytest.fixture(scope="module")
+def tight() -> Iterator[AppClient]:
+    client = AppClient(api_settings(query_timeout=0.3, result_limit=5, max_body_bytes=2048,
+                                    cors_origins=["https://dashboard.example"]))
+    try:
+        yield client
+    finally:
+        time.sleep(2.5)  # let the abandoned slow query end before the store closes
+        client.close()
+
+
+def test_timeout_gives_503_and_server_keeps_serving(tight: AppClient) -> None:
+    with concurrent.futures.ThreadPoolExecutor(2) as pool:
+        slow = pool.submit(sparql, tight, SLOW)
+        time.sleep(0.05)
+        started = time.monotonic()
+        health = tight.get("/health")
+        quick = sparql(tight, "ASK { ?s ?p ?o }")
+        answered_in = time.monotonic() - started
+        response = slow.result()
+    assert health.status_code == 200 and quick.json()["boolean"] is True
+    assert answered_in < 0.3
+    assert response.status_code == 503
+    assert response.text.strip() == ("the query ran longer than 0.3 s, the server's query "
+                                     "timeout; simplify it or add a LIMIT")
+
+
+def test_result_cap_is_announced_and_marked(tight: AppClient) -> None:
+    response = sparql(tight, "SELECT ?s WHERE { ?s ?p ?o }")
+    assert response.headers["tsr-result-limit"] == "5"
+    body = response.json()
+    assert len(body["results"]["bindings"]) == 5
+    assert body["truncated"]["limit"] == 5
+    small = sparql(tight, "SELECT ?s WHERE { ?s ?p ?o } LIMIT 3").json()
+    assert len(small["results"]["bindings"]) == 3 and "truncated" not in small
+    turtle = sparql(tight, "CONSTRUCT WHERE { ?s ?p ?o }", format="turtle").text
+    assert turtle.rstrip().endswith("narrow the query or page through it with LIMIT/OFFSET")
+
+
+def test_body_limit_413(tight: AppClient) -> None:
+    big = ("ASK { ?s ?p ?o }" + " " * 4000).encode()
+
+    async def undeclared() -> AsyncIterator[bytes]:  # chunked: no Content-Length
+        for start in range(0, len(big), 1000):
+            yield big[start:start + 1000]
+
+    for content in (big, undeclared()):
+        response = tight.post("/sparql", content=content,
+                              headers={"Content-Type": "application/sparql-query"})
+        assert response.status_code == 413
+        assert response.text.strip() == ("request body too large: this server accepts at most "
+                                         "2048 bytes (setting max_body_bytes)")
+    assert tight.post("/sparql", data={"query": "ASK {}"}).status_code == 200
+
+
+@pytest.mark.parametrize(("query", "message"), [
+    ("SELECT * { SERVICE <http://127.0.0.1:9/sparql> { ?s ?p ?o } }",
+     "SERVICE <http://127.0.0.1:9/sparql> is not on this server's allow-list (allowed: "
+     "https://query.wikidata.org/sparql); no request was made"),
+    ("PREFIX x: <http://127.0.0.1:9/> SELECT * { service silent x:sparql { ?s ?p ?o } }",
+     "SERVICE <http://127.0.0.1:9/sparql> is not on this server's allow-list (allowed: "
+     "https://query.wikidata.org/sparql); no request was made"),
+    ("SELECT * {\n  VALUES ?e { <http://127.0.0.1:9/> }\n  SERVICE ?e { ?s ?p ?o } }",
+     "SERVICE ?e at line 3, column 11: the endpoint of a SERVICE call must be a fixed IRI on "
+     "the server's allow-list"),
+])
+def test_service_outside_allowlist_is_refused(api: AppClient, query: str, message: str) -> None:
+    response = sparql(api, query)
+    assert response.status_code == 400
+    assert response.text.strip() == message
+
+
+def test_service_word_in_a_literal_is_not_a_call(api: AppClient) -> None:
+    rows = bindings(sparql(api, 'SELECT ?x { BIND("SERVICE <http://127.0.0.1:9/>" AS ?x) }'))
+    assert rows == [{"x": "SERVICE <http://127.0.0.1:9/>"}]
+
+
+def test_service_refused_in_updates_too(api: AppClient) -> None:
+    response = api.post("/sparql", headers=WRITER, data={
+        "update": "INSERT { GRAPH <urn:g> { ?s ?p ?o } } WHERE { SERVICE <http://127.0.0.1:9/> "
+                  "{ ?s ?p ?o } }"})
+    assert response.status_code == 400 and "allow-list" in response.text
+
+
+def test_cors(tight: AppClient, api: AppClient) -> None:
+    allowed = sparql(tight, "ASK {}", {"Origin": "https://dashboard.example"})
+    assert allowed.headers["access-control-allow-origin"] == "https://dashboard.example"
+    other = sparql(tight, "ASK {}", {"Origin": "https://elsewhere.example"})
+    assert "access-control-allow-origin" not in other.headers
+    anyone = sparql(api, "ASK {}", {"Origin": "https://elsewhere.example"})
+    assert anyone.headers["access-control-allow-origin"] == "*"
+    preflight = api.request("OPTIONS", "/sparql", headers={
+        "Origin": "https://x.example", "Access-Control-Request-Method": "GET"})
+    assert preflight.status_code == 200
+    refused = api.request("OPTIONS", "/store", headers={
+        "Origin": "https://x.example", "Access-Control-Request-Method": "PUT"})
+    assert refused.status_code == 400

@@ -1,0 +1,86 @@
+"""Restricted sources stay restricted on every path; the read token shows them."""
+
+from __future__ import annotations
+
+import gzip
+
+import pytest
+
+from .conftest import (
+    READER,
+    SECRET_ACTOR,
+    SECRET_GRAPH,
+    SECRET_NAME,
+    AppClient,
+    bindings,
+    parse_rdf,
+    sparql,
+)
+
+SECRET = SECRET_GRAPH.value
+QUERIES = {
+    "default graph": "SELECT ?o WHERE { ?s ?p ?o }",
+    "GRAPH ?g": "SELECT ?o WHERE { GRAPH ?g { ?s ?p ?o } }",
+    "GRAPH <restricted>": f"SELECT ?o WHERE {{ GRAPH <{SECRET}> {{ ?s ?p ?o }} }}",
+    "FROM": f"SELECT ?o FROM <{SECRET}> WHERE {{ ?s ?p ?o }}",
+    "FROM NAMED": f"SELECT ?o FROM NAMED <{SECRET}> WHERE {{ GRAPH ?g {{ ?s ?p ?o }} }}",
+    "relative FROM": (f"BASE <{SECRET.rsplit('/', 1)[0]}/> "
+                      f"SELECT ?o FROM <{SECRET.rsplit('/', 1)[1]}> {{ ?s ?p ?o }}"),
+}
+
+
+def _values(response: object) -> set[str]:
+    return {row["o"] for row in bindings(response)}  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("path", QUERIES)
+def test_select_paths_hide_restricted_graph(api: AppClient, path: str) -> None:
+    assert SECRET_NAME not in _values(sparql(api, QUERIES[path]))
+    assert SECRET_NAME in _values(sparql(api, QUERIES[path], READER))
+
+
+def test_dataset_parameters_cannot_name_restricted_graph(api: AppClient) -> None:
+    query = "SELECT ?o WHERE { { ?s ?p ?o } UNION { GRAPH ?g { ?s ?p ?o } } }"
+    params = {"default-graph-uri": SECRET, "named-graph-uri": SECRET}
+    assert _values(sparql(api, query, **params)) == set()
+    assert SECRET_NAME in _values(sparql(api, query, READER, **params))
+
+
+def test_describe_hides_restricted_graph(api: AppClient) -> None:
+    query = f"DESCRIBE <{SECRET_ACTOR.value}>"
+    assert parse_rdf(sparql(api, query, {"Accept": "application/n-triples"}).content, "nt") == set()
+    described = parse_rdf(sparql(api, query, {**READER, "Accept": "application/n-triples"}).content,
+                          "nt")
+    assert len(described) == 2
+
+
+def test_graph_listing_and_provenance_log_hidden(api: AppClient) -> None:
+    graphs = {row["g"] for row in bindings(sparql(
+        api, "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }"))}
+    assert SECRET not in graphs
+    assert not any(g.endswith("graph/provenance/restricted") for g in graphs)
+    with_token = {row["g"] for row in bindings(sparql(
+        api, "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }", READER))}
+    assert SECRET in with_token
+
+
+def test_wrong_read_token_sees_public_only(api: AppClient) -> None:
+    response = sparql(api, QUERIES["GRAPH ?g"], {"Authorization": "Bearer nope"})
+    assert SECRET_NAME not in _values(response)
+
+
+def test_dumps_hide_restricted_graph(api: AppClient) -> None:
+    public = gzip.decompress(api.get("/dumps/tsr.nq.gz").content).decode()
+    assert SECRET not in public and SECRET_NAME not in public and public.count("\n") > 1000
+    private = gzip.decompress(api.get("/dumps/tsr.nq.gz", headers=READER).content).decode()
+    assert f'"{SECRET_NAME}" <{SECRET}> .' in private
+    turtle = api.get("/dumps/tsr.ttl").content
+    assert SECRET_NAME not in turtle.decode()
+    assert len(parse_rdf(turtle, "turtle")) > 1000
+    assert SECRET_NAME in api.get("/dumps/tsr.ttl", headers=READER).text
+
+
+def test_void_and_service_description_hide_restricted_graph(api: AppClient) -> None:
+    for url in ("/.well-known/void", "/sparql"):
+        assert SECRET not in api.get(url, headers={"Accept": "application/n-triples"}).text
+        assert SECRET in api.get(url, headers={**READER, "Accept": "application/n-triples"}).text
