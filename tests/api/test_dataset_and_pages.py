@@ -1,0 +1,75 @@
+"""VoID/DCAT description, dumps, health and the home page."""
+
+from __future__ import annotations
+
+import gzip
+
+import pyoxigraph
+import rdflib
+
+from api.routes import home
+
+from .conftest import PUBLIC_GRAPH, AppClient, bindings, sparql
+
+VOID = rdflib.Namespace("http://rdfs.org/ns/void#")
+DCAT = rdflib.Namespace("http://www.w3.org/ns/dcat#")
+
+
+def test_void_description(api: AppClient) -> None:
+    response = api.get("/.well-known/void", headers={"Accept": "text/turtle"})
+    assert response.status_code == 200
+    graph = rdflib.Graph().parse(data=response.text, format="turtle")
+    dataset = rdflib.URIRef("http://testserver/.well-known/void#dataset")
+    assert (dataset, VOID.sparqlEndpoint, rdflib.URIRef("http://testserver/sparql")) in graph
+    assert (dataset, rdflib.namespace.DCTERMS.license,
+            rdflib.URIRef("https://creativecommons.org/licenses/by/4.0/")) in graph
+    dumps = set(graph.objects(dataset, VOID.dataDump))
+    assert rdflib.URIRef("http://testserver/dumps/tsr.nq.gz") in dumps
+    vocabularies = {str(v) for v in graph.objects(dataset, VOID.vocabulary)}
+    assert "https://w3id.org/tsr-observatory/ontology#" in vocabularies
+    per_graph = {str(graph.value(subset, rdflib.URIRef(
+        "http://www.w3.org/ns/sparql-service-description#name"))): int(graph.value(
+            subset, VOID.triples)) for subset in graph.objects(dataset, VOID.subset)}
+    count = f"SELECT (COUNT(*) AS ?n) {{ GRAPH <{PUBLIC_GRAPH.value}> {{ ?s ?p ?o }} }}"
+    assert per_graph[PUBLIC_GRAPH.value] == int(bindings(sparql(api, count))[0]["n"])
+    assert int(graph.value(dataset, VOID.triples)) == sum(per_graph.values())
+    as_jsonld = api.get("/.well-known/void", params={"format": "jsonld"})
+    assert len(list(pyoxigraph.parse(as_jsonld.content, pyoxigraph.RdfFormat.JSON_LD))) == len(
+        graph)
+
+
+def test_nquads_dump_keeps_graphs(api: AppClient) -> None:
+    response = api.get("/dumps/tsr.nq.gz")
+    assert response.headers["content-type"] == "application/gzip"
+    quads = list(pyoxigraph.parse(gzip.decompress(response.content),
+                                  pyoxigraph.RdfFormat.N_QUADS))
+    in_source = [q for q in quads if q.graph_name == PUBLIC_GRAPH]
+    count = f"SELECT (COUNT(*) AS ?n) {{ GRAPH <{PUBLIC_GRAPH.value}> {{ ?s ?p ?o }} }}"
+    assert len(in_source) == int(bindings(sparql(api, count))[0]["n"])
+
+
+def test_health(api: AppClient) -> None:
+    assert api.get("/health").json()["status"] == "ok"
+
+
+def test_home_page_has_editor_or_fallback(api: AppClient) -> None:
+    page = api.get("/").text
+    if home.editor_installed():
+        assert '<script src="/static/yasgui/yasgui.min.js"></script>' in page
+        asset = api.get("/static/yasgui/yasgui.min.js")
+        assert asset.status_code == 200 and asset.headers["content-type"].startswith(
+            "text/javascript")
+    else:
+        assert "The SPARQL editor is not installed" in page
+    for title, _ in home.example_queries():
+        assert title.split(":")[0] in page
+    assert api.get("/static/yasgui/package.json").status_code == 404
+    assert api.get("/docs").status_code == 200
+
+
+def test_home_page_fallback_without_assets(api: AppClient, monkeypatch: object) -> None:
+    monkeypatch.setattr(home, "YASGUI_BUILD", home.YASGUI_BUILD / "missing")  # type: ignore[attr-defined]
+    page = api.get("/").text
+    assert "run <code>npm ci</code> in <code>api/ui</code>" in page
+    assert '<form action="/sparql" method="post">' in page
+    assert api.get("/static/yasgui/yasgui.min.js").status_code == 404
