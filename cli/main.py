@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from .ingest_commands import drop_source, ingest, sources, template, validate
 from .link_commands import link
 from .serve import serve
 from .store_commands import dump, info, load, query
@@ -18,6 +19,8 @@ def cli() -> None:
 for command in (info, query, load, dump, serve):
     cli.add_command(command)
 cli.add_command(link)
+for command in (template, validate, ingest, sources, drop_source):
+    cli.add_command(command)
 
 
 def main() -> None:

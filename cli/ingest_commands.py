@@ -1,0 +1,194 @@
+"""`tsr template`, `tsr validate`, `tsr ingest`, `tsr sources`, `tsr drop-source`."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from enum import StrEnum
+from pathlib import Path
+
+import click
+
+from store.namespaces import DataIris
+
+from .errors import one_line_errors
+from .options import store_for, store_options
+
+
+class Lang(StrEnum):
+    fr = "fr"
+    en = "en"
+
+
+_lang_option = click.option(
+    "--lang", type=click.Choice([lang.value for lang in Lang]), default="fr", show_default=True,
+    help="Language of sheet names, messages and reports.")
+_files_argument = click.argument("files", nargs=-1, required=True,
+                                 type=click.Path(path_type=Path, dir_okay=False))
+
+
+class _RowsPerSecond:
+    """A one-line progress display on a terminal (rows and rows/s); silent otherwise."""
+
+    def __init__(self) -> None:
+        self.rows = 0
+        self.started = time.monotonic()
+        self.shown = 0.0
+        self.enabled = sys.stderr.isatty()
+
+    def __call__(self, rows: int) -> None:
+        self.rows += rows
+        now = time.monotonic()
+        if self.enabled and now - self.shown > 0.25:
+            self.shown = now
+            rate = self.rows / max(now - self.started, 1e-6)
+            click.echo(f"\r{self.rows:>10,} rows  {rate:>10,.0f} rows/s", err=True, nl=False)
+
+    def close(self) -> None:
+        if self.enabled and self.rows:
+            click.echo("", err=True)
+
+
+@click.command()
+@click.argument("out", type=click.Path(path_type=Path, dir_okay=False))
+@_lang_option
+@one_line_errors
+def template(out: Path, lang: str) -> None:
+    """Write a blank workbook (OUT.xlsx or OUT.ods) generated from the shapes."""
+    from ingest.template import write_template
+    from store.rdf_files import BadInputError
+
+    if out.suffix.lower() not in (".xlsx", ".ods"):
+        raise BadInputError(f"{out}: the template is written as .xlsx or .ods")
+    write_template(out, lang)
+    click.echo(f"{out}: template written", err=True)
+
+
+@click.command()
+@_files_argument
+@store_options
+@click.option("--report", type=click.Path(path_type=Path, dir_okay=False),
+              help="Also write the report to this .xlsx, .csv or .json file.")
+@click.option("--mapping", type=click.Path(path_type=Path, dir_okay=False),
+              help="YAML column mapping for foreign spreadsheets.")
+@_lang_option
+@one_line_errors
+def validate(files: tuple[Path, ...], store_location: str | None, config_file: str | None,
+             report: Path | None, mapping: Path | None, lang: str) -> None:
+    """Check spreadsheets against the shapes (and the store); changes nothing."""
+    from ingest.pipeline import IngestOptions, validate_files
+
+    settings, store = store_for(store_location, config_file)
+    progress = _RowsPerSecond()
+    with store:
+        try:
+            outcomes = validate_files(store, list(files), settings,
+                                      IngestOptions(lang=lang, mapping=mapping, progress=progress))
+        finally:
+            progress.close()
+    violations = [v for o in outcomes for v in o.violations]
+    _finish_report(violations, report, lang)
+    for outcome in outcomes:
+        if not outcome.violations:
+            click.echo(f"{outcome.path}: {outcome.reading.rows} rows, valid", err=True)
+    if violations:
+        sys.exit(2)
+
+
+def _finish_report(violations: list, report: Path | None, lang: str) -> None:
+    from ingest.report import console_lines, write_report
+
+    for text in console_lines(violations, lang):
+        click.echo(text, err=True)
+    if report is not None:
+        write_report(report, violations, lang)
+        click.echo(f"report written to {report}", err=True)
+
+
+@click.command()
+@_files_argument
+@store_options
+@click.option("--mapping", type=click.Path(path_type=Path, dir_okay=False),
+              help="YAML column mapping for foreign spreadsheets.")
+@click.option("--dry-run", is_flag=True, help="Validate only; write nothing.")
+@click.option("--partial", is_flag=True,
+              help="Load the valid rows; write the rejected ones to FILE.rejected.xlsx.")
+@click.option("--restricted", is_flag=True, help="Mark the sources as not public.")
+@click.option("--report", type=click.Path(path_type=Path, dir_okay=False),
+              help="Write the violations to this .xlsx, .csv or .json file.")
+@_lang_option
+@one_line_errors
+def ingest(files: tuple[Path, ...], store_location: str | None, config_file: str | None,
+           mapping: Path | None, dry_run: bool, partial: bool, restricted: bool,
+           report: Path | None, lang: str) -> None:
+    """Validate spreadsheets and load each into its own named graph, with provenance.
+
+    Any violation: nothing is written, the report is printed, exit code 2.
+    """
+    from ingest.pipeline import IngestOptions, IngestRejected, ingest_files
+    from ingest.report import write_rejected_rows
+
+    settings, store = store_for(store_location, config_file)
+    progress = _RowsPerSecond()
+    options = IngestOptions(lang=lang, mapping=mapping, dry_run=dry_run, partial=partial,
+                            restricted=restricted, progress=progress)
+    with store:
+        try:
+            outcomes = ingest_files(store, list(files), settings, options)
+        except IngestRejected as rejected:
+            progress.close()
+            _finish_report([v for o in rejected.outcomes for v in o.violations], report, lang)
+            raise
+        finally:
+            progress.close()
+    violations = [v for o in outcomes for v in o.violations]
+    if violations:
+        _finish_report(violations, report, lang)
+    for outcome in outcomes:
+        if outcome.rejected:
+            target = outcome.path.with_name(outcome.path.stem + ".rejected.xlsx")
+            write_rejected_rows(target, outcome.path, outcome.rejected, outcome.violations, lang)
+            click.echo(f"{outcome.path}: {len(outcome.rejected)} rows rejected, written to "
+                       f"{target}", err=True)
+        verb = "valid (dry run)" if dry_run else (
+            f"{outcome.triples_added} triples loaded into {outcome.graph.value} "
+            f"({outcome.triples_removed} replaced)")
+        click.echo(f"{outcome.path}: {outcome.reading.rows} rows, {verb}", err=True)
+
+
+@click.command()
+@store_options
+@click.option("--json", "as_json", is_flag=True, help="Print the sources as JSON.")
+@one_line_errors
+def sources(store_location: str | None, config_file: str | None, as_json: bool) -> None:
+    """List the loaded source files with their provenance."""
+    from dataclasses import asdict
+
+    from ingest.sources import list_sources
+
+    settings, store = store_for(store_location, config_file)
+    with store:
+        found = list_sources(store, DataIris(settings.base_iri))
+    if as_json:
+        click.echo(json.dumps([asdict(s) for s in found], indent=2, ensure_ascii=False))
+        return
+    for source in found:
+        flag = "  restricted" if source.restricted else ""
+        click.echo(f"{source.file}\t{source.rows} rows\t{source.triples} triples\t"
+                   f"{source.loaded_at}\t{source.sha256[:12]}\t{source.graph}{flag}")
+
+
+@click.command("drop-source")
+@click.argument("name")
+@store_options
+@one_line_errors
+def drop_source(name: str, store_location: str | None, config_file: str | None) -> None:
+    """Remove one loaded source (by file name or graph IRI) and record the removal."""
+    from ingest.sources import drop_named_source
+
+    settings, store = store_for(store_location, config_file)
+    with store:
+        dropped = drop_named_source(store, DataIris(settings.base_iri), name)
+    click.echo(f"{dropped.file}: dropped {dropped.graph}", err=True)
+
