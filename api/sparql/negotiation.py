@@ -85,12 +85,15 @@ def _matches(media_range: str, candidate: MediaType) -> bool:
 
 def choose(table: tuple[MediaType, ...], accept: str | None,
            format_parameter: str | None) -> MediaType:
-    """The media type to answer with; the `format` parameter wins over `Accept`."""
+    """The media type to answer with; the `format` parameter (comma-separated alternatives)
+    wins over `Accept`."""
     if format_parameter:
-        wanted = format_parameter.strip().lower()
-        for candidate in table:
-            if wanted in (candidate.name, candidate.media_type, *candidate.aliases):
-                return candidate
+        # some clients (SPARQLWrapper) send several spellings: the first one known wins
+        for wanted in format_parameter.split(","):
+            wanted = wanted.strip().lower()
+            for candidate in table:
+                if wanted in (candidate.name, candidate.media_type, *candidate.aliases):
+                    return candidate
         raise NotAcceptable(
             f"format={format_parameter} is not available for this result; use one of "
             + ", ".join(candidate.name for candidate in table)

@@ -53,7 +53,7 @@ def _operation(pairs: list[tuple[str, str]]) -> Operation:
         query=_single(pairs, "query"), update=_single(pairs, "update"),
         default_graph_uris=every("default-graph-uri"), named_graph_uris=every("named-graph-uri"),
         using_graph_uris=every("using-graph-uri") + every("using-named-graph-uri"),
-        format=_single(pairs, "format"),
+        format=",".join(every("format")) or None,
     )
 
 

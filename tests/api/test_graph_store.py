@@ -58,7 +58,8 @@ def test_graph_lifecycle(api: AppClient) -> None:
 def test_store_errors(api: AppClient) -> None:
     bad = api.request("PUT", "/store", params={"graph": GRAPH}, content=b"<urn:a> <urn:p> .",
                       headers={**WRITER, "Content-Type": "text/turtle"})
-    assert bad.status_code == 400 and bad.text.startswith("the body is not valid Turtle: Parser error at line 1 column 17")
+    assert bad.status_code == 400
+    assert bad.text.startswith("the body is not valid Turtle: Parser error at line 1 column 17")
     unknown = api.request("PUT", "/store", params={"graph": GRAPH}, content=b"x",
                           headers={**WRITER, "Content-Type": "text/csv"})
     assert unknown.status_code == 415
