@@ -15,6 +15,7 @@ from . import (
     partnerships,
     projects,
     publications,
+    reconcile,
     search,
     sparql,
     vocabularies,
@@ -34,4 +35,5 @@ ROUTERS: list[APIRouter] = [
     vocabularies.router,
     search.router,
     named_queries.router,
+    reconcile.router,
 ]

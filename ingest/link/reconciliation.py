@@ -42,7 +42,8 @@ class ActorRecord:
     iri: str
     names: list[str] = field(default_factory=list)
     types: set[str] = field(default_factory=set)
-    values: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+    values: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))  # compared
+    shown: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))  # as written
 
     @property
     def name(self) -> str:
@@ -87,6 +88,7 @@ def load_actors(store: Store, graphs: list[NamedNode]) -> dict[str, ActorRecord]
                 actor.names.insert(len(actor.names) if name == "acronym" else 0, value)
             continue
         actor.values[name].add(_plain(value))
+        actor.shown[name].add(value)
         if isinstance(row["v"], NamedNode):
             actor.values[name].add(_plain(value.rsplit("/", 1)[-1]))
         if row["label"] is not None:

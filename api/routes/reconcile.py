@@ -1,0 +1,157 @@
+"""`/reconcile`: the W3C Entity Reconciliation Service API (v0.2, what OpenRefine speaks).
+
+* `GET /reconcile`: the service manifest; with `queries=…` it answers them (as POST does).
+* `POST /reconcile` (form field `queries`, a JSON object of queries): candidates per query,
+  `{"q0": {"result": [{"id", "name", "type", "score", "match", "description"}]}}`.
+* `GET /reconcile/preview?id=…`: a small HTML card of one actor.
+* `GET /reconcile/suggest/{entity|type|property}?prefix=…`: auto-completion.
+
+Entity ids are the minted IRIs without `{base}id/` (`actor/siren-812345674`), so OpenRefine's
+view URL is the API's `/id/{{id}}`. Only the graphs the reader may see are searched.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from typing import Any
+from urllib.parse import parse_qs
+
+from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi.responses import HTMLResponse, JSONResponse
+
+from ingest.link.reconciliation import (
+    PROPERTY_NAMES,
+    ActorRecord,
+    load_actors,
+    reconcile,
+    suggest,
+)
+from store.namespaces import TSR, DataIris
+
+from ..deps import get_settings_of, get_store, reader_graphs
+
+router = APIRouter(prefix="/reconcile", tags=["reconciliation"])
+
+ACTOR_TYPES = ("Actor", "TSROrganisation", "TSRActor", "ESROrganisation", "ResearchUnit",
+               "IndependentResearcher", "IntermediaryStructure", "Funder", "PublicAuthority",
+               "Organisation", "ESRActor")
+MAX_QUERIES = 500
+
+
+@router.get("", summary="Reconciliation service manifest, or answers to `queries`")
+def manifest_or_queries(request: Request, queries: str | None = None) -> JSONResponse:
+    if queries is not None:
+        return JSONResponse(_answer(request, queries))
+    settings = get_settings_of(request)
+    api = settings.api_url
+    reconcile_url = f"{api}/reconcile"
+    return JSONResponse({
+        "versions": ["0.2"],
+        "name": "TSR Observatory actors",
+        "identifierSpace": f"{DataIris(settings.base_iri).base}id/",
+        "schemaSpace": TSR,
+        "defaultTypes": [{"id": TSR + "Actor", "name": "Actor"}],
+        "view": {"url": f"{api}/id/{{{{id}}}}"},
+        "preview": {"url": f"{reconcile_url}/preview?id={{{{id}}}}", "width": 400,
+                    "height": 140},
+        "suggest": {
+            kind: {"service_url": reconcile_url, "service_path": f"/suggest/{kind}"}
+            for kind in ("entity", "type", "property")
+        },
+        "batch_size": 50,
+        "documentation": f"{api}/docs#/reconciliation",
+    })
+
+
+@router.post("", summary="Reconcile a batch of queries (form field `queries`)")
+async def answer_queries(request: Request) -> JSONResponse:
+    body = (await request.body()).decode("utf-8", "replace")
+    content_type = request.headers.get("content-type", "")
+    if content_type.startswith("application/json"):
+        text = body
+    else:
+        form = parse_qs(body, keep_blank_values=True)
+        if "queries" not in form:
+            raise HTTPException(400, "the form field `queries` (a JSON object) is missing")
+        text = form["queries"][0]
+    return JSONResponse(_answer(request, text))
+
+
+def _answer(request: Request, text: str) -> dict[str, Any]:
+    try:
+        queries = json.loads(text)
+    except ValueError as error:
+        raise HTTPException(400, f"`queries` is not valid JSON: {error}") from None
+    if not isinstance(queries, dict) or not all(isinstance(q, dict) for q in queries.values()):
+        raise HTTPException(400, "`queries` must be a JSON object of query objects")
+    if len(queries) > MAX_QUERIES:
+        raise HTTPException(400, f"at most {MAX_QUERIES} queries per request")
+    actors = list(_actors(request).values())
+    iris = DataIris(get_settings_of(request).base_iri)
+    return {key: {"result": [_candidate(s.actor, iris, s.score, s.match)
+                             for s in reconcile(query, actors)]}
+            for key, query in queries.items()}
+
+
+@router.get("/preview", response_class=HTMLResponse, summary="HTML card of one actor")
+def preview(request: Request, id: str = Query(..., description="Entity id")) -> HTMLResponse:
+    iris = DataIris(get_settings_of(request).base_iri)
+    actor = _actors(request).get(f"{iris.base}id/{id}")
+    if actor is None:
+        raise HTTPException(404, f"no actor {id!r}")
+    facts = [f"{PROPERTY_NAMES[name]}: {', '.join(sorted(actor.shown[name]))}"
+             for name in ("siren", "rna", "rnsr", "ror", "wikidata") if actor.shown.get(name)]
+    types = ", ".join(sorted(_type_name(t) for t in actor.types))
+    items = "".join(f"<li>{html.escape(fact)}</li>" for fact in facts)
+    return HTMLResponse(
+        "<!DOCTYPE html><html lang=\"fr\"><head><meta charset=\"utf-8\"><title>"
+        f"{html.escape(actor.name)}</title></head><body style=\"font:13px sans-serif\">"
+        f"<strong>{html.escape(actor.name)}</strong><div>{html.escape(types)}</div>"
+        f"<ul>{items}</ul></body></html>")
+
+
+@router.get("/suggest/entity", summary="Actors whose name starts with `prefix`")
+def suggest_entity(request: Request, prefix: str = "", cursor: int = 0) -> dict[str, Any]:
+    iris = DataIris(get_settings_of(request).base_iri)
+    found = suggest(prefix, _actors(request).values(), limit=cursor + 10)[cursor:]
+    return {"result": [{"id": _entity_id(a, iris), "name": a.name,
+                        "description": _description(a)} for a in found]}
+
+
+@router.get("/suggest/type", summary="Actor types matching `prefix`")
+def suggest_type(prefix: str = "") -> dict[str, Any]:
+    wanted = prefix.lower()
+    return {"result": [{"id": TSR + name, "name": name} for name in ACTOR_TYPES
+                       if wanted in name.lower()]}
+
+
+@router.get("/suggest/property", summary="Properties usable as constraints")
+def suggest_property(prefix: str = "") -> dict[str, Any]:
+    wanted = prefix.lower()
+    return {"result": [{"id": pid, "name": label} for pid, label in PROPERTY_NAMES.items()
+                       if wanted in pid.lower() or wanted in label.lower()]}
+
+
+def _actors(request: Request) -> dict[str, ActorRecord]:
+    return load_actors(get_store(request), reader_graphs(request))
+
+
+def _candidate(actor: ActorRecord, iris: DataIris, score: float, match: bool) -> dict[str, Any]:
+    return {"id": _entity_id(actor, iris), "name": actor.name,
+            "type": [{"id": t, "name": _type_name(t)} for t in sorted(actor.types)],
+            "score": round(score, 1), "match": match, "description": _description(actor)}
+
+
+def _entity_id(actor: ActorRecord, iris: DataIris) -> str:
+    return actor.iri.removeprefix(f"{iris.base}id/")
+
+
+def _type_name(iri: str) -> str:
+    return iri.removeprefix(TSR)
+
+
+def _description(actor: ActorRecord) -> str:
+    ids = [f"{PROPERTY_NAMES[n]} {sorted(actor.shown[n])[0]}"
+           for n in ("siren", "rna", "rnsr", "ror") if actor.shown.get(n)]
+    return "; ".join(ids)
