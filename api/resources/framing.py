@@ -10,7 +10,7 @@ and resources that point *to* a root (the participations of an actor) are embedd
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -76,56 +76,83 @@ class Framer:
     def _node(self, subject: Subject, roots: set[Subject], ancestors: frozenset[Subject],
               *, with_reverse: bool) -> dict[str, Any]:
         context = self.context
-        node: dict[str, Any] = {context.keyword("@id"): _id(subject)}
         inside = ancestors | {subject}
         types: list[str] = []
+        values: dict[str, list[Any]] = {}
+        containers: dict[str, str | None] = {}
+        counts = Counter(triple.predicate for triple in self.forward.get(subject, []))
         for triple in self.forward.get(subject, []):
             if triple.predicate.value == RDF_TYPE and isinstance(triple.object, NamedNode):
                 types.append(context.type_name(triple.object.value))
                 continue
-            key, value = self._property(triple, roots, inside)
-            node.setdefault(key, []).append(value)
+            definition = self._best_definition(triple.predicate.value, triple.object,
+                                               many=counts[triple.predicate] > 1)
+            key = definition.term if definition else context.compact_iri(triple.predicate.value)
+            containers[key] = definition.container if definition else None
+            values.setdefault(key, []).append(self._value(triple.object, definition, roots,
+                                                          inside))
+        node: dict[str, Any] = {context.keyword("@id"): _id(subject)}
         if types:
             node[context.keyword("@type")] = types[0] if len(types) == 1 else sorted(types)
+        for key, found in values.items():
+            node[key] = _assemble(found, containers[key])
         if with_reverse:
-            reverse: dict[str, list[Any]] = {}
-            for triple in self.backward.get(subject, []):
-                if triple.subject in inside or triple.subject in roots:
-                    continue
-                child = self._node(triple.subject, roots, inside, with_reverse=False)
-                reverse.setdefault(self._key(triple.predicate.value, None), []).append(child)
-            if reverse:
-                node["@reverse"] = {key: values for key, values in sorted(reverse.items())}
-        return {key: _single(value) for key, value in node.items()}
+            self._add_reverse(node, subject, roots, inside)
+        return node
 
-    def _property(self, triple: Triple, roots: set[Subject],
-                  inside: frozenset[Subject]) -> tuple[str, Any]:
-        obj = triple.object
-        definition = self._best_definition(triple.predicate.value, obj)
-        key = definition.term if definition else self.context.compact_iri(triple.predicate.value)
+    def _add_reverse(self, node: dict[str, Any], subject: Subject, roots: set[Subject],
+                     inside: frozenset[Subject]) -> None:
+        """Resources pointing to `subject`: under a reverse term of the context when there
+        is one (`participations`, `outputs`), else under `@reverse`."""
+        reverse: dict[str, list[Any]] = {}
+        for triple in self.backward.get(subject, []):
+            if triple.subject in inside or triple.subject in roots:
+                continue
+            child = self._node(triple.subject, roots, inside, with_reverse=False)
+            predicate = triple.predicate.value
+            term = next((d.term for d in self.context.by_iri.get(predicate, []) if d.reverse),
+                        None)
+            if term is not None:
+                node.setdefault(term, []).append(child)
+            else:
+                key = self._key(predicate, None)
+                reverse.setdefault(key, []).append(child)
+        if reverse:
+            node["@reverse"] = {key: values for key, values in sorted(reverse.items())}
+
+    def _value(self, obj: Any, definition: TermDefinition | None, roots: set[Subject],
+               inside: frozenset[Subject]) -> Any:
         if isinstance(obj, NamedNode | BlankNode):
             if obj in self.forward and obj not in roots and obj not in inside:
-                return key, self._node(obj, roots, inside, with_reverse=False)
+                return self._node(obj, roots, inside, with_reverse=False)
             if definition and definition.coerce in ("@id", "@vocab") and isinstance(
                     obj, NamedNode):
-                return key, obj.value
-            return key, {"@id": _id(obj)}
+                return obj.value
+            return {"@id": _id(obj)}
         assert isinstance(obj, Literal)
-        return key, self._literal(obj, definition)
+        if definition is not None and definition.container == "@language":
+            return {obj.language: obj.value}
+        return self._literal(obj, definition)
 
     def _key(self, predicate: str, obj: Any) -> str:
-        definition = self._best_definition(predicate, obj)
+        definition = self._best_definition(predicate, obj, many=False)
         return definition.term if definition else self.context.compact_iri(predicate)
 
-    def _best_definition(self, predicate: str, obj: Any) -> TermDefinition | None:
+    def _best_definition(self, predicate: str, obj: Any, *,
+                         many: bool) -> TermDefinition | None:
         usable = [d for d in self.context.by_iri.get(predicate, [])
-                  if not d.reverse and d.container not in ("@list", "@language", "@index")]
+                  if not d.reverse and d.container not in ("@list", "@index")
+                  and (d.container != "@language" or _is_tagged(obj))]
         if not usable:
             return None
-        for definition in usable:
-            if obj is not None and self._plain_fits(obj, definition):
-                return definition
-        return min(usable, key=lambda d: (d.coerce is not None, d.term))
+
+        def rank(definition: TermDefinition) -> tuple[bool, bool, bool, str]:
+            fits = obj is not None and (definition.container == "@language"
+                                        or self._plain_fits(obj, definition))
+            is_set = definition.container == "@set"
+            return (not fits, is_set != many, definition.coerce is not None, definition.term)
+
+        return min(usable, key=rank)
 
     def _effective_language(self, definition: TermDefinition | None) -> str | None:
         if definition and definition.has_language:
@@ -176,10 +203,23 @@ def _id(term: Subject) -> str:
     return f"_:{term.value}" if isinstance(term, BlankNode) else str(term)
 
 
-def _single(value: Any) -> Any:
-    if isinstance(value, list) and len(value) == 1:
-        return value[0]
-    return value
+def _is_tagged(obj: Any) -> bool:
+    return isinstance(obj, Literal) and bool(obj.language)
+
+
+def _assemble(values: list[Any], container: str | None) -> Any:
+    """The JSON value of one key: a language map, a list (for @set terms or many values),
+    or the single value."""
+    if container == "@language":
+        merged: dict[str, list[str]] = {}
+        for value in values:
+            for language, text in value.items():
+                merged.setdefault(language, []).append(text)
+        return {language: texts[0] if len(texts) == 1 else texts
+                for language, texts in merged.items()}
+    if container == "@set" or len(values) > 1:
+        return values
+    return values[0]
 
 
 def frame(context: JsonLdContext, triples: Sequence[Triple],

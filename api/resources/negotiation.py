@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from enum import StrEnum
 
-from fastapi import Request
+from fastapi import Query, Request
 
 LANGUAGES = ("fr", "en")
 DEFAULT_LANGUAGE = "fr"
@@ -76,3 +76,7 @@ def reader_language(request: Request, lang: Language | None = None) -> str:
         if quality > 0 and primary in LANGUAGES:
             return primary
     return DEFAULT_LANGUAGE
+
+
+LANG_QUERY = Query(None, description="Language of labels: fr (default) or en; without it, "
+                   "the first of fr/en in Accept-Language.")

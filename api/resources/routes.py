@@ -7,7 +7,7 @@ from __future__ import annotations
 import inspect
 from typing import Any
 
-from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, Response
+from fastapi import APIRouter, Depends, HTTPException, Path, Request, Response
 from pyoxigraph import NamedNode, Triple
 
 from store.namespaces import DataIris
@@ -15,7 +15,7 @@ from store.namespaces import DataIris
 from ..deps import get_settings_of
 from ..named_queries import shipped_queries
 from .documents import RDF_RESPONSES, collection_response, entity_response, rdf_media_type
-from .negotiation import Language, reader_language
+from .negotiation import LANG_QUERY, Language, reader_language
 from .pagination import PageRequest, page_request, take_page
 from .running import bind, query_parameters, request_values, run_query, with_signature
 
@@ -26,8 +26,7 @@ def _common_parameters() -> list[inspect.Parameter]:
     keyword = inspect.Parameter.KEYWORD_ONLY
     return [
         inspect.Parameter("request", keyword, annotation=Request),
-        inspect.Parameter("lang", keyword, annotation=Language | None, default=Query(
-            None, description="Language of labels: fr (default) or en; else Accept-Language.")),
+        inspect.Parameter("lang", keyword, annotation=Language | None, default=LANG_QUERY),
     ]
 
 

@@ -11,7 +11,9 @@ from . import (
     health,
     home,
     indicators,
+    linked_data,
     named_queries,
+    ontology_docs,
     partnerships,
     projects,
     publications,
@@ -36,4 +38,6 @@ ROUTERS: list[APIRouter] = [
     search.router,
     named_queries.router,
     reconcile.router,
+    linked_data.router,
+    ontology_docs.router,
 ]

@@ -1,0 +1,138 @@
+"""`/id/{type}/{key}`: every IRI the ingest mints dereferences here. Browsers get a page
+(labels, properties with their ontology labels, links to related entities, provenance);
+machines get JSON-LD or Turtle by content negotiation. 404 for an IRI nobody minted."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+from fastapi import APIRouter, HTTPException, Path, Request, Response
+from pyoxigraph import Literal, NamedNode, Triple
+
+from store.namespaces import RDF, SKOS, TSR, DataIris
+
+from ..deps import get_settings_of
+from ..named_queries import shipped_queries
+from ..resources.documents import JSON_LD, RDF_RESPONSES, TURTLE, entity_response
+from ..resources.framing import choose_language
+from ..resources.model_docs import local_name, model_docs, page_of
+from ..resources.negotiation import LANG_QUERY, Language, choose_media_type, reader_language
+from ..resources.pages import render_page
+from ..resources.running import run_query
+
+router = APIRouter(tags=["linked data"])
+HTML = "text/html"
+OFFERED = (HTML, JSON_LD, "application/json", TURTLE)
+KINDS = ("actor", "project", "output", "partnership", "participation", "funding", "programme",
+         "observation", "transformation", "membership", "network")
+NAME_PROPERTIES = (TSR + "name", TSR + "title", SKOS + "prefLabel", TSR + "code",
+                   SKOS + "notation")
+_RESPONSES = {**RDF_RESPONSES, 200: {
+    "description": "HTML for browsers; JSON-LD or Turtle by Accept.",
+    "content": {**RDF_RESPONSES[200]["content"], HTML: {"schema": {"type": "string"}}}},
+    404: {"description": "No such entity (or not visible to this reader)."}}
+
+
+@router.get("/id/{kind}/{key}", summary="Dereference a minted IRI", response_class=Response,
+            responses=_RESPONSES)
+def entity(
+    request: Request,
+    kind: str = Path(description="Entity type: " + ", ".join(KINDS),
+                     pattern="^(" + "|".join(KINDS) + ")$"),
+    key: str = Path(description="The entity's key", pattern=r"^[a-z0-9][a-z0-9-]*$",
+                    max_length=300),
+    lang: Language | None = LANG_QUERY,
+) -> Response:
+    media = choose_media_type(request.headers.get("accept"), OFFERED)
+    if media is None:
+        raise HTTPException(406, "acceptable media types here: " + ", ".join(OFFERED))
+    base = DataIris(get_settings_of(request).base_iri).base
+    iri = NamedNode(f"{base}id/{kind}/{key}")
+    triples = list(run_query(request, shipped_queries()["api-entity"], {"_item": iri}))
+    if not any(triple.subject == iri for triple in triples):
+        raise HTTPException(404, f"no {kind} {key!r} in the data")
+    language = reader_language(request, lang)
+    if media != HTML:
+        return entity_response(request, triples, iri, lang=language, media=media)
+    return _page(request, iri, choose_language(triples, language), language, base)
+
+
+def _page(request: Request, iri: NamedNode, triples: list[Triple], lang: str,
+          base: str) -> Response:
+    docs = model_docs()
+    names = _names(triples)
+    view = _Viewer(names, lang, base)
+    forward: dict[str, list[Any]] = defaultdict(list)
+    incoming: dict[str, list[Any]] = defaultdict(list)
+    types = []
+    for triple in triples:
+        if triple.subject == iri:
+            if triple.predicate.value == RDF + "type":
+                types.append(view.term(triple.object))
+            else:
+                forward[triple.predicate.value].append(view.term(triple.object))
+        elif triple.object == iri and triple.predicate.value != RDF + "type":
+            incoming[triple.predicate.value].append(view.term(triple.subject))
+
+    def rows(grouped: dict[str, list[Any]]) -> list[dict[str, Any]]:
+        return [{"iri": p, "href": page_of(p, base), "label": docs.label(p, lang) or
+                 local_name(p), "values": sorted(values, key=lambda v: v["text"])}
+                for p, values in sorted(grouped.items(),
+                                        key=lambda item: docs.label(item[0], lang) or item[0])]
+
+    path = page_of(iri.value, base)
+    return render_page(
+        "entity.html", lang, title=names.get(iri.value, local_name(iri.value)), iri=iri.value,
+        types=types, properties=rows(forward), incoming=rows(incoming),
+        provenance=_provenance(request, iri, lang),
+        alternates=[{"type": JSON_LD, "href": f"/api/queries/api-entity?item={iri.value}",
+                     "name": "JSON-LD"},
+                    {"type": TURTLE, "href": path, "name": "Turtle (Accept: text/turtle)"}])
+
+
+class _Viewer:
+    """How one RDF term shows on a page: its label, and a link when it has a page."""
+
+    def __init__(self, names: dict[str, str], lang: str, base: str) -> None:
+        self.names, self.lang, self.base = names, lang, base
+
+    def term(self, term: Any) -> dict[str, str | None]:
+        if isinstance(term, NamedNode):
+            text = self.names.get(term.value) or model_docs().label(term.value, self.lang)
+            return {"text": text or term.value, "href": page_of(term.value, self.base),
+                    "note": None}
+        if isinstance(term, Literal):
+            note = term.language or (None if term.datatype.value.endswith("#string")
+                                     else local_name(term.datatype.value))
+            return {"text": term.value, "href": None, "note": note}
+        return {"text": str(term), "href": None, "note": None}
+
+
+def _names(triples: list[Triple]) -> dict[str, str]:
+    """The best display name of every resource the triples name (name, title, label...)."""
+    found: dict[str, tuple[int, str]] = {}
+    for triple in triples:
+        if triple.predicate.value in NAME_PROPERTIES and isinstance(triple.object, Literal):
+            rank = NAME_PROPERTIES.index(triple.predicate.value)
+            subject = triple.subject.value if isinstance(triple.subject, NamedNode) else ""
+            if subject not in found or rank < found[subject][0]:
+                found[subject] = (rank, triple.object.value)
+    return {subject: name for subject, (_, name) in found.items()}
+
+
+def _provenance(request: Request, iri: NamedNode, lang: str) -> list[dict[str, Any]]:
+    """Per source graph: what the provenance graphs say about the graph, its load and the
+    resource (file, sheet, row, dates...): all of it that exists."""
+    docs = model_docs()
+    sources: dict[str, list[dict[str, str]]] = {}
+    for row in run_query(request, shipped_queries()["api-provenance"], {"_item": iri}):
+        rows = sources.setdefault(row["graph"].value, [])
+        if row["property"] is None:
+            continue
+        prop, value, about = row["property"].value, row["value"], row["about"]
+        rows.append({
+            "about": local_name(about.value) if isinstance(about, NamedNode) else "_",
+            "iri": prop, "label": docs.label(prop, lang) or local_name(prop),
+            "value": value.value if isinstance(value, NamedNode | Literal) else str(value)})
+    return [{"graph": graph, "rows": rows} for graph, rows in sorted(sources.items())]
