@@ -203,12 +203,14 @@ def test_example_sizes(example: Graph) -> None:
     def count(cls: URIRef) -> int:
         return len(set(example.subjects(RDF.type, cls)))
 
-    assert count(TSR.TSROrganisation) + count(TSR.IndependentResearcher) + count(TSR.IntermediaryStructure) == 40
+    tsr_actors = count(TSR.TSROrganisation) + count(TSR.IndependentResearcher)
+    assert tsr_actors + count(TSR.IntermediaryStructure) == 40
     assert count(TSR.ESROrganisation) + count(TSR.ResearchUnit) == 15
     assert count(TSR.Project) == 25
     assert count(TSR.Output) == 60
     assert count(TSR.Partnership) == 30
-    years = {str(y) for o in example.subjects(RDF.type, TSR.Observation) for y in example.objects(o, TSR.year)}
+    observations = example.subjects(RDF.type, TSR.Observation)
+    years = {str(y) for o in observations for y in example.objects(o, TSR.year)}
     assert years == {"2022", "2023", "2024"}
     assert not any(isinstance(t, BNode) for triple in example for t in triple)
 
