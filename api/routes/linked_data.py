@@ -100,6 +100,8 @@ class _Viewer:
     def term(self, term: Any) -> dict[str, str | None]:
         if isinstance(term, NamedNode):
             text = self.names.get(term.value) or model_docs().label(term.value, self.lang)
+            if text is None and term.value.startswith(self.base):
+                text = local_name(term.value)  # a minted key reads better than the IRI
             return {"text": text or term.value, "href": page_of(term.value, self.base),
                     "note": None}
         if isinstance(term, Literal):

@@ -1,0 +1,123 @@
+"""`/id/{type}/{key}`: pages for browsers, JSON-LD and Turtle for machines, 404 otherwise;
+ontology and vocabulary IRIs documented in fr and en; the published context."""
+
+from __future__ import annotations
+
+import json
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+from pyoxigraph import NamedNode
+
+from tests.api.conftest import READER, SECRET_NAME, AppClient
+
+from .jsonld_check import jsonld_triples, turtle_triples, visible_data
+
+ATELIER_PATH = "/id/actor/siren-810079194"
+ATELIER = "https://data.tsr-observatory.org" + ATELIER_PATH
+BROWSER = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
+
+
+class _Links(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.links: dict[str, str] = {}
+        self.ids: set[str] = set()
+        self._href: str | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        found = dict(attrs)
+        if found.get("id"):
+            self.ids.add(found["id"] or "")
+        if tag == "a":
+            self._href = found.get("href")
+
+    def handle_data(self, data: str) -> None:
+        if self._href and data.strip():
+            self.links.setdefault(data.strip(), self._href)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "a":
+            self._href = None
+
+
+def _parse(html: str) -> _Links:
+    parser = _Links()
+    parser.feed(html)
+    return parser
+
+
+def test_a_browser_gets_a_readable_page(api: AppClient) -> None:
+    response = api.get(ATELIER_PATH, headers=BROWSER)
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/html")
+    page = _parse(response.text)
+    assert "<h1>Atelier des Savoirs Partagés</h1>" in response.text
+    # properties carry the ontology's labels, and link to its documentation
+    assert page.links["forme juridique"] == "/ontology#legalForm"
+    # values are labelled and link to their pages
+    assert page.links["Association loi 1901"] == "/vocab/legal-form#association-1901"
+    # resources pointing to the actor are listed, by their key when they have no name
+    membership = "siren-810079194--reseau-tsr-esr--2024"
+    assert page.links[membership] == f"/id/membership/{membership}"
+    # provenance: the source graph holding the actor
+    assert "graph/source/tsr-example-ttl" in response.text
+    english = api.get(ATELIER_PATH + "?lang=en", headers=BROWSER)
+    assert _parse(english.text).links["legal form"] == "/ontology#legalForm"
+
+
+@pytest.mark.parametrize("accept", ["application/ld+json", "text/turtle"])
+def test_machines_get_the_same_true_triples(api: AppClient, accept: str) -> None:
+    response = api.get(ATELIER_PATH, headers={"Accept": accept})
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith(accept)
+    triples = (jsonld_triples(response.json()) if accept.endswith("json")
+               else turtle_triples(response.content))
+    assert triples <= visible_data(api)
+    assert any(t.subject == NamedNode(ATELIER) for t in triples)
+
+
+def test_unknown_and_hidden_entities_are_404(api: AppClient) -> None:
+    unknown = api.get("/id/actor/siren-000000000", headers=BROWSER)
+    assert unknown.status_code == 404
+    assert unknown.json()["detail"] == "no actor 'siren-000000000' in the data"
+    assert api.get("/id/nosuchtype/x").status_code == 422
+    secret = "/id/actor/name-organisation-secrete"
+    assert api.get(secret, headers=BROWSER).status_code == 404
+    seen = api.get(secret, headers={**BROWSER, **READER})
+    assert seen.status_code == 200 and SECRET_NAME in seen.text
+
+
+def test_ontology_iris_resolve_to_documentation_in_both_languages(api: AppClient) -> None:
+    french = api.get("/ontology", headers=BROWSER)
+    assert french.status_code == 200
+    page = _parse(french.text)
+    assert {"Actor", "legalForm", "Partnership"} <= page.ids
+    assert "Forme juridique" in french.text or "forme juridique" in french.text
+    english = api.get("/ontology", params={"lang": "en"}, headers=BROWSER)
+    assert "legal form" in english.text
+    turtle = api.get("/ontology", headers={"Accept": "text/turtle"})
+    assert (NamedNode("https://w3id.org/tsr-observatory/ontology#Actor") in
+            {t.subject for t in turtle_triples(turtle.content)})
+
+
+def test_vocabulary_iris_resolve_to_their_scheme_page(api: AppClient) -> None:
+    scheme = api.get("/vocab/legal-form", params={"lang": "en"}, headers=BROWSER)
+    assert scheme.status_code == 200
+    assert "scop" in _parse(scheme.text).ids
+    assert "Association (1901 law)" in scheme.text
+    concept = api.get("/vocab/legal-form/scop", follow_redirects=False)
+    assert concept.status_code == 303
+    assert concept.headers["location"] == "/vocab/legal-form#scop"
+    assert api.get("/vocab/no-such-scheme", headers=BROWSER).status_code == 404
+    index = api.get("/vocab", headers=BROWSER)
+    assert _parse(index.text).links["Formes juridiques"] == "/vocab/legal-form?lang=fr"
+
+
+def test_the_published_context_is_served(api: AppClient) -> None:
+    response = api.get("/context.jsonld")
+    assert response.headers["content-type"].startswith("application/ld+json")
+    assert response.json()["@context"]["name"] == "tsr:name"
+    shipped = Path(__file__).parents[3] / "ontology" / "context.jsonld"
+    assert json.loads(response.content) == json.loads(shipped.read_text(encoding="utf-8"))

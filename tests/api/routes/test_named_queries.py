@@ -1,0 +1,115 @@
+"""`/api/queries/{name}`: one route per queries/*.rq, parameters from the header, every
+results format; a new file is a new route."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+from pyoxigraph import RdfFormat, parse
+
+from api.named_queries import load_named_queries, parse_named_query
+from api.routes.named_queries import query_router
+from store.model import query_files
+from store.rdf_files import BadInputError
+from tests.api.conftest import AppClient, api_settings
+
+NAMES = sorted(f.name.removesuffix(".rq") for f in query_files())
+ATELIER = "https://data.tsr-observatory.org/id/actor/siren-810079194"
+
+
+@pytest.mark.filterwarnings("ignore:Duplicate Operation ID")
+def test_every_query_file_has_its_route(api: AppClient) -> None:
+    paths = set(api.app.openapi()["paths"])
+    assert NAMES and {f"/api/queries/{name}" for name in NAMES} <= paths
+
+
+@pytest.mark.filterwarnings("ignore:Duplicate Operation ID")
+def test_openapi_documents_each_query_and_its_parameters(api: AppClient) -> None:
+    spec = api.app.openapi()
+    operation = spec["paths"]["/api/queries/api-actors"]["get"]
+    assert operation["summary"] == "Actors, sorted by name, with optional filters"
+    names = {p["name"] for p in operation["parameters"]}
+    assert {"format", "type", "legal_form", "region", "investment_form", "partner"} <= names
+    assert "SELECT ?item" in operation["description"]
+
+
+@pytest.mark.parametrize("name", [n for n in NAMES
+                                  if "SERVICE" not in load_named_queries().get(n).text])
+def test_every_local_query_answers_with_its_defaults(api: AppClient, name: str) -> None:
+    query = load_named_queries()[name]
+    params = {p.name: ATELIER for p in query.params if p.required and p.default is None}
+    response = api.get(f"/api/queries/{name}", params=params)
+    assert response.status_code == 200, response.text
+
+
+def test_select_results_in_every_format(api: AppClient) -> None:
+    url = "/api/queries/api-actors"
+    scop = {"legal_form": "scop"}
+    as_json = api.get(url, params=scop).json()
+    ids = sorted(row["item"]["value"] for row in as_json["results"]["bindings"])
+    assert ids
+    xml = ET.fromstring(api.get(url, params={**scop, "format": "xml"}).content)
+    namespace = "{http://www.w3.org/2005/sparql-results#}"
+    assert sorted(uri.text or "" for uri in xml.iter(f"{namespace}uri")) == ids
+    as_csv = api.get(url, params=scop, headers={"Accept": "text/csv"})
+    assert as_csv.headers["content-type"].startswith("text/csv")
+    assert sorted(row["item"] for row in csv.DictReader(io.StringIO(as_csv.text))) == ids
+    as_tsv = api.get(url, params=scop,
+                     headers={"Accept": "text/tab-separated-values"}).text.splitlines()
+    assert sorted(line.split("\t")[0].strip("<>") for line in as_tsv[1:]) == ids
+
+
+def test_graph_results_as_turtle_and_jsonld(api: AppClient) -> None:
+    url = "/api/queries/api-describe"
+    turtle = {(q.subject, q.predicate, q.object)
+              for q in parse(api.get(url, params={"item": ATELIER}).content, RdfFormat.TURTLE)}
+    jsonld = {(q.subject, q.predicate, q.object)
+              for q in parse(api.get(url, params={"item": ATELIER, "format": "jsonld"}).content,
+                             RdfFormat.JSON_LD)}
+    assert turtle and turtle == jsonld
+    wrong = api.get(url, params={"item": ATELIER, "format": "csv"})
+    assert wrong.status_code == 400
+    assert wrong.json()["detail"].startswith("format csv does not fit this query")
+
+
+def test_parameter_errors_are_one_clear_line(api: AppClient) -> None:
+    missing = api.get("/api/queries/api-describe")
+    assert missing.status_code == 422
+    bad = api.get("/api/queries/api-describe", params={"item": "not an iri"})
+    assert bad.status_code == 400
+    assert bad.json()["detail"] == "parameter item: 'not an iri' is not a valid IRI"
+
+
+def test_a_new_query_file_is_a_new_route(tmp_path: Path) -> None:
+    new = tmp_path / "count-actors.rq"
+    new.write_text("#+ summary: How many actors\n#+ param: min integer optional At least\n"
+                   "PREFIX tsr: <https://w3id.org/tsr-observatory/ontology#>\n"
+                   "SELECT (COUNT(?a) AS ?n) WHERE { ?a tsr:name ?name "
+                   "FILTER(!BOUND(?_min) || 1 >= ?_min) }\n", encoding="utf-8")
+    client = AppClient(api_settings(), data=False)
+    try:
+        client.app.include_router(query_router(load_named_queries([new]).values()))
+        response = client.get("/api/queries/count-actors", params={"min": "1"})
+        assert response.status_code == 200, response.text
+        assert json.loads(response.text)["results"]["bindings"][0]["n"]["value"] == "0"
+        assert client.get("/api/queries/count-actors", params={"min": "x"}).status_code == 422
+    finally:
+        client.close()
+
+
+@pytest.mark.parametrize(("header", "message"), [
+    ("#+ param: x nosuchtype optional X", "unknown parameter type 'nosuchtype'"),
+    ("#+ param: format string optional X", "'format' cannot be a parameter name"),
+    ("#+ param: x string sometimes X", "write `#+ param: name type required|optional"),
+    ("#+ colour: blue", "unknown header key 'colour'"),
+])
+def test_bad_headers_name_the_file_and_line(header: str, message: str) -> None:
+    with pytest.raises(BadInputError) as error:
+        parse_named_query("q", f"{header}\nSELECT * WHERE {{ ?s ?p ?_x }}")
+    assert str(error.value).startswith("q.rq line 1: ")
+    assert message in str(error.value)
