@@ -1,0 +1,204 @@
+"""The 15 competency queries: headers, and their answers on the example dataset.
+
+Each query runs on an in-memory Oxigraph store holding the example dataset in its own named
+graph and the ontology + vocabularies in graph/model, with the default graph as the union
+of all graphs, its parameters bound to their `#+ default:` values through pyoxigraph
+`substitutions`. The answer must equal tests/queries/expected/{query}.csv. A few answers are
+also recomputed here in plain Python from the Turtle, independently of SPARQL.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from collections import Counter, defaultdict
+from decimal import Decimal, InvalidOperation
+from importlib.resources import as_file, files
+from pathlib import Path
+
+import pytest
+from pyoxigraph import Literal as OxLiteral
+from pyoxigraph import NamedNode, RdfFormat, Store, Variable
+from rdflib import RDF, Graph, Namespace, URIRef
+
+HERE = Path(__file__).resolve().parent
+EXPECTED = HERE / "expected"
+BASE = "https://data.tsr-observatory.org/"
+TSR = Namespace("https://w3id.org/tsr-observatory/ontology#")
+XSD = "http://www.w3.org/2001/XMLSchema#"
+QUERIES = sorted((r.name, r) for r in files("queries").iterdir() if re.match(r"cq\d\d-.*\.rq$", r.name))
+PARAM_TYPES = {"iri", "string", "integer", "date"}
+
+
+def query_text(name: str) -> str:
+    return (files("queries") / name).read_text(encoding="utf-8")
+
+
+def header(text: str) -> dict[str, list[str]]:
+    found: dict[str, list[str]] = defaultdict(list)
+    for key, value in re.findall(r"^#\+ (\w+): (.*)$", text, flags=re.M):
+        found[key].append(value.strip())
+    return found
+
+
+def substitutions(text: str) -> dict[Variable, object]:
+    info = header(text)
+    types = {line.split()[0]: line.split()[1] for line in info["param"]}
+    defaults = dict(line.split(" ", 1) for line in info["default"])
+    bound: dict[Variable, object] = {}
+    for name, kind in types.items():
+        value = defaults[name]
+        if kind == "iri":
+            term: object = NamedNode(value)
+        elif kind == "integer":
+            term = OxLiteral(value, datatype=NamedNode(XSD + "integer"))
+        elif kind == "date":
+            term = OxLiteral(value, datatype=NamedNode(XSD + "date"))
+        else:
+            term = OxLiteral(value)
+        bound[Variable("_" + name)] = term
+    return bound
+
+
+@pytest.fixture(scope="module")
+def store() -> Store:
+    store = Store()
+    with as_file(files("examples") / "tsr-example.ttl") as path:
+        store.load(path=str(path), format=RdfFormat.TURTLE,
+                   to_graph=NamedNode(BASE + "graph/source/tsr-example-ttl"))
+    model = NamedNode(BASE + "graph/model")
+    for package, sub in (("ontology", None), ("ontology", "vocabularies")):
+        root = files(package) if sub is None else files(package) / sub
+        for resource in sorted(root.iterdir(), key=lambda r: r.name):
+            if resource.name.endswith(".ttl"):
+                with as_file(resource) as path:
+                    store.load(path=str(path), format=RdfFormat.TURTLE, to_graph=model)
+    return store
+
+
+def run(store: Store, name: str) -> tuple[list[str], list[list[str]]]:
+    text = query_text(name)
+    result = store.query(text, substitutions=substitutions(text), use_default_graph_as_union=True)
+    columns = [v.value for v in result.variables if not v.value.startswith("_")]
+    rows = [["" if row[c] is None else row[c].value for c in columns] for row in result]
+    return columns, rows
+
+
+def same(actual: str, expected: str) -> bool:
+    if actual == expected:
+        return True
+    try:
+        return Decimal(actual) == Decimal(expected)
+    except InvalidOperation:
+        return False
+
+
+@pytest.fixture(scope="module")
+def example() -> Graph:
+    with as_file(files("examples") / "tsr-example.ttl") as path:
+        return Graph().parse(path, format="turtle")
+
+
+# --------------------------------------------------------------------------- headers
+
+def test_one_query_per_competency_question() -> None:
+    numbers = sorted(int(header(query_text(name))["question"][0]) for name, _ in QUERIES)
+    assert numbers == list(range(1, 16))
+
+
+@pytest.mark.parametrize("name", [n for n, _ in QUERIES])
+def test_query_header(name: str) -> None:
+    text = query_text(name)
+    info = header(text)
+    for key in ("summary", "summary_fr", "description", "question"):
+        assert len(info[key]) == 1 and info[key][0], key
+    assert int(info["question"][0]) == int(name[2:4])
+    defaults = {line.split(" ", 1)[0] for line in info["default"]}
+    select = text[text.index("SELECT"):text.index("WHERE")]
+    for line in info["param"]:
+        pname, kind, need, *description = line.split()
+        assert kind in PARAM_TYPES and need in ("required", "optional") and description, line
+        assert pname in defaults, f"no default for {pname}"
+        # pyoxigraph substitutes only variables of the top-level projection
+        assert f"?_{pname}" in select, f"?_{pname} must be projected"
+
+
+# --------------------------------------------------------------------------- answers
+
+@pytest.mark.parametrize("name", [n for n, _ in QUERIES])
+def test_query_returns_expected_answer(store: Store, name: str) -> None:
+    columns, rows = run(store, name)
+    with (EXPECTED / (name[:-3] + ".csv")).open(encoding="utf-8", newline="") as handle:
+        reader = csv.reader(handle)
+        expected_columns = next(reader)
+        expected_rows = list(reader)
+    assert columns == expected_columns
+    assert len(rows) == len(expected_rows)
+    for i, (got, want) in enumerate(zip(rows, expected_rows, strict=True)):
+        assert all(same(a, e) for a, e in zip(got, want, strict=True)), (i, got, want)
+
+
+def _by(rows: list[list[str]], columns: list[str], *keys: str) -> list[tuple[str, ...]]:
+    idx = [columns.index(k) for k in keys]
+    return [tuple(row[i] for i in idx) for row in rows]
+
+
+def _tsr_actors(example: Graph) -> set[URIRef]:
+    classes = {TSR.TSROrganisation, TSR.IndependentResearcher, TSR.IntermediaryStructure}
+    return {s for c in classes for s in example.subjects(RDF.type, c)}
+
+
+def test_cq01_counts_match_a_plain_count(store: Store, example: Graph) -> None:
+    columns, rows = run(store, "cq01-tsr-actors-by-type-legal-form-region.rq")
+    tsr = _tsr_actors(example)
+    by_type = Counter(str(example.value(a, TSR.actorType)) for a in tsr)
+    got = {v: int(n) for d, v, n in _by(rows, columns, "dimension", "value", "actors") if d == "actorType"}
+    assert got == dict(by_type)
+    assert ("total", str(TSR.TSRActor), "40") in _by(rows, columns, "dimension", "value", "actors")
+
+
+def test_cq04_sums_match_a_plain_sum(store: Store, example: Graph) -> None:
+    columns, rows = run(store, "cq04-jobs-by-year.rq")
+    tsr = _tsr_actors(example)
+    sums: dict[int, Decimal] = defaultdict(Decimal)
+    for obs in example.subjects(RDF.type, TSR.Observation):
+        if example.value(obs, TSR.actor) in tsr:
+            sums[int(str(example.value(obs, TSR.year)))] += Decimal(str(example.value(obs, TSR.jobsFTE)))
+    got = {int(y): Decimal(j) for y, j in _by(rows, columns, "year", "jobsFTE")}
+    assert got == dict(sums)
+    change = {int(y): Decimal(c) for y, c in _by(rows, columns, "year", "jobsFTEChange")}
+    assert change[2024] == sums[2024] - sums[2022]
+
+
+def test_cq07_partnership_types_match_a_plain_count(store: Store, example: Graph) -> None:
+    columns, rows = run(store, "cq07-tsr-esr-partnerships.rq")
+    tsr = _tsr_actors(example)
+    esr = set(example.subjects(RDF.type, TSR.ESROrganisation)) | set(
+        example.subjects(RDF.type, TSR.ResearchUnit))
+    counted: Counter[str] = Counter()
+    for ps in example.subjects(RDF.type, TSR.Partnership):
+        pair = {example.value(ps, TSR.actor), example.value(ps, TSR.partner)}
+        if pair & tsr and pair & esr:
+            counted[str(example.value(ps, TSR.partnershipType))] += 1
+    got = {v: int(n) for d, v, n in _by(rows, columns, "dimension", "value", "partnerships")
+           if d == "partnershipType"}
+    assert got == dict(counted)
+    assert sum(counted.values()) == 28  # 30 partnerships, two inside the third sector
+
+
+def test_cq12_renewals_follow_previous_year(store: Store) -> None:
+    columns, rows = run(store, "cq12-network-members-by-year.rq")
+    members = defaultdict(set)
+    for year, actor in _by(rows, columns, "year", "actor"):
+        members[int(year)].add(actor)
+    for year, actor, renewal, count in _by(rows, columns, "year", "actor", "renewal", "members"):
+        assert (renewal == "true") == (actor in members[int(year) - 1])
+        assert int(count) == len(members[int(year)])
+
+
+def test_cq13_coverage_is_the_ratio(store: Store, example: Graph) -> None:
+    columns, rows = run(store, "cq13-identifier-coverage.rq")
+    tsr = _tsr_actors(example)
+    with_wikidata = {a for a in tsr if example.value(a, TSR.wikidata) is not None}
+    ratios = {(i, s): Decimal(c) for i, s, c in _by(rows, columns, "identifier", "sector", "coverage")}
+    assert ratios[("wikidata", "tsr")] == round(Decimal(len(with_wikidata)) / Decimal(len(tsr)), 4)
