@@ -16,7 +16,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from pyoxigraph import NamedNode
+from pyoxigraph import Literal, NamedNode
 
 from store.namespaces import TSR
 
@@ -87,4 +87,19 @@ def links_for(accepted: Iterable[Candidate]) -> list[Link]:
         prop = NamedNode(TSR + candidate.matched_property) if candidate.matched_property else None
         links += same_as(candidate.subject.iri, NamedNode(candidate.external), candidate.rule,
                          prop, candidate.matched_value, candidate.score)
+    return links
+
+
+def missing_identifier_links(accepted: Iterable[Candidate], name: str,
+                             prefix: str) -> list[Link]:
+    """`tsr:{name}` for linked subjects that lack it, the value being the external IRI
+    without `prefix` (so competency question 13 counts what the linkers found)."""
+    links: list[Link] = []
+    for candidate in accepted:
+        if candidate.subject.ids.get(name):
+            continue
+        prop = NamedNode(TSR + candidate.matched_property) if candidate.matched_property else None
+        links.append(Link(candidate.subject.iri, NamedNode(TSR + name),
+                          Literal(candidate.external.removeprefix(prefix)), candidate.rule,
+                          prop, candidate.matched_value, candidate.score))
     return links

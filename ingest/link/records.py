@@ -112,9 +112,10 @@ class LinkRun:
 
     def provenance(self, ended: datetime) -> list[Triple]:
         activity, graph = self.activity, self.graph
-        # schema:sameAs twins owl:sameAs for the JSON-LD; count each link once
-        distinct = {(str(link.subject), str(link.predicate), str(link.object))
-                    for link in self.links if link.predicate != SCHEMA_SAME_AS}
+        # tsr:linkCount counts the owl:sameAs links (their schema:sameAs twins, the
+        # identifiers and authors they bring are not counted again)
+        distinct = {(str(link.subject), str(link.object))
+                    for link in self.links if link.predicate == SAME_AS}
         return [
             Triple(activity, _TYPE, prov("Activity")),
             Triple(activity, _TYPE, tsr("LinkActivity")),

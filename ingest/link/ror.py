@@ -25,15 +25,15 @@ from pathlib import Path
 from typing import IO, Any
 
 import ijson
-from pyoxigraph import Literal, NamedNode
+from pyoxigraph import NamedNode
 
 from store import Store
-from store.namespaces import TSR, DataIris
+from store.namespaces import DataIris
 from store.rdf_files import BadInputError
 
-from .matching import Candidate, decide, links_for
+from .matching import Candidate, decide, links_for, missing_identifier_links
 from .names import distinctive_tokens, normalise, similarity
-from .records import Link, LinkRun, save_run
+from .records import LinkRun, save_run
 from .review import BELOW_THRESHOLD, ReviewItem
 from .subjects import Subject, graphs_except, read_actors, read_names
 
@@ -72,24 +72,12 @@ def link_ror(store: Store, iris: DataIris, dump: Path, *, write: bool = True) ->
     accepted, review = decide("ror", candidates)
     linked = {c.subject.iri.value for c in accepted}
     review += [item for item in near_misses if item.subject not in linked]
-    run.links = links_for(accepted) + _missing_ror_ids(accepted)
+    run.links = links_for(accepted) + missing_identifier_links(accepted, "ror", ROR_PREFIX)
     run.reviewed = len(review)
     result = RorResult(run, review, count)
     if write:
         result.triples = save_run(store, run)
     return result
-
-
-def _missing_ror_ids(accepted: list[Candidate]) -> list[Link]:
-    links = []
-    for candidate in accepted:
-        if not candidate.subject.ids.get("ror"):
-            links.append(Link(candidate.subject.iri, NamedNode(TSR + "ror"),
-                              Literal(candidate.external[len(ROR_PREFIX):]), candidate.rule,
-                              NamedNode(TSR + candidate.matched_property)
-                              if candidate.matched_property else None,
-                              candidate.matched_value, candidate.score))
-    return links
 
 
 class _ActorIndex:

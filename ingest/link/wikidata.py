@@ -27,7 +27,7 @@ from SPARQLWrapper.SPARQLExceptions import SPARQLWrapperException
 from store import Store
 from store.namespaces import DataIris
 
-from .matching import Candidate, decide, links_for
+from .matching import Candidate, decide, links_for, missing_identifier_links
 from .polite import (
     LinkServiceError,
     PoliteCaller,
@@ -74,7 +74,7 @@ def link_wikidata(store: Store, iris: DataIris, *, endpoint: str, user_agent: st
     candidates += client.candidates(actors.values(), ACTOR_PROPERTIES, batch_size)
     candidates += client.candidates(outputs.values(), OUTPUT_PROPERTIES, batch_size)
     accepted, review = decide("wikidata", candidates)
-    run.links = links_for(accepted)
+    run.links = links_for(accepted) + missing_identifier_links(accepted, "wikidata", WD_ENTITY)
     run.reviewed = len(review)
     result = WikidataResult(run, review, client.caller.requests_sent, client.caller.retries)
     if write:

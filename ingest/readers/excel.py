@@ -53,7 +53,7 @@ def _check_container(path: Path, fmt: str, where: Where) -> None:
                                    "without a password")
         raise SpreadsheetError(where, "this is an old binary Excel file (.xls); save it as .xlsx")
     if not zipfile.is_zipfile(path):
-        raise SpreadsheetError(where, f"not a {fmt.upper()} workbook: the file is not a ZIP "
+        raise SpreadsheetError(where, f"not an {fmt.upper()} workbook: the file is not a ZIP "
                                "archive (truncated, or another format renamed)")
     try:
         # opening reads the central directory; damaged members surface when calamine reads
