@@ -14,6 +14,8 @@ from typing import IO, Any
 
 from pyoxigraph import BlankNode, Literal, NamedNode, Quad, RdfFormat, Triple
 
+from .namespaces import STAGING_PREFIX
+
 Term = NamedNode | BlankNode | Literal
 Bindings = Mapping[str, Term]
 
@@ -63,8 +65,13 @@ class Store(abc.ABC):
         """Add triples to a named graph."""
 
     @abc.abstractmethod
-    def replace_graph(self, graph: NamedNode, triples: Iterable[Triple]) -> None:
-        """Make `graph` hold exactly `triples`; readers see the old graph or the new one."""
+    def replace_graph(self, graph: NamedNode, triples: Iterable[Triple], *,
+                      with_update: str | None = None) -> None:
+        """Make `graph` hold exactly `triples`; readers see the old graph or the new one.
+
+        `with_update` is a SPARQL Update (e.g. the provenance record of the load) committed
+        with the replacement: atomically on the embedded store; right after it, remotely.
+        """
 
     @abc.abstractmethod
     def drop_graph(self, graph: NamedNode) -> None:
@@ -87,7 +94,8 @@ class Store(abc.ABC):
         solutions = self.query(
             "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g ORDER BY ?g"
         )
-        return [GraphInfo(row["g"], int(row["n"].value)) for row in solutions]
+        return [GraphInfo(row["g"], int(row["n"].value)) for row in solutions
+                if not row["g"].value.startswith(STAGING_PREFIX)]
 
     def close(self) -> None:  # noqa: B027 - optional hook
         """Release files or connections."""

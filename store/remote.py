@@ -114,9 +114,12 @@ class RemoteStore(Store):
         self._send("POST", self.graph_store_url, params={"graph": graph.value},
                    content=_ntriples_chunks(triples), headers={"Content-Type": _NTRIPLES})
 
-    def replace_graph(self, graph: NamedNode, triples: Iterable[Triple]) -> None:
+    def replace_graph(self, graph: NamedNode, triples: Iterable[Triple], *,
+                      with_update: str | None = None) -> None:
         self._send("PUT", self.graph_store_url, params={"graph": graph.value},
                    content=_ntriples_chunks(triples), headers={"Content-Type": _NTRIPLES})
+        if with_update:
+            self.update(with_update)
 
     def drop_graph(self, graph: NamedNode) -> None:
         self.update(f"DROP SILENT GRAPH {graph}")
