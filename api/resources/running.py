@@ -8,6 +8,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from fastapi import HTTPException, Query, Request
+from pyoxigraph import NamedNode
 
 from store import StoreError
 from store.base import Term
@@ -19,12 +20,20 @@ from ..named_queries import NamedQuery, ParameterValueError, QueryParam
 def run_query(request: Request, query: NamedQuery, bindings: Mapping[str, Term]) -> Any:
     """Results of `query` over the graphs this reader may see; 400 for a bad query."""
     settings = get_settings_of(request)
-    graphs = reader_graphs(request)  # as named graphs too, so GRAPH ?g stays within them
+    graphs = request_graphs(request)  # as named graphs too, so GRAPH ?g stays within them
     try:
         return get_store(request).query(query.text, bindings, default_graph=graphs,
                                         named_graphs=graphs, timeout=settings.query_timeout)
     except StoreError as error:
         raise HTTPException(400, f"query {query.name}: {error}") from None
+
+
+def request_graphs(request: Request) -> list[NamedNode]:
+    """The reader's graphs, listed once per request (a list route runs many queries)."""
+    graphs: list[NamedNode] | None = getattr(request.state, "reader_graphs", None)
+    if graphs is None:
+        graphs = request.state.reader_graphs = reader_graphs(request)
+    return graphs
 
 
 def bind(request: Request, query: NamedQuery, values: Mapping[str, str | None]) -> dict[str, Term]:
