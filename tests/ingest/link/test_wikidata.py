@@ -127,3 +127,14 @@ def test_request_rate_is_bounded(observatory: Store, wikidata_base: str) -> None
     gaps = [b - a for a, b in zip(starts, starts[1:], strict=False)]
     assert len(gaps) == 5
     assert min(gaps) >= 0.09
+
+
+def test_wikidata_id_is_added_only_where_missing(observatory: Store,
+                                                 wikidata_endpoint: str) -> None:
+    run(observatory, wikidata_endpoint)
+    added = {(s.strip("<>"), o) for s, p, o in triples_of(observatory, GRAPH)
+             if p == f"<{TSR}wikidata>"}
+    assert (ACTOR + "siren-812345674", '"Q900001"') in added
+    assert (OUTPUT + "doi-10-1234-tsr-2023-001", '"Q900100"') in added
+    assert not any(s == ACTOR + "rna-w751234567" for s, _ in added)  # declared already
+    assert len(added) == 5
