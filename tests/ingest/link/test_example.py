@@ -63,8 +63,8 @@ def test_hal_on_the_example_adds_publications(example: Store) -> None:
         result = link_hal(example, IRIS, api_url=f"{server.url}/search/", **POLITE)  # type: ignore[arg-type]
     assert result.documents == 3
     assert result.new_outputs == 2  # the third is the example's output doi-10-5555-tsr-2058
-    rows = example.query(f"""SELECT ?a WHERE {{
+    rows = example.query("""SELECT ?a WHERE {
         <https://data.tsr-observatory.org/id/output/doi-10-5555-tsr-2058>
             <https://w3id.org/tsr-observatory/ontology#halId> "hal-04100001" ;
-            <https://w3id.org/tsr-observatory/ontology#author> ?a }}""")
+            <https://w3id.org/tsr-observatory/ontology#author> ?a }""")
     assert ACTOR + "rnsr-211007351b" in {r["a"].value for r in rows}
