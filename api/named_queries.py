@@ -95,9 +95,9 @@ class QueryParam:
         if kind == "iri" or (given_iri and (kind == "class" or kind.startswith(_PREFIXED_KINDS))):
             return _iri(self.name, value)
         if kind == "class":
-            return _iri(self.name, TSR + value)
+            return _iri(self.name, TSR + value, shown=value)
         if kind.startswith("concept:"):
-            return _iri(self.name, f"{TSRV}{kind[8:]}/{slug(value)}")
+            return _iri(self.name, f"{TSRV}{kind[8:]}/{slug(value)}", shown=value)
         if kind.startswith("entity:"):
             return DataIris(base_iri).entity(kind[7:], slug(value) or "-")
         if kind == "text":
@@ -153,11 +153,12 @@ def fold(text: str) -> str:
     return bare.lower().replace("œ", "oe").replace("æ", "ae")
 
 
-def _iri(name: str, value: str) -> NamedNode:
+def _iri(name: str, value: str, shown: str | None = None) -> NamedNode:
     try:
         return NamedNode(value)
     except ValueError:
-        raise ParameterValueError(f"parameter {name}: {value!r} is not a valid IRI") from None
+        given = value if shown is None else shown
+        raise ParameterValueError(f"parameter {name}: {given!r} is not a valid IRI") from None
 
 
 def parse_named_query(name: str, text: str, *, source: str | None = None) -> NamedQuery:
