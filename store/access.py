@@ -26,7 +26,15 @@ def restricted_provenance_graph(iris: DataIris) -> NamedNode:
 def visible_graphs(store: Store, iris: DataIris, *, include_restricted: bool) -> list[NamedNode]:
     """Named graphs a reader may query, sorted; never staging graphs."""
     hidden = set() if include_restricted else restricted_graph_names(store, iris)
-    return [
-        info.name for info in store.graphs()
-        if not info.name.value.startswith(STAGING_PREFIX) and info.name.value not in hidden
-    ]
+    hidden |= graphs_being_loaded(store)
+    return [name for name in store.graph_names() if name.value not in hidden]
+
+
+def graphs_being_loaded(store: Store) -> set[str]:
+    """Graphs a big first load is still filling (the embedded store's journal, see
+    `EmbeddedStore.replace_graph`): no reader sees a half-loaded file."""
+    rows = store.query(
+        f"SELECT ?g WHERE {{ GRAPH <{STAGING_PREFIX}journal> {{ ?g <{STAGING_PREFIX}loading> ?x }} }}",
+        default_graph=[],
+    )
+    return {row["g"].value for row in rows}

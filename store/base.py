@@ -97,6 +97,12 @@ class Store(abc.ABC):
         return [GraphInfo(row["g"], int(row["n"].value)) for row in solutions
                 if not row["g"].value.startswith(STAGING_PREFIX)]
 
+    def graph_names(self) -> list[NamedNode]:
+        """Named graphs, sorted, without counting their triples (cheap; hidden ones left out)."""
+        rows = self.query("SELECT DISTINCT ?g WHERE { GRAPH ?g { } } ORDER BY ?g",
+                          default_graph=[], named_graphs=None)
+        return [row["g"] for row in rows if not row["g"].value.startswith(STAGING_PREFIX)]
+
     def close(self) -> None:  # noqa: B027 - optional hook
         """Release files or connections."""
 

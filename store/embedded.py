@@ -197,6 +197,11 @@ class EmbeddedStore(Store):
         else:
             self._store.dump(output, format, from_graph=graph)
 
+    def graph_names(self) -> list[NamedNode]:
+        names = (n for n in self._store.named_graphs() if isinstance(n, NamedNode))
+        return sorted((n for n in names if not n.value.startswith(STAGING_PREFIX)),
+                      key=lambda n: n.value)
+
     def count(self, graph: NamedNode | None = None) -> int:
         if graph is None:
             return len(self._store)

@@ -67,10 +67,15 @@ class RemoteStore(Store):
             # Name the graphs explicitly so that any server gives the same answer: the default
             # graph is the union of all graphs, and all graphs stay reachable with GRAPH.
             # (A request naming only default graphs would otherwise have no named graph.)
-            every_graph = [info.name for info in self.graphs()]
+            every_graph = self.graph_names()
             default_graph = every_graph if default_graph is None else default_graph
             named_graphs = every_graph if named_graphs is None else named_graphs
         return self._query(text, form, default_graph, named_graphs, timeout)
+
+    def graph_names(self) -> list[NamedNode]:
+        rows = self._query("SELECT DISTINCT ?g WHERE { GRAPH ?g { } } ORDER BY ?g",
+                           "SELECT", None, None, None)
+        return [row["g"] for row in rows if not row["g"].value.startswith(STAGING_PREFIX)]
 
     def graphs(self) -> list[GraphInfo]:
         solutions = self._query(

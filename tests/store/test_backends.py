@@ -167,3 +167,9 @@ def test_select_streams_large_results(any_store: Store) -> None:
     first = next(iter(rows))
     assert first["o"].value.isdigit()
     assert sum(1 for _ in rows) == 19_999
+
+
+def test_graph_names_are_cheap_and_sorted(any_store: Store) -> None:
+    any_store.add([triple("b", "2")], G2)
+    any_store.add([triple("a", "1")], G1)
+    assert any_store.graph_names() == [G1, G2]
