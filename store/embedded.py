@@ -141,6 +141,15 @@ class EmbeddedStore(Store):
             return
         staging = NamedNode(f"{STAGING_PREFIX}{uuid.uuid4()}")
         self._store.bulk_extend(as_quads(rest, staging))
+        self.commit_staged(staging, graph, with_update=with_update)
+
+    def commit_staged(self, staging: NamedNode, graph: NamedNode, *,
+                      with_update: str | None = None) -> None:
+        """Make `graph` hold what was bulk-loaded into the hidden `staging` graph.
+
+        The commit point is one small transaction (journal note + `with_update`); the copy
+        that follows is finished by the next open if the process dies during it.
+        """
         self._journal("INSERT", staging, _REPLACES, str(graph), with_update)
         self._finish_replacement(staging, graph)
 
