@@ -7,19 +7,23 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from store import Settings, get_settings, open_store
+from store import Settings, Store, get_settings, open_store
 
 from .limits import install_limits
 from .routes import ROUTERS
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
-    """Build the app; the store opens when the server starts and closes when it stops."""
+def create_app(settings: Settings | None = None, store: Store | None = None) -> FastAPI:
+    """Build the app; the store opens when the server starts and closes when it stops.
+
+    Pass an open `store` to serve it (the CLI opens it first, so that a busy store is a
+    one-line error before uvicorn starts, and a memory store keeps what was loaded).
+    """
     settings = settings or get_settings()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        app.state.store = open_store(settings)
+        app.state.store = store if store is not None else open_store(settings)
         try:
             yield
         finally:

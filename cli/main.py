@@ -6,7 +6,7 @@ import click
 
 from .ingest_commands import drop_source, ingest, sources, template, validate
 from .link_commands import link
-from .serve import serve
+from .serve import quickstart, serve
 from .store_commands import dump, info, load, query
 
 
@@ -16,7 +16,7 @@ def cli() -> None:
     """The TSR Observatory graph: ingest, store, query and serve."""
 
 
-for command in (info, query, load, dump, serve):
+for command in (quickstart, info, query, load, dump, serve):
     cli.add_command(command)
 cli.add_command(link)
 for command in (template, validate, ingest, sources, drop_source):
