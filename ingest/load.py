@@ -88,11 +88,12 @@ def swap_in(store: Store, iris: DataIris, graph: NamedNode, staging: NamedNode,
     store.update(
         f"DROP SILENT GRAPH {graph} ;\n"
         f"ADD SILENT {staging} TO {graph} ;\n"
-        f"DROP SILENT GRAPH {staging} ;\n"
         f"DELETE WHERE {{ GRAPH {iris.provenance_graph} {{ {graph} {restricted} ?r }} }} ;\n"
         f"DELETE WHERE {{ GRAPH {restricted_provenance_graph(iris)} {{ {graph} {restricted} ?r }} }} ;\n"
         f"INSERT DATA {{ GRAPH {provenance} {{\n{body}\n}} }}"
     )
+    # outside the swap: the staging graph is hidden, and dropped at next open if we die here
+    store.drop_graph(staging)
 
 
 def record_triples(iris: DataIris, record: LoadRecord) -> list[Triple]:

@@ -1,0 +1,95 @@
+"""A load is all or nothing, even for a process killed with SIGKILL, and readers see the old
+graph or the new one, never a part."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from ingest.pipeline import ingest_files
+from store import Settings, open_store
+from store.namespaces import STAGING_PREFIX, DataIris
+from store.remote import RemoteStore
+
+from .conftest import EXAMPLES
+
+TSR = str(Path(sys.executable).with_name("tsr"))
+IRIS = DataIris(Settings().base_iri)
+
+
+def actors_csv(path: Path, rows: int, offset: int = 0) -> Path:
+    lines = ["Nom;Type d'acteur;SIREN;Commune;Date de création"]
+    lines += [f"Association n°{i};Association;{100000000 + i:09d};Lyon;01/02/2003"
+              for i in range(offset, offset + rows)]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def snapshot(location: Path) -> tuple[set[str], list[str]]:
+    with open_store(Settings(store=str(location))) as store:
+        quads = {str(q) for q in store.oxigraph.quads_for_pattern(None, None, None)}  # type: ignore[attr-defined]
+        graphs = [str(g) for g in store.oxigraph.named_graphs()]  # type: ignore[attr-defined]
+    return quads, graphs
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("delay", [0.8, 2.5, 5.0])
+def test_kill_9_during_a_load_leaves_the_store_as_before(tmp_path: Path, delay: float) -> None:
+    location = tmp_path / "store"
+    first = subprocess.run([TSR, "ingest", str(EXAMPLES / "tsr-example.xlsx"), "--store",
+                            str(location)], capture_output=True, check=False)
+    assert first.returncode == 0, first.stderr
+    # a small Acteurs.csv first, so the killed load is a replacement of its graph
+    subprocess.run([TSR, "ingest", str(actors_csv(tmp_path / "Acteurs.csv", 10)), "--store",
+                    str(location)], capture_output=True, check=True)
+    before = snapshot(location)
+    big = actors_csv(tmp_path / "Acteurs.csv", 6000)
+    process = subprocess.Popen([TSR, "ingest", str(big), "--store", str(location)],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(delay)
+    assert process.poll() is None, "the load finished before the kill: make the file bigger"
+    os.kill(process.pid, signal.SIGKILL)
+    process.wait()
+    quads, graphs = snapshot(location)
+    assert not any(g.startswith(f"<{STAGING_PREFIX}") for g in graphs)
+    assert quads == before[0]
+
+
+@pytest.mark.slow
+def test_readers_see_the_old_graph_or_the_new_one(oxigraph_url: str, tmp_path: Path) -> None:
+    settings = Settings(store="remote", query_url=f"{oxigraph_url}/query",
+                        update_url=f"{oxigraph_url}/update",
+                        graph_store_url=f"{oxigraph_url}/store")
+    with open_store(settings) as store:
+        store.update("DROP SILENT ALL")
+        path = actors_csv(tmp_path / "Acteurs.csv", 1500)
+        ingest_files(store, [path], settings)
+        graph = IRIS.source_graph(path.name)
+        old = store.count(graph)
+        seen: set[int] = set()
+        done = threading.Event()
+
+        def read() -> None:
+            with RemoteStore(settings.query_url or "", settings.update_url or "",
+                             settings.graph_store_url or "") as reader:
+                while not done.is_set():
+                    seen.add(reader.count(graph))
+
+        thread = threading.Thread(target=read)
+        thread.start()
+        try:
+            ingest_files(store, [actors_csv(path, 3000, offset=5000)], settings)
+        finally:
+            done.set()
+            thread.join()
+        new = store.count(graph)
+    assert new != old
+    assert seen <= {old, new}
+    assert len(seen) >= 1
