@@ -112,7 +112,6 @@ def ingest_files(store: Store, paths: list[Path], settings: Settings,
         return outcomes
     iris = DataIris(settings.base_iri)
     mappings = _mappings(options)
-    _install_model_if_needed(store, iris)
     staged: list[tuple[FileOutcome, NamedNode, LoadRecord]] = []
     try:
         outcomes = []
@@ -123,6 +122,7 @@ def ingest_files(store: Store, paths: list[Path], settings: Settings,
                 staged.append((outcome, staging, record))
         if any(o.violations and not options.partial for o in outcomes):
             raise IngestRejected(outcomes)
+        _install_model_if_needed(store, iris)
         for outcome, staging, record in staged:
             record.triples_removed = store.count(outcome.graph)
             record.ended = now()

@@ -83,6 +83,8 @@ class SourceFile:
                     progress(1)
                 yield entity
             reading.sheets[bound.file_sheet] = count
+        if not reading.rows:
+            raise SpreadsheetError(Where(str(self.path)), "no data row, only headers")
         reading.violations += validator.finish()
 
     def _bind(self, sheets: list[RawSheet]) -> list[tuple[BoundSheet, Iterator[tuple[int, list]]]]:
