@@ -14,7 +14,7 @@ from store import Settings, Store, open_store
 from store.model import install_model
 from store.namespaces import TSRV
 
-from .conftest import IRIS
+from .conftest import IRIS, ScriptedServer, proxy_to
 
 REPO = Path(__file__).resolve().parents[3]
 ACTOR = "https://data.tsr-observatory.org/id/actor/"
@@ -37,7 +37,7 @@ def linked(tmp_path_factory: pytest.TempPathFactory, wikidata_endpoint: str) -> 
 
 def run(store: Store, name: str, endpoint: str, region: str | None = None) -> list[dict[str, str]]:
     text = (REPO / "queries" / f"{name}.rq").read_text(encoding="utf-8")
-    assert f"SERVICE <{WIKIDATA}>" in text
+    assert f"SERVICE SILENT <{WIKIDATA}>" in text
     bindings = {"_region": NamedNode(f"{TSRV}region/{region}")} if region else None
     rows = store.query(text.replace(WIKIDATA, endpoint), bindings)
     names = [v.value for v in rows.variables]
@@ -64,3 +64,22 @@ def test_coordinates_for_a_map_filtered_by_region(linked: Store, wikidata_endpoi
     ]
     everywhere = run(linked, "federated-wikidata-coordinates", wikidata_endpoint)
     assert len(everywhere) > len(rows)
+
+
+def test_wikidata_is_asked_once_per_query(linked: Store, wikidata_base: str) -> None:
+    with ScriptedServer(proxy_to(wikidata_base)) as server:
+        rows = run(linked, "federated-wikidata-descriptions", f"{server.url}/query")
+    assert len(rows) == 15
+    assert len(server.requests) == 1
+
+
+def test_unreachable_wikidata_is_not_an_error(linked: Store) -> None:
+    with ScriptedServer(proxy_to("http://127.0.0.1:9")) as server:
+        server.script = ["close"]
+        rows = run(linked, "federated-wikidata-descriptions", f"{server.url}/query")
+        assert len(rows) == 15
+        assert not any("wikidataDescription" in row for row in rows)
+        server.script = ["500"]
+        rows = run(linked, "federated-wikidata-coordinates", f"{server.url}/query")
+        assert len(rows) == 15
+        assert not any("coordinates" in row for row in rows)
