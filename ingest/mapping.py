@@ -41,11 +41,22 @@ class Entity:
 
     def triples(self) -> Iterator[Triple]:
         for type_iri in self.types:
-            yield Triple(self.subject, RDF_TYPE, NamedNode(type_iri))
+            yield Triple(self.subject, RDF_TYPE, _node(type_iri))
         for path, objects in self.values.items():
-            predicate = NamedNode(path)
+            predicate = _node(path)
             for obj in objects:
                 yield Triple(self.subject, predicate, obj)
+
+
+_NODES: dict[str, NamedNode] = {}
+
+
+def _node(iri: str) -> NamedNode:
+    """Predicates and classes repeat on every row: build each node once."""
+    node = _NODES.get(iri)
+    if node is None:
+        node = _NODES[iri] = NamedNode(iri)
+    return node
 
 
 class Resolver:
@@ -110,6 +121,9 @@ class RowMapper:
         self._patterns = {c.column.path: re.compile(c.column.pattern)
                           for c in bound.columns if c.column.pattern}
         self._defaults = [c for c in bound.sheet.columns if c.default_value is not None]
+        self._references = {c.column.path: c.column.is_reference or (
+            c.column.has_value is not None and c.column.datatype is None) for c in bound.columns}
+        self._concepts: dict[tuple[str, str], NamedNode] = {}  # drop-down values repeat
 
     def map_row(self, row: int, cells: list[Any]) -> Entity:
         sheet = self.bound.sheet
@@ -157,7 +171,7 @@ class RowMapper:
         return parts[bound.split_position].strip() if bound.split_position < len(parts) else None
 
     def _objects(self, column: Column, raw: Any, text: str) -> list[Term]:
-        if column.is_reference or (column.has_value is not None and column.datatype is None):
+        if self._references[column.path]:
             return [self._reference(column, part) for part in split_list(text)]
         if column.multi_valued or (column.datatype not in (None, XSD + "string")):
             parts: list[Any] = split_list(text) if ";" in text else [raw]
@@ -174,8 +188,12 @@ class RowMapper:
 
     def _reference(self, column: Column, text: str) -> Term:
         if column.scheme is not None:
-            concept = self.facts.concept_for(column.scheme, text)
-            return NamedNode(concept or f"{column.scheme}/{slug(text) or 'unknown'}")
+            cached = self._concepts.get((column.scheme, text))
+            if cached is None:
+                concept = self.facts.concept_for(column.scheme, text)
+                cached = NamedNode(concept or f"{column.scheme}/{slug(text) or 'unknown'}")
+                self._concepts[(column.scheme, text)] = cached
+            return cached
         if column.class_iri is not None:
             target = self.model.sheet_for_class(column.class_iri)
             if target is not None:

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import zipfile
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -81,7 +81,7 @@ def link_ror(store: Store, iris: DataIris, dump: Path, *, write: bool = True) ->
 
 
 class _ActorIndex:
-    def __init__(self, actors: Any) -> None:
+    def __init__(self, actors: Iterable[Subject]) -> None:
         self.by_id: dict[tuple[str, str], list[Subject]] = defaultdict(list)
         self.by_name: dict[str, list[Subject]] = defaultdict(list)
         self.by_token: dict[str, list[tuple[str, Subject]]] = defaultdict(list)

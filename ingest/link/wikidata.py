@@ -17,7 +17,7 @@ import json
 import socket
 import urllib.error
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -82,9 +82,8 @@ def link_wikidata(store: Store, iris: DataIris, *, endpoint: str, user_agent: st
     return result
 
 
-def _declared(subjects: object) -> Iterator[Candidate]:
-    for subject in subjects:  # type: ignore[attr-defined]
-        assert isinstance(subject, Subject)
+def _declared(subjects: Iterable[Subject]) -> Iterator[Candidate]:
+    for subject in subjects:
         for qid in sorted(subject.ids.get("wikidata", ())):
             if qid[:1] in "Qq" and qid[1:].isdigit():
                 yield Candidate(subject, WD_ENTITY + qid.upper(), "wikidata:declared",
@@ -97,12 +96,12 @@ class WikidataClient:
         self.endpoint, self.user_agent, self.timeout, self.caller = (
             endpoint, user_agent, timeout, caller)
 
-    def candidates(self, subjects: object, properties: dict[str, str],
+    def candidates(self, subjects: Iterable[Subject], properties: dict[str, str],
                    batch_size: int) -> list[Candidate]:
         found: list[Candidate] = []
         for name, pid in properties.items():
             owners: dict[str, list[Subject]] = defaultdict(list)
-            for subject in subjects:  # type: ignore[attr-defined]
+            for subject in subjects:
                 for value in subject.ids.get(name, ()):
                     owners[_wikidata_form(name, value)].append(subject)
             values = sorted(owners)

@@ -12,10 +12,11 @@ import time
 from pathlib import Path
 
 import pytest
+from pyoxigraph import NamedNode
 
 from ingest.pipeline import ingest_files
 from store import Settings, open_store
-from store.namespaces import STAGING_PREFIX, DataIris
+from store.namespaces import PROV, STAGING_PREFIX, DataIris
 from store.remote import RemoteStore
 
 from .conftest import EXAMPLES
@@ -39,18 +40,34 @@ def snapshot(location: Path) -> tuple[set[str], list[str]]:
     return quads, graphs
 
 
+def graph_quads(location: Path, graph: str) -> set[str]:
+    with open_store(Settings(store=str(location))) as store:
+        return {str(q) for q in store.oxigraph.quads_for_pattern(  # type: ignore[attr-defined]
+            None, None, None, NamedNode(graph))}
+
+
 @pytest.mark.slow
-@pytest.mark.parametrize("delay", [0.8, 2.5, 5.0])
-def test_kill_9_during_a_load_leaves_the_store_as_before(tmp_path: Path, delay: float) -> None:
+@pytest.mark.parametrize("replacing", [False, True], ids=["first-load", "replacement"])
+@pytest.mark.parametrize("delay", [1.0, 4.0])
+def test_kill_9_during_a_load_leaves_the_store_before_or_after_it(
+        tmp_path: Path, delay: float, replacing: bool) -> None:
+    """Killed before its commit point, a load leaves the store as it was; killed after it
+    (while cleaning up), the load is complete. Never anything in between."""
     location = tmp_path / "store"
     first = subprocess.run([TSR, "ingest", str(EXAMPLES / "tsr-example.xlsx"), "--store",
                             str(location)], capture_output=True, check=False)
     assert first.returncode == 0, first.stderr
-    # a small Acteurs.csv first, so the killed load is a replacement of its graph
-    subprocess.run([TSR, "ingest", str(actors_csv(tmp_path / "Acteurs.csv", 10)), "--store",
-                    str(location)], capture_output=True, check=True)
+    if replacing:  # a small Acteurs.csv first, so the killed load replaces its graph
+        subprocess.run([TSR, "ingest", str(actors_csv(tmp_path / "Acteurs.csv", 10)),
+                        "--store", str(location)], capture_output=True, check=True)
     before = snapshot(location)
-    big = actors_csv(tmp_path / "Acteurs.csv", 6000)
+    # sized so that both kills land mid-load, even on a fast machine
+    big = actors_csv(tmp_path / "Acteurs.csv", 20000)
+    graph = IRIS.source_graph(big.name).value
+    expected_location = tmp_path / "expected"
+    subprocess.run([TSR, "ingest", str(big), "--store", str(expected_location)],
+                   capture_output=True, check=True)
+    expected = graph_quads(expected_location, graph)
     process = subprocess.Popen([TSR, "ingest", str(big), "--store", str(location)],
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     time.sleep(delay)
@@ -59,7 +76,11 @@ def test_kill_9_during_a_load_leaves_the_store_as_before(tmp_path: Path, delay: 
     process.wait()
     quads, graphs = snapshot(location)
     assert not any(g.startswith(f"<{STAGING_PREFIX}") for g in graphs)
-    assert quads == before[0]
+    if quads != before[0]:
+        assert graph_quads(location, graph) == expected  # complete, with its PROV record
+        with open_store(Settings(store=str(location))) as store:
+            loads = list(store.query(f"SELECT ?l WHERE {{ ?l <{PROV}generated> <{graph}> }}"))
+        assert len(loads) == (2 if replacing else 1)
 
 
 @pytest.mark.slow
