@@ -12,7 +12,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from pyoxigraph import BlankNode, Literal, NamedNode, Quad, Triple
 from starlette.concurrency import run_in_threadpool
-from starlette.responses import Response, StreamingResponse
+from starlette.responses import Response
 
 from store import Store
 from store.namespaces import DCAT, DCTERMS, RDF, VOID, XSD
@@ -21,7 +21,7 @@ from ..deps import get_settings_of, get_store
 from ..sparql.dataset import EMPTY_GRAPH, visibility
 from ..sparql.description import public_base
 from ..sparql.errors import ProtocolError
-from ..sparql.execution import ChunkWriter, Producer, QueryTimeout, joined, query_runner
+from ..sparql.execution import ChunkWriter, Producer, QueryTimeout, query_runner, respond
 from ..sparql.negotiation import GRAPH_TYPES, NQUADS, NotAcceptable, choose
 from ..sparql.writers import Cap, write_graph
 
@@ -135,7 +135,7 @@ async def _stream(request: Request, produce: Producer, media_type: str,
             produce, settings.query_timeout)
     except QueryTimeout as error:
         return ProtocolError(503, str(error)).response()
-    return StreamingResponse(joined(first, rest), media_type=media_type, headers={
+    return respond(first, rest, media_type, {
         "Content-Disposition": f'attachment; filename="{filename}"'})
 
 

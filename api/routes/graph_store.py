@@ -12,7 +12,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from pyoxigraph import NamedNode, RdfFormat, Triple, parse
 from starlette.concurrency import run_in_threadpool
-from starlette.responses import Response, StreamingResponse
+from starlette.responses import Response
 
 from store import StoreError
 
@@ -20,7 +20,7 @@ from ..deps import get_settings_of, get_store
 from ..sparql.auth import require_write_token
 from ..sparql.dataset import visibility
 from ..sparql.errors import ProtocolError
-from ..sparql.execution import ChunkWriter, QueryTimeout, joined, query_runner
+from ..sparql.execution import ChunkWriter, QueryTimeout, query_runner, respond
 from ..sparql.negotiation import GRAPH_TYPES, NotAcceptable, choose
 from ..sparql.writers import Cap, write_graph
 
@@ -99,7 +99,7 @@ async def read_graph(request: Request, graph: GraphParameter = None,
         except QueryTimeout as error:
             raise ProtocolError(503, str(error)) from None
 
-        return StreamingResponse(joined(first, rest), media_type=media.content_type)
+        return respond(first, rest, media.content_type)
     except ProtocolError as error:
         return error.response()
 

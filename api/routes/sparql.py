@@ -11,7 +11,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from pyoxigraph import QueryBoolean, QuerySolutions
 from starlette.concurrency import run_in_threadpool
-from starlette.responses import RedirectResponse, Response, StreamingResponse
+from starlette.responses import RedirectResponse, Response
 
 from store import QuerySyntaxError, StoreError
 
@@ -20,7 +20,7 @@ from ..sparql.auth import require_write_token
 from ..sparql.dataset import request_dataset, visibility
 from ..sparql.description import public_base, service_description
 from ..sparql.errors import ProtocolError
-from ..sparql.execution import ChunkWriter, QueryTimeout, joined, query_runner
+from ..sparql.execution import ChunkWriter, QueryTimeout, query_runner, respond
 from ..sparql.negotiation import GRAPH_TYPES, RESULT_TYPES, NotAcceptable, choose
 from ..sparql.request import FORM, QUERY_TYPE, UPDATE_TYPE, Operation, read_operation
 from ..sparql.text import SparqlFacts, read_sparql
@@ -135,7 +135,7 @@ async def _run_query(request: Request, operation: Operation) -> Response:
     except (StoreError, OSError, RuntimeError, ValueError) as error:
         raise ProtocolError(500, f"the query failed: {error}") from None
 
-    return StreamingResponse(joined(first, rest), media_type=media.content_type, headers={
+    return respond(first, rest, media.content_type, {
         LIMIT_HEADER: str(settings.result_limit), "Vary": "Accept"})
 
 

@@ -20,18 +20,19 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import queue
 import threading
 import time
 from collections.abc import AsyncIterator, Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+
+from starlette.responses import Response, StreamingResponse
 
 QUERY_WORKERS = min(32, (os.cpu_count() or 2) * 4)
 CHUNK_BYTES = 64 * 1024
 # a slow result still reaches the client: flush whatever is buffered after this long
 FLUSH_SECONDS = 0.1
 _QUEUE_DEPTH = 8
-_END = object()
 
 
 class QueryTimeout(Exception):
@@ -40,6 +41,11 @@ class QueryTimeout(Exception):
 
 class Abandoned(Exception):
     """Raised inside the worker when nobody will read what it writes any more."""
+
+
+@dataclass
+class _Last:
+    data: bytes
 
 
 @dataclass
@@ -99,24 +105,37 @@ class ChunkWriter:
         self._last_flush = time.monotonic()
 
     def finish(self) -> None:
-        self.flush()
-        self._channel.send(_END)
+        if self._channel.closed.is_set():
+            raise Abandoned
+        # the last bytes travel with the end mark: a small result is then one whole body
+        self._channel.send(_Last(bytes(self._buffer)))
+        self._buffer.clear()
 
 
 Producer = Callable[[ChunkWriter], None]
 
 
 class QueryRunner:
-    """The pool of query workers of one app."""
+    """The pool of query workers of one app.
+
+    Daemon threads, not a ThreadPoolExecutor: an executor's threads are joined when the
+    interpreter exits, so one runaway query would keep a stopped server alive until the
+    engine finished it. Queries hold no write transaction, so abandoning them is safe.
+    """
 
     def __init__(self, workers: int = QUERY_WORKERS) -> None:
-        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="sparql")
+        self._jobs: queue.SimpleQueue[Callable[[], None]] = queue.SimpleQueue()
+        for number in range(workers):
+            threading.Thread(target=self._work, name=f"sparql-{number}", daemon=True).start()
 
-    def shutdown(self) -> None:
-        self._pool.shutdown(wait=False, cancel_futures=True)
+    def _work(self) -> None:
+        while True:
+            self._jobs.get()()
 
-    async def start(self, produce: Producer, timeout: float) -> tuple[bytes, AsyncIterator[bytes]]:
-        """Run `produce` in a worker; return its first chunk and an iterator over the rest.
+    async def start(self, produce: Producer,
+                    timeout: float) -> tuple[bytes, AsyncIterator[bytes] | None]:
+        """Run `produce` in a worker; return its first chunk and an iterator over the rest
+        (None when the first chunk is the whole output: the route can send it at once).
 
         Raises QueryTimeout if nothing comes within `timeout` seconds, or the producer's own
         exception if it fails before writing anything.
@@ -138,7 +157,7 @@ class QueryRunner:
                 with contextlib.suppress(Abandoned):
                     channel.send(_Failure(error))
 
-        self._pool.submit(work)
+        self._jobs.put(work)
         try:
             first = await asyncio.wait_for(channel.receive(), timeout)
         except TimeoutError:
@@ -156,23 +175,20 @@ class QueryRunner:
         if isinstance(first, _Failure):
             channel.close()
             raise first.error
-        if first is _END:
+        if isinstance(first, _Last):
             channel.close()
-            return b"", _nothing()
+            return first.data, None
         assert isinstance(first, bytes)
         return first, _rest(channel)
-
-
-async def _nothing() -> AsyncIterator[bytes]:
-    return
-    yield b""  # pragma: no cover - makes this an async generator
 
 
 async def _rest(channel: _Channel) -> AsyncIterator[bytes]:
     try:
         while True:
             item = await channel.receive()
-            if item is _END:
+            if isinstance(item, _Last):
+                if item.data:
+                    yield item.data
                 return
             if isinstance(item, _Failure):
                 # headers are sent: the only honest signal left is to cut the connection
@@ -183,11 +199,18 @@ async def _rest(channel: _Channel) -> AsyncIterator[bytes]:
         channel.close()
 
 
-async def joined(first: bytes, rest: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
-    """The body of a streamed response: the first chunk, then the rest as it comes."""
-    yield first
-    async for chunk in rest:
-        yield chunk
+def respond(first: bytes, rest: AsyncIterator[bytes] | None, media_type: str,
+            headers: dict[str, str] | None = None) -> Response:
+    """A whole response when the output fit in one chunk, else a streamed one."""
+    if rest is None:
+        return Response(first, media_type=media_type, headers=headers)
+
+    async def body() -> AsyncIterator[bytes]:
+        yield first
+        async for chunk in rest:
+            yield chunk
+
+    return StreamingResponse(body(), media_type=media_type, headers=headers)
 
 
 def query_runner(app_state: object) -> QueryRunner:
