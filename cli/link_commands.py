@@ -54,7 +54,7 @@ def wikidata(store_location: str | None, config_file: str | None, report: Path |
                                endpoint=settings.wikidata_endpoint,
                                **_polite(settings, timeout, attempts))
     _summary("wikidata", len(distinct_subjects(result.run.links)), result.review, report,
-             f"{result.requests} requests, {result.retries} retries")
+             f"{_count(result.requests, 'request')}, {_count(result.retries, 'retry', 'retries')}")
 
 
 @link.command()
@@ -83,7 +83,7 @@ def hal(store_location: str | None, config_file: str | None, report: Path | None
         result = link_hal(store, DataIris(settings.base_iri), api_url=settings.hal_api_url,
                           **_polite(settings, timeout, attempts))
     _summary("hal", result.documents, result.review, report,
-             f"{result.new_outputs} new outputs, {result.requests} requests")
+             f"{_count(result.new_outputs, 'new output')}, {_count(result.requests, 'request')}")
 
 
 def _summary(service: str, linked: int, review: list[ReviewItem], report: Path | None,
@@ -93,3 +93,7 @@ def _summary(service: str, linked: int, review: list[ReviewItem], report: Path |
     where = f" (see {report})" if report is not None else " (use --report FILE to list them)"
     click.echo(f"{service}: {linked} linked, {len(review)} left for review"
                f"{where if review else ''}; {detail}", err=True)
+
+
+def _count(number: int, one: str, many: str | None = None) -> str:
+    return f"{number} {one if number == 1 else (many or one + 's')}"

@@ -105,9 +105,10 @@ class _HalSearch:
             params = {"q": "*:*", "fq": _filter(actor), "fl": FIELDS, "rows": str(self.rows),
                       "sort": "docid asc", "cursorMark": cursor, "wt": "json"}
             page = self.caller.call(lambda p=params: self._get(p))  # type: ignore[misc]
-            docs, following = _docs_of(page, self.api_url)
+            docs, following, size = _docs_of(page, self.api_url)
             yield from docs
-            if not docs or not following or following == cursor:
+            # a short page is the last one: no need to ask for the empty page after it
+            if size < self.rows or not following or following == cursor:
                 return
             cursor = following
 
@@ -141,14 +142,15 @@ def _filter(actor: Subject) -> str:
     return " OR ".join(clauses)
 
 
-def _docs_of(page: Any, api_url: str) -> tuple[list[dict[str, Any]], str | None]:
+def _docs_of(page: Any, api_url: str) -> tuple[list[dict[str, Any]], str | None, int]:
     try:
         docs = page["response"]["docs"]
         if not isinstance(docs, list):
             raise TypeError
     except (KeyError, TypeError):
         raise LinkServiceError(f"HAL API {api_url} answered JSON without response.docs") from None
-    return [d for d in docs if isinstance(d, dict) and d.get("halId_s")], page.get("nextCursorMark")
+    usable = [d for d in docs if isinstance(d, dict) and d.get("halId_s")]
+    return usable, page.get("nextCursorMark"), len(docs)
 
 
 def _collect(documents: dict[str, _Document], doc: dict[str, Any], actor: Subject) -> None:

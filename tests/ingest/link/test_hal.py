@@ -89,9 +89,35 @@ def test_pages_with_cursor_mark_and_filters_by_structure(observatory: Store) -> 
         paged = run(observatory, server.url, rows=2)
     queries = [{k: v[0] for k, v in parse_qs(urlsplit(r["path"]).query).items()}
                for r in server.requests]
-    assert [q["cursorMark"] for q in queries] == ["*", "2", "4", "6", "7"]
+    assert [q["cursorMark"] for q in queries] == ["*", "2", "4", "6"]
     assert queries[0]["fq"] == 'structId_i:1001 OR structRnsrIdExt_s:"200212345X" OR ' \
         'structRorIdExt_s:"002a9ne93" OR structRorIdExt_s:"https://ror.org/002a9ne93"'
     assert paged.documents == 7
     assert NamedNode(BASE + "output/hal-hal-04000099") not in {
         NamedNode(s.strip("<>")) for s, _, _ in triples_of(observatory, GRAPH)}
+
+
+def test_cli_reports_and_links(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import csv
+
+    from click.testing import CliRunner
+
+    from cli.main import cli
+    from store import Settings, open_store
+
+    from .conftest import load_observatory
+
+    store_dir, report = tmp_path / "store", tmp_path / "hal.csv"
+    with open_store(Settings(store=str(store_dir))) as store:
+        load_observatory(store)
+    with ScriptedServer(hal_answer(hal_documents())) as server:
+        result = CliRunner().invoke(
+            cli, ["link", "hal", "--store", str(store_dir), "--report", str(report)],
+            env={"TSR_HAL_API_URL": f"{server.url}/search/", "TSR_LINK_REQUESTS_PER_SECOND": "50",
+                 "TSR_USER_AGENT": "tsr-cli-test/1"})
+    assert result.exit_code == 0, result.output
+    assert result.stderr == (f"hal: 7 linked, 1 left for review (see {report}); "
+                             "3 new outputs, 1 request\n")
+    assert server.requests[0]["headers"]["user-agent"] == "tsr-cli-test/1"
+    with report.open(encoding="utf-8", newline="") as handle:
+        assert [row["identifier"] for row in csv.DictReader(handle)] == ["doi=10.9999/dup.1"]
