@@ -1,56 +1,90 @@
-"""Small, lexer-aware helpers on SPARQL text: the query form, and a VALUES block for bindings.
+"""A small lexer for SPARQL text, and the helpers built on it: the query form, and a VALUES
+block that binds parameters for stores that cannot substitute them.
 
 The remote backend cannot use pyoxigraph's substitutions, so parameters travel as a VALUES
 block inserted at the start of the query's WHERE group.  Terms are written in their
 N-Triples form (pyoxigraph escapes quotes, backslashes, newlines and control characters),
-so user text can never close the literal or the block it sits in.
+so user text can never close the literal or the block it sits in.  Strings, comments and
+IRIs are skipped as units, so a keyword inside a literal is never taken for one.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 
 from pyoxigraph import BlankNode, Literal, NamedNode
 
-QUERY_FORMS = ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE")
-_KEYWORD = re.compile(r"[A-Za-z_][A-Za-z_0-9]*")
+QUERY_FORMS = frozenset({"SELECT", "ASK", "CONSTRUCT", "DESCRIBE"})
+
+_IRI = re.compile(r"<([^<>\"{}|^`\\\x00-\x20]*)>")
+_VARIABLE = re.compile(r"[?$][A-Za-z0-9_\u00b7\u00c0-\uffff]+")
+_NAME = re.compile(r"[A-Za-z_\u00c0-\uffff][A-Za-z0-9_\-.\u00b7\u00c0-\uffff]*")
+_PREFIXED = re.compile(
+    r"([A-Za-z\u00c0-\uffff][A-Za-z0-9_\-.\u00c0-\uffff]*)?:"
+    r"((?:[A-Za-z0-9_:\u00c0-\uffff]|%[0-9A-Fa-f]{2}|\\.)"
+    r"(?:(?:[A-Za-z0-9_\-.:\u00b7\u00c0-\uffff]|%[0-9A-Fa-f]{2}|\\.)*"
+    r"(?:[A-Za-z0-9_\-:\u00b7\u00c0-\uffff]|%[0-9A-Fa-f]{2}|\\.))?)?"
+)
 
 
-def _code_tokens(text: str) -> Iterator[tuple[int, str]]:
-    """Yield (offset, token) for keywords and braces outside strings, IRIs and comments."""
+@dataclass(frozen=True)
+class Token:
+    kind: str  # "iri", "pname", "var", "word" (upper-cased), "punct"
+    text: str
+    line: int
+    column: int
+    offset: int
+
+
+def tokens(text: str) -> Iterator[Token]:
+    """Lexical tokens outside comments and string literals (which are skipped).
+
+    >>> [t.text for t in tokens('ASK { ?s <http://x#a> "}" } # SELECT')]
+    ['ASK', '{', '?s', 'http://x#a', '}']
+    """
     index, length = 0, len(text)
+    line, line_start = 1, 0  # counted as we go: updates can be megabytes long
     while index < length:
         char = text[index]
+        if char == "\n":
+            line, line_start = line + 1, index + 1
+            index += 1
+            continue
+        if char.isspace():
+            index += 1
+            continue
+        start = index
         if char == "#":
             end = text.find("\n", index)
-            index = length if end < 0 else end + 1
-        elif char in "\"'":
+            index = length if end < 0 else end
+            continue
+        if char in "\"'":
             quote = char * 3 if text.startswith(char * 3, index) else char
             index += len(quote)
             while index < length and not text.startswith(quote, index):
                 index += 2 if text[index] == "\\" else 1
             index += len(quote)
-        elif char == "<" and re.match(r"<[^\s<>\"{}|^`]*>", text[index:]):
-            index = text.index(">", index) + 1
-        elif char in "{}":
-            yield index, char
-            index += 1
-        elif char in "?$":
-            match = _KEYWORD.match(text, index + 1)
-            index = match.end() if match else index + 1
-        elif char.isalpha() or char == "_":
-            match = _KEYWORD.match(text, index)
-            assert match is not None
-            # prefixed names (ex:where) are not keywords
-            end = match.end()
-            if end < length and text[end] == ":":
-                while end < length and not text[end].isspace() and text[end] not in "{}().;,":
-                    end += 1
-            else:
-                yield index, match.group(0).upper()
-            index = end
+            newlines = text.count("\n", start, index)
+            if newlines:
+                line, line_start = line + newlines, text.rfind("\n", start, index) + 1
+            continue
+        column = start - line_start + 1
+        if char == "<" and (match := _IRI.match(text, index)):
+            yield Token("iri", match.group(1), line, column, start)
+            index = match.end()
+        elif char in "?$" and (match := _VARIABLE.match(text, index)):
+            yield Token("var", match.group(0), line, column, start)
+            index = match.end()
+        elif (match := _PREFIXED.match(text, index)) and match.end() > index:
+            yield Token("pname", match.group(0), line, column, start)
+            index = match.end()
+        elif match := _NAME.match(text, index):
+            yield Token("word", match.group(0).upper(), line, column, start)
+            index = match.end()
         else:
+            yield Token("punct", char, line, column, start)
             index += 1
 
 
@@ -60,9 +94,9 @@ def query_form(text: str) -> str:
     >>> query_form('PREFIX ex: <http://ex/#> # CONSTRUCT in a comment\\nASK { ?s ?p "SELECT" }')
     'ASK'
     """
-    for _, token in _code_tokens(text):
-        if token in QUERY_FORMS:
-            return token
+    for token in tokens(text):
+        if token.kind == "word" and token.text in QUERY_FORMS:
+            return token.text
     raise ValueError("not a SPARQL query (no SELECT, ASK, CONSTRUCT or DESCRIBE)")
 
 
@@ -84,18 +118,19 @@ def with_values(text: str, bindings: Mapping[str, NamedNode | Literal | BlankNod
     names = " ".join(f"?{name}" for name in bindings)
     values = " ".join(term_text(term) for term in bindings.values())
     block = f" VALUES ({names}) {{ ({values}) }}"
-    tokens = list(_code_tokens(text))
-    form = next((token for _, token in tokens if token in QUERY_FORMS), None)
+    stream = list(tokens(text))
+    form = next((t.text for t in stream if t.kind == "word" and t.text in QUERY_FORMS), None)
     depth, seen_where = 0, False
-    for offset, token in tokens:
-        if token == "WHERE" and depth == 0:
+    for token in stream:
+        if token.kind == "word" and token.text == "WHERE" and depth == 0:
             seen_where = True
-        elif token == "{":
+        elif token.kind == "punct" and token.text == "{":
             # CONSTRUCT's template comes before WHERE; skip it
             if depth == 0 and (seen_where or form in ("SELECT", "ASK")):
-                return text[: offset + 1] + block + text[offset + 1 :]
+                cut = token.offset + 1
+                return text[:cut] + block + text[cut:]
             depth += 1
-        elif token == "}":
+        elif token.kind == "punct" and token.text == "}":
             depth -= 1
     if form == "DESCRIBE":
         return f"{text} WHERE {{{block} }}"

@@ -16,6 +16,7 @@ from fastapi import APIRouter, HTTPException, Query, Request, Response
 
 from store.results import FormatMismatch, ResultFormat, write_result
 
+from ..deps import get_settings_of
 from ..named_queries import NamedQuery, shipped_queries
 from ..resources.negotiation import choose_media_type
 from ..resources.running import (
@@ -25,6 +26,7 @@ from ..resources.running import (
     run_query,
     with_signature,
 )
+from ..sparql.text import read_sparql, unlisted_service
 
 SOLUTION_TYPES = {
     "application/sparql-results+json": ResultFormat.json,
@@ -63,9 +65,13 @@ def query_router(queries: Iterable[NamedQuery]) -> APIRouter:
 
 def _add_route(router: APIRouter, query: NamedQuery) -> None:
     offered = GRAPH_TYPES if query.returns_graph else SOLUTION_TYPES
+    facts = read_sparql(query.text)
 
     def endpoint(request: Request, format: QueryFormat | None, **values: Any) -> Response:  # noqa: A002
         media, result_format = _choose_format(request, offered, format)
+        refusal = unlisted_service(facts, get_settings_of(request).service_allowlist)
+        if refusal:
+            raise HTTPException(400, f"query {query.name}: {refusal}")
         bindings = bind(request, query, request_values(query, values))
         result = run_query(request, query, bindings)
         body = BytesIO()
@@ -73,6 +79,11 @@ def _add_route(router: APIRouter, query: NamedQuery) -> None:
             write_result(result, body, result_format)
         except FormatMismatch as error:
             raise HTTPException(400, str(error)) from None
+        except OSError as error:
+            # pyoxigraph reports a failed SERVICE call while the results are read
+            if not facts.service_targets:
+                raise
+            raise HTTPException(502, f"query {query.name}: a SERVICE endpoint failed: {error}") from None
         charset = "; charset=utf-8" if media.startswith("text/") else ""
         return Response(body.getvalue(), media_type=media + charset)
 
@@ -90,7 +101,9 @@ def _add_route(router: APIRouter, query: NamedQuery) -> None:
         summary=query.summary or query.name, description=_description(query),
         response_class=Response,
         responses={200: {"description": "The query's results.", "content": content},
-                   400: {"description": "A parameter value of the wrong form."},
+                   400: {"description": "A parameter value of the wrong form, or a SERVICE "
+                                         "endpoint that is not on the allow-list."},
+                   502: {"description": "A SERVICE endpoint the query calls failed."},
                    406: {"description": "None of the accepted media types is offered."}},
     )
 

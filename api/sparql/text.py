@@ -1,4 +1,4 @@
-"""What the server reads from SPARQL text before running it, with a small lexer.
+"""What the server reads from SPARQL text before running it (with store.sparql_text's lexer).
 
 Only the lexical facts the protocol needs: is it a query or an update, which graphs its
 FROM / FROM NAMED clauses name, which endpoints its SERVICE clauses call. Strings, comments
@@ -14,70 +14,14 @@ Prefixed names and relative IRIs are resolved against the query's own PREFIX and
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from urllib.parse import urljoin
 
-QUERY_FORMS = frozenset({"SELECT", "ASK", "CONSTRUCT", "DESCRIBE"})
+from store.sparql_text import QUERY_FORMS, Token, tokens
+
 UPDATE_KEYWORDS = frozenset({
     "INSERT", "DELETE", "LOAD", "CLEAR", "CREATE", "DROP", "COPY", "MOVE", "ADD", "WITH",
 })
-
-_IRI = re.compile(r"<([^<>\"{}|^`\\\x00-\x20]*)>")
-_VARIABLE = re.compile(r"[?$][A-Za-z0-9_\u00b7\u00c0-\uffff]+")
-_NAME = re.compile(r"[A-Za-z_\u00c0-\uffff][A-Za-z0-9_\-.\u00b7\u00c0-\uffff]*")
-_PREFIXED = re.compile(
-    r"([A-Za-z\u00c0-\uffff][A-Za-z0-9_\-.\u00c0-\uffff]*)?:"
-    r"((?:[A-Za-z0-9_:\u00c0-\uffff]|%[0-9A-Fa-f]{2}|\\.)"
-    r"(?:(?:[A-Za-z0-9_\-.:\u00b7\u00c0-\uffff]|%[0-9A-Fa-f]{2}|\\.)*"
-    r"(?:[A-Za-z0-9_\-:\u00b7\u00c0-\uffff]|%[0-9A-Fa-f]{2}|\\.))?)?"
-)
-
-
-@dataclass(frozen=True)
-class Token:
-    kind: str  # "iri", "pname", "var", "word", "punct"
-    text: str
-    line: int
-    column: int
-
-
-def tokens(text: str) -> Iterator[Token]:
-    """Lexical tokens outside comments and string literals (which are skipped)."""
-    index, length = 0, len(text)
-    while index < length:
-        char = text[index]
-        if char.isspace():
-            index += 1
-            continue
-        line = text.count("\n", 0, index) + 1
-        column = index - (text.rfind("\n", 0, index) + 1) + 1
-        if char == "#":
-            end = text.find("\n", index)
-            index = length if end < 0 else end + 1
-            continue
-        if char in "\"'":
-            quote = char * 3 if text.startswith(char * 3, index) else char
-            index += len(quote)
-            while index < length and not text.startswith(quote, index):
-                index += 2 if text[index] == "\\" else 1
-            index += len(quote)
-            continue
-        if char == "<" and (match := _IRI.match(text, index)):
-            yield Token("iri", match.group(1), line, column)
-            index = match.end()
-        elif char in "?$" and (match := _VARIABLE.match(text, index)):
-            yield Token("var", match.group(0), line, column)
-            index = match.end()
-        elif (match := _PREFIXED.match(text, index)) and match.end() > index:
-            yield Token("pname", match.group(0), line, column)
-            index = match.end()
-        elif match := _NAME.match(text, index):
-            yield Token("word", match.group(0).upper(), line, column)
-            index = match.end()
-        else:
-            yield Token("punct", char, line, column)
-            index += 1
 
 
 @dataclass
@@ -152,3 +96,17 @@ def read_sparql(text: str) -> SparqlFacts:
             else:
                 facts.service_targets.append(resolver.iri(target) or target.text)
     return facts
+
+
+def unlisted_service(facts: SparqlFacts, allowlist: list[str]) -> str | None:
+    """Why the query may not run because of its SERVICE calls (one line), or None."""
+    for line, column, variable in facts.service_variables:
+        return (f"SERVICE {variable} at line {line}, column {column}: the endpoint of a "
+                "SERVICE call must be a fixed IRI on the server's allow-list")
+    allowed = set(allowlist)
+    for target in facts.service_targets:
+        if target not in allowed:
+            listed = ", ".join(sorted(allowed)) or "none"
+            return (f"SERVICE <{target}> is not on this server's allow-list "
+                    f"(allowed: {listed}); no request was made")
+    return None

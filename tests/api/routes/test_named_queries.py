@@ -113,3 +113,41 @@ def test_bad_headers_name_the_file_and_line(header: str, message: str) -> None:
         parse_named_query("q", f"{header}\nSELECT * WHERE {{ ?s ?p ?_x }}")
     assert str(error.value).startswith("q.rq line 1: ")
     assert message in str(error.value)
+
+
+def _federated_route(tmp_path: Path, target: str) -> Path:
+    query = tmp_path / "remote-labels.rq"
+    query.write_text("#+ summary: Labels from a remote endpoint\n"
+                     f"SELECT ?s ?label WHERE {{ SERVICE <{target}> {{ ?s ?p ?label }} }}\n",
+                     encoding="utf-8")
+    return query
+
+
+def test_named_query_calling_a_service_off_the_allow_list_is_refused(tmp_path: Path) -> None:
+    query = _federated_route(tmp_path, "http://127.0.0.1:9/sparql")
+    client = AppClient(api_settings(service_allowlist=[]), data=False)
+    try:
+        client.app.include_router(query_router(load_named_queries([query]).values()))
+        response = client.get("/api/queries/remote-labels")
+        assert response.status_code == 400
+        assert response.json()["detail"] == (
+            "query remote-labels: SERVICE <http://127.0.0.1:9/sparql> is not on this server's "
+            "allow-list (allowed: none); no request was made")
+    finally:
+        client.close()
+
+
+def test_named_query_whose_service_fails_is_a_502(tmp_path: Path) -> None:
+    from tests.servers import free_port
+
+    target = f"http://127.0.0.1:{free_port()}/sparql"  # nothing listens there
+    query = _federated_route(tmp_path, target)
+    client = AppClient(api_settings(service_allowlist=[target]), data=False)
+    try:
+        client.app.include_router(query_router(load_named_queries([query]).values()))
+        response = client.get("/api/queries/remote-labels")
+        assert response.status_code == 502
+        assert response.json()["detail"].startswith(
+            "query remote-labels: a SERVICE endpoint failed: ")
+    finally:
+        client.close()
