@@ -5,6 +5,7 @@ from __future__ import annotations
 import inspect
 import keyword
 from collections.abc import Callable, Mapping
+from functools import cache
 from typing import Any
 
 from fastapi import HTTPException, Query, Request
@@ -13,14 +14,24 @@ from pyoxigraph import NamedNode
 from store import StoreError
 from store.base import Term
 
-from ..deps import get_settings_of, get_store, reader_graphs
+from ..deps import get_settings_of, get_store
 from ..named_queries import NamedQuery, ParameterValueError, QueryParam
+from ..sparql.dataset import visibility
+from ..sparql.text import read_sparql
 
 
 def run_query(request: Request, query: NamedQuery, bindings: Mapping[str, Term]) -> Any:
-    """Results of `query` over the graphs this reader may see; 400 for a bad query."""
+    """Results of `query` over the graphs this reader may see; 400 for a bad query.
+
+    Runs in a worker thread (the routes are plain functions): it may touch the store.
+    """
     settings = get_settings_of(request)
     graphs = request_graphs(request)  # as named graphs too, so GRAPH ?g stays within them
+    if graphs is None and _calls_service(query.text):
+        # federated queries keep the explicit list: with the union, a SERVICE failure
+        # (reported while results are read) left the result object to be released on the
+        # event loop's thread, which pyoxigraph refuses ("unsendable")
+        graphs = request.state.reader_graphs = visibility(request).get(request)
     try:
         return get_store(request).query(query.text, bindings, default_graph=graphs,
                                         named_graphs=graphs, timeout=settings.query_timeout)
@@ -28,11 +39,20 @@ def run_query(request: Request, query: NamedQuery, bindings: Mapping[str, Term])
         raise HTTPException(400, f"query {query.name}: {error}") from None
 
 
-def request_graphs(request: Request) -> list[NamedNode]:
-    """The reader's graphs, listed once per request (a list route runs many queries)."""
-    graphs: list[NamedNode] | None = getattr(request.state, "reader_graphs", None)
-    if graphs is None:
-        graphs = request.state.reader_graphs = reader_graphs(request)
+@cache
+def _calls_service(text: str) -> bool:
+    return bool(read_sparql(text).service_targets or read_sparql(text).service_variables)
+
+
+def request_graphs(request: Request) -> list[NamedNode] | None:
+    """The reader's graphs, or None when they are the whole store (the engine's union is
+    then the same dataset, and several times cheaper: see api/sparql/dataset.py). Decided
+    once per request (a list route runs many queries)."""
+    if not hasattr(request.state, "reader_graphs"):
+        view = visibility(request).view(request)
+        request.state.reader_graphs = (
+            None if view.is_whole_store(get_store(request)) else view.graphs)
+    graphs: list[NamedNode] | None = request.state.reader_graphs
     return graphs
 
 

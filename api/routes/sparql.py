@@ -15,7 +15,7 @@ from starlette.responses import RedirectResponse, Response
 
 from store import QuerySyntaxError, StoreError
 
-from ..deps import get_settings_of, get_store
+from ..deps import get_settings_of, get_store, may_see_restricted
 from ..sparql.auth import require_write_token
 from ..sparql.dataset import request_dataset, visibility
 from ..sparql.description import public_base, service_description
@@ -110,12 +110,16 @@ async def _run_query(request: Request, operation: Operation) -> Response:
     except NotAcceptable as error:
         raise ProtocolError(406, str(error)) from None
     settings = get_settings_of(request)
-    visible = await run_in_threadpool(visibility(request).get, request)
-    dataset = request_dataset(facts, operation.default_graph_uris, operation.named_graph_uris,
-                              visible)
     store = get_store(request)
+    graphs = visibility(request)
+    include_restricted = may_see_restricted(request)
 
     def produce(writer: ChunkWriter) -> None:
+        # in the worker: listing graphs touches the store, the event loop must not wait on it
+        view = graphs.view(request, include_restricted)
+        dataset = request_dataset(facts, operation.default_graph_uris,
+                                  operation.named_graph_uris, view.graphs,
+                                  whole_store=view.is_whole_store(store))
         result = store.query(text, default_graph=dataset.default_graph,
                              named_graphs=dataset.named_graphs)
         cap = Cap(settings.result_limit)
