@@ -106,3 +106,17 @@ def test_bad_mapping_file_is_one_line(tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert result.stderr.strip() == (f"tsr: error: {mapping}: sheets.export: needs "
                                      "'sheet: <template sheet name>'")
+
+
+def test_xlsx_report_of_a_csv_is_rebuilt_from_its_cells(tmp_path: Path) -> None:
+    source = tmp_path / "Acteurs.csv"
+    source.write_text("Nom;Type d'acteur;SIREN\nAtelier;Association;12 34\n",
+                      encoding="cp1252")
+    report = tmp_path / "rapport.xlsx"
+    result = CliRunner().invoke(cli, ["validate", str(source), "--report", str(report),
+                                      "--store", "memory"])
+    assert result.exit_code == 2
+    page = load_workbook(report)["Acteurs"]
+    assert [c.value for c in page[1]] == ["Nom", "Type d'acteur", "SIREN"]
+    assert page["C2"].value == "12 34"
+    assert "9 chiffres" in page["C2"].comment.text
