@@ -1,7 +1,8 @@
 """Loading a source file's triples: staged in a hidden graph, then swapped in with its PROV-O
-record by ONE SPARQL update, so readers see the old graph or the new one, and a process
-killed at any point leaves the store as it was (an abandoned staging graph is invisible,
-and the embedded store drops it when next opened).
+record in one commit, so readers see the old graph or the new one, and a process killed at
+any point leaves the store as it was before the load or, past the commit point, after it
+(an abandoned staging graph is invisible, and the embedded store drops it, or finishes a
+committed swap, when next opened).
 """
 
 from __future__ import annotations
@@ -81,19 +82,33 @@ def stage(store: Store, triples: Iterable[Triple]) -> NamedNode:
 
 def swap_in(store: Store, iris: DataIris, graph: NamedNode, staging: NamedNode,
             record: LoadRecord) -> None:
-    """Replace `graph` by the staged triples and write the PROV record: one update."""
+    """Replace `graph` by the staged triples, with the PROV record, in one commit.
+
+    Embedded: the store's crash-safe swap (one small transaction is the commit point; the
+    copy is finished at the next open if the process dies). Remote: one SPARQL update.
+    """
+    if isinstance(store, EmbeddedStore):
+        store.commit_staged(staging, graph, with_update=provenance_update(iris, record))
+        return
+    store.update(
+        f"DROP SILENT GRAPH {graph} ;\n"
+        f"ADD SILENT {staging} TO {graph} ;\n" + provenance_update(iris, record)
+    )
+    # outside the swap: the staging graph is hidden, and dropped at next open if we die here
+    store.drop_graph(staging)
+
+
+def provenance_update(iris: DataIris, record: LoadRecord) -> str:
+    """The SPARQL update that writes a load's PROV record (and forgets the graph's old flag)."""
     provenance = restricted_provenance_graph(iris) if record.restricted else iris.provenance_graph
     body = "\n".join(f"{t.subject} {t.predicate} {t.object} ." for t in record_triples(iris, record))
     restricted = f"<{TSR}restricted>"
-    store.update(
-        f"DROP SILENT GRAPH {graph} ;\n"
-        f"ADD SILENT {staging} TO {graph} ;\n"
+    graph = record.graph
+    return (
         f"DELETE WHERE {{ GRAPH {iris.provenance_graph} {{ {graph} {restricted} ?r }} }} ;\n"
         f"DELETE WHERE {{ GRAPH {restricted_provenance_graph(iris)} {{ {graph} {restricted} ?r }} }} ;\n"
         f"INSERT DATA {{ GRAPH {provenance} {{\n{body}\n}} }}"
     )
-    # outside the swap: the staging graph is hidden, and dropped at next open if we die here
-    store.drop_graph(staging)
 
 
 def record_triples(iris: DataIris, record: LoadRecord) -> list[Triple]:

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pyoxigraph import Literal, NamedNode, Quad, Triple
+from pyoxigraph import Literal, NamedNode, Triple
 
 from store.access import restricted_provenance_graph
 from store.base import Store
@@ -22,7 +22,7 @@ from store.namespaces import TSR, XSD, DataIris
 from store.rdf_files import BadInputError
 from store.settings import Settings
 
-from .load import Counter, LoadRecord, now, record_triples, sha256_of, stage, swap_in
+from .load import Counter, LoadRecord, now, provenance_update, sha256_of, stage, swap_in
 from .mapping_file import SheetMapping, read_mapping
 from .model_facts import model_facts
 from .shapes_model import shapes_model
@@ -185,8 +185,8 @@ def _is_fresh(store: Store, iris: DataIris, graph: NamedNode) -> bool:
 def _load_fresh(store: EmbeddedStore, path: Path, iris: DataIris,
                 mappings: dict[str, SheetMapping], options: IngestOptions) -> FileOutcome:
     """First load of a file into an embedded store: check the whole file without writing,
-    then map it again straight into ONE transaction with its PROV record. Twice the mapping,
-    but no staging graph to copy and drop, which is what costs most in Oxigraph."""
+    then map it again straight into its graph, committed with its PROV record. Twice the
+    mapping, but no staging graph to copy and drop, which is what costs most in Oxigraph."""
     started = now()
     source = _source(store, path, iris, mappings)
     graph = iris.source_graph(path.name)
@@ -206,22 +206,21 @@ def _load_fresh(store: EmbeddedStore, path: Path, iris: DataIris,
         started=started, ended=started, restricted=options.restricted,
         shapes_version=shapes_model().version, ontology_version=model_facts().ontology_version,
         sha256=sha256_of(path))
-    provenance = (restricted_provenance_graph(iris) if options.restricted
-                  else iris.provenance_graph)
+    counter = Counter()
 
-    def quads() -> Iterator[Quad]:
+    def triples() -> Iterator[Triple]:
         writing = FileReading(path)
-        counter = Counter()
-        for triple in counter.through(_triples(source, writing, skip, None)):
-            yield Quad(triple.subject, triple.predicate, triple.object, graph)
-        if writing.violations:  # the file changed under us: give up, the transaction too
+        yield from counter.through(_triples(source, writing, skip, None))
+        if writing.violations:  # the file changed under us: give up, the load too
             raise BadInputError(f"{path}: the file changed while it was being loaded")
+
+    def provenance() -> str:  # once the triples are counted
         record.triples_added = counter.count
         record.ended = now()
-        for triple in record_triples(iris, record):
-            yield Quad(triple.subject, triple.predicate, triple.object, provenance)
+        return provenance_update(iris, record)
 
-    store.oxigraph.extend(quads())  # one transaction: all of it or nothing
+    # bulk-loaded (memory stays flat), crash-safe: see EmbeddedStore.replace_graph
+    store.replace_graph(graph, triples(), with_update=provenance)
     outcome.loaded = True
     outcome.triples_added = record.triples_added
     if options.partial:

@@ -8,7 +8,7 @@ for ASK, ``QueryTriples`` or an iterator of ``Triple`` for CONSTRUCT/DESCRIBE.
 from __future__ import annotations
 
 import abc
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import IO, Any
 
@@ -18,6 +18,9 @@ from .namespaces import STAGING_PREFIX
 
 Term = NamedNode | BlankNode | Literal
 Bindings = Mapping[str, Term]
+# A SPARQL Update to commit with a replacement, or a function giving it once the triples
+# have been consumed (a load's provenance record counts them).
+UpdateText = str | Callable[[], str] | None
 
 
 class StoreError(Exception):
@@ -66,7 +69,7 @@ class Store(abc.ABC):
 
     @abc.abstractmethod
     def replace_graph(self, graph: NamedNode, triples: Iterable[Triple], *,
-                      with_update: str | None = None) -> None:
+                      with_update: UpdateText = None) -> None:
         """Make `graph` hold exactly `triples`; readers see the old graph or the new one.
 
         `with_update` is a SPARQL Update (e.g. the provenance record of the load) committed

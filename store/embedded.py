@@ -18,7 +18,15 @@ from typing import IO, Any
 from pyoxigraph import DefaultGraph, NamedNode, Quad, RdfFormat, Triple, Variable, serialize
 from pyoxigraph import Store as OxStore
 
-from .base import Bindings, QuerySyntaxError, Store, StoreBusyError, StoreError, as_quads
+from .base import (
+    Bindings,
+    QuerySyntaxError,
+    Store,
+    StoreBusyError,
+    StoreError,
+    UpdateText,
+    as_quads,
+)
 from .namespaces import STAGING_PREFIX
 from .sparql_text import with_values
 
@@ -104,8 +112,9 @@ class EmbeddedStore(Store):
         self._store.bulk_extend(as_quads(triples, graph))
 
     def replace_graph(self, graph: NamedNode, triples: Iterable[Triple], *,
-                      with_update: str | None = None) -> None:
-        """Replace `graph`; `with_update` (a SPARQL Update) commits in the same step.
+                      with_update: UpdateText = None) -> None:
+        """Replace `graph`; `with_update` (a SPARQL Update, or a function that returns one
+        once the triples are consumed) commits in the same step.
 
         Small graphs go in one transaction. Big ones are bulk-loaded, because an Oxigraph
         transaction holds every change in memory (moving a million triples inside one took
@@ -128,29 +137,42 @@ class EmbeddedStore(Store):
                 break
         else:
             body = "\n".join(f"{t.subject} {t.predicate} {t.object} ." for t in batch)
+            extra = _text(with_update)
             self._store.update(
                 f"DROP SILENT GRAPH {graph} ; INSERT DATA {{ GRAPH {graph} {{\n{body}\n}} }}"
-                + (f" ;\n{with_update}" if with_update else "")
+                + (f" ;\n{extra}" if extra else "")
             )
             return
         rest = chain(batch, iterator)
         if not self._store.contains_named_graph(graph):
             self._journal("INSERT", graph, _LOADING, _TRUE)
-            self._store.bulk_extend(as_quads(rest, graph))
-            self._journal("DELETE", graph, _LOADING, _TRUE, with_update)
+            try:
+                self._store.bulk_extend(as_quads(rest, graph))
+            except BaseException:
+                # the triples' source failed (a bad row, a changed file): undo now, not at
+                # the next open
+                self._store.remove_graph(graph)
+                self._journal("DELETE", graph, _LOADING, _TRUE)
+                raise
+            self._journal("DELETE", graph, _LOADING, _TRUE, _text(with_update))
+            self._tidy_journal()
             return
         staging = NamedNode(f"{STAGING_PREFIX}{uuid.uuid4()}")
-        self._store.bulk_extend(as_quads(rest, staging))
+        try:
+            self._store.bulk_extend(as_quads(rest, staging))
+        except BaseException:
+            self._store.remove_graph(staging)
+            raise
         self.commit_staged(staging, graph, with_update=with_update)
 
     def commit_staged(self, staging: NamedNode, graph: NamedNode, *,
-                      with_update: str | None = None) -> None:
+                      with_update: UpdateText = None) -> None:
         """Make `graph` hold what was bulk-loaded into the hidden `staging` graph.
 
         The commit point is one small transaction (journal note + `with_update`); the copy
         that follows is finished by the next open if the process dies during it.
         """
-        self._journal("INSERT", staging, _REPLACES, str(graph), with_update)
+        self._journal("INSERT", staging, _REPLACES, str(graph), _text(with_update))
         self._finish_replacement(staging, graph)
 
     def _journal(self, verb: str, subject: NamedNode, predicate: NamedNode, obj: str,
@@ -166,6 +188,12 @@ class EmbeddedStore(Store):
         self._store.bulk_extend(copied)
         self._store.remove_graph(staging)
         self._journal("DELETE", staging, _REPLACES, str(graph))
+        self._tidy_journal()
+
+    def _tidy_journal(self) -> None:
+        """An empty journal graph would still be listed as a graph: remove it."""
+        if next(iter(self._store.quads_for_pattern(None, None, None, _JOURNAL)), None) is None:
+            self._store.remove_graph(_JOURNAL)
 
     def _recover(self) -> None:
         """Finish or undo what a crashed writer left (see `replace_graph`)."""
@@ -180,6 +208,7 @@ class EmbeddedStore(Store):
             hidden = isinstance(name, NamedNode) and name.value.startswith(STAGING_PREFIX)
             if hidden and name != _JOURNAL:
                 self._store.remove_graph(name)
+        self._tidy_journal()
 
     def drop_graph(self, graph: NamedNode) -> None:
         self._store.remove_graph(graph)
@@ -225,6 +254,10 @@ class EmbeddedStore(Store):
     def oxigraph(self) -> OxStore:
         """The underlying pyoxigraph store, for code that needs engine-specific calls."""
         return self._store
+
+
+def _text(update: UpdateText) -> str | None:
+    return update() if callable(update) else update
 
 
 def _write_owner(directory: Path) -> None:

@@ -28,7 +28,7 @@ from pyoxigraph import (
     serialize,
 )
 
-from .base import Bindings, GraphInfo, QuerySyntaxError, Store, StoreError
+from .base import Bindings, GraphInfo, QuerySyntaxError, Store, StoreError, UpdateText
 from .namespaces import STAGING_PREFIX
 from .sparql_text import query_form, with_values
 
@@ -120,11 +120,12 @@ class RemoteStore(Store):
                    content=_ntriples_chunks(triples), headers={"Content-Type": _NTRIPLES})
 
     def replace_graph(self, graph: NamedNode, triples: Iterable[Triple], *,
-                      with_update: str | None = None) -> None:
+                      with_update: UpdateText = None) -> None:
         self._send("PUT", self.graph_store_url, params={"graph": graph.value},
                    content=_ntriples_chunks(triples), headers={"Content-Type": _NTRIPLES})
-        if with_update:
-            self.update(with_update)
+        extra = with_update() if callable(with_update) else with_update
+        if extra:
+            self.update(extra)
 
     def drop_graph(self, graph: NamedNode) -> None:
         self.update(f"DROP SILENT GRAPH {graph}")
