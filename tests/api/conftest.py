@@ -20,19 +20,21 @@ from typing import Any
 import httpx
 import pytest
 import rdflib
-from pyoxigraph import Literal, NamedNode, RdfFormat, Triple, parse
+from pyoxigraph import NamedNode, RdfFormat, parse
 
 from api.app import create_app
+from ingest.pipeline import IngestOptions, ingest_files
 from store import Settings, Store, open_store
-from store.model import install_model
-from store.namespaces import TSR, DataIris
+from store.namespaces import DataIris
 from tests.servers import free_port, wait_for
 
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLE = REPO / "examples" / "tsr-example.ttl"
+EXAMPLE_WORKBOOK = REPO / "examples" / "tsr-example.xlsx"
+SECRET_SURVEY = Path(__file__).with_name("secret-survey.csv")
 IRIS = DataIris(Settings().base_iri)
-PUBLIC_GRAPH = IRIS.source_graph("tsr-example.ttl")
-SECRET_GRAPH = IRIS.source_graph("secret-survey.xlsx")
+PUBLIC_GRAPH = IRIS.source_graph(EXAMPLE_WORKBOOK.name)
+SECRET_GRAPH = IRIS.source_graph(SECRET_SURVEY.name)
 SECRET_ACTOR = IRIS.entity("actor", "name-organisation-secrete")
 SECRET_NAME = "Organisation secrète"
 RESTRICTED_LOG = NamedNode(f"{IRIS.base}graph/provenance/restricted")
@@ -43,14 +45,10 @@ WRITER = {"Authorization": f"Bearer {WRITE_TOKEN}"}
 
 
 def load_test_data(store: Store) -> None:
-    with EXAMPLE.open("rb") as handle:
-        store.load(handle, RdfFormat.TURTLE, PUBLIC_GRAPH)
-    install_model(store, IRIS)
-    store.add([Triple(SECRET_ACTOR, NamedNode(f"{TSR}name"), Literal(SECRET_NAME)),
-               Triple(SECRET_ACTOR, NamedNode(f"{TSR}knows"), NamedNode(f"{IRIS.base}id/x"))],
-              SECRET_GRAPH)
-    store.add([Triple(SECRET_GRAPH, NamedNode(f"{TSR}restricted"), Literal(True))],
-              RESTRICTED_LOG)
+    """The example workbook and a restricted survey, loaded as users load them: `tsr ingest`."""
+    settings = api_settings()
+    ingest_files(store, [EXAMPLE_WORKBOOK], settings)
+    ingest_files(store, [SECRET_SURVEY], settings, IngestOptions(restricted=True))
 
 
 def api_settings(store: str = "memory", **overrides: Any) -> Settings:

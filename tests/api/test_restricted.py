@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 
 import pytest
+import rdflib
 
 from .conftest import (
     READER,
@@ -51,7 +52,9 @@ def test_describe_hides_restricted_graph(api: AppClient) -> None:
     assert parse_rdf(sparql(api, query, {"Accept": "application/n-triples"}).content, "nt") == set()
     described = parse_rdf(sparql(api, query, {**READER, "Accept": "application/n-triples"}).content,
                           "nt")
-    assert len(described) == 2
+    assert {triple[0] for triple in described} == {rdflib.URIRef(SECRET_ACTOR.value)}
+    assert (rdflib.URIRef(SECRET_ACTOR.value), rdflib.URIRef("https://w3id.org/tsr-observatory/ontology#name"),
+            rdflib.Literal(SECRET_NAME)) in described
 
 
 def test_graph_listing_and_provenance_log_hidden(api: AppClient) -> None:

@@ -4,6 +4,7 @@ ontology and vocabulary IRIs documented in fr and en; the published context."""
 from __future__ import annotations
 
 import json
+import re
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -61,8 +62,14 @@ def test_a_browser_gets_a_readable_page(api: AppClient) -> None:
     # resources pointing to the actor are listed, by their key when they have no name
     membership = "siren-810079194--reseau-tsr-esr--2024"
     assert page.links[membership] == f"/id/membership/{membership}"
-    # provenance: the source graph holding the actor
-    assert "graph/source/tsr-example-ttl" in response.text
+    # provenance: the source graph, the file, the sheet and row, the load's time
+    text = response.text
+    assert "graph/source/tsr-example-xlsx" in text
+    assert "tsr-example.xlsx" in text
+    assert re.search(r"feuille d&#39;origine\s*</\w+>\s*<\w+[^>]*>\s*Acteurs", text) or \
+        re.search(r"feuille d&#39;origine.{0,200}Acteurs", text, re.S)
+    assert re.search(r"ligne d&#39;origine.{0,200}\b2\b", text, re.S)
+    assert re.search(r"startedAtTime.{0,300}\d{4}-\d\d-\d\dT", text, re.S)
     english = api.get(ATELIER_PATH + "?lang=en", headers=BROWSER)
     assert _parse(english.text).links["legal form"] == "/ontology#legalForm"
 
