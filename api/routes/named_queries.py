@@ -84,6 +84,10 @@ def _add_route(router: APIRouter, query: NamedQuery) -> None:
             if not facts.service_targets:
                 raise
             raise HTTPException(502, f"query {query.name}: a SERVICE endpoint failed: {error}") from None
+        finally:
+            # release the engine's result on this worker thread, not with the exception's
+            # frames on the event loop (pyoxigraph objects must die where they were made)
+            del result
         charset = "; charset=utf-8" if media.startswith("text/") else ""
         return Response(body.getvalue(), media_type=media + charset)
 

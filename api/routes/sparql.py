@@ -23,7 +23,7 @@ from ..sparql.errors import ProtocolError
 from ..sparql.execution import ChunkWriter, QueryTimeout, query_runner, respond
 from ..sparql.negotiation import GRAPH_TYPES, RESULT_TYPES, NotAcceptable, choose
 from ..sparql.request import FORM, QUERY_TYPE, UPDATE_TYPE, Operation, read_operation
-from ..sparql.text import SparqlFacts, read_sparql
+from ..sparql.text import SparqlFacts, read_sparql, unlisted_service
 from ..sparql.writers import Cap, boolean_bytes, write_graph, write_solutions
 
 router = APIRouter(tags=["sparql"])
@@ -83,16 +83,9 @@ async def sparql_post(request: Request) -> Response:
 
 
 def _check_services(request: Request, facts: SparqlFacts) -> None:
-    allowed = set(get_settings_of(request).service_allowlist)
-    for line, column, variable in facts.service_variables:
-        raise ProtocolError(400, f"SERVICE {variable} at line {line}, column {column}: the "
-                                 "endpoint of a SERVICE call must be a fixed IRI on the "
-                                 "server's allow-list")
-    for target in facts.service_targets:
-        if target not in allowed:
-            listed = ", ".join(sorted(allowed)) or "none"
-            raise ProtocolError(400, f"SERVICE <{target}> is not on this server's allow-list "
-                                     f"(allowed: {listed}); no request was made")
+    refusal = unlisted_service(facts, get_settings_of(request).service_allowlist)
+    if refusal:
+        raise ProtocolError(400, refusal)
 
 
 async def _run_query(request: Request, operation: Operation) -> Response:
@@ -136,7 +129,11 @@ async def _run_query(request: Request, operation: Operation) -> Response:
         raise ProtocolError(400, f"malformed query: {error}") from None
     except QueryTimeout as error:
         raise ProtocolError(503, str(error), {"Retry-After": "10"}) from None
-    except (StoreError, OSError, RuntimeError, ValueError) as error:
+    except OSError as error:
+        if facts.service_targets:  # pyoxigraph reports a failed SERVICE call this way
+            raise ProtocolError(502, f"a SERVICE endpoint failed: {error}") from None
+        raise ProtocolError(500, f"the query failed: {error}") from None
+    except (StoreError, RuntimeError, ValueError) as error:
         raise ProtocolError(500, f"the query failed: {error}") from None
 
     return respond(first, rest, media.content_type, {

@@ -154,6 +154,7 @@ class QueryRunner:
             except Abandoned:
                 pass
             except BaseException as error:  # handed to the request, not lost in the thread
+                _forget_frames(error)
                 with contextlib.suppress(Abandoned):
                     channel.send(_Failure(error))
 
@@ -180,6 +181,17 @@ class QueryRunner:
             return first.data, None
         assert isinstance(first, bytes)
         return first, _rest(channel)
+
+
+def _forget_frames(error: BaseException | None) -> None:
+    """Drop the tracebacks of an error that leaves its worker thread.
+
+    Their frames hold pyoxigraph result objects, which must be released on the thread that
+    made them (pyoxigraph refuses otherwise, as an unraisable error on the event loop).
+    """
+    while error is not None:
+        error.__traceback__ = None
+        error = error.__cause__ or error.__context__
 
 
 async def _rest(channel: _Channel) -> AsyncIterator[bytes]:

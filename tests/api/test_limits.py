@@ -6,6 +6,7 @@ import concurrent.futures
 import time
 from collections.abc import AsyncIterator, Iterator
 
+import httpx
 import pytest
 
 from .conftest import WRITER, AppClient, api_settings, bindings, sparql
@@ -112,3 +113,30 @@ def test_cors(tight: AppClient, api: AppClient) -> None:
     refused = api.request("OPTIONS", "/store", headers={
         "Origin": "https://x.example", "Access-Control-Request-Method": "PUT"})
     assert refused.status_code == 400
+
+
+def test_service_on_the_allow_list_is_called(oxigraph_url: str) -> None:
+    remote = f"{oxigraph_url}/query"
+    httpx.post(f"{oxigraph_url}/update", content='INSERT DATA { <urn:x:a> <urn:x:label> "from afar" }',
+               headers={"Content-Type": "application/sparql-update"}).raise_for_status()
+    federated = AppClient(api_settings(service_allowlist=[remote]), data=False)
+    try:
+        rows = bindings(sparql(federated, f"SELECT ?o {{ SERVICE <{remote}> {{ <urn:x:a> ?p ?o }} }}"))
+    finally:
+        federated.close()
+        httpx.post(f"{oxigraph_url}/update", content="DROP SILENT ALL",
+                   headers={"Content-Type": "application/sparql-update"}).raise_for_status()
+    assert rows == [{"o": "from afar"}]
+
+
+def test_failing_service_on_the_allow_list_is_a_502() -> None:
+    from tests.servers import free_port
+
+    dead = f"http://127.0.0.1:{free_port()}/sparql"  # nothing listens there
+    federated = AppClient(api_settings(service_allowlist=[dead]), data=False)
+    try:
+        response = sparql(federated, f"SELECT * {{ SERVICE <{dead}> {{ ?s ?p ?o }} }}")
+    finally:
+        federated.close()
+    assert response.status_code == 502
+    assert response.text.startswith("a SERVICE endpoint failed: ")
