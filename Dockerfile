@@ -1,4 +1,11 @@
 # The observatory API on the embedded Oxigraph store.
+
+# The SPARQL editor's assets (YASGUI), installed from npm at build time, never from a CDN.
+FROM node:20-slim AS ui
+WORKDIR /ui
+COPY api/ui/package.json api/ui/package-lock.json ./
+RUN npm ci --no-audit --no-fund
+
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
@@ -17,6 +24,7 @@ COPY pyproject.toml README.md ./
 COPY store ./store
 COPY ingest ./ingest
 COPY api ./api
+COPY --from=ui /ui/node_modules/@zazuko/yasgui/build ./api/ui/node_modules/@zazuko/yasgui/build
 COPY cli ./cli
 COPY ontology ./ontology
 COPY shapes ./shapes

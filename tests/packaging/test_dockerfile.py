@@ -39,3 +39,11 @@ def test_dockerfile_runs_as_non_root_with_volume_healthcheck_and_serve() -> None
     copied = {line.split()[1] for line in text.splitlines() if line.startswith("COPY ")}
     for package in ("store", "ingest", "api", "cli", "ontology", "shapes", "queries"):
         assert package in copied, f"the image misses {package}/"
+
+
+def test_image_ships_the_sparql_editor_built_from_npm() -> None:
+    text = (REPO / "Dockerfile").read_text(encoding="utf-8")
+    assert "RUN npm ci" in text
+    assert "COPY --from=ui /ui/node_modules/@zazuko/yasgui/build" in text
+    # copied before the package is installed, so package-data picks the assets up
+    assert text.index("COPY --from=ui") < text.index("RUN pip install")
