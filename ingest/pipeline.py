@@ -8,6 +8,7 @@ call them too).
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -144,15 +145,31 @@ def ingest_files(store: Store, paths: list[Path], settings: Settings,
             store.drop_graph(staging)
 
 
-def _stage_file(store: Store, path: Path, iris: DataIris, mappings: dict[str, SheetMapping],
-                options: IngestOptions) -> tuple[FileOutcome, NamedNode | None, LoadRecord | None]:
-    started = now()
+def _begin(store: Store, path: Path, iris: DataIris, mappings: dict[str, SheetMapping],
+           options: IngestOptions,
+           ) -> tuple[SourceFile, NamedNode, set[tuple[str, int]], list[Violation]]:
+    """The file's source, its graph, and (with --partial) the rows to leave out and why."""
     source = _source(store, path, iris, mappings)
-    graph = iris.source_graph(path.name)
     skip: set[tuple[str, int]] = set()
     first_violations: list[Violation] = []
     if options.partial:
         skip, first_violations = _rows_to_reject(source)
+    return source, iris.source_graph(path.name), skip, first_violations
+
+
+def _record(path: Path, graph: NamedNode, sheets: dict[str, int], started: dt.datetime,
+            options: IngestOptions) -> LoadRecord:
+    return LoadRecord(
+        path=path, graph=graph, sheets=sheets, triples_added=0, triples_removed=0,
+        started=started, ended=started, restricted=options.restricted,
+        shapes_version=shapes_model().version, ontology_version=model_facts().ontology_version,
+        sha256=sha256_of(path))
+
+
+def _stage_file(store: Store, path: Path, iris: DataIris, mappings: dict[str, SheetMapping],
+                options: IngestOptions) -> tuple[FileOutcome, NamedNode | None, LoadRecord | None]:
+    started = now()
+    source, graph, skip, first_violations = _begin(store, path, iris, mappings, options)
     reading = FileReading(path)
     counter = Counter()
     staging = stage(store, counter.through(_triples(source, reading, skip, options.progress)))
@@ -163,11 +180,8 @@ def _stage_file(store: Store, path: Path, iris: DataIris, mappings: dict[str, Sh
     outcome.triples_added = counter.count
     if options.partial:
         reading.violations = first_violations  # about the rows left out, for the report
-    record = LoadRecord(
-        path=path, graph=graph, sheets=reading.sheets, triples_added=counter.count,
-        triples_removed=0, started=started, ended=started, restricted=options.restricted,
-        shapes_version=shapes_model().version, ontology_version=model_facts().ontology_version,
-        sha256=sha256_of(path))
+    record = _record(path, graph, reading.sheets, started, options)
+    record.triples_added = counter.count
     return outcome, staging, record
 
 
@@ -188,12 +202,7 @@ def _load_fresh(store: EmbeddedStore, path: Path, iris: DataIris,
     then map it again straight into its graph, committed with its PROV record. Twice the
     mapping, but no staging graph to copy and drop, which is what costs most in Oxigraph."""
     started = now()
-    source = _source(store, path, iris, mappings)
-    graph = iris.source_graph(path.name)
-    skip: set[tuple[str, int]] = set()
-    first_violations: list[Violation] = []
-    if options.partial:
-        skip, first_violations = _rows_to_reject(source)
+    source, graph, skip, first_violations = _begin(store, path, iris, mappings, options)
     checking = FileReading(path)
     for _entity in source.entities(checking, skip, options.progress):
         pass
@@ -201,11 +210,7 @@ def _load_fresh(store: EmbeddedStore, path: Path, iris: DataIris,
     if checking.violations:
         return outcome
     _install_model_if_needed(store, iris)
-    record = LoadRecord(
-        path=path, graph=graph, sheets=checking.sheets, triples_added=0, triples_removed=0,
-        started=started, ended=started, restricted=options.restricted,
-        shapes_version=shapes_model().version, ontology_version=model_facts().ontology_version,
-        sha256=sha256_of(path))
+    record = _record(path, graph, checking.sheets, started, options)
     counter = Counter()
 
     def triples() -> Iterator[Triple]:
