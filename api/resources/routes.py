@@ -4,20 +4,24 @@ call these with their named queries, so a route's filters are its query's parame
 
 from __future__ import annotations
 
+import dataclasses
 import inspect
+from collections.abc import Sequence
+from functools import cache
 from typing import Any
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Request, Response
-from pyoxigraph import NamedNode, Triple
+from pyoxigraph import BlankNode, NamedNode, Triple
 
 from store.namespaces import DataIris
 
 from ..deps import get_settings_of
-from ..named_queries import shipped_queries
+from ..named_queries import NamedQuery, shipped_queries
 from .documents import RDF_RESPONSES, collection_response, entity_response, rdf_media_type
 from .negotiation import LANG_QUERY, Language, reader_language
 from .pagination import PageRequest, page_request, take_page
 from .running import bind, query_parameters, request_values, run_query, with_signature
+from .specialise import specialised
 
 _KEY_PATTERN = r"^[a-z0-9][a-z0-9-]*$"
 
@@ -44,11 +48,11 @@ def add_list_route(router: APIRouter, path: str, *, query_name: str, summary: st
         media = rdf_media_type(request)
         language = reader_language(request, lang)
         bindings = bind(request, query, request_values(query, filters))
-        rows = run_query(request, query, bindings)
+        # one query gives the page and the total: the sort reads every match anyway, and
+        # a separate COUNT would walk them a second time
+        rows = run_query(request, _for_filters(query, frozenset(bindings)), bindings)
         items, total = take_page((row["item"] for row in rows), page)
-        triples: list[Triple] = []
-        for item in items:
-            triples.extend(run_query(request, describe, {"_item": item}))
+        triples = describe_all(request, describe, items)
         return collection_response(request, triples, items, total=total, page=page,
                                    lang=language, media=media)
 
@@ -61,6 +65,30 @@ def add_list_route(router: APIRouter, path: str, *, query_name: str, summary: st
         f"(also at /api/queries/{query_name}); each item is described by `{describe_name}`.",
         responses=RDF_RESPONSES, name=query_name,
     )
+
+
+@cache
+def _for_filters(query: NamedQuery, given: frozenset[str]) -> NamedQuery:
+    """`query` without the optional filters of parameters not given (see specialise.py)."""
+    return dataclasses.replace(query, text=specialised(query.text, [n[1:] for n in given]))
+
+
+def describe_all(request: Request, describe: NamedQuery,
+                 items: Sequence[NamedNode | BlankNode]) -> list[Triple]:
+    """What `describe` gives for each item, in one query: `?_item` takes every IRI of the
+    page from a trailing VALUES block (a blank node, which VALUES cannot name, is described
+    on its own)."""
+    iris = [item for item in items if isinstance(item, NamedNode)]
+    triples: list[Triple] = []
+    if iris:
+        values = " ".join(str(iri) for iri in iris)  # N-Triples form, escaped by pyoxigraph
+        page_query = dataclasses.replace(
+            describe, text=f"{describe.text}\nVALUES ?_item {{ {values} }}")
+        triples.extend(run_query(request, page_query, {}))
+    for item in items:
+        if not isinstance(item, NamedNode):
+            triples.extend(run_query(request, describe, {"_item": item}))
+    return triples
 
 
 def add_entity_route(router: APIRouter, path: str, *, iri_of: Any, what: str, summary: str,

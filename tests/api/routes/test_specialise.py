@@ -1,0 +1,59 @@
+"""List queries cut to the filters a request gives: same answers, simpler text."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pyoxigraph import Quad, RdfFormat, Store
+
+from api.named_queries import shipped_queries
+from api.resources.specialise import specialised
+from store.model import model_triples
+from store.namespaces import DataIris
+from store.sparql_text import with_values
+
+from .test_curated import ATELIER
+
+BASE = "https://data.tsr-observatory.org/"
+IRIS = DataIris(BASE)
+EXAMPLE = Path(__file__).resolve().parents[3] / "examples" / "tsr-example.ttl"
+
+
+def _rows(store: Store, text: str, bindings: dict) -> list:
+    return [tuple(row) for row in store.query(with_values(text, bindings),
+                                              use_default_graph_as_union=True)]
+
+
+def test_filters_not_given_are_left_out_and_given_ones_joined() -> None:
+    text = specialised(shipped_queries()["api-actors"].text, ["region"])
+    assert "BOUND" not in text
+    assert "{ ?item tsr:region ?_region }" in text
+    assert "EXISTS" not in text
+
+
+def test_a_path_closure_stays_a_filter_and_other_conditions_keep_their_test() -> None:
+    actors = specialised(shipped_queries()["api-actors"].text, ["class"])
+    assert "FILTER(EXISTS { ?item a/rdfs:subClassOf* ?_class })" in actors
+    projects = specialised(shipped_queries()["api-projects"].text, ["year"])
+    assert "FILTER((BOUND(?start) && YEAR(?start) <=" in projects
+
+
+def test_specialised_queries_answer_as_the_shipped_ones() -> None:
+    store = Store()
+    store.load(path=str(EXAMPLE), format=RdfFormat.TURTLE, to_graph=IRIS.source_graph("ex"))
+    store.extend(Quad(t.subject, t.predicate, t.object, IRIS.model_graph)
+                 for t in model_triples())
+    cases = [("api-actors", {"region": "84", "legal_form": "association-1901"}),
+             ("api-actors", {"partner": ATELIER.rsplit("/", 1)[1]}),
+             ("api-projects", {"programme": "co3", "year": "2021"}),
+             ("api-publications", {"programme": "co3"}),
+             ("api-partnerships", {"actor": ATELIER.rsplit("/", 1)[1], "year": "2022"}),
+             ("api-indicators", {"region": "84"}),
+             ("api-search", {"q": "savoirs", "class": "TSRActor"})]
+    for name, values in cases:
+        query = shipped_queries()[name]
+        bindings = dict(query.bindings(values, BASE))
+        expected = _rows(store, query.text, bindings)
+        assert expected, name
+        cut = specialised(query.text, [key[1:] for key in bindings])
+        assert _rows(store, cut, bindings) == expected, name
