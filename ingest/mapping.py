@@ -18,7 +18,7 @@ from store.namespaces import PREFIXES, RDF, XSD, DataIris, slug
 from .errors import SpreadsheetError, Where
 from .headers import BoundColumn, BoundSheet
 from .model_facts import ModelFacts
-from .normalise import cell_text, compact_identifier, split_list, typed_literal
+from .normalise import cached_node, cell_text, compact_identifier, split_list, typed_literal
 from .shapes_model import Column, ShapesModel, Sheet
 
 Term = NamedNode | Literal | BlankNode
@@ -41,22 +41,13 @@ class Entity:
 
     def triples(self) -> Iterator[Triple]:
         for type_iri in self.types:
-            yield Triple(self.subject, RDF_TYPE, _node(type_iri))
+            yield Triple(self.subject, RDF_TYPE, cached_node(type_iri))
         for path, objects in self.values.items():
-            predicate = _node(path)
+            predicate = cached_node(path)
             for obj in objects:
                 yield Triple(self.subject, predicate, obj)
 
 
-_NODES: dict[str, NamedNode] = {}
-
-
-def _node(iri: str) -> NamedNode:
-    """Predicates and classes repeat on every row: build each node once."""
-    node = _NODES.get(iri)
-    if node is None:
-        node = _NODES[iri] = NamedNode(iri)
-    return node
 
 
 class Resolver:

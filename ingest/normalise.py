@@ -26,13 +26,14 @@ _TRUE = {"oui", "o", "yes", "y", "vrai", "true", "1", "x"}
 _FALSE = {"non", "n", "no", "faux", "false", "0"}
 
 XSD_STRING = NamedNode(XSD + "string")
-_DATATYPES: dict[str, NamedNode] = {}
+_NODES: dict[str, NamedNode] = {}
 
 
-def datatype_node(iri: str) -> NamedNode:
-    node = _DATATYPES.get(iri)
+def cached_node(iri: str) -> NamedNode:
+    """Datatypes, predicates and classes repeat on every row: build each node once."""
+    node = _NODES.get(iri)
     if node is None:
-        node = _DATATYPES[iri] = NamedNode(iri)
+        node = _NODES[iri] = NamedNode(iri)
     return node
 
 
@@ -175,7 +176,7 @@ def typed_literal(raw: Any, datatype: str | None) -> Literal:
             return Literal(text)
     if value is None:
         return Literal(cell_text(raw))
-    return Literal(value, datatype=datatype_node(datatype))
+    return Literal(value, datatype=cached_node(datatype))
 
 
 def _number_as(number: float | int, datatype: str) -> str | None:
