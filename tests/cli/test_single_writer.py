@@ -52,3 +52,15 @@ def test_store_is_usable_again_once_the_owner_stopped(tmp_path: Path) -> None:
     second = subprocess.run([*tsr_command(), "info", "--store", str(store_dir)], env=env,
                             capture_output=True, text=True, timeout=60)
     assert first.returncode == 0 and second.returncode == 0, second.stderr
+
+
+def test_unreachable_remote_store_is_one_line_exit_1(tmp_path: Path) -> None:
+    dead = f"http://127.0.0.1:{free_port()}"  # nothing listens there
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TSR_")}
+    env.update({"TSR_STORE": "remote", "TSR_QUERY_URL": f"{dead}/query",
+                "TSR_UPDATE_URL": f"{dead}/update", "TSR_GRAPH_STORE_URL": f"{dead}/store"})
+    result = subprocess.run([*tsr_command(), "info"], env=env, cwd=tmp_path,
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 1
+    assert result.stderr == (f"tsr: error: cannot reach remote store at {dead}/query: "
+                             "[Errno 111] Connection refused\n")
