@@ -26,6 +26,7 @@ from ..resources.running import (
     run_query,
     with_signature,
 )
+from ..sparql.execution import forget_frames
 from ..sparql.text import read_sparql, unlisted_service
 
 SOLUTION_TYPES = {
@@ -80,7 +81,9 @@ def _add_route(router: APIRouter, query: NamedQuery) -> None:
         except FormatMismatch as error:
             raise HTTPException(400, str(error)) from None
         except OSError as error:
-            # pyoxigraph reports a failed SERVICE call while the results are read
+            # pyoxigraph reports a failed SERVICE call while the results are read; the
+            # error's frames hold the result, which must not travel to the event loop
+            forget_frames(error)
             if not facts.service_targets:
                 raise
             raise HTTPException(502, f"query {query.name}: a SERVICE endpoint failed: {error}") from None

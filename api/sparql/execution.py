@@ -154,7 +154,7 @@ class QueryRunner:
             except Abandoned:
                 pass
             except BaseException as error:  # handed to the request, not lost in the thread
-                _forget_frames(error)
+                forget_frames(error)
                 with contextlib.suppress(Abandoned):
                     channel.send(_Failure(error))
 
@@ -183,7 +183,7 @@ class QueryRunner:
         return first, _rest(channel)
 
 
-def _forget_frames(error: BaseException | None) -> None:
+def forget_frames(error: BaseException | None) -> None:
     """Drop the tracebacks of an error that leaves its worker thread.
 
     Their frames hold pyoxigraph result objects, which must be released on the thread that
