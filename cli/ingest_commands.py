@@ -24,6 +24,12 @@ class Lang(StrEnum):
 _lang_option = click.option(
     "--lang", type=click.Choice([lang.value for lang in Lang]), default="fr", show_default=True,
     help="Language of sheet names, messages and reports.")
+_mapping_option = click.option(
+    "--mapping", type=click.Path(path_type=Path, dir_okay=False),
+    help="YAML column mapping for foreign spreadsheets.")
+_report_option = click.option(
+    "--report", type=click.Path(path_type=Path, dir_okay=False),
+    help="Also write the violations to this .xlsx, .csv or .json file.")
 _files_argument = click.argument("files", nargs=-1, required=True,
                                  type=click.Path(path_type=Path, dir_okay=False))
 
@@ -68,10 +74,8 @@ def template(out: Path, lang: str) -> None:
 @click.command()
 @_files_argument
 @store_options
-@click.option("--report", type=click.Path(path_type=Path, dir_okay=False),
-              help="Also write the report to this .xlsx, .csv or .json file.")
-@click.option("--mapping", type=click.Path(path_type=Path, dir_okay=False),
-              help="YAML column mapping for foreign spreadsheets.")
+@_report_option
+@_mapping_option
 @_lang_option
 @one_line_errors
 def validate(files: tuple[Path, ...], store_location: str | None, config_file: str | None,
@@ -109,14 +113,12 @@ def _finish_report(violations: list, report: Path | None, lang: str) -> None:
 @click.command()
 @_files_argument
 @store_options
-@click.option("--mapping", type=click.Path(path_type=Path, dir_okay=False),
-              help="YAML column mapping for foreign spreadsheets.")
+@_mapping_option
 @click.option("--dry-run", is_flag=True, help="Validate only; write nothing.")
 @click.option("--partial", is_flag=True,
               help="Load the valid rows; write the rejected ones to FILE.rejected.xlsx.")
 @click.option("--restricted", is_flag=True, help="Mark the sources as not public.")
-@click.option("--report", type=click.Path(path_type=Path, dir_okay=False),
-              help="Write the violations to this .xlsx, .csv or .json file.")
+@_report_option
 @_lang_option
 @one_line_errors
 def ingest(files: tuple[Path, ...], store_location: str | None, config_file: str | None,
