@@ -5,7 +5,6 @@ from __future__ import annotations
 import inspect
 import keyword
 from collections.abc import Callable, Mapping
-from functools import cache
 from typing import Any
 
 from fastapi import HTTPException, Query, Request
@@ -17,7 +16,6 @@ from store.base import Term
 from ..deps import get_settings_of, get_store
 from ..named_queries import NamedQuery, ParameterValueError, QueryParam
 from ..sparql.dataset import visibility
-from ..sparql.text import read_sparql
 
 
 def run_query(request: Request, query: NamedQuery, bindings: Mapping[str, Term]) -> Any:
@@ -27,21 +25,11 @@ def run_query(request: Request, query: NamedQuery, bindings: Mapping[str, Term])
     """
     settings = get_settings_of(request)
     graphs = request_graphs(request)  # as named graphs too, so GRAPH ?g stays within them
-    if graphs is None and _calls_service(query.text):
-        # federated queries keep the explicit list: with the union, a SERVICE failure
-        # (reported while results are read) left the result object to be released on the
-        # event loop's thread, which pyoxigraph refuses ("unsendable")
-        graphs = request.state.reader_graphs = visibility(request).get(request)
     try:
         return get_store(request).query(query.text, bindings, default_graph=graphs,
                                         named_graphs=graphs, timeout=settings.query_timeout)
     except StoreError as error:
         raise HTTPException(400, f"query {query.name}: {error}") from None
-
-
-@cache
-def _calls_service(text: str) -> bool:
-    return bool(read_sparql(text).service_targets or read_sparql(text).service_variables)
 
 
 def request_graphs(request: Request) -> list[NamedNode] | None:
