@@ -8,9 +8,11 @@ for ASK, ``QueryTriples`` or an iterator of ``Triple`` for CONSTRUCT/DESCRIBE.
 from __future__ import annotations
 
 import abc
+import functools
+import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import IO, Any
+from typing import IO, Any, Concatenate, ParamSpec, TypeVar
 
 from pyoxigraph import BlankNode, Literal, NamedNode, Quad, RdfFormat, Triple
 
@@ -46,6 +48,14 @@ class Store(abc.ABC):
 
     kind: str
     location: str
+    # Writes made through this object, counted once each has returned (or failed, which
+    # may have changed part of a remote store): caches of derived data (the search index)
+    # compare it with the count they were built at. Other processes' writes are not seen.
+    writes: int = 0
+
+    def note_write(self) -> None:
+        with _WRITES_LOCK:
+            self.writes += 1
 
     @abc.abstractmethod
     def query(
@@ -114,6 +124,25 @@ class Store(abc.ABC):
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+_WRITES_LOCK = threading.Lock()
+_Params = ParamSpec("_Params")
+_Result = TypeVar("_Result")
+_AnyStore = TypeVar("_AnyStore", bound=Store)
+
+
+def counts_as_write(
+    method: Callable[Concatenate[_AnyStore, _Params], _Result],
+) -> Callable[Concatenate[_AnyStore, _Params], _Result]:
+    """Mark a store method that writes: `store.writes` goes up when it returns or fails."""
+    @functools.wraps(method)
+    def counted(self: _AnyStore, *args: _Params.args, **kwargs: _Params.kwargs) -> _Result:
+        try:
+            return method(self, *args, **kwargs)
+        finally:
+            self.note_write()
+    return counted
 
 
 def as_quads(triples: Iterable[Triple | Quad], graph: NamedNode) -> Iterator[Quad]:

@@ -26,6 +26,7 @@ from .base import (
     StoreError,
     UpdateText,
     as_quads,
+    counts_as_write,
 )
 from .namespaces import STAGING_PREFIX
 from .sparql_text import with_values
@@ -96,6 +97,7 @@ class EmbeddedStore(Store):
             raise StoreError(str(error)) from None
 
     # -- writes ----------------------------------------------------------------------------
+    @counts_as_write
     def update(self, sparql: str) -> None:
         try:
             self._store.update(sparql)
@@ -104,13 +106,16 @@ class EmbeddedStore(Store):
         except OSError as error:
             raise StoreError(str(error)) from None
 
+    @counts_as_write
     def add(self, triples: Iterable[Triple], graph: NamedNode) -> None:
         self._store.extend(as_quads(triples, graph))
 
+    @counts_as_write
     def bulk_add(self, triples: Iterable[Triple], graph: NamedNode) -> None:
         """Fast, not atomic: for staging graphs and first loads of big files."""
         self._store.bulk_extend(as_quads(triples, graph))
 
+    @counts_as_write
     def replace_graph(self, graph: NamedNode, triples: Iterable[Triple], *,
                       with_update: UpdateText = None) -> None:
         """Replace `graph`; `with_update` (a SPARQL Update, or a function that returns one
@@ -165,6 +170,7 @@ class EmbeddedStore(Store):
             raise
         self.commit_staged(staging, graph, with_update=with_update)
 
+    @counts_as_write
     def commit_staged(self, staging: NamedNode, graph: NamedNode, *,
                       with_update: UpdateText = None) -> None:
         """Make `graph` hold what was bulk-loaded into the hidden `staging` graph.
@@ -210,9 +216,11 @@ class EmbeddedStore(Store):
                 self._store.remove_graph(name)
         self._tidy_journal()
 
+    @counts_as_write
     def drop_graph(self, graph: NamedNode) -> None:
         self._store.remove_graph(graph)
 
+    @counts_as_write
     def load(self, source: IO[bytes], format: RdfFormat, graph: NamedNode | None) -> int:
         before = len(self._store)
         try:

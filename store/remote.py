@@ -28,7 +28,15 @@ from pyoxigraph import (
     serialize,
 )
 
-from .base import Bindings, GraphInfo, QuerySyntaxError, Store, StoreError, UpdateText
+from .base import (
+    Bindings,
+    GraphInfo,
+    QuerySyntaxError,
+    Store,
+    StoreError,
+    UpdateText,
+    counts_as_write,
+)
 from .namespaces import STAGING_PREFIX
 from .sparql_text import query_form, with_values
 
@@ -111,14 +119,17 @@ class RemoteStore(Store):
             raise StoreError(f"remote store sent unreadable results: {error}") from None
 
     # -- writes ----------------------------------------------------------------------------
+    @counts_as_write
     def update(self, sparql: str) -> None:
         self._send("POST", self.update_url, content=sparql.encode("utf-8"),
                    headers={"Content-Type": "application/sparql-update"})
 
+    @counts_as_write
     def add(self, triples: Iterable[Triple], graph: NamedNode) -> None:
         self._send("POST", self.graph_store_url, params={"graph": graph.value},
                    content=_ntriples_chunks(triples), headers={"Content-Type": _NTRIPLES})
 
+    @counts_as_write
     def replace_graph(self, graph: NamedNode, triples: Iterable[Triple], *,
                       with_update: UpdateText = None) -> None:
         self._send("PUT", self.graph_store_url, params={"graph": graph.value},
@@ -127,9 +138,11 @@ class RemoteStore(Store):
         if extra:
             self.update(extra)
 
+    @counts_as_write
     def drop_graph(self, graph: NamedNode) -> None:
         self.update(f"DROP SILENT GRAPH {graph}")
 
+    @counts_as_write
     def load(self, source: IO[bytes], format: RdfFormat, graph: NamedNode | None) -> int:
         # Parse once to the end before sending anything, so a broken file writes nothing.
         try:

@@ -17,8 +17,10 @@ routes run a specialised text instead, with the same answers:
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from functools import lru_cache
+
+from pyoxigraph import NamedNode
 
 from store.sparql_text import Token, tokens
 
@@ -64,6 +66,19 @@ def _specialised(text: str, given: frozenset[str]) -> str:
         where = _where_brace(list(tokens(result)))
         result = result[:where + 1] + "\n  " + "\n  ".join(joins) + result[where + 1:]
     return result
+
+
+def with_items(text: str, items: Iterable[NamedNode]) -> str:
+    """`text` with `?item` taking only `items`: a VALUES block opening its WHERE group, so
+    the engine starts from those items instead of finding every match (a VALUES after the
+    query would join after its GROUP BY, once every item had been grouped).
+
+    >>> with_items("SELECT ?item WHERE { ?item a ?c }", [NamedNode("http://x/1")])
+    'SELECT ?item WHERE { VALUES ?item { <http://x/1> }\\n   ?item a ?c }'
+    """
+    values = " ".join(str(item) for item in items)  # N-Triples form, escaped by pyoxigraph
+    where = _where_brace(list(tokens(text)))
+    return f"{text[:where + 1]} VALUES ?item {{ {values} }}\n  {text[where + 1:]}"
 
 
 def _optional_filter(stream: Sequence[Token], index: int) -> str | None:
