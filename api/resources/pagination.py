@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
@@ -31,15 +31,9 @@ def page_request(
     return PageRequest(page, per_page)
 
 
-def take_page(rows: Iterable[Row], page: PageRequest) -> tuple[list[Row], int]:
-    """The rows of the page and the total count, reading the rows once."""
-    kept: list[Row] = []
-    total = 0
-    end = page.start + page.size
-    for total, row in enumerate(rows, start=1):
-        if page.start < total <= end:
-            kept.append(row)
-    return kept, total
+def page_of(rows: Sequence[Row], page: PageRequest) -> tuple[list[Row], int]:
+    """The rows of the page and the total count, from rows already in a list."""
+    return list(rows[page.start:page.start + page.size]), len(rows)
 
 
 def page_links(request: Request, page: PageRequest, total: int) -> dict[str, str]:

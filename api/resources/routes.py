@@ -19,7 +19,8 @@ from ..deps import get_settings_of
 from ..named_queries import NamedQuery, shipped_queries
 from .documents import RDF_RESPONSES, collection_response, entity_response, rdf_media_type
 from .negotiation import LANG_QUERY, Language, reader_language
-from .pagination import PageRequest, page_request, take_page
+from .ordered_items import ordered_items
+from .pagination import PageRequest, page_of, page_request
 from .running import bind, query_parameters, request_values, run_query, with_signature
 from .specialise import specialised
 
@@ -48,10 +49,11 @@ def add_list_route(router: APIRouter, path: str, *, query_name: str, summary: st
         media = rdf_media_type(request)
         language = reader_language(request, lang)
         bindings = bind(request, query, request_values(query, filters))
-        # one query gives the page and the total: the sort reads every match anyway, and
-        # a separate COUNT would walk them a second time
-        rows = run_query(request, _for_filters(query, frozenset(bindings)), bindings)
-        items, total = take_page((row["item"] for row in rows), page)
+        # one query gives the page and the total (the sort reads every match anyway, and a
+        # separate COUNT would walk them a second time); its items are kept for the next
+        # pages while the store is unchanged
+        ordered = ordered_items(request, _for_filters(query, frozenset(bindings)), bindings)
+        items, total = page_of(ordered, page)
         triples = describe_all(request, describe, items)
         return collection_response(request, triples, items, total=total, page=page,
                                    lang=language, media=media)

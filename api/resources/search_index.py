@@ -8,16 +8,8 @@ stay invisible) and answers which items match, in the query's order, with their 
 The route then runs the named query with the page's items bound, as every curated route
 runs its query.
 
-It is built on the first search and rebuilt when the store may have changed:
-
-* every write through this process's store object (`/sparql` updates, `/store`, an ingest
-  run in-process) raises `Store.writes`;
-* a load or drop by another process (`tsr ingest` against a remote store) always records a
-  `prov:Activity` in a provenance graph, so each search first counts those activities (a
-  sub-millisecond lookup). An embedded store has one writer, so the first rule covers it.
-
-Writes to a remote store that bypass this process and record no provenance (a raw SPARQL
-update sent to the store itself) are not seen until the next of either.
+It is built on the first search and rebuilt when the store may have changed (see
+store_state.py).
 """
 
 from __future__ import annotations
@@ -31,9 +23,9 @@ from dataclasses import dataclass
 
 from pyoxigraph import BlankNode, NamedNode
 
-from store import Store
-from store.access import restricted_provenance_graph
-from store.namespaces import PROV, RDFS, TSR, DataIris
+from store.namespaces import RDFS, TSR
+
+from .store_state import StoreMark, StoreState
 
 # The properties the search looks in: the same list as `VALUES ?property` in
 # queries/api-search.rq (a test holds the two together).
@@ -170,12 +162,12 @@ class Snapshot:
 class SearchIndex:
     """Searched values per graph, for one store; safe to use from worker threads."""
 
-    def __init__(self, store: Store, iris: DataIris) -> None:
-        self._store = store
-        self._provenance = [iris.provenance_graph, restricted_provenance_graph(iris)]
+    def __init__(self, state: StoreState) -> None:
+        self._state = state
+        self._store = state.store
         self._lock = threading.Lock()
         self._snapshot: Snapshot | None = None
-        self._built_at: tuple[int, int] | None = None
+        self._built_at: StoreMark | None = None
         self._instances: dict[tuple[str, ...], frozenset[int]] = {}
         self.builds = 0  # how many times it was (re)built: tests watch it
         self.built = 0.0  # time.monotonic() of the last build
@@ -222,7 +214,7 @@ class SearchIndex:
 
     def _fresh(self) -> Snapshot:
         with self._lock:
-            state = self._state()
+            state = self._state.mark()
             if self._snapshot is None or state != self._built_at:
                 # the state is read before the values: a write landing during the read
                 # is counted after it, so the next search finds the index stale
@@ -232,12 +224,6 @@ class SearchIndex:
                 self.builds += 1
                 self.built = time.monotonic()
             return self._snapshot
-
-    def _state(self) -> tuple[int, int]:
-        rows = self._store.query(
-            f"SELECT (COUNT(?activity) AS ?n) WHERE {{ ?activity a <{PROV}Activity> }}",
-            default_graph=self._provenance, named_graphs=self._provenance)
-        return self._store.writes, int(next(iter(rows))["n"].value)
 
     def _read(self) -> Snapshot:
         properties = " ".join(f"<{p}>" for p in SEARCHED_PROPERTIES)

@@ -9,10 +9,11 @@ routes run a specialised text instead, with the same answers:
 * a filter whose parameter is not given is always true, so it is left out;
 * a given one keeps its condition; when that is `EXISTS { pattern }` whose own variables
   appear nowhere else in the query, the pattern is joined at the start of the WHERE group
-  instead (the engine then starts from it), unless it walks a path closure
-  (`a/rdfs:subClassOf* ?_class` names thousands of items: testing each candidate is
-  cheaper). A join may repeat an item where EXISTS would not, which the queries'
-  `GROUP BY ?item` folds away (list queries must group by item).
+  instead (the engine then starts from it). This holds for path closures too: Oxigraph
+  tests `EXISTS { ?item a/rdfs:subClassOf* ?_class }` at about 0.2 ms per candidate, so
+  `/api/actors?class=TSRActor` took 2.3 s on a million triples as a filter and 0.9 s as a
+  join (ResearchUnit: 1.6 s and 0.13 s). A join may repeat an item where EXISTS would not,
+  which the queries' `GROUP BY ?item` folds away (list queries must group by item).
 """
 
 from __future__ import annotations
@@ -119,8 +120,6 @@ def _is_private_exists(stream: Sequence[Token], condition: Sequence[Token], star
     if len(condition) < 3 or condition[0].text != "EXISTS" or condition[1].text != "{":
         return False
     if condition[-1].text != "}" or _matching(condition, 1) != len(condition) - 1:
-        return False
-    if any(t.kind == "punct" and t.text in "*+" for t in condition):
         return False
     inside = {t.text for t in condition if t.kind == "var"}
     own = {name for name in inside if name != "?item" and not name.startswith(_PARAMETER)}

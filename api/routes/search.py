@@ -15,17 +15,15 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request, Response
 from pyoxigraph import Literal, NamedNode
 
-from store.namespaces import DataIris
-
-from ..deps import get_settings_of, get_store
 from ..named_queries import shipped_queries
 from ..resources.documents import RDF_RESPONSES, collection_response, rdf_media_type
 from ..resources.negotiation import LANG_QUERY, Language, reader_language
-from ..resources.pagination import PageRequest, page_request
+from ..resources.pagination import PageRequest, page_of, page_request
 from ..resources.routes import describe_all
 from ..resources.running import bind, query_parameters, request_values, run_query, with_signature
 from ..resources.search_index import Item, SearchIndex
 from ..resources.specialise import specialised, with_items
+from ..resources.store_state import store_state
 from ..sparql.dataset import visibility
 
 router = APIRouter(prefix="/api/search", tags=["search"])
@@ -35,11 +33,9 @@ DESCRIBE = shipped_queries()["api-describe"]
 
 def search_index(request: Request) -> SearchIndex:
     """The app's index, made on first use (it reads the store on the first search)."""
-    state = request.app.state
-    index: SearchIndex | None = getattr(state, "search_index", None)
+    index: SearchIndex | None = getattr(request.app.state, "search_index", None)
     if index is None:
-        iris = DataIris(get_settings_of(request).base_iri)
-        index = state.search_index = SearchIndex(get_store(request), iris)
+        index = request.app.state.search_index = SearchIndex(store_state(request))
     return index
 
 
@@ -60,10 +56,10 @@ def search(request: Request, lang: Language | None, page: PageRequest,
         readers.forget()
     matches = index.search(text.value, readers.view(request).graphs,
                            wanted if isinstance(wanted, NamedNode) else None)
-    chosen = matches[page.start:page.start + page.size]
+    chosen, total = page_of(matches, page)
     items = _confirmed(request, chosen, bindings)
     triples = describe_all(request, DESCRIBE, items)
-    return collection_response(request, triples, items, total=len(matches), page=page,
+    return collection_response(request, triples, items, total=total, page=page,
                                lang=language, media=media)
 
 

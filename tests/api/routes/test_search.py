@@ -16,6 +16,7 @@ from pyoxigraph import Literal, NamedNode
 
 from api.named_queries import fold, shipped_queries
 from api.resources.search_index import SEARCHED_PROPERTIES, SearchIndex, fold_value
+from api.resources.store_state import StoreState
 from store import Store, open_store
 from store.access import visible_graphs
 from store.namespaces import TSR
@@ -60,7 +61,7 @@ def sparql_search(store: Store, text: str, graphs: list[NamedNode],
 def test_the_index_finds_what_the_query_finds_in_the_same_order(
         example_store: Store, text: str, restricted: bool) -> None:
     graphs = visible_graphs(example_store, IRIS, include_restricted=restricted)
-    index = SearchIndex(example_store, IRIS)
+    index = SearchIndex(StoreState(example_store, IRIS))
     found = [item.value for item in index.search(fold(text), graphs)]
     assert found == sparql_search(example_store, text, graphs)
 
@@ -68,7 +69,7 @@ def test_the_index_finds_what_the_query_finds_in_the_same_order(
 @pytest.mark.parametrize("wanted", ["TSRActor", "Actor", "Project", "Output", "Concept"])
 def test_the_class_filter_keeps_what_the_query_keeps(example_store: Store, wanted: str) -> None:
     graphs = visible_graphs(example_store, IRIS, include_restricted=False)
-    index = SearchIndex(example_store, IRIS)
+    index = SearchIndex(StoreState(example_store, IRIS))
     for text in ("e", "savoirs", "a"):
         found = [item.value for item in index.search(text, graphs, NamedNode(TSR + wanted))]
         assert found == sparql_search(example_store, text, graphs, NamedNode(TSR + wanted))
@@ -80,7 +81,7 @@ def test_every_value_of_the_example_is_found_by_its_own_text(example_store: Stor
     rows = list(example_store.query(
         f"SELECT DISTINCT ?value WHERE {{ VALUES ?p {{ {properties} }} ?item ?p ?value }}"))
     assert len(rows) > 100
-    index = SearchIndex(example_store, IRIS)
+    index = SearchIndex(StoreState(example_store, IRIS))
     for row in rows[::7]:
         text = row["value"].value
         assert index.search(fold(text), graphs) == [
@@ -126,15 +127,6 @@ def test_pages_total_and_links_come_from_the_index(api: AppClient) -> None:
     assert 'rel="prev"' in second.headers["link"] and 'rel="next"' in second.headers["link"]
     beyond = api.get("/api/search", params={"q": "e", "per_page": 100, "page": 50}).json()
     assert beyond["items"] == [] and beyond["total"] == len(expected)
-
-
-@pytest.fixture
-def fresh_api() -> Iterator[AppClient]:
-    client = AppClient(api_settings())
-    try:
-        yield client
-    finally:
-        client.close()
 
 
 def found(api: AppClient, text: str) -> list[str]:
