@@ -3,8 +3,10 @@
 Each query runs on an in-memory Oxigraph store holding the example dataset in its own named
 graph and the ontology + vocabularies in graph/model, with the default graph as the union
 of all graphs, its parameters bound to their `#+ default:` values through pyoxigraph
-`substitutions`. The answer must equal tests/queries/expected/{query}.csv. A few answers are
-also recomputed here in plain Python from the Turtle, independently of SPARQL.
+`substitutions`. The answer must equal tests/queries/expected/{query}.csv, and be the same
+when the parameters travel as a VALUES block instead (as the remote backend, `/sparql`
+clients and bench/api.py bind them). A few answers are also recomputed here in plain Python
+from the Turtle, independently of SPARQL.
 """
 
 from __future__ import annotations
@@ -20,6 +22,8 @@ import pytest
 from pyoxigraph import Literal as OxLiteral
 from pyoxigraph import NamedNode, RdfFormat, Store, Variable
 from rdflib import RDF, Graph, Namespace, URIRef
+
+from store.sparql_text import with_values
 
 HERE = Path(__file__).resolve().parent
 EXPECTED = HERE / "expected"
@@ -76,9 +80,13 @@ def store() -> Store:
     return store
 
 
-def run(store: Store, name: str) -> tuple[list[str], list[list[str]]]:
+def run(store: Store, name: str, *, as_values: bool = False) -> tuple[list[str], list[list[str]]]:
     text = query_text(name)
-    result = store.query(text, substitutions=substitutions(text), use_default_graph_as_union=True)
+    bound = substitutions(text)
+    if as_values:
+        text = with_values(text, {variable.value: term for variable, term in bound.items()})
+        bound = {}
+    result = store.query(text, substitutions=bound, use_default_graph_as_union=True)
     columns = [v.value for v in result.variables if not v.value.startswith("_")]
     rows = [["" if row[c] is None else row[c].value for c in columns] for row in result]
     return columns, rows
@@ -125,9 +133,10 @@ def test_query_header(name: str) -> None:
 
 # --------------------------------------------------------------------------- answers
 
+@pytest.mark.parametrize("as_values", [False, True], ids=["substitutions", "values"])
 @pytest.mark.parametrize("name", [n for n, _ in QUERIES])
-def test_query_returns_expected_answer(store: Store, name: str) -> None:
-    columns, rows = run(store, name)
+def test_query_returns_expected_answer(store: Store, name: str, as_values: bool) -> None:
+    columns, rows = run(store, name, as_values=as_values)
     with (EXPECTED / (name[:-3] + ".csv")).open(encoding="utf-8", newline="") as handle:
         reader = csv.reader(handle)
         expected_columns = next(reader)
