@@ -16,6 +16,7 @@ from pyoxigraph import BlankNode, Literal, NamedNode, Triple
 from store.namespaces import PREFIXES, RDF, XSD, DataIris, slug
 
 from .errors import SpreadsheetError, Where
+from .file_entities import MISSING, FileEntities
 from .headers import BoundColumn, BoundSheet
 from .model_facts import ModelFacts
 from .normalise import cached_node, cell_text, compact_identifier, split_list, typed_literal
@@ -56,12 +57,15 @@ class Resolver:
     minted as."""
 
     def __init__(self, model: ShapesModel, facts: ModelFacts, iris: DataIris,
-                 known: dict[str, dict[str, str | None]] | None = None) -> None:
+                 known: dict[str, dict[str, str | None]] | None = None,
+                 entities: FileEntities | None = None) -> None:
         self.model = model
         self.facts = facts
         self.iris = iris
-        # iri type -> slug(identifier, key or name) -> IRI (None when two entities share it)
+        # the store's entities: iri type -> slug(identifier, key or name) -> IRI (None when
+        # two entities share it); this file's are in `entities`, under the same rule
         self.known: dict[str, dict[str, str | None]] = known or {}
+        self.entities = entities if entities is not None else FileEntities()
         self._patterns = {
             sheet.iri_type: [
                 (prefix, re.compile(column.pattern))
@@ -72,7 +76,7 @@ class Resolver:
         }
 
     def register(self, entity: Entity) -> None:
-        index = self.known.setdefault(entity.sheet.iri_type, {})
+        kind = entity.sheet.iri_type
         iri = entity.subject.value
         keys = {iri.rsplit("/", 1)[-1]}
         key_paths = {p for p, _ in entity.sheet.key_alternatives} | set(entity.sheet.key_parts)
@@ -80,12 +84,21 @@ class Resolver:
             if path in key_paths or path in self.facts.identifier_properties:
                 keys |= {slug(o.value) for o in objects if isinstance(o, Literal)}
         for key in keys:
-            if key and index.setdefault(key, iri) != iri:
-                index[key] = None
+            if key:
+                self.entities.add_key(kind, key, iri)
+
+    def _lookup(self, kind: str, key: str) -> str | None:
+        in_store = self.known.get(kind, {}).get(key, MISSING)
+        in_file = self.entities.key(kind, key)
+        if in_file is MISSING:
+            return None if in_store is MISSING else in_store  # type: ignore[return-value]
+        if in_store is MISSING or in_store == in_file:
+            return in_file  # type: ignore[return-value]
+        return None  # the file and the store name different entities by this key
 
     def resolve(self, target: Sheet, text: str) -> NamedNode:
         key = slug(text)
-        found = self.known.get(target.iri_type, {}).get(key)
+        found = self._lookup(target.iri_type, key)
         if found:
             return NamedNode(found)
         for prefix, pattern in self._patterns[target.iri_type]:

@@ -13,6 +13,7 @@ from store.base import Store
 from store.namespaces import DataIris
 
 from .errors import SpreadsheetError, Where
+from .file_entities import FileEntities
 from .headers import BoundSheet, bind_headers, find_sheet, known_sheets
 from .mapping import Entity, Resolver, RowMapper
 from .mapping_file import SheetMapping
@@ -64,28 +65,33 @@ class SourceFile:
         """Mapped, checked entities in sheet order; violations land in `reading`."""
         workbook = open_workbook(self.path)
         reading.format = workbook.format
-        validator = Validator(self.model, self.facts, str(self.path), self.store, self.graph)
-        resolver = Resolver(self.model, self.facts, self.iris, self._store_index())
-        bound_sheets = self._bind(workbook.sheets)
-        if not bound_sheets:
-            raise SpreadsheetError(Where(str(self.path)), "no sheet with data (expected one of: "
-                                   f"{known_sheets(self.model)})")
-        for bound, rows in bound_sheets:
-            mapper = RowMapper(bound, str(self.path), self.model, self.facts, resolver)
-            count = 0
-            for number, cells in rows:
-                count += 1
-                if skip and (bound.file_sheet, number) in skip:
-                    continue
-                entity = mapper.map_row(number, cells)
-                reading.violations += validator.check(entity)
-                if progress is not None:
-                    progress(1)
-                yield entity
-            reading.sheets[bound.file_sheet] = count
-        if not reading.rows:
-            raise SpreadsheetError(Where(str(self.path)), "no data row, only headers")
-        reading.violations += validator.finish()
+        entities = FileEntities()  # shared: the checks' and the references' view of the rows
+        validator = Validator(self.model, self.facts, str(self.path), self.store, self.graph,
+                              entities)
+        resolver = Resolver(self.model, self.facts, self.iris, self._store_index(), entities)
+        try:
+            bound_sheets = self._bind(workbook.sheets)
+            if not bound_sheets:
+                raise SpreadsheetError(Where(str(self.path)), "no sheet with data (expected one "
+                                       f"of: {known_sheets(self.model)})")
+            for bound, rows in bound_sheets:
+                mapper = RowMapper(bound, str(self.path), self.model, self.facts, resolver)
+                count = 0
+                for number, cells in rows:
+                    count += 1
+                    if skip and (bound.file_sheet, number) in skip:
+                        continue
+                    entity = mapper.map_row(number, cells)
+                    reading.violations += validator.check(entity)
+                    if progress is not None:
+                        progress(1)
+                    yield entity
+                reading.sheets[bound.file_sheet] = count
+            if not reading.rows:
+                raise SpreadsheetError(Where(str(self.path)), "no data row, only headers")
+            reading.violations += validator.finish()
+        finally:
+            validator.close()  # temporary files of the end-of-file state
 
     def _bind(self, sheets: list[RawSheet]) -> list[tuple[BoundSheet, Iterator[tuple[int, list]]]]:
         bound_sheets = []

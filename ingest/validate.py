@@ -1,6 +1,10 @@
 """The fast validation path: SHACL semantics for the constraint kinds the shapes use,
 evaluated row by row as the file streams (memory does not grow with the rows' values).
 
+What the end-of-file checks need from every row (where each entity came from, its types, the
+identifier triples the SPARQL constraints read) goes to disk past a few ten thousand rows
+(`FileEntities`, `ScratchStore`), so memory stays flat however long the file.
+
 Covered components: minCount, maxCount, datatype, nodeKind, class, node (helper shapes of
 sh:hasValue property constraints), hasValue, in, pattern, min/maxInclusive and
 min/maxExclusive, min/maxLength, lessThan(OrEquals), disjoint, and SPARQL-based
@@ -23,8 +27,10 @@ from pyoxigraph import Store as OxStore
 from store.base import Store
 from store.namespaces import RDF, SH, SKOS, XSD
 
+from .file_entities import FileEntities
 from .mapping import Entity
 from .model_facts import ModelFacts
+from .scratch_store import ScratchStore
 from .shapes_model import Column, ShapesModel, Sheet
 from .violations import Violation
 
@@ -40,7 +46,8 @@ class Validator:
     """Checks entities as they are mapped; `finish()` runs the checks that need every row."""
 
     def __init__(self, model: ShapesModel, facts: ModelFacts, file: str,
-                 store: Store | None = None, exclude_graph: NamedNode | None = None) -> None:
+                 store: Store | None = None, exclude_graph: NamedNode | None = None,
+                 entities: FileEntities | None = None) -> None:
         self.model = model
         self.facts = facts
         self.file = file
@@ -48,11 +55,11 @@ class Validator:
         self.exclude_graph = exclude_graph
         self.referenced = {c.class_iri for s in model.sheets for c in s.columns
                            if c.class_iri and model.sheet_for_class(c.class_iri)}
-        self.types: dict[str, set[str]] = {}  # entities of referenced classes in this file
-        self.rows: dict[str, tuple[str, int]] = {}  # subject -> (sheet, row), every entity
+        # every entity's (sheet, row); the types of those of referenced classes
+        self.entities = entities if entities is not None else FileEntities()
         self.deferred: list[tuple[Entity | None, Violation, str, str]] = []
         self.sparql_sheets = [s for s in model.sheets if s.sparql]
-        self.sparql_triples: list[Quad] = []
+        self.sparql_triples = ScratchStore()
         self._sparql_paths = {s.shape: _mentioned_iris(s) for s in self.sparql_sheets}
         self._patterns: dict[str, re.Pattern[str]] = {}
 
@@ -60,7 +67,10 @@ class Validator:
     def check(self, entity: Entity) -> list[Violation]:
         found: list[Violation] = []
         subject = entity.subject.value
-        previous = self.rows.get(subject)
+        referenced = entity.sheet.target_class in self.referenced or any(
+            t in self.referenced for t in entity.types)
+        previous = self.entities.add(subject, entity.file_sheet, entity.row,
+                                     entity.types if referenced else ())
         if previous is not None:
             found.append(self._violation(entity, None, None, "UniqueKeyComponent", {
                 "fr": f"Cette ligne décrit la même entité que la ligne {previous[1]} de la "
@@ -68,18 +78,13 @@ class Validator:
                 "en": f"This row describes the same entity as row {previous[1]} of sheet "
                       f"'{previous[0]}' (same key).",
             }))
-        self.rows[subject] = (entity.file_sheet, entity.row)
-        if entity.sheet.target_class in self.referenced or any(
-                t in self.referenced for t in entity.types):
-            self.types.setdefault(subject, set()).update(entity.types)
         for column in entity.sheet.columns:
             found += self._check_column(entity, column)
         if entity.sheet.shape in self._sparql_paths:
             mentioned = self._sparql_paths[entity.sheet.shape]
-            for triple in entity.triples():
-                if triple.predicate.value in mentioned:
-                    self.sparql_triples.append(Quad(triple.subject, triple.predicate,
-                                                    triple.object))
+            self.sparql_triples.add(
+                Quad(triple.subject, triple.predicate, triple.object)
+                for triple in entity.triples() if triple.predicate.value in mentioned)
         return found
 
     def _check_column(self, entity: Entity, column: Column) -> list[Violation]:
@@ -167,7 +172,7 @@ class Validator:
         if not isinstance(value, NamedNode):
             found.append(self._violation(entity, column, value, "ClassConstraintComponent"))
             return
-        types = self.types.get(value.value) or self.facts.types.get(value.value)
+        types = self.entities.types(value.value) or self.facts.types.get(value.value)
         if types is not None and self.facts.is_instance(types, column.class_iri):
             return
         violation = self._violation(entity, column, value, "ClassConstraintComponent")
@@ -210,15 +215,20 @@ class Validator:
     # -- after the last row -----------------------------------------------------------------
     def finish(self) -> list[Violation]:
         found: list[Violation] = []
-        unknown = {iri for _, _, iri, _ in self.deferred if iri not in self.types}
+        unknown = {iri for _, _, iri, _ in self.deferred if not self.entities.types(iri)}
         store_types = self._store_types(unknown)
         for _, violation, iri, class_iri in self.deferred:
-            types = self.types.get(iri) or store_types.get(iri)
+            types = self.entities.types(iri) or store_types.get(iri)
             if not (types and self.facts.is_instance(types, class_iri)):
                 found.append(violation)
         self.deferred.clear()
         found += self._sparql_violations()
         return found
+
+    def close(self) -> None:
+        """Remove the temporary files of the end-of-file state."""
+        self.sparql_triples.close()
+        self.entities.close()
 
     def _store_types(self, iris: set[str]) -> dict[str, set[str]]:
         if not iris or self.store is None:
@@ -238,10 +248,8 @@ class Validator:
         return f"FILTER (?g != {self.exclude_graph})" if self.exclude_graph else ""
 
     def _sparql_violations(self) -> list[Violation]:
-        if not self.sparql_triples:
+        if self.sparql_triples.empty:
             return []
-        scratch = OxStore()
-        scratch.extend(self.sparql_triples)
         mentioned = set().union(*self._sparql_paths.values())
         if self.store is not None:
             values = " ".join(f"<{p}>" for p in sorted(mentioned) if p != _RDF_TYPE)
@@ -249,15 +257,13 @@ class Validator:
             rows = self.store.query(
                 f"SELECT ?s ?p ?o ?t WHERE {{ GRAPH ?g {{ ?s ?p ?o . ?s a ?t }} "
                 f"VALUES ?p {{ {values} }} {self._not_replaced()} }}")
-            extra = []
             for row in rows:
-                extra.append(Quad(row["s"], NamedNode(row["p"].value), row["o"]))
-                extra.append(Quad(row["s"], NamedNode(_RDF_TYPE), row["t"]))
-            scratch.extend(extra)
+                self.sparql_triples.add((Quad(row["s"], NamedNode(row["p"].value), row["o"]),
+                                         Quad(row["s"], NamedNode(_RDF_TYPE), row["t"])))
+        scratch = self.sparql_triples.store()
         found = []
         for sheet in self.sparql_sheets:
             found += self._run_sparql(scratch, sheet)
-        self.sparql_triples.clear()
         return found
 
     def _run_sparql(self, scratch: OxStore, sheet: Sheet) -> list[Violation]:
@@ -266,7 +272,7 @@ class Validator:
             query = re.sub(r"\$this\b", "?this", constraint.select)
             for row in scratch.query(query):  # type: ignore[union-attr]
                 focus = row["this"].value
-                where = self.rows.get(focus)
+                where = self.entities.where(focus)
                 if where is None:
                     continue  # an entity of the store, not of this file
                 path = row["path"].value if row["path"] is not None else None
