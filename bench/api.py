@@ -10,11 +10,14 @@ graph), then measures in one run:
   filtered list, a search, a point-lookup SELECT on `/sparql` and the analytical mix (every
   competency query `queries/cq*.rq`, its `#+ default:` parameters bound with VALUES);
 * `oxigraph serve --union-default-graph` on the same data: the same SPARQL;
-* a minimal FastAPI route that runs the query on pyoxigraph and returns the serialised
-  results (the floor for a Python front).
+* a minimal FastAPI app on pyoxigraph (the floors for a Python front): `/sparql` runs the
+  query and returns the serialised results; `/entity` runs the entity GET's own query
+  (`queries/api-entity.rq`, the actor bound) and returns the graph as JSON-LD, without the
+  API's framing, labels or access checks.
 
 It also times each competency query alone (one client, best of three) on both servers, so a
-query that is slow on the engine itself shows as such. `--quick`: 20 copies, 3 s each.
+query that is slow on the engine itself shows as such. A workload whose requests fail or
+time out is reported as such and the run goes on. `--quick`: 20 copies, 3 s each.
 """
 
 from __future__ import annotations
@@ -45,6 +48,13 @@ OUT = ROOT / "bench" / "out" / "api"
 BASE = "https://data.tsr-observatory.org/"
 CLIENT_TIMEOUT = 300  # seconds: some competency queries take seconds at this size
 RequestMaker = Callable[[random.Random], tuple[str, dict[str, str]]]
+ENTITY_API = "entity GET /api/actors/{id}"
+ENTITY_ID = "entity GET /id/actor/{key}"
+ENTITY_FLOOR = "entity floor: minimal FastAPI route, api-entity.rq as JSON-LD"
+POINT_TSR = "point lookup: tsr /sparql"
+POINT_FLOOR = "point lookup: minimal FastAPI route"
+MIX_TSR = "analytical mix: tsr /sparql"
+MIX_OXIGRAPH = "analytical mix: oxigraph serve"
 
 
 def load(directory: Path, data: Path) -> None:
@@ -59,10 +69,12 @@ def load(directory: Path, data: Path) -> None:
 
 MINIMAL_APP = '''
 import os, io
+from pathlib import Path
 from fastapi import FastAPI, Query
 from fastapi.responses import Response
-from pyoxigraph import Store, QueryResultsFormat
+from pyoxigraph import NamedNode, QueryResultsFormat, RdfFormat, Store, Variable
 store = Store.read_only(os.environ["BENCH_STORE"])
+ENTITY_QUERY = Path(os.environ["BENCH_ENTITY_QUERY"]).read_text(encoding="utf-8")
 app = FastAPI()
 
 @app.get("/sparql")
@@ -70,6 +82,13 @@ def sparql(query: str = Query(...)) -> Response:
     out = io.BytesIO()
     store.query(query, use_default_graph_as_union=True).serialize(out, QueryResultsFormat.JSON)
     return Response(out.getvalue(), media_type="application/sparql-results+json")
+
+@app.get("/entity")
+def entity(iri: str = Query(...)) -> Response:
+    out = io.BytesIO()
+    store.query(ENTITY_QUERY, use_default_graph_as_union=True,
+                substitutions={Variable("_item"): NamedNode(iri)}).serialize(out, RdfFormat.JSON_LD)
+    return Response(out.getvalue(), media_type="application/ld+json")
 '''
 
 
@@ -81,19 +100,25 @@ def start(command: list[str], url: str, env: dict[str, str] | None = None) -> su
 
 
 async def measure(make_request: RequestMaker, clients: int, seconds: float) -> dict[str, float]:
+    """Requests/s, p50 and p99 of the answered requests (any status); `errors` counts the
+    non-200 answers, `timeouts` the requests that got no answer within CLIENT_TIMEOUT."""
     latencies: list[float] = []
-    errors = 0
+    errors = timeouts = 0
     deadline = time.monotonic() + seconds
 
     async def worker(seed: int) -> None:
-        nonlocal errors
+        nonlocal errors, timeouts
         rng = random.Random(seed)
         async with httpx.AsyncClient(timeout=CLIENT_TIMEOUT) as client:
             while time.monotonic() < deadline:
                 url, params = make_request(rng)
                 started = time.perf_counter()
-                response = await client.get(url, params=params, headers={
-                    "Accept": "application/sparql-results+json, application/ld+json"})
+                try:
+                    response = await client.get(url, params=params, headers={
+                        "Accept": "application/sparql-results+json, application/ld+json"})
+                except httpx.TimeoutException:
+                    timeouts += 1
+                    continue
                 latencies.append(time.perf_counter() - started)
                 if response.status_code != 200:
                     errors += 1
@@ -101,10 +126,10 @@ async def measure(make_request: RequestMaker, clients: int, seconds: float) -> d
     started = time.monotonic()
     await asyncio.gather(*(worker(seed) for seed in range(clients)))
     elapsed = time.monotonic() - started
-    ordered = sorted(latencies)
-    return {"rps": len(ordered) / elapsed, "p50": statistics.median(ordered) * 1000,
+    ordered = sorted(latencies) or [float("nan")]
+    return {"rps": len(latencies) / elapsed, "p50": statistics.median(ordered) * 1000,
             "p99": ordered[max(0, int(len(ordered) * 0.99) - 1)] * 1000, "errors": errors,
-            "requests": len(ordered)}
+            "timeouts": timeouts, "requests": len(latencies)}
 
 
 def competency_queries() -> dict[str, str]:
@@ -126,14 +151,22 @@ def time_alone(urls: dict[str, str], queries: dict[str, str]) -> None:
             rows = "?"
             for base, path in ((urls["tsr"], "/sparql"), (urls["oxigraph"], "/query")):
                 best = float("inf")
+                failure = ""
                 for _ in range(3):
                     started = time.perf_counter()
-                    response = client.get(base + path, params={"query": text},
-                                          headers={"Accept": "application/sparql-results+json"})
+                    try:
+                        response = client.get(base + path, params={"query": text}, headers={
+                            "Accept": "application/sparql-results+json"})
+                    except httpx.TimeoutException:
+                        failure = f"timed out after {CLIENT_TIMEOUT} s"
+                        break
                     best = min(best, time.perf_counter() - started)
                     if response.status_code != 200:
-                        raise SystemExit(f"{name} on {base}: {response.status_code} "
-                                         f"{response.text[:300]}")
+                        failure = f"HTTP {response.status_code}: {response.text[:120]}"
+                        break
+                if failure:
+                    cells.append(failure)
+                    continue
                 rows = str(len(response.json()["results"]["bindings"]))
                 cells.append(f"{best * 1000:.1f}")
             print(f"| {name} | {rows} | {cells[0]} | {cells[1]} |", flush=True)
@@ -168,7 +201,8 @@ def main() -> None:
               urls["oxigraph"] + "/query?query=ASK%7B%7D"),
         start([str(bin_dir / "uvicorn"), "minimal_app:app", "--port", str(ports["minimal"]),
                "--log-level", "warning"], urls["minimal"] + "/sparql?query=ASK%7B%7D",
-              {"BENCH_STORE": str(OUT / "minimal")}),
+              {"BENCH_STORE": str(OUT / "minimal"),
+               "BENCH_ENTITY_QUERY": str(ROOT / "queries" / "api-entity.rq")}),
     ]
     try:
         run(args, urls)
@@ -204,47 +238,54 @@ def run(args: argparse.Namespace, urls: dict[str, str]) -> None:
     def analytical(base: str, path: str) -> RequestMaker:
         return lambda rng: (base + path, {"query": rng.choice(texts)})
 
-    tsr = urls["tsr"]
+    tsr, minimal = urls["tsr"], urls["minimal"]
     workloads: list[tuple[str, RequestMaker]] = [
-        ("entity GET /api/actors/{id}",
-         lambda rng: (f"{tsr}/api/actors/{rng.choice(keys)}", {})),
-        ("entity GET /id/actor/{key}",
-         lambda rng: (f"{tsr}/id/actor/{rng.choice(keys)}", {})),
+        (ENTITY_API, lambda rng: (f"{tsr}/api/actors/{rng.choice(keys)}", {})),
+        (ENTITY_ID, lambda rng: (f"{tsr}/id/actor/{rng.choice(keys)}", {})),
+        (ENTITY_FLOOR, lambda rng: (f"{minimal}/entity",
+                                    {"iri": f"{BASE}id/actor/{rng.choice(keys)}"})),
         ("filtered list /api/actors?region=…",
          lambda rng: (f"{tsr}/api/actors", {"region": rng.choice(["84", "53", "11", "76"])})),
         ("search /api/search?q=…", lambda rng: (f"{tsr}/api/search", {
             "q": rng.choice(["atelier", "sols", "eau", "savoirs", "810079194"])})),
-        ("point lookup: tsr /sparql", point(tsr, "/sparql")),
-        ("point lookup: minimal FastAPI route", point(urls["minimal"], "/sparql")),
+        (POINT_TSR, point(tsr, "/sparql")),
+        (POINT_FLOOR, point(minimal, "/sparql")),
         ("point lookup: oxigraph serve", point(urls["oxigraph"], "/query")),
-        (f"analytical mix ({len(texts)} competency queries): tsr /sparql",
-         analytical(tsr, "/sparql")),
-        ("analytical mix: oxigraph serve", analytical(urls["oxigraph"], "/query")),
+        (MIX_TSR, analytical(tsr, "/sparql")),
+        (MIX_OXIGRAPH, analytical(urls["oxigraph"], "/query")),
     ]
     print(f"\n{args.clients} concurrent clients, {args.seconds:g} s per workload "
-          f"(client timeout {CLIENT_TIMEOUT} s)\n")
-    print("| workload | requests | requests/s | p50 ms | p99 ms | non-200 |\n"
-          "|---|---:|---:|---:|---:|---:|")
-    results = {}
+          f"(client timeout {CLIENT_TIMEOUT} s); the mix: {len(texts)} competency queries\n")
+    print("| workload | requests | requests/s | p50 ms | p99 ms | non-200 | timed out |\n"
+          "|---|---:|---:|---:|---:|---:|---:|")
+    results: dict[str, dict[str, float]] = {}
     for name, make_request in workloads:
-        asyncio.run(measure(make_request, args.clients, 1))  # warm up
-        result = results[name] = asyncio.run(measure(make_request, args.clients, args.seconds))
-        print(f"| {name} | {result['requests']:.0f} | {result['rps']:.0f} | {result['p50']:.1f} "
-              f"| {result['p99']:.1f} | {result['errors']:.0f} |", flush=True)
+        try:
+            asyncio.run(measure(make_request, args.clients, 1))  # warm up
+            result = results[name] = asyncio.run(
+                measure(make_request, args.clients, args.seconds))
+        except Exception as error:  # noqa: BLE001 - one failed workload must not end the run
+            print(f"| {name} | failed: {type(error).__name__}: {error} | | | | | |", flush=True)
+            continue
+        print(f"| {name} | {result['requests']:.0f} | {result['rps']:.1f} | {result['p50']:.1f} "
+              f"| {result['p99']:.1f} | {result['errors']:.0f} | {result['timeouts']:.0f} |",
+              flush=True)
 
     def ratio(name: str, baseline: str) -> str:
+        if not results.get(name, {}).get("rps") or not results.get(baseline, {}).get("rps"):
+            return "not measured"
         return f"{results[name]['rps'] / results[baseline]['rps']:.2f}x"
 
-    minimal = "point lookup: minimal FastAPI route"
     print("\n| ratio (requests/s) | measured | target |\n|---|---:|---:|")
-    print(f"| /sparql point lookup / minimal route | {ratio('point lookup: tsr /sparql', minimal)}"
-          " | >= 0.7x |")
-    for entity in ("entity GET /api/actors/{id}", "entity GET /id/actor/{key}"):
-        print(f"| {entity} / minimal route | {ratio(entity, minimal)} | >= 0.7x |")
-    print(f"| analytical mix: /sparql / oxigraph serve | "
-          f"{ratio(workloads[-2][0], workloads[-1][0])} | >= 0.7x |")
-    for entity in ("entity GET /api/actors/{id}", "entity GET /id/actor/{key}"):
-        print(f"{entity}: p99 {results[entity]['p99']:.1f} ms (target < 50 ms)")
+    print(f"| /sparql point lookup / minimal route | {ratio(POINT_TSR, POINT_FLOOR)} | >= 0.7x |")
+    for entity in (ENTITY_API, ENTITY_ID):
+        for floor in (POINT_FLOOR, ENTITY_FLOOR):
+            print(f"| {entity} / {floor} | {ratio(entity, floor)} | >= 0.7x |")
+    print(f"| analytical mix: /sparql / oxigraph serve | {ratio(MIX_TSR, MIX_OXIGRAPH)} "
+          "| >= 0.7x |")
+    for entity in (ENTITY_API, ENTITY_ID):
+        if entity in results:
+            print(f"{entity}: p99 {results[entity]['p99']:.1f} ms (target < 50 ms)")
     time_alone(urls, mix)
 
 
