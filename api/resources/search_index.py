@@ -14,12 +14,13 @@ store_state.py).
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from array import array
 from bisect import bisect_right
 from collections.abc import Collection, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from pyoxigraph import BlankNode, NamedNode
 
@@ -45,6 +46,7 @@ _CACHED_CLASSES = 64
 _SEPARATOR = "\x00"
 
 _UNRANKED = 1 << 62
+_log = logging.getLogger(__name__)
 Item = NamedNode | BlankNode
 
 
@@ -108,6 +110,8 @@ class Snapshot:
     graphs: dict[str, GraphValues]
     items: list[Item]
     numbers: dict[Item, int]
+    # items of a class (and its subclasses) in a set of graphs: (class, *graphs): numbers
+    classes: dict[tuple[str, ...], frozenset[int]] = field(default_factory=dict)
 
     @classmethod
     def of(cls, rows: Iterable[tuple[str, Item, str]]) -> Snapshot:
@@ -160,7 +164,12 @@ class Snapshot:
 
 
 class SearchIndex:
-    """Searched values per graph, for one store; safe to use from worker threads."""
+    """Searched values per graph, for one store; safe to use from worker threads.
+
+    Reading the values of a million triples takes seconds (the engine decodes each), so a
+    request that finds the index stale does not wait for it: `ready` starts a rebuild in
+    the background and the caller answers that request from the store itself.
+    """
 
     def __init__(self, state: StoreState) -> None:
         self._state = state
@@ -168,62 +177,84 @@ class SearchIndex:
         self._lock = threading.Lock()
         self._snapshot: Snapshot | None = None
         self._built_at: StoreMark | None = None
-        self._instances: dict[tuple[str, ...], frozenset[int]] = {}
+        self._building: threading.Thread | None = None
         self.builds = 0  # how many times it was (re)built: tests watch it
         self.built = 0.0  # time.monotonic() of the last build
 
-    def refresh(self) -> float:
-        """Rebuild the index if the store changed; the time it was built."""
-        self._fresh()
-        return self.built
+    def ready(self, *, background: bool = True) -> Snapshot | None:
+        """The index if it is up to date with the store; else None, with a rebuild under
+        way in the background (unless told not to start one)."""
+        mark = self._state.mark()
+        with self._lock:
+            if self._snapshot is not None and mark == self._built_at:
+                return self._snapshot
+            if background and (self._building is None or not self._building.is_alive()):
+                self._building = threading.Thread(
+                    target=self._build_quietly, name="search-index", daemon=True)
+                self._building.start()
+        return None
 
-    def search(self, text: str, graphs: Iterable[NamedNode],
+    def fresh(self) -> Snapshot:
+        """The index up to date with the store, built in this thread if need be."""
+        building = self._building
+        if building is not None:
+            building.join()  # a rebuild under way: its snapshot may be the fresh one
+        snapshot = self.ready(background=False)
+        if snapshot is None:
+            snapshot = self._build()
+        return snapshot
+
+    def search(self, snapshot: Snapshot, text: str, graphs: Iterable[NamedNode],
                wanted: NamedNode | None = None) -> list[Item]:
         """Items with a value in one of `graphs` containing `text` (folded, as the query's
         `?_q`), of class `wanted` if given, in the query's order."""
         graph_list = list(graphs)
-        snapshot = self._fresh()
         among = None if wanted is None else self._of_class(snapshot, wanted, graph_list)
         return snapshot.search(text, graph_list, among)
 
     def _of_class(self, snapshot: Snapshot, wanted: NamedNode,
                   graphs: list[NamedNode]) -> frozenset[int]:
         """Items of class `wanted` or a subclass in `graphs` (the query's `class` filter),
-        asked of the store once per class and graphs while the index stays fresh."""
+        asked of the store once per class and graphs for each snapshot."""
         graph_list = sorted(graphs, key=lambda graph: graph.value)
         key = (wanted.value, *(graph.value for graph in graph_list))
-        known = self._instances.get(key)
+        known = snapshot.classes.get(key)
         if known is None:
             rows = self._store.query(
                 f"SELECT DISTINCT ?item WHERE {{ ?item a/<{RDFS}subClassOf>* ?class }}",
                 {"class": wanted}, default_graph=graph_list, named_graphs=graph_list)
             numbers = snapshot.numbers
             known = frozenset(numbers[row["item"]] for row in rows if row["item"] in numbers)
-            with self._lock:
-                if len(self._instances) >= _CACHED_CLASSES:
-                    self._instances.clear()
-                self._instances[key] = known
+            if len(snapshot.classes) >= _CACHED_CLASSES:
+                snapshot.classes.clear()
+            snapshot.classes[key] = known
         return known
 
     def size(self) -> tuple[int, int, int]:
         """(items, values, characters of folded text) held, for reports."""
-        snapshot = self._fresh()
+        snapshot = self.fresh()
         graphs = snapshot.graphs.values()
         return (len(snapshot.items), sum(len(v.starts) for v in graphs),
                 sum(len(v.text) for v in graphs))
 
-    def _fresh(self) -> Snapshot:
+    def _build_quietly(self) -> None:
+        try:
+            self._build()
+        except Exception:  # noqa: BLE001 - a background job must not die loudly
+            # the store failed to answer (or closed): searches go on from the store, and
+            # the next one tries again
+            _log.warning("search index: rebuild failed", exc_info=True)
+
+    def _build(self) -> Snapshot:
+        # the mark is read before the values: a write landing during the read is counted
+        # after it, so the next search finds the index stale
+        mark = self._state.mark()
+        snapshot = self._read()
         with self._lock:
-            state = self._state.mark()
-            if self._snapshot is None or state != self._built_at:
-                # the state is read before the values: a write landing during the read
-                # is counted after it, so the next search finds the index stale
-                self._snapshot = self._read()
-                self._built_at = state
-                self._instances = {}
-                self.builds += 1
-                self.built = time.monotonic()
-            return self._snapshot
+            self._snapshot, self._built_at = snapshot, mark
+            self.builds += 1
+            self.built = time.monotonic()
+        return snapshot
 
     def _read(self) -> Snapshot:
         properties = " ".join(f"<{p}>" for p in SEARCHED_PROPERTIES)

@@ -3,7 +3,8 @@
 The in-memory index (api/resources/search_index.py) finds the matching items in the graphs
 the reader may see, in the order of `queries/api-search.rq`, and so the total; the named
 query then runs with the page's items bound (and `q`, `class` as RDF terms), and the items
-are described as on every list route.
+are described as on every list route. While the index is being built (first search, or the
+store changed), the named query answers alone, as a list route does.
 """
 
 from __future__ import annotations
@@ -15,9 +16,10 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request, Response
 from pyoxigraph import Literal, NamedNode
 
-from ..named_queries import shipped_queries
+from ..named_queries import NamedQuery, shipped_queries
 from ..resources.documents import RDF_RESPONSES, collection_response, rdf_media_type
 from ..resources.negotiation import LANG_QUERY, Language, reader_language
+from ..resources.ordered_items import ordered_items
 from ..resources.pagination import PageRequest, page_of, page_request
 from ..resources.routes import describe_all
 from ..resources.running import bind, query_parameters, request_values, run_query, with_signature
@@ -48,16 +50,19 @@ def search(request: Request, lang: Language | None, page: PageRequest,
     assert isinstance(text, Literal)
     wanted = bindings.get("_class")
     index = search_index(request)
-    built = index.refresh()
+    snapshot = index.ready()
     readers = visibility(request)
-    if readers.view(request).made < built:
+    if snapshot is None or readers.view(request).made < index.built:
         # the store changed since the reader's graphs were listed (another process's
-        # ingest into a remote store): list them again, with the data the index read
+        # ingest into a remote store, say): list them again
         readers.forget()
-    matches = index.search(text.value, readers.view(request).graphs,
-                           wanted if isinstance(wanted, NamedNode) else None)
+    if snapshot is None:  # the index is being (re)built: the named query answers meanwhile
+        matches = ordered_items(request, _cut_to(bindings), bindings)
+    else:
+        matches = index.search(snapshot, text.value, readers.view(request).graphs,
+                               wanted if isinstance(wanted, NamedNode) else None)
     chosen, total = page_of(matches, page)
-    items = _confirmed(request, chosen, bindings)
+    items = chosen if snapshot is None else _confirmed(request, chosen, bindings)
     triples = describe_all(request, DESCRIBE, items)
     return collection_response(request, triples, items, total=total, page=page,
                                lang=language, media=media)
@@ -69,10 +74,15 @@ def _confirmed(request: Request, chosen: list[Item], bindings: dict[str, Any]) -
     iris = [item for item in chosen if isinstance(item, NamedNode)]
     if not iris:
         return chosen
-    query = dataclasses.replace(QUERY, text=with_items(
-        specialised(QUERY.text, [name[1:] for name in bindings]), iris))
+    query = _cut_to(bindings)
+    query = dataclasses.replace(query, text=with_items(query.text, iris))
     kept = {row["item"] for row in run_query(request, query, bindings)}
     return [item for item in chosen if item in kept or not isinstance(item, NamedNode)]
+
+
+def _cut_to(bindings: dict[str, Any]) -> NamedQuery:
+    """The named query without the filters of parameters not given (see specialise.py)."""
+    return dataclasses.replace(QUERY, text=specialised(QUERY.text, [n[1:] for n in bindings]))
 
 
 _keyword = inspect.Parameter.KEYWORD_ONLY

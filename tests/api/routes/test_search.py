@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from pyoxigraph import Literal, NamedNode
+from pyoxigraph import BlankNode, Literal, NamedNode
 
 from api.named_queries import fold, shipped_queries
 from api.resources.search_index import SEARCHED_PROPERTIES, SearchIndex, fold_value
@@ -56,22 +56,27 @@ def sparql_search(store: Store, text: str, graphs: list[NamedNode],
     return [row["item"].value for row in rows]
 
 
+def index_search(store: Store, text: str, graphs: list[NamedNode],
+                 wanted: NamedNode | None = None) -> list[NamedNode | BlankNode]:
+    index = SearchIndex(StoreState(store, IRIS))
+    return index.search(index.fresh(), text, graphs, wanted)
+
+
 @pytest.mark.parametrize("restricted", [False, True], ids=["anonymous", "reader"])
 @pytest.mark.parametrize("text", TEXTS)
 def test_the_index_finds_what_the_query_finds_in_the_same_order(
         example_store: Store, text: str, restricted: bool) -> None:
     graphs = visible_graphs(example_store, IRIS, include_restricted=restricted)
-    index = SearchIndex(StoreState(example_store, IRIS))
-    found = [item.value for item in index.search(fold(text), graphs)]
+    found = [item.value for item in index_search(example_store, fold(text), graphs)]
     assert found == sparql_search(example_store, text, graphs)
 
 
 @pytest.mark.parametrize("wanted", ["TSRActor", "Actor", "Project", "Output", "Concept"])
 def test_the_class_filter_keeps_what_the_query_keeps(example_store: Store, wanted: str) -> None:
     graphs = visible_graphs(example_store, IRIS, include_restricted=False)
-    index = SearchIndex(StoreState(example_store, IRIS))
     for text in ("e", "savoirs", "a"):
-        found = [item.value for item in index.search(text, graphs, NamedNode(TSR + wanted))]
+        found = [item.value for item in
+                 index_search(example_store, text, graphs, NamedNode(TSR + wanted))]
         assert found == sparql_search(example_store, text, graphs, NamedNode(TSR + wanted))
 
 
@@ -84,7 +89,7 @@ def test_every_value_of_the_example_is_found_by_its_own_text(example_store: Stor
     index = SearchIndex(StoreState(example_store, IRIS))
     for row in rows[::7]:
         text = row["value"].value
-        assert index.search(fold(text), graphs) == [
+        assert index.search(index.fresh(), fold(text), graphs) == [
             NamedNode(iri) for iri in sparql_search(example_store, text, graphs)], text
 
 
@@ -130,9 +135,19 @@ def test_pages_total_and_links_come_from_the_index(api: AppClient) -> None:
 
 
 def found(api: AppClient, text: str) -> list[str]:
-    response = api.get("/api/search", params={"q": text})
-    assert response.status_code == 200, response.text
-    return [item["id"] for item in response.json()["items"]]
+    """The items found for `text`, the same whether the index is still being built (the
+    named query answers) or ready."""
+    def ask() -> list[str]:
+        response = api.get("/api/search", params={"q": text})
+        assert response.status_code == 200, response.text
+        return [item["id"] for item in response.json()["items"]]
+
+    first = ask()
+    index = api.app.state.search_index
+    index.fresh()
+    assert index.ready(background=False) is not None
+    assert ask() == first
+    return first
 
 
 def test_a_sparql_update_is_seen_by_the_next_search(fresh_api: AppClient) -> None:
@@ -175,15 +190,17 @@ def test_an_ingest_by_another_process_into_a_remote_store_is_seen(tmp_path: Path
         client = AppClient(settings)
         try:
             assert found(client, "zebulon") == []
-            builds = client.app.state.search_index.builds
+            index = client.app.state.search_index
+            builds = index.builds
             assert found(client, "savoirs partages")  # nothing changed: the same index
-            assert client.app.state.search_index.builds == builds
+            assert index.builds == builds
             tsr = str(Path(sys.executable).with_name("tsr"))
             ingest = subprocess.run([tsr, "ingest", str(survey)], env={**os.environ, **env},
                                     capture_output=True, text=True, timeout=120)
             assert ingest.returncode == 0, ingest.stderr
+            assert index.ready(background=False) is None  # the ingest's PROV record
             assert len(found(client, "zebulon")) == 1
-            assert client.app.state.search_index.builds == builds + 1
+            assert index.builds == builds + 1
         finally:
             client.close()
 
