@@ -18,6 +18,7 @@ from ..resources.documents import JSON_LD, RDF_RESPONSES, TURTLE, entity_respons
 from ..resources.framing import choose_language
 from ..resources.model_docs import local_name, model_docs, page_of
 from ..resources.negotiation import LANG_QUERY, Language, choose_media_type, reader_language
+from ..resources.neighbourhood import neighbourhood
 from ..resources.pages import render_page
 from ..resources.running import run_query
 
@@ -49,8 +50,8 @@ def entity(
         raise HTTPException(406, "acceptable media types here: " + ", ".join(OFFERED))
     base = DataIris(get_settings_of(request).base_iri).base
     iri = NamedNode(f"{base}id/{kind}/{key}")
-    triples = list(run_query(request, shipped_queries()["api-entity"], {"_item": iri}))
-    if not any(triple.subject == iri for triple in triples):
+    triples = neighbourhood(request, iri)
+    if not triples:
         raise HTTPException(404, f"no {kind} {key!r} in the data")
     language = reader_language(request, lang)
     if media != HTML:
