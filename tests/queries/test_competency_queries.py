@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 from pyoxigraph import Literal as OxLiteral
-from pyoxigraph import NamedNode, RdfFormat, Store, Variable
+from pyoxigraph import NamedNode, QuerySolutions, RdfFormat, Store, Variable
 from rdflib import RDF, Graph, Namespace, URIRef
 
 from store.sparql_text import with_values
@@ -45,15 +45,15 @@ def header(text: str) -> dict[str, list[str]]:
     return found
 
 
-def substitutions(text: str) -> dict[Variable, object]:
+def substitutions(text: str) -> dict[Variable, NamedNode | OxLiteral]:
     info = header(text)
     types = {line.split()[0]: line.split()[1] for line in info["param"]}
     defaults = dict(line.split(" ", 1) for line in info["default"])
-    bound: dict[Variable, object] = {}
+    bound: dict[Variable, NamedNode | OxLiteral] = {}
     for name, kind in types.items():
         value = defaults[name]
         if kind == "iri":
-            term: object = NamedNode(value)
+            term: NamedNode | OxLiteral = NamedNode(value)
         elif kind == "integer":
             term = OxLiteral(value, datatype=NamedNode(XSD + "integer"))
         elif kind == "date":
@@ -87,6 +87,7 @@ def run(store: Store, name: str, *, as_values: bool = False) -> tuple[list[str],
         text = with_values(text, {variable.value: term for variable, term in bound.items()})
         bound = {}
     result = store.query(text, substitutions=bound, use_default_graph_as_union=True)
+    assert isinstance(result, QuerySolutions)
     columns = [v.value for v in result.variables if not v.value.startswith("_")]
     rows = [["" if row[c] is None else row[c].value for c in columns] for row in result]
     return columns, rows
