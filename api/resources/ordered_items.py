@@ -16,15 +16,15 @@ from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 
 from fastapi import Request
-from pyoxigraph import BlankNode, NamedNode
+from pyoxigraph import NamedNode
 
 from store.base import Term
 
 from ..named_queries import NamedQuery
 from .running import request_graphs, run_query
+from .search_index import Item
 from .store_state import StoreMark, StoreState, store_state
 
-Item = NamedNode | BlankNode
 # Items kept over all lists (each about a hundred bytes): the longest list of the million-
 # triple benchmark store has 26,400 items.
 ITEM_BUDGET = 250_000

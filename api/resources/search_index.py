@@ -9,7 +9,10 @@ The route then runs the named query with the page's items bound, as every curate
 runs its query.
 
 It is built on the first search and rebuilt when the store may have changed (see
-store_state.py).
+store_state.py), in the background: meanwhile the named query answers searches alone.
+At a million triples it holds 75,034 values of 31,907 items in about 8 MB and takes 1.2 to
+2.5 s to build (the engine decodes every value); a lookup takes 1 to 13 ms (80 ms for a
+text found in 31,000 items).
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ from store.namespaces import RDFS, TSR
 
 from .store_state import StoreMark, StoreState
 
-# The properties the search looks in: the same list as `VALUES ?property` in
+# The properties the search looks in: the same as the UNION branches of
 # queries/api-search.rq (a test holds the two together).
 SEARCHED_PROPERTIES = tuple(TSR + name for name in (
     "name", "acronym", "title", "code", "siren", "siret", "rna", "rnsr", "ror", "idref",
@@ -47,7 +50,7 @@ _SEPARATOR = "\x00"
 
 _UNRANKED = 1 << 62
 _log = logging.getLogger(__name__)
-Item = NamedNode | BlankNode
+Item = NamedNode | BlankNode  # what a list names: a subject of the store
 
 
 def fold_value(text: str) -> str:
