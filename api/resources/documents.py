@@ -99,7 +99,9 @@ def _envelope_triples(page: NamedNode, roots: Sequence[Subject], total: int,
 
 def _json(document: dict[str, Any], media: str, lang: str,
           headers: dict[str, str] | None = None) -> Response:
-    body = json.dumps(document, ensure_ascii=False, indent=1).encode("utf-8")
+    # compact: with `indent`, the json module falls back to its pure-Python encoder (4x
+    # slower on an actor's profile)
+    body = json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
     return Response(body, media_type=media, headers=_headers(lang, headers))
 
 

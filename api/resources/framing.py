@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
+from functools import cache
 from typing import Any
 
 from pyoxigraph import BlankNode, Literal, NamedNode, Triple
@@ -53,19 +54,30 @@ def _lang_matches(literal: Any, wanted: str) -> bool:
     return language == wanted or language.startswith(wanted + "-")
 
 
+# How a literal is written, decided once per (term definition, kind of literal); see _plan.
+_PLAIN, _LANGUAGE_MAP, _WITH_LANGUAGE, _VALUE_ONLY, _BOOLEAN, _INTEGER, _TYPED = range(7)
+Kind = tuple[str, str, str] | str | None  # ("literal", language, datatype), "iri", "node"
+
+
 class Framer:
+    """Frames the triples of one response. Everything that depends only on the context and
+    on the kind of a value (which term a predicate takes, how a literal is written) is
+    decided once per context in a `_Choices`, not once per triple."""
+
     def __init__(self, context: JsonLdContext, triples: Sequence[Triple]) -> None:
         self.context = context
-        self.forward: dict[Subject, list[Triple]] = defaultdict(list)
-        self.backward: dict[Subject, list[Triple]] = defaultdict(list)
-        seen: set[Triple] = set()
+        self.choices = _choices(context)
+        self.forward: dict[Subject, list[tuple[str, Any]]] = defaultdict(list)
+        self.backward: dict[Subject, list[tuple[Subject, str]]] = defaultdict(list)
+        seen: set[tuple[Any, str, Any]] = set()
         for triple in triples:
-            if triple in seen:
+            subject, predicate, obj = triple.subject, triple.predicate.value, triple.object
+            if (subject, predicate, obj) in seen:
                 continue
-            seen.add(triple)
-            self.forward[triple.subject].append(triple)
-            if isinstance(triple.object, NamedNode | BlankNode):
-                self.backward[triple.object].append(triple)
+            seen.add((subject, predicate, obj))
+            self.forward[subject].append((predicate, obj))
+            if isinstance(obj, NamedNode | BlankNode):
+                self.backward[obj].append((subject, predicate))
 
     def frame(self, roots: Sequence[Subject]) -> list[dict[str, Any]]:
         """One node per root that has triples, in the roots' order."""
@@ -75,25 +87,26 @@ class Framer:
 
     def _node(self, subject: Subject, roots: set[Subject], ancestors: frozenset[Subject],
               *, with_reverse: bool) -> dict[str, Any]:
-        context = self.context
+        choices = self.choices
         inside = ancestors | {subject}
+        statements = self.forward.get(subject, [])
         types: list[str] = []
         values: dict[str, list[Any]] = {}
         containers: dict[str, str | None] = {}
-        counts = Counter(triple.predicate for triple in self.forward.get(subject, []))
-        for triple in self.forward.get(subject, []):
-            if triple.predicate.value == RDF_TYPE and isinstance(triple.object, NamedNode):
-                types.append(context.type_name(triple.object.value))
+        counts = Counter(predicate for predicate, _ in statements)
+        for predicate, obj in statements:
+            if predicate == RDF_TYPE and isinstance(obj, NamedNode):
+                types.append(choices.type_name(obj.value))
                 continue
-            definition = self._best_definition(triple.predicate.value, triple.object,
-                                               many=counts[triple.predicate] > 1)
-            key = definition.term if definition else context.compact_iri(triple.predicate.value)
+            kind = _kind(obj)
+            definition = choices.definition(predicate, kind, many=counts[predicate] > 1)
+            key = definition.term if definition else choices.compact_iri(predicate)
             containers[key] = definition.container if definition else None
-            values.setdefault(key, []).append(self._value(triple.object, definition, roots,
+            values.setdefault(key, []).append(self._value(obj, kind, definition, roots,
                                                           inside))
-        node: dict[str, Any] = {context.keyword("@id"): _id(subject)}
+        node: dict[str, Any] = {choices.id_key: _id(subject)}
         if types:
-            node[context.keyword("@type")] = types[0] if len(types) == 1 else sorted(types)
+            node[choices.type_key] = types[0] if len(types) == 1 else sorted(types)
         for key, found in values.items():
             node[key] = _assemble(found, containers[key])
         if with_reverse:
@@ -105,89 +118,165 @@ class Framer:
         """Resources pointing to `subject`: under a reverse term of the context when there
         is one (`participations`, `outputs`), else under `@reverse`."""
         reverse: dict[str, list[Any]] = {}
-        for triple in self.backward.get(subject, []):
-            if triple.subject in inside or triple.subject in roots:
+        for source, predicate in self.backward.get(subject, []):
+            if source in inside or source in roots:
                 continue
-            child = self._node(triple.subject, roots, inside, with_reverse=False)
-            predicate = triple.predicate.value
-            term = next((d.term for d in self.context.by_iri.get(predicate, []) if d.reverse),
-                        None)
+            child = self._node(source, roots, inside, with_reverse=False)
+            term = self.choices.reverse_term(predicate)
             if term is not None:
                 node.setdefault(term, []).append(child)
             else:
-                key = self._key(predicate, None)
+                key = self.choices.key(predicate)
                 reverse.setdefault(key, []).append(child)
         if reverse:
             node["@reverse"] = {key: values for key, values in sorted(reverse.items())}
 
-    def _value(self, obj: Any, definition: TermDefinition | None, roots: set[Subject],
-               inside: frozenset[Subject]) -> Any:
+    def _value(self, obj: Any, kind: Kind, definition: TermDefinition | None,
+               roots: set[Subject], inside: frozenset[Subject]) -> Any:
         if isinstance(obj, NamedNode | BlankNode):
             if obj in self.forward and obj not in roots and obj not in inside:
                 return self._node(obj, roots, inside, with_reverse=False)
-            if definition and definition.coerce in ("@id", "@vocab") and isinstance(
-                    obj, NamedNode):
+            if kind == "iri" and definition and definition.coerce in ("@id", "@vocab"):
                 return obj.value
             return {"@id": _id(obj)}
-        assert isinstance(obj, Literal)
-        if definition is not None and definition.container == "@language":
-            return {obj.language: obj.value}
-        return self._literal(obj, definition)
+        assert isinstance(obj, Literal) and isinstance(kind, tuple)
+        plan, datatype_name = self.choices.literal_plan(definition, kind)
+        text = obj.value
+        if plan == _PLAIN:
+            return text
+        if plan == _LANGUAGE_MAP:
+            return {kind[1]: text}
+        if plan == _WITH_LANGUAGE:
+            return {"@value": text, "@language": kind[1]}
+        if plan == _VALUE_ONLY:
+            return {"@value": text}
+        if plan == _BOOLEAN and text in ("true", "false"):
+            return text == "true"
+        if plan == _INTEGER and _canonical_integer(text):
+            return int(text)
+        return {"@value": text, "@type": datatype_name}
 
-    def _key(self, predicate: str, obj: Any) -> str:
-        definition = self._best_definition(predicate, obj, many=False)
-        return definition.term if definition else self.context.compact_iri(predicate)
 
-    def _best_definition(self, predicate: str, obj: Any, *,
-                         many: bool) -> TermDefinition | None:
+def _kind(obj: Any) -> Kind:
+    """What the choice of a term and of a literal's form depends on in a value."""
+    if isinstance(obj, NamedNode):
+        return "iri"
+    if isinstance(obj, Literal):
+        return ("literal", obj.language or "", obj.datatype.value)
+    return "node"  # a blank node or a quoted triple
+
+
+class _Choices:
+    """The context's answers, memoised: they depend on a predicate and a value's kind only."""
+
+    def __init__(self, context: JsonLdContext) -> None:
+        self.context = context
+        self.id_key = context.keyword("@id")
+        self.type_key = context.keyword("@type")
+        self._definitions: dict[tuple[str, Kind, bool], TermDefinition | None] = {}
+        self._plans: dict[tuple[TermDefinition | None, Kind], tuple[int, str]] = {}
+        self._compact: dict[str, str] = {}
+        self._types: dict[str, str] = {}
+        self._reverse: dict[str, str | None] = {}
+
+    def compact_iri(self, iri: str) -> str:
+        found = self._compact.get(iri)
+        if found is None:
+            found = self._compact[iri] = self.context.compact_iri(iri)
+        return found
+
+    def type_name(self, iri: str) -> str:
+        found = self._types.get(iri)
+        if found is None:
+            found = self._types[iri] = self.context.type_name(iri)
+        return found
+
+    def reverse_term(self, predicate: str) -> str | None:
+        if predicate not in self._reverse:
+            self._reverse[predicate] = next(
+                (d.term for d in self.context.by_iri.get(predicate, []) if d.reverse), None)
+        return self._reverse[predicate]
+
+    def key(self, predicate: str) -> str:
+        """The key of a predicate whatever its value (the `@reverse` keys)."""
+        definition = self.definition(predicate, None, many=False)
+        return definition.term if definition else self.compact_iri(predicate)
+
+    def definition(self, predicate: str, kind: Kind, *, many: bool) -> TermDefinition | None:
+        """The term a value of this kind is written with: one whose coercion and language
+        fit the value, a @set term for several values; None: the compact IRI."""
+        cache_key = (predicate, kind, many)
+        if cache_key in self._definitions:
+            return self._definitions[cache_key]
+        tagged = isinstance(kind, tuple) and bool(kind[1])
         usable = [d for d in self.context.by_iri.get(predicate, [])
                   if not d.reverse and d.container not in ("@list", "@index")
-                  and (d.container != "@language" or _is_tagged(obj))]
-        if not usable:
-            return None
+                  and (d.container != "@language" or tagged)]
 
         def rank(definition: TermDefinition) -> tuple[bool, bool, bool, str]:
-            fits = obj is not None and (definition.container == "@language"
-                                        or self._plain_fits(obj, definition))
+            fits = kind is not None and (definition.container == "@language"
+                                         or self._plain_fits(kind, definition))
             is_set = definition.container == "@set"
             return (not fits, is_set != many, definition.coerce is not None, definition.term)
 
-        return min(usable, key=rank)
+        chosen = min(usable, key=rank) if usable else None
+        self._definitions[cache_key] = chosen
+        return chosen
+
+    def literal_plan(self, definition: TermDefinition | None, kind: tuple[str, str, str]
+                     ) -> tuple[int, str]:
+        """How a literal of this kind is written under `definition` (and its datatype's
+        compact name for the typed form)."""
+        found = self._plans.get((definition, kind))
+        if found is None:
+            found = self._plans[(definition, kind)] = self._plan(definition, kind)
+        return found
+
+    def _plan(self, definition: TermDefinition | None, kind: tuple[str, str, str]
+              ) -> tuple[int, str]:
+        _, language, datatype = kind
+        typed = self.compact_iri(datatype)
+        if definition is not None and definition.container == "@language":
+            return _LANGUAGE_MAP, typed
+        if definition is not None and self._plain_fits(kind, definition):
+            return _PLAIN, typed
+        if language:
+            return _WITH_LANGUAGE, typed
+        uncoerced = definition is None or definition.coerce is None
+        if datatype == _XSD_STRING:
+            if uncoerced and self._effective_language(definition) is None:
+                return _PLAIN, typed
+            return _VALUE_ONLY, typed
+        if uncoerced and datatype == XSD + "boolean":
+            return _BOOLEAN, typed
+        if uncoerced and datatype == XSD + "integer":
+            return _INTEGER, typed
+        return _TYPED, typed
 
     def _effective_language(self, definition: TermDefinition | None) -> str | None:
         if definition and definition.has_language:
             return definition.language or None
         return self.context.default_language
 
-    def _plain_fits(self, obj: Any, definition: TermDefinition) -> bool:
-        if isinstance(obj, NamedNode):
+    def _plain_fits(self, kind: Kind, definition: TermDefinition) -> bool:
+        """A value of this kind written as a bare string under `definition` expands back
+        to itself."""
+        if kind == "iri":
             return definition.coerce in ("@id", "@vocab")
-        if not isinstance(obj, Literal):
+        if not isinstance(kind, tuple):
             return False
-        if obj.language:
-            return definition.coerce is None and self._effective_language(definition) == \
-                obj.language
-        datatype = obj.datatype.value
+        _, language, datatype = kind
+        if language:
+            return definition.coerce is None and \
+                self._effective_language(definition) == language
         if datatype == _XSD_STRING:
             return definition.coerce is None and self._effective_language(definition) is None
         return definition.coerce == datatype
 
-    def _literal(self, obj: Literal, definition: TermDefinition | None) -> Any:
-        if definition is not None and self._plain_fits(obj, definition):
-            return obj.value
-        if obj.language:
-            return {"@value": obj.value, "@language": obj.language}
-        datatype = obj.datatype.value
-        uncoerced = definition is None or definition.coerce is None
-        if datatype == _XSD_STRING:
-            if uncoerced and self._effective_language(definition) is None:
-                return obj.value
-            return {"@value": obj.value}
-        if uncoerced and datatype == XSD + "boolean" and obj.value in ("true", "false"):
-            return obj.value == "true"
-        if uncoerced and datatype == XSD + "integer" and _canonical_integer(obj.value):
-            return int(obj.value)
-        return {"@value": obj.value, "@type": self.context.compact_iri(datatype)}
+
+@cache
+def _choices(context: JsonLdContext) -> _Choices:
+    return _Choices(context)
 
 
 def _canonical_integer(text: str) -> bool:
@@ -201,10 +290,6 @@ def _id(term: Subject) -> str:
     if isinstance(term, NamedNode):
         return term.value
     return f"_:{term.value}" if isinstance(term, BlankNode) else str(term)
-
-
-def _is_tagged(obj: Any) -> bool:
-    return isinstance(obj, Literal) and bool(obj.language)
 
 
 def _assemble(values: list[Any], container: str | None) -> Any:
