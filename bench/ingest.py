@@ -85,6 +85,7 @@ def measure(command: list[str], env: dict[str, str] | None = None) -> tuple[floa
 
 def ingest_run(path: Path, work: Path) -> dict[str, float]:
     store = work / f"store-{path.name}"
+    load_before = os.getloadavg()[0]
     seconds, peak, _ = measure([TSR, "ingest", str(path), "--store", str(store)])
     graph = f"https://data.tsr-observatory.org/graph/source/{path.name.replace('.', '-').lower()}"
     nt = work / f"{path.name}.nt"
@@ -96,8 +97,10 @@ def ingest_run(path: Path, work: Path) -> dict[str, float]:
     shutil.rmtree(store, ignore_errors=True)
     shutil.rmtree(bulk, ignore_errors=True)
     nt.unlink()
+    # the machine is shared: the 1-minute load average around the two measured processes
     return {"seconds": seconds, "peak_mib": peak, "triples": triples,
-            "bulk_seconds": bulk_seconds, "bulk_peak_mib": bulk_peak}
+            "bulk_seconds": bulk_seconds, "bulk_peak_mib": bulk_peak,
+            "load": max(load_before, os.getloadavg()[0])}
 
 
 def _bulk(nt: str, location: str) -> None:
@@ -172,14 +175,37 @@ def main() -> None:
                 faster = f"over {args.naive_timeout / ours['seconds']:.0f}x faster"
             print(f"naive rdflib + pySHACL, {rows:,} rows: {naive}; tsr ingest "
                   f"{ours['seconds']:.1f} s: {faster}", flush=True)
+    print()
+    print(_table(results))
     print(json.dumps(results, indent=1))
+
+
+def _table(results: list[dict]) -> str:
+    """The README's table (section "Ingest")."""
+    lines = ["| file | tsr ingest | rows/s | triples/s | peak memory | Oxigraph bulk load | "
+             "ratio |", "|---|---:|---:|---:|---:|---:|---:|"]
+    for f in results:
+        lines.append(
+            f"| {f['kind'].upper()}, {f['rows']:,} rows ({_millions(f['triples'])} triples) | "
+            f"{f['seconds']:.1f} s | {f['rows'] / f['seconds']:,.0f} | "
+            f"{f['triples'] / f['seconds']:,.0f} | {f['peak_mib']:,.0f} MiB | "
+            f"{f['bulk_seconds']:.1f} s ({f['bulk_peak_mib']:,.0f} MiB) | "
+            f"**{f['seconds'] / f['bulk_seconds']:.1f}×** |")
+    loads = ", ".join(f"{f['load']:.1f}" for f in results)
+    lines.append(f"\n(load average of the 2-core machine during each run: {loads})")
+    return "\n".join(lines)
+
+
+def _millions(triples: float) -> str:
+    return f"{triples / 1e6:.1f} M".replace(".0 M", " M")
 
 
 def _line(f: dict) -> str:
     return (f"{f['kind']} {f['rows']:>9,} rows ({f['mib']:.0f} MiB): tsr ingest {f['seconds']:.1f} s, "
             f"{f['rows'] / f['seconds']:,.0f} rows/s, {f['triples'] / f['seconds']:,.0f} triples/s, "
             f"peak {f['peak_mib']:.0f} MiB | oxigraph bulk load {f['bulk_seconds']:.1f} s "
-            f"(peak {f['bulk_peak_mib']:.0f} MiB) | ratio {f['seconds'] / f['bulk_seconds']:.1f}x")
+            f"(peak {f['bulk_peak_mib']:.0f} MiB) | ratio {f['seconds'] / f['bulk_seconds']:.1f}x "
+            f"| load {f['load']:.1f}")
 
 
 if __name__ == "__main__":

@@ -103,21 +103,23 @@ class FileEntities:
 
     # -- keys ------------------------------------------------------------------------------
     def add_key(self, kind: str, key: str, iri: str) -> None:
-        """`key` names `iri` among entities of `kind`; a key naming two entities names none."""
-        known = self.key(kind, key)
-        if known is MISSING:
-            self._keys[(kind, key)] = iri
-        elif known != iri:
+        """`key` names `iri` among entities of `kind`; a key naming two entities names none.
+
+        Every row registers a few keys and few rows look one up: the keys in memory are
+        merged with those on disk when they are written (`_spill`), or looked up (`key`).
+        """
+        if self._keys.setdefault((kind, key), iri) != iri:
             self._keys[(kind, key)] = None
         if len(self._keys) >= self._spill_after:
             self._spill()
 
     def key(self, kind: str, key: str) -> str | None | _Missing:
         found = self._keys.get((kind, key), MISSING)
-        if found is MISSING and self._db is not None:
+        if self._db is not None:
             row = self._db.execute("SELECT iri FROM key WHERE kind = ? AND key = ?",
                                    (kind, key)).fetchone()
-            found = MISSING if row is None else row[0]
+            if row is not None:
+                found = row[0] if found is MISSING or found == row[0] else None
         return found
 
     # -- disk ------------------------------------------------------------------------------
@@ -126,7 +128,8 @@ class FileEntities:
         with db:
             db.executemany("INSERT OR REPLACE INTO entity VALUES (?, ?, ?, ?)",
                            ((iri, *where) for iri, where in self._entities.items()))
-            db.executemany("INSERT OR REPLACE INTO key VALUES (?, ?, ?)",
+            db.executemany("INSERT INTO key VALUES (?, ?, ?) ON CONFLICT DO UPDATE SET iri = "
+                           "NULL WHERE iri IS NOT excluded.iri",
                            ((kind, key, iri) for (kind, key), iri in self._keys.items()))
         self._entities.clear()
         self._keys.clear()

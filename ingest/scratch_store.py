@@ -13,7 +13,7 @@ from pyoxigraph import Store as OxStore
 
 # Quads held in memory before they go to disk; also the size of one bulk-loader call, which
 # bounds the loader's own memory.
-SPILL_AFTER = 200_000
+SPILL_AFTER = 100_000
 
 
 class ScratchStore:

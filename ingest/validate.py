@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -30,6 +30,7 @@ from store.namespaces import RDF, SH, SKOS, XSD
 from .file_entities import FileEntities
 from .mapping import Entity
 from .model_facts import ModelFacts
+from .normalise import cached_node
 from .scratch_store import ScratchStore
 from .shapes_model import Column, ShapesModel, Sheet
 from .violations import Violation
@@ -38,6 +39,7 @@ _NUMERIC = {XSD + t for t in ("decimal", "integer", "int", "long", "double", "fl
                               "nonNegativeInteger", "positiveInteger")}
 _IN_SCHEME = SKOS + "inScheme"
 _RDF_TYPE = RDF + "type"
+_RDF_TYPE_NODE = NamedNode(_RDF_TYPE)
 _IRI_KINDS = {SH + "IRI", SH + "BlankNodeOrIRI", SH + "IRIOrLiteral"}
 _LITERAL_KINDS = {SH + "Literal", SH + "BlankNodeOrLiteral", SH + "IRIOrLiteral"}
 
@@ -81,11 +83,21 @@ class Validator:
         for column in entity.sheet.columns:
             found += self._check_column(entity, column)
         if entity.sheet.shape in self._sparql_paths:
-            mentioned = self._sparql_paths[entity.sheet.shape]
-            self.sparql_triples.add(
-                Quad(triple.subject, triple.predicate, triple.object)
-                for triple in entity.triples() if triple.predicate.value in mentioned)
+            self.sparql_triples.add(self._sparql_quads(entity))
         return found
+
+    def _sparql_quads(self, entity: Entity) -> Iterator[Quad]:
+        """The entity's triples that its sheet's SPARQL constraints mention."""
+        mentioned = self._sparql_paths[entity.sheet.shape]
+        subject = entity.subject
+        if _RDF_TYPE in mentioned:
+            for type_iri in entity.types:
+                yield Quad(subject, _RDF_TYPE_NODE, cached_node(type_iri))
+        for path, objects in entity.values.items():
+            if path in mentioned:
+                predicate = cached_node(path)
+                for obj in objects:
+                    yield Quad(subject, predicate, obj)
 
     def _check_column(self, entity: Entity, column: Column) -> list[Violation]:
         values = entity.values.get(column.path, [])
@@ -172,7 +184,8 @@ class Validator:
         if not isinstance(value, NamedNode):
             found.append(self._violation(entity, column, value, "ClassConstraintComponent"))
             return
-        types = self.entities.types(value.value) or self.facts.types.get(value.value)
+        # a vocabulary concept (most class-checked cells) or an entity of the file
+        types = self.facts.types.get(value.value) or self.entities.types(value.value) or None
         if types is not None and self.facts.is_instance(types, column.class_iri):
             return
         violation = self._violation(entity, column, value, "ClassConstraintComponent")
