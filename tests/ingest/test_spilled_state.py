@@ -16,7 +16,7 @@ from ingest.file_entities import MISSING, FileEntities
 from ingest.pipeline import IngestRejected, ingest_files
 from ingest.scratch_store import ScratchStore
 from ingest.source_file import FileReading, SourceFile
-from store import Settings, open_store
+from store import Settings, embedded, open_store
 from store.namespaces import DataIris
 
 from .conftest import EXAMPLES
@@ -28,9 +28,11 @@ EX = "https://ex.org/"
 
 @pytest.fixture
 def spill_early(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Entities, keys and SPARQL triples go to disk every thousand."""
+    """Entities, keys and SPARQL triples go to disk every thousand, and the store's bulk
+    loader takes the graph in calls of 7,000 quads."""
     monkeypatch.setattr(file_entities, "SPILL_AFTER", 1000)
     monkeypatch.setattr(scratch_store, "SPILL_AFTER", 1000)
+    monkeypatch.setattr(embedded, "_BULK_CHUNK", 7000)
 
 
 @pytest.mark.parametrize("spill_after", [1, 2, 1000])
