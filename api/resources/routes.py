@@ -116,7 +116,7 @@ def add_entity_route(router: APIRouter, path: str, *, iri_of: Any, what: str, su
     router.add_api_route(path, endpoint, methods=["GET"], summary=summary,
                          response_class=Response, responses=responses,
                          description=f"{query.description}\n\nRuns the named query "
-                         f"`{query_name}`.")
+                         f"`{query_name}`, then `api-labels` for the IRIs it names.")
 
 
 def minted(kind: str) -> Any:
