@@ -208,24 +208,28 @@ class SearchIndex:
         return snapshot
 
     def search(self, snapshot: Snapshot, text: str, graphs: Iterable[NamedNode],
-               wanted: NamedNode | None = None) -> list[Item]:
+               wanted: NamedNode | None = None, *, whole_store: bool = False) -> list[Item]:
         """Items with a value in one of `graphs` containing `text` (folded, as the query's
-        `?_q`), of class `wanted` if given, in the query's order."""
+        `?_q`), of class `wanted` if given, in the query's order. `whole_store`: `graphs`
+        are every graph of the store (the class is then looked up on the engine's union,
+        several times cheaper than on a list of graphs)."""
         graph_list = list(graphs)
-        among = None if wanted is None else self._of_class(snapshot, wanted, graph_list)
+        among = None if wanted is None else self._of_class(snapshot, wanted, graph_list,
+                                                            whole_store)
         return snapshot.search(text, graph_list, among)
 
-    def _of_class(self, snapshot: Snapshot, wanted: NamedNode,
-                  graphs: list[NamedNode]) -> frozenset[int]:
+    def _of_class(self, snapshot: Snapshot, wanted: NamedNode, graphs: list[NamedNode],
+                  whole_store: bool) -> frozenset[int]:
         """Items of class `wanted` or a subclass in `graphs` (the query's `class` filter),
         asked of the store once per class and graphs for each snapshot."""
         graph_list = sorted(graphs, key=lambda graph: graph.value)
         key = (wanted.value, *(graph.value for graph in graph_list))
         known = snapshot.classes.get(key)
         if known is None:
+            dataset = None if whole_store else graph_list
             rows = self._store.query(
                 f"SELECT DISTINCT ?item WHERE {{ ?item a/<{RDFS}subClassOf>* ?class }}",
-                {"class": wanted}, default_graph=graph_list, named_graphs=graph_list)
+                {"class": wanted}, default_graph=dataset, named_graphs=dataset)
             numbers = snapshot.numbers
             known = frozenset(numbers[row["item"]] for row in rows if row["item"] in numbers)
             if len(snapshot.classes) >= _CACHED_CLASSES:

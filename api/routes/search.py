@@ -22,7 +22,14 @@ from ..resources.negotiation import LANG_QUERY, Language, reader_language
 from ..resources.ordered_items import ordered_items
 from ..resources.pagination import PageRequest, page_of, page_request
 from ..resources.routes import describe_all
-from ..resources.running import bind, query_parameters, request_values, run_query, with_signature
+from ..resources.running import (
+    bind,
+    query_parameters,
+    request_graphs,
+    request_values,
+    run_query,
+    with_signature,
+)
 from ..resources.search_index import Item, SearchIndex
 from ..resources.specialise import specialised, with_items
 from ..resources.store_state import store_state
@@ -60,7 +67,8 @@ def search(request: Request, lang: Language | None, page: PageRequest,
         matches = ordered_items(request, _cut_to(bindings), bindings)
     else:
         matches = index.search(snapshot, text.value, readers.view(request).graphs,
-                               wanted if isinstance(wanted, NamedNode) else None)
+                               wanted if isinstance(wanted, NamedNode) else None,
+                               whole_store=request_graphs(request) is None)
     chosen, total = page_of(matches, page)
     items = chosen if snapshot is None else _confirmed(request, chosen, bindings)
     triples = describe_all(request, DESCRIBE, items)

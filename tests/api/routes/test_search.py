@@ -204,3 +204,19 @@ def test_an_ingest_by_another_process_into_a_remote_store_is_seen(tmp_path: Path
         finally:
             client.close()
 
+
+
+@pytest.mark.parametrize("headers", [{}, READER], ids=["anonymous", "reader"])
+def test_the_class_filter_of_the_route_keeps_what_the_query_keeps(
+        api: AppClient, headers: dict[str, str]) -> None:
+    store = api.app.state.store
+    graphs = visible_graphs(store, IRIS, include_restricted=bool(headers))
+    expected = sparql_search(store, "e", graphs, NamedNode(TSR + "Actor"))
+    assert len(expected) > 5
+    for _ in range(2):  # the named query alone, then the index (built in between)
+        response = api.get("/api/search", params={"q": "e", "class": "Actor", "per_page": 100},
+                           headers=headers)
+        body = response.json()
+        assert [item["id"] for item in body["items"]] == expected
+        assert body["total"] == len(expected)
+        api.app.state.search_index.fresh()
