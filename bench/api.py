@@ -47,7 +47,9 @@ from tests.servers import free_port, oxigraph_binary, wait_for  # noqa: E402
 OUT = ROOT / "bench" / "out" / "api"
 BASE = "https://data.tsr-observatory.org/"
 CLIENT_TIMEOUT = 300  # seconds: some competency queries take seconds at this size
-RequestMaker = Callable[[random.Random], tuple[str, dict[str, str]]]
+Request = tuple[str, dict[str, str]]
+RequestMaker = Callable[[random.Random], Request]
+NextRequest = Callable[[random.Random], Request | None]  # None: the workload is done
 ENTITY_API = "entity GET /api/actors/{id}"
 ENTITY_ID = "entity GET /id/actor/{key}"
 ENTITY_FLOOR = "entity floor: minimal FastAPI route, api-entity.rq as JSON-LD"
@@ -99,19 +101,32 @@ def start(command: list[str], url: str, env: dict[str, str] | None = None) -> su
     return process
 
 
-async def measure(make_request: RequestMaker, clients: int, seconds: float) -> dict[str, float]:
+def for_seconds(make_request: RequestMaker, seconds: float) -> NextRequest:
+    """Requests from `make_request` until `seconds` have passed."""
+    deadline = time.monotonic() + seconds
+    return lambda rng: make_request(rng) if time.monotonic() < deadline else None
+
+
+def each_of(requests: list[Request]) -> NextRequest:
+    """Each request once, shared by all clients: a fixed amount of work, so that two servers
+    given the same list did the same work (a time window over queries that take seconds
+    would measure mostly which queries happened to be in flight at its end)."""
+    pending = list(reversed(requests))
+    return lambda rng: pending.pop() if pending else None
+
+
+async def measure(next_request: NextRequest, clients: int) -> dict[str, float]:
     """Requests/s, p50 and p99 of the answered requests (any status); `errors` counts the
     non-200 answers, `timeouts` the requests that got no answer within CLIENT_TIMEOUT."""
     latencies: list[float] = []
     errors = timeouts = 0
-    deadline = time.monotonic() + seconds
 
     async def worker(seed: int) -> None:
         nonlocal errors, timeouts
         rng = random.Random(seed)
         async with httpx.AsyncClient(timeout=CLIENT_TIMEOUT) as client:
-            while time.monotonic() < deadline:
-                url, params = make_request(rng)
+            while (request := next_request(rng)) is not None:
+                url, params = request
                 started = time.perf_counter()
                 try:
                     response = await client.get(url, params=params, headers={
@@ -178,6 +193,8 @@ def main() -> None:
     parser.add_argument("--copies", type=int, default=220)
     parser.add_argument("--seconds", type=float, default=10)
     parser.add_argument("--clients", type=int, default=16)
+    parser.add_argument("--mix-rounds", type=int, default=2,
+                        help="the analytical mix sends every competency query this many times")
     args = parser.parse_args()
     if args.quick:
         args.copies, args.seconds = 20, 3
@@ -235,35 +252,44 @@ def run(args: argparse.Namespace, urls: dict[str, str]) -> None:
     mix = competency_queries()
     texts = list(mix.values())
 
-    def analytical(base: str, path: str) -> RequestMaker:
-        return lambda rng: (base + path, {"query": rng.choice(texts)})
+    # the same shuffled list of queries for both servers
+    batch = texts * args.mix_rounds
+    random.Random(0).shuffle(batch)
+
+    def analytical(base: str, path: str) -> Callable[[float], NextRequest]:
+        return lambda seconds: each_of([(base + path, {"query": text}) for text in batch])
+
+    def timed(make_request: RequestMaker) -> Callable[[float], NextRequest]:
+        return lambda seconds: for_seconds(make_request, seconds)
 
     tsr, minimal = urls["tsr"], urls["minimal"]
-    workloads: list[tuple[str, RequestMaker]] = [
-        (ENTITY_API, lambda rng: (f"{tsr}/api/actors/{rng.choice(keys)}", {})),
-        (ENTITY_ID, lambda rng: (f"{tsr}/id/actor/{rng.choice(keys)}", {})),
-        (ENTITY_FLOOR, lambda rng: (f"{minimal}/entity",
-                                    {"iri": f"{BASE}id/actor/{rng.choice(keys)}"})),
-        ("filtered list /api/actors?region=…",
-         lambda rng: (f"{tsr}/api/actors", {"region": rng.choice(["84", "53", "11", "76"])})),
-        ("search /api/search?q=…", lambda rng: (f"{tsr}/api/search", {
-            "q": rng.choice(["atelier", "sols", "eau", "savoirs", "810079194"])})),
-        (POINT_TSR, point(tsr, "/sparql")),
-        (POINT_FLOOR, point(minimal, "/sparql")),
-        ("point lookup: oxigraph serve", point(urls["oxigraph"], "/query")),
+    workloads: list[tuple[str, Callable[[float], NextRequest]]] = [
+        (ENTITY_API, timed(lambda rng: (f"{tsr}/api/actors/{rng.choice(keys)}", {}))),
+        (ENTITY_ID, timed(lambda rng: (f"{tsr}/id/actor/{rng.choice(keys)}", {}))),
+        (ENTITY_FLOOR, timed(lambda rng: (f"{minimal}/entity",
+                                          {"iri": f"{BASE}id/actor/{rng.choice(keys)}"}))),
+        ("filtered list /api/actors?region=…", timed(lambda rng: (
+            f"{tsr}/api/actors", {"region": rng.choice(["84", "53", "11", "76"])}))),
+        ("search /api/search?q=…", timed(lambda rng: (f"{tsr}/api/search", {
+            "q": rng.choice(["atelier", "sols", "eau", "savoirs", "810079194"])}))),
+        (POINT_TSR, timed(point(tsr, "/sparql"))),
+        (POINT_FLOOR, timed(point(minimal, "/sparql"))),
+        ("point lookup: oxigraph serve", timed(point(urls["oxigraph"], "/query"))),
         (MIX_TSR, analytical(tsr, "/sparql")),
         (MIX_OXIGRAPH, analytical(urls["oxigraph"], "/query")),
     ]
     print(f"\n{args.clients} concurrent clients, {args.seconds:g} s per workload "
-          f"(client timeout {CLIENT_TIMEOUT} s); the mix: {len(texts)} competency queries\n")
+          f"(client timeout {CLIENT_TIMEOUT} s); the analytical mix: the {len(texts)} "
+          f"competency queries {args.mix_rounds} times each, in the same shuffled order on "
+          "both servers, no warm-up\n")
     print("| workload | requests | requests/s | p50 ms | p99 ms | non-200 | timed out |\n"
           "|---|---:|---:|---:|---:|---:|---:|")
     results: dict[str, dict[str, float]] = {}
-    for name, make_request in workloads:
+    for name, workload in workloads:
         try:
-            asyncio.run(measure(make_request, args.clients, 1))  # warm up
-            result = results[name] = asyncio.run(
-                measure(make_request, args.clients, args.seconds))
+            if name not in (MIX_TSR, MIX_OXIGRAPH):
+                asyncio.run(measure(workload(1), args.clients))  # warm up
+            result = results[name] = asyncio.run(measure(workload(args.seconds), args.clients))
         except Exception as error:  # noqa: BLE001 - one failed workload must not end the run
             print(f"| {name} | failed: {type(error).__name__}: {error} | | | | | |", flush=True)
             continue
