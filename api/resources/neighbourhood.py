@@ -13,14 +13,15 @@ from __future__ import annotations
 import dataclasses
 import threading
 from collections import OrderedDict, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 
 from fastapi import Request
 from pyoxigraph import NamedNode, Triple
 
+from ..deps import app_singleton
 from ..named_queries import NamedQuery, shipped_queries
 from .running import request_graphs, run_query
-from .store_state import StoreMark, StoreState, store_state
+from .store_state import StoreMark, StoreState, graphs_key, store_state
 
 # IRIs whose labels are kept (a few label triples each): every concept of the vocabularies
 # and the actors, projects and networks most recently named.
@@ -65,7 +66,7 @@ class KnownLabels:
     def of(self, request: Request, iris: Iterable[NamedNode]) -> list[Triple]:
         """The label triples of `iris` this request's reader may see."""
         mark = self._state.mark()  # before reading, so a write meanwhile is not kept
-        graphs = _graphs_key(request_graphs(request))
+        graphs = graphs_key(request_graphs(request))
         found: list[Triple] = []
         missing: list[NamedNode] = []
         with self._lock:
@@ -96,13 +97,6 @@ class KnownLabels:
         return found
 
 
-def _graphs_key(graphs: Sequence[NamedNode] | None) -> tuple[str, ...] | None:
-    return None if graphs is None else tuple(sorted(graph.value for graph in graphs))
-
-
 def known_labels(request: Request) -> KnownLabels:
     """The app's label cache (made on first use)."""
-    labels: KnownLabels | None = getattr(request.app.state, "known_labels", None)
-    if labels is None:
-        labels = request.app.state.known_labels = KnownLabels(store_state(request))
-    return labels
+    return app_singleton(request, "known_labels", lambda: KnownLabels(store_state(request)))

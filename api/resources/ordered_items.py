@@ -20,10 +20,11 @@ from pyoxigraph import NamedNode
 
 from store.base import Term
 
+from ..deps import app_singleton
 from ..named_queries import NamedQuery
 from .running import request_graphs, run_query
 from .search_index import Item
-from .store_state import StoreMark, StoreState, store_state
+from .store_state import StoreMark, StoreState, graphs_key, store_state
 
 # Items kept over all lists (each about a hundred bytes): the longest list of the million-
 # triple benchmark store has 26,400 items.
@@ -35,7 +36,7 @@ def list_key(text: str, bindings: Mapping[str, Term],
              graphs: Sequence[NamedNode] | None) -> ListKey:
     """What a list depends on (graphs None: the whole store)."""
     bound = tuple(sorted((name, str(term)) for name, term in bindings.items()))
-    return text, bound, None if graphs is None else tuple(sorted(g.value for g in graphs))
+    return text, bound, graphs_key(graphs)
 
 
 class OrderedItems:
@@ -75,8 +76,6 @@ class OrderedItems:
 
 def ordered_items(request: Request, query: NamedQuery, bindings: Mapping[str, Term]) -> list[Item]:
     """The `?item`s `query` selects for this request's reader, in order (kept, see above)."""
-    lists: OrderedItems | None = getattr(request.app.state, "ordered_items", None)
-    if lists is None:
-        lists = request.app.state.ordered_items = OrderedItems(store_state(request))
+    lists = app_singleton(request, "ordered_items", lambda: OrderedItems(store_state(request)))
     key = list_key(query.text, bindings, request_graphs(request))
     return lists.get(key, lambda: [row["item"] for row in run_query(request, query, bindings)])

@@ -5,8 +5,8 @@ from it (the search index, the ordered items of the curated lists) is read again
   ingest run in-process) raises `Store.writes`.
 * A load or drop by another process (`tsr ingest` against a remote store) always records a
   `prov:Activity` in a provenance graph, so the mark also counts those (a sub-millisecond
-  lookup on the embedded store, one small query on a remote one). An embedded store has
-  one writer, so the first rule covers it.
+  query on a remote store). An embedded store is held by one writer process, this one
+  (RocksDB's lock), so the first rule covers it and the query is not sent.
 
 A write to a remote store that bypasses the observatory and records no provenance (a raw
 SPARQL update sent to the store itself) is not seen until the next of either.
@@ -14,13 +14,16 @@ SPARQL update sent to the store itself) is not seen until the next of either.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from fastapi import Request
+from pyoxigraph import NamedNode
 
 from store import Store
 from store.access import restricted_provenance_graph
 from store.namespaces import PROV, DataIris
 
-from ..deps import get_settings_of, get_store
+from ..deps import app_singleton, get_settings_of, get_store
 
 StoreMark = tuple[int, int]
 
@@ -29,20 +32,25 @@ class StoreState:
     def __init__(self, store: Store, iris: DataIris) -> None:
         self.store = store
         self._provenance = [iris.provenance_graph, restricted_provenance_graph(iris)]
+        self._others_may_write = store.kind != "embedded"
 
     def mark(self) -> StoreMark:
         """Read it before reading the data: a write landing during the read is counted
         after it, so the next mark differs from the one kept with the data."""
+        if not self._others_may_write:
+            return self.store.writes, 0
         rows = self.store.query(
             f"SELECT (COUNT(?activity) AS ?n) WHERE {{ ?activity a <{PROV}Activity> }}",
             default_graph=self._provenance, named_graphs=self._provenance)
         return self.store.writes, int(next(iter(rows))["n"].value)
 
 
+def graphs_key(graphs: Sequence[NamedNode] | None) -> tuple[str, ...] | None:
+    """Reader graphs as a key of what is kept for them (None: the whole store)."""
+    return None if graphs is None else tuple(sorted(graph.value for graph in graphs))
+
+
 def store_state(request: Request) -> StoreState:
     """The app's store state (made on first use)."""
-    state: StoreState | None = getattr(request.app.state, "store_state", None)
-    if state is None:
-        iris = DataIris(get_settings_of(request).base_iri)
-        state = request.app.state.store_state = StoreState(get_store(request), iris)
-    return state
+    return app_singleton(request, "store_state", lambda: StoreState(
+        get_store(request), DataIris(get_settings_of(request).base_iri)))

@@ -16,6 +16,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request, Response
 from pyoxigraph import Literal, NamedNode
 
+from ..deps import app_singleton
 from ..named_queries import NamedQuery, shipped_queries
 from ..resources.documents import RDF_RESPONSES, collection_response, rdf_media_type
 from ..resources.negotiation import LANG_QUERY, Language, reader_language
@@ -42,10 +43,7 @@ DESCRIBE = shipped_queries()["api-describe"]
 
 def search_index(request: Request) -> SearchIndex:
     """The app's index, made on first use (it reads the store on the first search)."""
-    index: SearchIndex | None = getattr(request.app.state, "search_index", None)
-    if index is None:
-        index = request.app.state.search_index = SearchIndex(store_state(request))
-    return index
+    return app_singleton(request, "search_index", lambda: SearchIndex(store_state(request)))
 
 
 def search(request: Request, lang: Language | None, page: PageRequest,

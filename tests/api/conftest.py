@@ -104,13 +104,23 @@ class AppClient:
         self._loop.close()
 
 
-@pytest.fixture(scope="module")
-def api() -> Iterator[AppClient]:
+def _serving_app() -> Iterator[AppClient]:
     client = AppClient(api_settings())
     try:
         yield client
     finally:
         client.close()
+
+
+@pytest.fixture(scope="module")
+def api() -> Iterator[AppClient]:
+    yield from _serving_app()
+
+
+@pytest.fixture
+def fresh_api() -> Iterator[AppClient]:
+    """An app of its own, for a test that writes."""
+    yield from _serving_app()
 
 
 def sparql(api: AppClient, query: str, headers: dict[str, str] | None = None,
