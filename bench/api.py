@@ -212,7 +212,9 @@ def main() -> None:
     processes = [
         start([str(bin_dir / "tsr"), "serve", "--store", str(OUT / "tsr"), "--port",
                str(ports["tsr"])], urls["tsr"] + "/health",
-              {"TSR_QUERY_TIMEOUT": str(CLIENT_TIMEOUT), "TSR_RESULT_LIMIT": "1000000"}),
+              {"TSR_QUERY_TIMEOUT": str(CLIENT_TIMEOUT), "TSR_RESULT_LIMIT": "1000000",
+               # the floors run without an access log too (uvicorn at --log-level warning)
+               "TSR_ACCESS_LOG": "false"}),
         start([oxigraph_binary(), "serve", "--location", str(OUT / "oxigraph"), "--bind",
                f"127.0.0.1:{ports['oxigraph']}", "--union-default-graph"],
               urls["oxigraph"] + "/query?query=ASK%7B%7D"),

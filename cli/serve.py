@@ -25,7 +25,7 @@ def serve_store(settings: Settings, store: Store) -> None:
     click.echo(f"serving {store.location} at http://{settings.host}:{settings.port}/ "
                "(SPARQL endpoint: /sparql, API docs: /docs)", err=True)
     uvicorn.run(app, host=settings.host, port=settings.port, log_level="info",
-                proxy_headers=True, server_header=False)
+                access_log=settings.access_log, proxy_headers=True, server_header=False)
 
 
 @click.command()

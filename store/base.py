@@ -52,10 +52,24 @@ class Store(abc.ABC):
     # may have changed part of a remote store): caches of derived data (the search index)
     # compare it with the count they were built at. Other processes' writes are not seen.
     writes: int = 0
+    # Writes under way: until they end, graphs may appear or go at any moment, so nothing
+    # derived from the graph list holds (see ReaderView.is_whole_store in the API).
+    writing: int = 0
+
+    def begin_write(self) -> None:
+        with _WRITES_LOCK:
+            self.writing += 1
 
     def note_write(self) -> None:
+        """A write has ended (returned or failed)."""
         with _WRITES_LOCK:
             self.writes += 1
+            self.writing -= 1
+
+    def quiet_since(self, writes: int) -> bool:
+        """No write has started since `writes` was read (and none is under way)."""
+        with _WRITES_LOCK:
+            return self.writing == 0 and self.writes == writes
 
     @abc.abstractmethod
     def query(
@@ -135,9 +149,11 @@ _AnyStore = TypeVar("_AnyStore", bound=Store)
 def counts_as_write(
     method: Callable[Concatenate[_AnyStore, _Params], _Result],
 ) -> Callable[Concatenate[_AnyStore, _Params], _Result]:
-    """Mark a store method that writes: `store.writes` goes up when it returns or fails."""
+    """Mark a store method that writes: `store.writing` counts it while it runs, and
+    `store.writes` goes up when it returns or fails."""
     @functools.wraps(method)
     def counted(self: _AnyStore, *args: _Params.args, **kwargs: _Params.kwargs) -> _Result:
+        self.begin_write()
         try:
             return method(self, *args, **kwargs)
         finally:

@@ -64,6 +64,11 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(
         10 * 1024 * 1024, ge=1024, description="Largest request body the API accepts (bytes)."
     )
+    access_log: bool = Field(
+        True,
+        description="`tsr serve` logs one line per request on stderr (turn off behind a "
+        "proxy that keeps its own access log: it costs the server about 0.3 ms a request).",
+    )
     write_token: SecretStr | None = Field(
         None,
         description="Bearer token required for SPARQL Update and the Graph Store Protocol; "

@@ -69,8 +69,7 @@ async def _read_triples(request: Request, graph: NamedNode) -> list[Triple]:
         raise ProtocolError(400, f"the body is not valid {rdf_format.name}: {error}") from None
 
 
-@router.api_route("/store", methods=["GET", "HEAD"], summary="Read a graph (Graph Store Protocol)",
-                  response_class=Response)
+@router.get("/store", summary="Read a graph (Graph Store Protocol)", response_class=Response)
 async def read_graph(request: Request, graph: GraphParameter = None,
                      default: DefaultParameter = None,
                      format: Annotated[str | None, Query()] = None) -> Response:
@@ -102,6 +101,12 @@ async def read_graph(request: Request, graph: GraphParameter = None,
         return respond(first, rest, media.content_type)
     except ProtocolError as error:
         return error.response()
+
+
+# HEAD as its own operation: one route with two methods gives both the same operationId
+router.add_api_route("/store", read_graph, methods=["HEAD"], response_class=Response,
+                     summary="Headers of a graph read (Graph Store Protocol)",
+                     operation_id="read_graph_store_head")
 
 
 @router.put("/store", summary="Replace a graph (Graph Store Protocol)", response_class=Response,

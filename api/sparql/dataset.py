@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from fastapi import Request
 from pyoxigraph import NamedNode
@@ -52,12 +52,23 @@ class ReaderView:
     # every named graph of the store when this reader sees all of them and the store's own
     # default graph is empty (the engine's union is then exactly its dataset); else None
     whole_store: frozenset[NamedNode] | None
+    # the store's write count when a listing last found the same graphs: graphs appear and
+    # go only by writes, so until the next one starts the answer stands (listing them was
+    # a tenth of an entity GET's time)
+    _confirmed_at: list[int] = field(default_factory=list, compare=False, repr=False)
 
     def is_whole_store(self, store: Store) -> bool:
-        """Still the whole store? One cheap listing of graph names (no counting)."""
+        """Still the whole store? One cheap listing of graph names (no counting), skipped
+        when no write has started since the last listing said yes."""
         if self.whole_store is None:
             return False
-        return frozenset(_every_graph_name(store) or ()) == self.whole_store
+        writes = store.writes
+        if self._confirmed_at == [writes] and store.quiet_since(writes):
+            return True
+        same = frozenset(_every_graph_name(store) or ()) == self.whole_store
+        if same and store.quiet_since(writes):
+            self._confirmed_at[:] = [writes]
+        return same
 
 
 def _every_graph_name(store: Store) -> list[NamedNode] | None:

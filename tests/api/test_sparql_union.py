@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from pyoxigraph import Literal, NamedNode, RdfFormat, Triple
+from pyoxigraph import Literal, NamedNode, Quad, RdfFormat, Triple
 
 from store.namespaces import STAGING_PREFIX, TSR
 
@@ -77,3 +77,23 @@ def test_a_staging_graph_never_reaches_the_union(public_only: AppClient) -> None
         [Triple(NamedNode(f"{IRIS.base}id/actor/half-loaded"), NAME, Literal("x"))], staging)
     assert count(public_only) == before
     assert count(public_only, READER) == before
+
+
+def test_a_graph_appearing_during_a_write_never_reaches_the_union(
+        public_only: AppClient) -> None:
+    """The check that the union is still the reader's dataset is skipped while no write has
+    started since it last held; a write under way (a bulk load between two batches) must
+    make it look again."""
+    before = count(public_only)
+    count(public_only)  # the listing has now confirmed the whole store at this write count
+    store = public_only.app.state.store
+    store.begin_write()
+    try:
+        # what a bulk load does between its batches: quads in a graph nobody was told about
+        store.oxigraph.add(Quad(SECRET_ACTOR, NAME, Literal("Organisation secrète"),
+                                SECRET_GRAPH))
+        assert bindings(sparql(public_only, SECRET_NAME_QUERY)) == []
+        assert count(public_only) == before
+    finally:
+        store.note_write()
+    assert bindings(sparql(public_only, SECRET_NAME_QUERY)) == []
