@@ -10,7 +10,7 @@ and resources that point *to* a root (the participations of an actor) are embedd
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from functools import cache
 from typing import Any
@@ -62,49 +62,69 @@ Kind = tuple[str, str, str] | str | None  # ("literal", language, datatype), "ir
 class Framer:
     """Frames the triples of one response. Everything that depends only on the context and
     on the kind of a value (which term a predicate takes, how a literal is written) is
-    decided once per context in a `_Choices`, not once per triple."""
+    decided once per context in a `_Choices`, not once per triple.
+
+    Framing runs for every entity GET (about 120 triples, 30 nodes each), so each
+    pyoxigraph attribute is read once (every read builds a new Python object), and resources
+    are keyed by their `@id` text: a str keeps its hash, a pyoxigraph term hashes its whole
+    IRI again at every dict or set lookup."""
 
     def __init__(self, context: JsonLdContext, triples: Sequence[Triple]) -> None:
         self.context = context
         self.choices = _choices(context)
-        self.forward: dict[Subject, list[tuple[str, Any]]] = defaultdict(list)
-        self.backward: dict[Subject, list[tuple[Subject, str]]] = defaultdict(list)
-        seen: set[tuple[Any, str, Any]] = set()
-        for triple in triples:
-            subject, predicate, obj = triple.subject, triple.predicate.value, triple.object
-            if (subject, predicate, obj) in seen:
-                continue
-            seen.add((subject, predicate, obj))
-            self.forward[subject].append((predicate, obj))
-            if isinstance(obj, NamedNode | BlankNode):
-                self.backward[obj].append((subject, predicate))
+        # subject id -> predicate IRI -> (object, its kind, its id or None), in arrival order
+        self.forward: dict[str, dict[str, list[tuple[Any, Kind, str | None]]]] = {}
+        self.backward: dict[str, list[tuple[str, str]]] = defaultdict(list)
+        for triple in dict.fromkeys(triples):  # a triple said twice is framed once
+            subject, predicate, obj = _id(triple.subject), triple.predicate.value, triple.object
+            kind = _kind(obj)
+            target = None if isinstance(obj, Literal) else _id(obj)
+            by_predicate = self.forward.get(subject)
+            if by_predicate is None:
+                by_predicate = self.forward[subject] = {}
+            objects = by_predicate.get(predicate)
+            if objects is None:
+                by_predicate[predicate] = [(obj, kind, target)]
+            else:
+                objects.append((obj, kind, target))
+            if target is not None and not isinstance(obj, Triple):
+                self.backward[target].append((subject, predicate))
 
     def frame(self, roots: Sequence[Subject]) -> list[dict[str, Any]]:
         """One node per root that has triples, in the roots' order."""
-        root_set = set(roots)
+        root_ids = [_id(root) for root in roots]
+        root_set = set(root_ids)
         return [self._node(root, root_set, frozenset(), with_reverse=True)
-                for root in roots if root in self.forward or root in self.backward]
+                for root in root_ids if root in self.forward or root in self.backward]
 
-    def _node(self, subject: Subject, roots: set[Subject], ancestors: frozenset[Subject],
+    def _node(self, subject: str, roots: set[str], ancestors: frozenset[str],
               *, with_reverse: bool) -> dict[str, Any]:
         choices = self.choices
         inside = ancestors | {subject}
-        statements = self.forward.get(subject, [])
         types: list[str] = []
         values: dict[str, list[Any]] = {}
         containers: dict[str, str | None] = {}
-        counts = Counter(predicate for predicate, _ in statements)
-        for predicate, obj in statements:
-            if predicate == RDF_TYPE and isinstance(obj, NamedNode):
-                types.append(choices.type_name(obj.value))
-                continue
-            kind = _kind(obj)
-            definition = choices.definition(predicate, kind, many=counts[predicate] > 1)
-            key = definition.term if definition else choices.compact_iri(predicate)
-            containers[key] = definition.container if definition else None
-            values.setdefault(key, []).append(self._value(obj, kind, definition, roots,
-                                                          inside))
-        node: dict[str, Any] = {choices.id_key: _id(subject)}
+        for predicate, objects in self.forward.get(subject, {}).items():
+            many = len(objects) > 1
+            for obj, kind, target in objects:
+                if predicate == RDF_TYPE and kind == "iri":
+                    types.append(choices.type_name(obj.value))
+                    continue
+                definition = choices.definition(predicate, kind, many=many)
+                key = definition.term if definition else choices.compact_iri(predicate)
+                containers[key] = definition.container if definition else None
+                found = values.get(key)
+                if found is None:
+                    found = values[key] = []
+                if target is None:
+                    found.append(self._literal(obj, kind, definition))
+                elif target in self.forward and target not in roots and target not in inside:
+                    found.append(self._node(target, roots, inside, with_reverse=False))
+                elif kind == "iri" and definition and definition.coerce in ("@id", "@vocab"):
+                    found.append(target)
+                else:
+                    found.append({"@id": target})
+        node: dict[str, Any] = {choices.id_key: subject}
         if types:
             node[choices.type_key] = types[0] if len(types) == 1 else sorted(types)
         for key, found in values.items():
@@ -113,8 +133,8 @@ class Framer:
             self._add_reverse(node, subject, roots, inside)
         return node
 
-    def _add_reverse(self, node: dict[str, Any], subject: Subject, roots: set[Subject],
-                     inside: frozenset[Subject]) -> None:
+    def _add_reverse(self, node: dict[str, Any], subject: str, roots: set[str],
+                     inside: frozenset[str]) -> None:
         """Resources pointing to `subject`: under a reverse term of the context when there
         is one (`participations`, `outputs`), else under `@reverse`."""
         reverse: dict[str, list[Any]] = {}
@@ -131,15 +151,8 @@ class Framer:
         if reverse:
             node["@reverse"] = {key: values for key, values in sorted(reverse.items())}
 
-    def _value(self, obj: Any, kind: Kind, definition: TermDefinition | None,
-               roots: set[Subject], inside: frozenset[Subject]) -> Any:
-        if isinstance(obj, NamedNode | BlankNode):
-            if obj in self.forward and obj not in roots and obj not in inside:
-                return self._node(obj, roots, inside, with_reverse=False)
-            if kind == "iri" and definition and definition.coerce in ("@id", "@vocab"):
-                return obj.value
-            return {"@id": _id(obj)}
-        assert isinstance(obj, Literal) and isinstance(kind, tuple)
+    def _literal(self, obj: Any, kind: Kind, definition: TermDefinition | None) -> Any:
+        assert isinstance(kind, tuple)
         plan, datatype_name = self.choices.literal_plan(definition, kind)
         text = obj.value
         if plan == _PLAIN:
