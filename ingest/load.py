@@ -14,12 +14,13 @@ import uuid
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 from pyoxigraph import Literal, NamedNode, Triple
 
 from store.access import restricted_provenance_graph
 from store.base import Store
-from store.embedded import EmbeddedStore
+from store.embedded import EmbeddedStore, NTriples
 from store.namespaces import DCTERMS, PROV, RDF, RDFS, STAGING_PREFIX, TSR, XSD, DataIris
 
 _XSD_INT = NamedNode(XSD + "integer")
@@ -56,23 +57,27 @@ def now() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(microsecond=0)
 
 
+_Item = TypeVar("_Item")
+
+
 class Counter:
     def __init__(self) -> None:
         self.count = 0
 
-    def through(self, triples: Iterable[Triple]) -> Iterator[Triple]:
-        for triple in triples:
+    def through(self, items: Iterable[_Item]) -> Iterator[_Item]:
+        for item in items:
             self.count += 1
-            yield triple
+            yield item
 
 
-def stage(store: Store, triples: Iterable[Triple]) -> NamedNode:
+def stage(store: Store, triples: Iterable[Triple] | NTriples) -> NamedNode:
     """Write `triples` to a fresh staging graph that no reader sees; returns its name."""
     staging = NamedNode(f"{STAGING_PREFIX}{uuid.uuid4()}")
     try:
         if isinstance(store, EmbeddedStore):
             store.bulk_add(triples, staging)  # fast, not atomic: fine for a hidden graph
         else:
+            assert not isinstance(triples, NTriples), "N-Triples text is for the embedded store"
             store.replace_graph(staging, triples)
     except BaseException:
         store.drop_graph(staging)

@@ -19,11 +19,19 @@ from .errors import SpreadsheetError, Where
 from .file_entities import MISSING, FileEntities
 from .headers import BoundColumn, BoundSheet
 from .model_facts import ModelFacts
-from .normalise import cached_node, cell_text, compact_identifier, split_list, typed_literal
+from .normalise import (
+    cached_node,
+    cell_text,
+    compact_identifier,
+    node_text,
+    split_list,
+    typed_literal,
+)
 from .shapes_model import Column, ShapesModel, Sheet
 
 Term = NamedNode | Literal | BlankNode
 RDF_TYPE = NamedNode(RDF + "type")
+_RDF_TYPE_TEXT = str(RDF_TYPE)
 # Longer cells are pasted by mistake far more often than written on purpose.
 MAX_CELL_CHARS = 5000
 
@@ -48,7 +56,16 @@ class Entity:
             for obj in objects:
                 yield Triple(self.subject, predicate, obj)
 
-
+    def statements(self) -> Iterator[str]:
+        """The same triples as N-Triples statements (see `store.embedded.NTriples`), without
+        making a Triple of each."""
+        subject = str(self.subject)
+        for type_iri in self.types:
+            yield f"{subject} {_RDF_TYPE_TEXT} {node_text(type_iri)}"
+        for path, objects in self.values.items():
+            predicate = node_text(path)
+            for obj in objects:
+                yield f"{subject} {predicate} {obj}"
 
 
 class Resolver:
@@ -74,14 +91,30 @@ class Resolver:
             ]
             for sheet in model.sheets
         }
+        # kinds of entity that a reference cell of this file can name (None: any kind); the
+        # keys of the others are never looked up, so they are not kept
+        self.referenced_kinds: set[str] | None = None
+        self._key_paths: dict[str, set[str]] = {}
+
+    def expect_references(self, sheets: list[BoundSheet]) -> None:
+        """Only references from the columns of `sheets` will be resolved."""
+        targets = (self.model.sheet_for_class(bound.column.class_iri)
+                   for sheet in sheets for bound in sheet.columns if bound.column.class_iri)
+        self.referenced_kinds = {target.iri_type for target in targets if target is not None}
 
     def register(self, entity: Entity) -> None:
         kind = entity.sheet.iri_type
+        if self.referenced_kinds is not None and kind not in self.referenced_kinds:
+            return
         iri = entity.subject.value
         keys = {iri.rsplit("/", 1)[-1]}
-        key_paths = {p for p, _ in entity.sheet.key_alternatives} | set(entity.sheet.key_parts)
+        key_paths = self._key_paths.get(entity.sheet.shape)
+        if key_paths is None:
+            key_paths = self._key_paths[entity.sheet.shape] = (
+                {p for p, _ in entity.sheet.key_alternatives} | set(entity.sheet.key_parts)
+                | self.facts.identifier_properties)
         for path, objects in entity.values.items():
-            if path in key_paths or path in self.facts.identifier_properties:
+            if path in key_paths:
                 keys |= {slug(o.value) for o in objects if isinstance(o, Literal)}
         for key in keys:
             if key:

@@ -27,6 +27,7 @@ _FALSE = {"non", "n", "no", "faux", "false", "0"}
 
 XSD_STRING = NamedNode(XSD + "string")
 _NODES: dict[str, NamedNode] = {}
+_NODE_TEXTS: dict[str, str] = {}
 
 
 def cached_node(iri: str) -> NamedNode:
@@ -35,6 +36,14 @@ def cached_node(iri: str) -> NamedNode:
     if node is None:
         node = _NODES[iri] = NamedNode(iri)
     return node
+
+
+def node_text(iri: str) -> str:
+    """The N-Triples form of a repeated IRI (`<iri>`), written once."""
+    text = _NODE_TEXTS.get(iri)
+    if text is None:
+        text = _NODE_TEXTS[iri] = str(cached_node(iri))
+    return text
 
 
 def cell_text(cell: Any) -> str:

@@ -17,7 +17,7 @@ from pyoxigraph import Literal, NamedNode, Triple
 
 from store.access import restricted_provenance_graph
 from store.base import Store
-from store.embedded import EmbeddedStore
+from store.embedded import EmbeddedStore, NTriples
 from store.model import install_model, model_triples
 from store.namespaces import TSR, XSD, DataIris
 from store.rdf_files import BadInputError
@@ -33,6 +33,7 @@ from .violations import Violation
 SOURCE_SHEET = NamedNode(TSR + "sourceSheet")
 SOURCE_ROW = NamedNode(TSR + "sourceRow")
 _XSD_INT = NamedNode(XSD + "integer")
+_SOURCE_SHEET_TEXT, _SOURCE_ROW_TEXT = str(SOURCE_SHEET), str(SOURCE_ROW)
 # A --partial load drops rows whose references pointed at rejected rows; a few rounds settle it.
 _PARTIAL_ROUNDS = 4
 
@@ -172,7 +173,9 @@ def _stage_file(store: Store, path: Path, iris: DataIris, mappings: dict[str, Sh
     source, graph, skip, first_violations = _begin(store, path, iris, mappings, options)
     reading = FileReading(path)
     counter = Counter()
-    staging = stage(store, counter.through(_triples(source, reading, skip, options.progress)))
+    staging = stage(store, NTriples(counter.through(_statements(
+        source, reading, skip, options.progress))) if isinstance(store, EmbeddedStore)
+        else counter.through(_triples(source, reading, skip, options.progress)))
     outcome = FileOutcome(path, graph, reading, rejected=skip)
     if reading.violations:
         store.drop_graph(staging)
@@ -215,11 +218,11 @@ def _load_fresh(store: EmbeddedStore, path: Path, iris: DataIris,
     record = _record(path, graph, reading.sheets, started, options)
     counter = Counter()
 
-    def triples() -> Iterator[Triple]:
-        for triple in _triples(source, reading, skip, options.progress):
+    def statements() -> Iterator[str]:
+        for statement in _statements(source, reading, skip, options.progress):
             if not reading.violations:  # once the file is known bad, only check the rest
                 counter.count += 1
-                yield triple
+                yield statement
         if reading.violations:
             raise _FileRejected()
 
@@ -231,7 +234,7 @@ def _load_fresh(store: EmbeddedStore, path: Path, iris: DataIris,
 
     try:
         # bulk-loaded (memory stays flat), crash-safe: see EmbeddedStore.replace_graph
-        store.replace_graph(graph, triples(), with_update=provenance)
+        store.replace_graph(graph, NTriples(statements()), with_update=provenance)
     except _FileRejected:
         return outcome
     outcome.loaded = True
@@ -266,6 +269,24 @@ def _triples(source: SourceFile, reading: FileReading, skip: set[tuple[str, int]
         # where the entity came from, kept in the same source graph
         yield Triple(entity.subject, SOURCE_SHEET, Literal(entity.file_sheet))
         yield Triple(entity.subject, SOURCE_ROW, Literal(str(entity.row), datatype=_XSD_INT))
+
+
+def _statements(source: SourceFile, reading: FileReading, skip: set[tuple[str, int]],
+                progress: Progress | None) -> Iterator[str]:
+    """What `_triples` gives, as N-Triples statements for the embedded store's loader."""
+    sheet_texts: dict[str, str] = {}
+    for entity in source.entities(reading, skip, progress):
+        count = reading.triples
+        for statement in entity.statements():
+            count += 1
+            yield statement
+        reading.triples = count
+        subject = str(entity.subject)
+        sheet = sheet_texts.get(entity.file_sheet)
+        if sheet is None:
+            sheet = sheet_texts[entity.file_sheet] = str(Literal(entity.file_sheet))
+        yield f"{subject} {_SOURCE_SHEET_TEXT} {sheet}"
+        yield f'{subject} {_SOURCE_ROW_TEXT} "{entity.row}"^^{_XSD_INT}'
 
 
 def _install_model_if_needed(store: Store, iris: DataIris) -> None:

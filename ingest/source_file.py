@@ -74,6 +74,7 @@ class SourceFile:
             if not bound_sheets:
                 raise SpreadsheetError(Where(str(self.path)), "no sheet with data (expected one "
                                        f"of: {known_sheets(self.model)})")
+            resolver.expect_references([bound for bound, _ in bound_sheets])
             for bound, rows in bound_sheets:
                 mapper = RowMapper(bound, str(self.path), self.model, self.facts, resolver)
                 count = 0

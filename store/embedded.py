@@ -11,6 +11,7 @@ import os
 import sys
 import uuid
 from collections.abc import Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
 from itertools import chain, islice
 from pathlib import Path
 from typing import IO, Any
@@ -39,8 +40,25 @@ _REPLACES = NamedNode(f"{STAGING_PREFIX}replaces")
 _TRUE = '"true"^^<http://www.w3.org/2001/XMLSchema#boolean>'
 # Below this many triples a replacement is one in-memory transaction; above, it is staged.
 _SMALL_REPLACE = 50_000
-# Quads per call of Oxigraph's bulk loader (see `_bulk_extend`).
+# Quads (or N-Triples statements) per call of Oxigraph's bulk loader (see `_bulk_extend`
+# and `_bulk_load_text`).
 _BULK_CHUNK = 1_000_000
+_TEXT_CHUNK = 250_000
+
+
+class NTriples:
+    """A graph written as N-Triples statements, one per item without its final ` .`
+    (`str(triple)` gives one), made of IRIs and literals only: the fastest way to hand a big
+    graph to `EmbeddedStore.replace_graph` or `bulk_add`.
+
+    Oxigraph parses and indexes text with Python's lock released, so the text of one chunk
+    is loaded on a thread of its own while Python writes the next; its loader of Python
+    quads keeps the lock until each batch is indexed, and Python waits. Blank nodes are
+    left out because the loader renames them in each call.
+    """
+
+    def __init__(self, statements: Iterable[str]) -> None:
+        self.statements = statements
 
 
 class EmbeddedStore(Store):
@@ -113,12 +131,18 @@ class EmbeddedStore(Store):
         self._store.extend(as_quads(triples, graph))
 
     @counts_as_write
-    def bulk_add(self, triples: Iterable[Triple], graph: NamedNode) -> None:
+    def bulk_add(self, triples: Iterable[Triple] | NTriples, graph: NamedNode) -> None:
         """Fast, not atomic: for staging graphs and first loads of big files."""
-        _bulk_extend(self._store, as_quads(triples, graph))
+        self._bulk_write(triples, graph)
+
+    def _bulk_write(self, triples: Iterable[Triple] | NTriples, graph: NamedNode) -> None:
+        if isinstance(triples, NTriples):
+            _bulk_load_text(self._store, triples.statements, graph)
+        else:
+            _bulk_extend(self._store, as_quads(triples, graph))
 
     @counts_as_write
-    def replace_graph(self, graph: NamedNode, triples: Iterable[Triple], *,
+    def replace_graph(self, graph: NamedNode, triples: Iterable[Triple] | NTriples, *,
                       with_update: UpdateText = None) -> None:
         """Replace `graph`; `with_update` (a SPARQL Update, or a function that returns one
         once the triples are consumed) commits in the same step.
@@ -136,14 +160,16 @@ class EmbeddedStore(Store):
           the next open drops the staging graph (roll back); after it: the next open
           finishes the copy (roll forward).
         """
-        batch: list[Triple] = []
-        iterator = iter(triples)
+        text = isinstance(triples, NTriples)
+        batch: list[Any] = []
+        iterator = iter(triples.statements if isinstance(triples, NTriples) else triples)
         for triple in iterator:
             batch.append(triple)
             if len(batch) >= _SMALL_REPLACE:
                 break
         else:
-            body = "\n".join(f"{t.subject} {t.predicate} {t.object} ." for t in batch)
+            body = "\n".join(f"{t} ." if text else f"{t.subject} {t.predicate} {t.object} ."
+                             for t in batch)
             extra = _text(with_update)
             self._store.update(
                 f"DROP SILENT GRAPH {graph} ; INSERT DATA {{ GRAPH {graph} {{\n{body}\n}} }}"
@@ -151,10 +177,11 @@ class EmbeddedStore(Store):
             )
             return
         rest = chain(batch, iterator)
+        rest_as_given = NTriples(rest) if text else rest
         if not self._store.contains_named_graph(graph):
             self._journal("INSERT", graph, _LOADING, _TRUE)
             try:
-                _bulk_extend(self._store, as_quads(rest, graph))
+                self._bulk_write(rest_as_given, graph)
                 extra = _text(with_update)
             except BaseException:
                 # the triples' source, or `with_update`, failed (a bad row, a changed file, a
@@ -167,7 +194,7 @@ class EmbeddedStore(Store):
             return
         staging = NamedNode(f"{STAGING_PREFIX}{uuid.uuid4()}")
         try:
-            _bulk_extend(self._store, as_quads(rest, staging))
+            self._bulk_write(rest_as_given, staging)
             extra = _text(with_update)
         except BaseException:
             self._store.remove_graph(staging)
@@ -276,6 +303,27 @@ def _bulk_extend(store: OxStore, quads: Iterable[Quad]) -> None:
     iterator = iter(quads)
     for first in iterator:
         store.bulk_extend(chain((first,), islice(iterator, _BULK_CHUNK - 1)))
+
+
+def _bulk_load_text(store: OxStore, statements: Iterable[str], graph: NamedNode) -> None:
+    """Oxigraph's bulk loader fed `_TEXT_CHUNK` statements per call, each call on a thread
+    of its own while this one writes the next chunk's text. At most one chunk loads while
+    one is written, so memory stays bounded (a call of 250,000 statements holds about
+    300 MB in the loader). If `statements` fails, the chunk in flight is finished (the
+    caller then removes the graph) and the error raised."""
+    iterator = iter(statements)
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="tsr-bulk-load") as loader:
+        loading: Future[None] | None = None
+        while chunk := list(islice(iterator, _TEXT_CHUNK)):
+            text = " .\n".join(chunk) + " .\n"
+            del chunk
+            if loading is not None:
+                loading.result()
+            loading = loader.submit(store.bulk_load, text, RdfFormat.N_TRIPLES,
+                                    to_graph=graph, lenient=True)
+            del text
+        if loading is not None:
+            loading.result()
 
 
 def _text(update: UpdateText) -> str | None:

@@ -29,10 +29,11 @@ EX = "https://ex.org/"
 @pytest.fixture
 def spill_early(monkeypatch: pytest.MonkeyPatch) -> None:
     """Entities, keys and SPARQL triples go to disk every thousand, and the store's bulk
-    loader takes the graph in calls of 7,000 quads."""
+    loader takes the graph in calls of 7,000 quads (or statements)."""
     monkeypatch.setattr(file_entities, "SPILL_AFTER", 1000)
     monkeypatch.setattr(scratch_store, "SPILL_AFTER", 1000)
     monkeypatch.setattr(embedded, "_BULK_CHUNK", 7000)
+    monkeypatch.setattr(embedded, "_TEXT_CHUNK", 7000)
 
 
 @pytest.mark.parametrize("spill_after", [1, 2, 1000])
