@@ -2,10 +2,18 @@
 query api-entity (its statements and those of the resources pointing to it), then the
 labels of every IRI those name (api-labels), so that links read as names.
 
-Labels are kept between requests: most IRIs an entity names are concepts of the
-vocabularies (legal form, region, roles...), named again by the next entity. They are kept
-per reader graphs (a label from a restricted source never reaches an anonymous reader) and
-dropped as soon as the store's mark moves (see store_state.py).
+Labels are kept between requests, two ways, both dropped as soon as the store's mark moves
+(see store_state.py):
+
+* every label of the store with the graph it comes from (`LabelIndex`), read once in the
+  background (32,626 labels, about 19 MB and a second at a million triples): an entity
+  then needs no label query at all. Most entities name at least one resource no earlier
+  request named (a project, a partner), so a cache of past answers alone still asked the
+  store for most requests;
+* until that index is ready, or when the store holds more labels than it may keep, the
+  labels of the IRIs past requests named (`KnownLabels`), per reader graphs.
+
+Either way a label from a restricted source never reaches an anonymous reader.
 """
 
 from __future__ import annotations
@@ -13,13 +21,17 @@ from __future__ import annotations
 import dataclasses
 import threading
 from collections import OrderedDict, defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
 from fastapi import Request
 from pyoxigraph import NamedNode, Triple
 
+from store.namespaces import SKOS, TSR
+
 from ..deps import app_singleton
 from ..named_queries import NamedQuery, shipped_queries
+from .kept_snapshot import KeptSnapshot
 from .running import request_graphs, run_query
 from .store_state import StoreMark, StoreState, graphs_key, store_state
 
@@ -27,6 +39,11 @@ from .store_state import StoreMark, StoreState, graphs_key, store_state
 # and the actors, projects and networks most recently named.
 LABEL_BUDGET = 50_000
 LabelKey = tuple[tuple[str, ...] | None, NamedNode]
+# The label properties of queries/api-labels.rq (a test holds the two together).
+LABEL_PROPERTIES = (SKOS + "prefLabel", TSR + "name", TSR + "title", SKOS + "notation")
+# Most label triples the index holds (about 600 bytes each); a store with more is served
+# by KnownLabels alone.
+LABEL_INDEX_BUDGET = 150_000
 
 
 def neighbourhood(request: Request, iri: NamedNode, query: NamedQuery | None = None
@@ -65,6 +82,9 @@ class KnownLabels:
 
     def of(self, request: Request, iris: Iterable[NamedNode]) -> list[Triple]:
         """The label triples of `iris` this request's reader may see."""
+        every_label = label_index(request).ready()
+        if every_label is not None and every_label.complete:
+            return every_label.of(iris, request_graphs(request))
         mark = self._state.mark()  # before reading, so a write meanwhile is not kept
         graphs = graphs_key(request_graphs(request))
         found: list[Triple] = []
@@ -100,3 +120,48 @@ class KnownLabels:
 def known_labels(request: Request) -> KnownLabels:
     """The app's label cache (made on first use)."""
     return app_singleton(request, "known_labels", lambda: KnownLabels(store_state(request)))
+
+
+@dataclass(frozen=True)
+class EveryLabel:
+    """Label triples by subject IRI, each with the graph it is in; `complete` is False when
+    the store held more than LABEL_INDEX_BUDGET (then nothing is kept)."""
+    by_subject: dict[str, list[tuple[str, Triple]]]
+    complete: bool
+
+    def of(self, iris: Iterable[NamedNode], graphs: Sequence[NamedNode] | None) -> list[Triple]:
+        """The labels of `iris` in `graphs` (None: every graph)."""
+        visible = None if graphs is None else {graph.value for graph in graphs}
+        found: list[Triple] = []
+        for iri in iris:
+            for graph, triple in self.by_subject.get(iri.value, ()):
+                if visible is None or graph in visible:
+                    found.append(triple)
+        return found
+
+
+class LabelIndex(KeptSnapshot[EveryLabel]):
+    """Every label of the store, rebuilt in the background when the store changes."""
+
+    name = "label-index"
+
+    def _read(self) -> EveryLabel:
+        properties = ", ".join(f"<{p}>" for p in LABEL_PROPERTIES)
+        rows = self._store.query(
+            f"SELECT ?g ?s ?p ?o WHERE {{ GRAPH ?g {{ ?s ?p ?o }} FILTER(?p IN ({properties})) "
+            "FILTER(isIRI(?s)) }", default_graph=[])
+        by_subject: dict[str, list[tuple[str, Triple]]] = defaultdict(list)
+        graph_names: dict[str, str] = {}  # one str per graph, not one per label
+        for number, row in enumerate(rows):
+            if number == LABEL_INDEX_BUDGET:
+                return EveryLabel({}, complete=False)
+            subject = row["s"]
+            graph = row["g"].value
+            graph = graph_names.setdefault(graph, graph)
+            by_subject[subject.value].append((graph, Triple(subject, row["p"], row["o"])))
+        return EveryLabel(dict(by_subject), complete=True)
+
+
+def label_index(request: Request) -> LabelIndex:
+    """The app's label index (made on first use; built in the background)."""
+    return app_singleton(request, "label_index", lambda: LabelIndex(store_state(request)))

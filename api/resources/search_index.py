@@ -17,9 +17,6 @@ text found in 31,000 items).
 
 from __future__ import annotations
 
-import logging
-import threading
-import time
 from array import array
 from bisect import bisect_right
 from collections.abc import Collection, Iterable, Iterator
@@ -29,7 +26,7 @@ from pyoxigraph import BlankNode, NamedNode
 
 from store.namespaces import RDFS, TSR
 
-from .store_state import StoreMark, StoreState
+from .kept_snapshot import KeptSnapshot
 
 # The properties the search looks in: the same as the UNION branches of
 # queries/api-search.rq (a test holds the two together).
@@ -49,7 +46,6 @@ _CACHED_CLASSES = 64
 _SEPARATOR = "\x00"
 
 _UNRANKED = 1 << 62
-_log = logging.getLogger(__name__)
 Item = NamedNode | BlankNode  # what a list names: a subject of the store
 
 
@@ -166,46 +162,11 @@ class Snapshot:
         return [self.items[item] for item in order]
 
 
-class SearchIndex:
-    """Searched values per graph, for one store; safe to use from worker threads.
+class SearchIndex(KeptSnapshot[Snapshot]):
+    """Searched values per graph, for one store, rebuilt in the background when the store
+    changes (see kept_snapshot.py); safe to use from worker threads."""
 
-    Reading the values of a million triples takes seconds (the engine decodes each), so a
-    request that finds the index stale does not wait for it: `ready` starts a rebuild in
-    the background and the caller answers that request from the store itself.
-    """
-
-    def __init__(self, state: StoreState) -> None:
-        self._state = state
-        self._store = state.store
-        self._lock = threading.Lock()
-        self._snapshot: Snapshot | None = None
-        self._built_at: StoreMark | None = None
-        self._building: threading.Thread | None = None
-        self.builds = 0  # how many times it was (re)built: tests watch it
-        self.built = 0.0  # time.monotonic() of the last build
-
-    def ready(self, *, background: bool = True) -> Snapshot | None:
-        """The index if it is up to date with the store; else None, with a rebuild under
-        way in the background (unless told not to start one)."""
-        mark = self._state.mark()
-        with self._lock:
-            if self._snapshot is not None and mark == self._built_at:
-                return self._snapshot
-            if background and (self._building is None or not self._building.is_alive()):
-                self._building = threading.Thread(
-                    target=self._build_quietly, name="search-index", daemon=True)
-                self._building.start()
-        return None
-
-    def fresh(self) -> Snapshot:
-        """The index up to date with the store, built in this thread if need be."""
-        building = self._building
-        if building is not None:
-            building.join()  # a rebuild under way: its snapshot may be the fresh one
-        snapshot = self.ready(background=False)
-        if snapshot is None:
-            snapshot = self._build()
-        return snapshot
+    name = "search-index"
 
     def search(self, snapshot: Snapshot, text: str, graphs: Iterable[NamedNode],
                wanted: NamedNode | None = None, *, whole_store: bool = False) -> list[Item]:
@@ -243,25 +204,6 @@ class SearchIndex:
         graphs = snapshot.graphs.values()
         return (len(snapshot.items), sum(len(v.starts) for v in graphs),
                 sum(len(v.text) for v in graphs))
-
-    def _build_quietly(self) -> None:
-        try:
-            self._build()
-        except Exception:  # noqa: BLE001 - a background job must not die loudly
-            # the store failed to answer (or closed): searches go on from the store, and
-            # the next one tries again
-            _log.warning("search index: rebuild failed", exc_info=True)
-
-    def _build(self) -> Snapshot:
-        # the mark is read before the values: a write landing during the read is counted
-        # after it, so the next search finds the index stale
-        mark = self._state.mark()
-        snapshot = self._read()
-        with self._lock:
-            self._snapshot, self._built_at = snapshot, mark
-            self.builds += 1
-            self.built = time.monotonic()
-        return snapshot
 
     def _read(self) -> Snapshot:
         properties = " ".join(f"<{p}>" for p in SEARCHED_PROPERTIES)

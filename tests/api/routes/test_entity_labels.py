@@ -1,10 +1,18 @@
 """The labels the detail routes show for what an entity names are kept between requests
-(api/resources/neighbourhood.py): they must follow a change to the store, and a label
-from a restricted source must reach only readers with the token."""
+(api/resources/neighbourhood.py: past answers, then an index of every label): they must
+follow a change to the store, and a label from a restricted source must reach only
+readers with the token."""
 
 from __future__ import annotations
 
-from store.namespaces import SKOS, TSRV
+import re
+
+import pytest
+
+from api.named_queries import shipped_queries
+from api.resources import neighbourhood
+from api.resources.neighbourhood import LABEL_PROPERTIES, EveryLabel
+from store.namespaces import SKOS, TSR, TSRV
 from tests.api.conftest import READER, SECRET_GRAPH, WRITER, AppClient
 
 ATELIER = "/api/actors/siren-810079194"
@@ -43,3 +51,60 @@ def test_a_restricted_label_reaches_only_token_holders(fresh_api: AppClient) -> 
     assert isinstance(with_token, dict) and list(with_token) == ["fr"]
     assert sorted(with_token["fr"]) == ["Association loi 1901", "Libellé confidentiel"]
     assert legal_form_label(fresh_api) == {"fr": "Association loi 1901"}
+
+
+def ready_label_index(api: AppClient) -> EveryLabel:
+    """The app's label index, built now (requests build it in the background)."""
+    legal_form_label(api)  # makes the app's index
+    index = api.app.state.label_index
+    return index.fresh()
+
+
+def test_once_every_label_is_indexed_an_entity_asks_for_none(fresh_api: AppClient) -> None:
+    every_label = ready_label_index(fresh_api)
+    assert every_label.complete and len(every_label.by_subject) > 100
+    reads = fresh_api.app.state.known_labels.reads
+    for path in (ATELIER, "/api/projects/co3-habitat"):
+        assert fresh_api.get(path).status_code == 200
+    assert legal_form_label(fresh_api) == {"fr": "Association loi 1901"}
+    assert fresh_api.app.state.known_labels.reads == reads, "a label query was sent"
+
+
+def test_the_index_follows_the_store_and_hides_restricted_labels(fresh_api: AppClient) -> None:
+    ready_label_index(fresh_api)
+    update(fresh_api, f"""INSERT DATA {{ GRAPH <{SECRET_GRAPH.value}> {{
+        {ASSOCIATION} <{SKOS}prefLabel> "Libellé confidentiel"@fr }} }}""")
+    index = fresh_api.app.state.label_index
+    assert index.ready(background=False) is None, "the index outlived a write"
+    every_label = index.fresh()
+    assert "Libellé confidentiel" in [
+        triple.object.value for _, triple in every_label.by_subject[ASSOCIATION[1:-1]]]
+    assert legal_form_label(fresh_api) == {"fr": "Association loi 1901"}
+    with_token = legal_form_label(fresh_api, READER)
+    assert isinstance(with_token, dict)
+    assert sorted(with_token["fr"]) == ["Association loi 1901", "Libellé confidentiel"]
+
+
+def test_a_store_with_too_many_labels_is_served_label_by_label(
+        fresh_api: AppClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(neighbourhood, "LABEL_INDEX_BUDGET", 10)
+    every_label = ready_label_index(fresh_api)
+    assert not every_label.complete and every_label.by_subject == {}
+    update(fresh_api, f"""
+        DELETE {{ GRAPH ?g {{ {ASSOCIATION} <{SKOS}prefLabel> ?old }} }}
+        INSERT {{ GRAPH ?g {{ {ASSOCIATION} <{SKOS}prefLabel> "Association (loi de 1901)"@fr }} }}
+        WHERE {{ GRAPH ?g {{ {ASSOCIATION} <{SKOS}prefLabel> ?old FILTER(lang(?old) = "fr") }} }}""")
+    fresh_api.app.state.label_index.fresh()
+    reads = fresh_api.app.state.known_labels.reads
+    assert legal_form_label(fresh_api) == {"fr": "Association (loi de 1901)"}
+    assert fresh_api.app.state.known_labels.reads == reads + 1
+
+
+def test_the_index_reads_the_properties_api_labels_reads() -> None:
+    text = shipped_queries()["api-labels"].text
+    listed = re.search(r"IN \(([^)]*)\)", text)
+    assert listed is not None
+    prefixes = {"skos:": SKOS, "tsr:": TSR}
+    named = [prefixes[name.strip()[:name.strip().index(":") + 1]] + name.strip().split(":")[1]
+             for name in listed.group(1).split(",")]
+    assert named == list(LABEL_PROPERTIES)

@@ -1,0 +1,82 @@
+"""Something read from the whole store once and kept until the store changes (the search
+index, the label index), rebuilt in the background so that no request waits for it.
+
+Reading a million triples takes a second or more (the engine decodes every value), so a
+request that finds the snapshot stale does not wait: `ready` starts a rebuild in a
+background thread and returns None, and the caller answers from the store itself.
+"""
+
+from __future__ import annotations
+
+import abc
+import logging
+import threading
+import time
+from typing import Generic, TypeVar
+
+from .store_state import StoreMark, StoreState
+
+Snapshot = TypeVar("Snapshot")
+_log = logging.getLogger(__name__)
+
+
+class KeptSnapshot(abc.ABC, Generic[Snapshot]):
+    """One snapshot per store mark; safe to use from worker threads."""
+
+    name = "snapshot"  # for the log and the builder thread's name
+
+    def __init__(self, state: StoreState) -> None:
+        self._state = state
+        self._store = state.store
+        self._lock = threading.Lock()
+        self._snapshot: Snapshot | None = None
+        self._built_at: StoreMark | None = None
+        self._building: threading.Thread | None = None
+        self.builds = 0  # how many times it was (re)built: tests watch it
+        self.built = 0.0  # time.monotonic() of the last build
+
+    @abc.abstractmethod
+    def _read(self) -> Snapshot:
+        """Read the snapshot from the store (runs in the builder thread)."""
+
+    def ready(self, *, background: bool = True) -> Snapshot | None:
+        """The snapshot if it is up to date with the store; else None, with a rebuild under
+        way in the background (unless told not to start one)."""
+        mark = self._state.mark()
+        with self._lock:
+            if self._snapshot is not None and mark == self._built_at:
+                return self._snapshot
+            if background and (self._building is None or not self._building.is_alive()):
+                self._building = threading.Thread(
+                    target=self._build_quietly, name=self.name, daemon=True)
+                self._building.start()
+        return None
+
+    def fresh(self) -> Snapshot:
+        """The snapshot up to date with the store, built in this thread if need be."""
+        building = self._building
+        if building is not None:
+            building.join()  # a rebuild under way: its snapshot may be the fresh one
+        snapshot = self.ready(background=False)
+        if snapshot is None:
+            snapshot = self._build()
+        return snapshot
+
+    def _build_quietly(self) -> None:
+        try:
+            self._build()
+        except Exception:  # noqa: BLE001 - a background job must not die loudly
+            # the store failed to answer (or closed): requests go on from the store, and
+            # the next one tries again
+            _log.warning("%s: rebuild failed", self.name, exc_info=True)
+
+    def _build(self) -> Snapshot:
+        # the mark is read before the data: a write landing during the read is counted
+        # after it, so the next request finds the snapshot stale
+        mark = self._state.mark()
+        snapshot = self._read()
+        with self._lock:
+            self._snapshot, self._built_at = snapshot, mark
+            self.builds += 1
+            self.built = time.monotonic()
+        return snapshot
