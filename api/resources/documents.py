@@ -7,6 +7,7 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
+import orjson
 from fastapi import HTTPException, Request, Response
 from pyoxigraph import Literal, NamedNode, RdfFormat, Triple, serialize
 
@@ -99,9 +100,12 @@ def _envelope_triples(page: NamedNode, roots: Sequence[Subject], total: int,
 
 def _json(document: dict[str, Any], media: str, lang: str,
           headers: dict[str, str] | None = None) -> Response:
-    # compact: with `indent`, the json module falls back to its pure-Python encoder (4x
-    # slower on an actor's profile)
-    body = json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    try:
+        # the same bytes as the json module's compact form, 10x faster (an actor's profile:
+        # 0.05 -> 0.005 ms)
+        body = orjson.dumps(document)
+    except orjson.JSONEncodeError:  # an xsd:integer beyond 64 bits: orjson refuses it
+        body = json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
     return Response(body, media_type=media, headers=_headers(lang, headers))
 
 
