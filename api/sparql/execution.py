@@ -160,7 +160,10 @@ class QueryRunner:
 
         self._jobs.put(work)
         try:
-            first = await asyncio.wait_for(channel.receive(), timeout)
+            # asyncio.timeout, not wait_for: wait_for wraps the wait in a task of its own, a
+            # cost paid on the event loop by every query
+            async with asyncio.timeout(timeout):
+                first = await channel.receive()
         except TimeoutError:
             channel.close()
             if not started.is_set():
