@@ -156,7 +156,7 @@ def main() -> None:
             figures.update(kind=kind, rows=rows, mib=path.stat().st_size / 2**20)
             results.append(figures)
             print(_line(figures), flush=True)
-        for rows in args.naive_rows:
+        for rows in (n for n in args.naive_rows if n > 0):  # `--naive-rows 0`: none
             path = work / f"naive-{rows}.csv"
             write_csv(path, rows)
             ours = ingest_run(path, work)

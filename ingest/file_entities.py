@@ -20,6 +20,7 @@ from __future__ import annotations
 import sqlite3
 import tempfile
 from collections.abc import Iterable
+from itertools import chain
 from pathlib import Path
 from typing import Final
 
@@ -27,6 +28,11 @@ from typing import Final
 SPILL_AFTER = 50_000
 # SQLite's page cache: a fixed amount, whatever the file's size.
 _CACHE_KIB = 32 * 1024
+# Bits of the filter that says which IRIs and keys may be on disk (16 MiB, made at the first
+# spill): most rows describe a new entity, and a look-up on disk per row cost more than the
+# rest of its checks. Two bits an item: about one false "maybe" in 5,000 at a million items.
+_FILTER_BITS = 1 << 27
+_FILTER_MASK = _FILTER_BITS - 1
 
 
 class _Missing:
@@ -53,6 +59,7 @@ class FileEntities:
         self._type_set_numbers: dict[frozenset[str], int] = {}
         self._folder: tempfile.TemporaryDirectory[str] | None = None
         self._db: sqlite3.Connection | None = None
+        self._on_disk: bytearray | None = None
 
     # -- entities --------------------------------------------------------------------------
     def add(self, iri: str, sheet: str, row: int,
@@ -81,7 +88,7 @@ class FileEntities:
 
     def _where(self, iri: str) -> _Where | None:
         found = self._entities.get(iri)
-        if found is None and self._db is not None:
+        if found is None and self._db is not None and self._maybe_on_disk(iri):
             row = self._db.execute("SELECT sheet, row, types FROM entity WHERE iri = ?",
                                    (iri,)).fetchone()
             found = None if row is None else (row[0], row[1], row[2])
@@ -115,7 +122,7 @@ class FileEntities:
 
     def key(self, kind: str, key: str) -> str | None | _Missing:
         found = self._keys.get((kind, key), MISSING)
-        if self._db is not None:
+        if self._db is not None and self._maybe_on_disk((kind, key)):
             row = self._db.execute("SELECT iri FROM key WHERE kind = ? AND key = ?",
                                    (kind, key)).fetchone()
             if row is not None:
@@ -125,6 +132,13 @@ class FileEntities:
     # -- disk ------------------------------------------------------------------------------
     def _spill(self) -> None:
         db = self._db or self._open()
+        on_disk = self._on_disk
+        if on_disk is None:
+            on_disk = self._on_disk = bytearray(_FILTER_BITS // 8)
+        for item in chain(self._entities, self._keys):
+            code = hash(item)
+            for bit in (code & _FILTER_MASK, (code >> 27) & _FILTER_MASK):
+                on_disk[bit >> 3] |= 1 << (bit & 7)
         with db:
             db.executemany("INSERT OR REPLACE INTO entity VALUES (?, ?, ?, ?)",
                            ((iri, *where) for iri, where in self._entities.items()))
@@ -133,6 +147,14 @@ class FileEntities:
                            ((kind, key, iri) for (kind, key), iri in self._keys.items()))
         self._entities.clear()
         self._keys.clear()
+
+    def _maybe_on_disk(self, item: str | tuple[str, str]) -> bool:
+        """False when `item` was never written to disk; True when it may have been."""
+        assert self._on_disk is not None
+        code = hash(item)
+        low, high = code & _FILTER_MASK, (code >> 27) & _FILTER_MASK
+        return bool(self._on_disk[low >> 3] & (1 << (low & 7))
+                    and self._on_disk[high >> 3] & (1 << (high & 7)))
 
     def _open(self) -> sqlite3.Connection:
         self._folder = tempfile.TemporaryDirectory(prefix="tsr-ingest-")
@@ -152,6 +174,7 @@ class FileEntities:
         """Forget everything and remove the temporary file."""
         self._entities.clear()
         self._keys.clear()
+        self._on_disk = None
         if self._db is not None:
             self._db.close()
             self._db = None

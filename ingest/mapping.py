@@ -7,7 +7,7 @@ minted and typed as the shapes say. Nothing here knows a class: keys come from
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Container, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -56,16 +56,18 @@ class Entity:
             for obj in objects:
                 yield Triple(self.subject, predicate, obj)
 
-    def statements(self) -> Iterator[str]:
+    def statements(self, only: Container[str] | None = None) -> Iterator[str]:
         """The same triples as N-Triples statements (see `store.embedded.NTriples`), without
-        making a Triple of each."""
+        making a Triple of each; `only`: those of these predicates."""
         subject = str(self.subject)
-        for type_iri in self.types:
-            yield f"{subject} {_RDF_TYPE_TEXT} {node_text(type_iri)}"
+        if only is None or RDF_TYPE.value in only:
+            for type_iri in self.types:
+                yield f"{subject} {_RDF_TYPE_TEXT} {node_text(type_iri)}"
         for path, objects in self.values.items():
-            predicate = node_text(path)
-            for obj in objects:
-                yield f"{subject} {predicate} {obj}"
+            if only is None or path in only:
+                predicate = node_text(path)
+                for obj in objects:
+                    yield f"{subject} {predicate} {obj}"
 
 
 class Resolver:

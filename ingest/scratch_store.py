@@ -1,54 +1,91 @@
 """A throw-away Oxigraph store for the triples the end-of-file SPARQL checks run on: in
 memory while they are few, in a temporary directory on disk once there are more than
 `SPILL_AFTER` (a million actors' identifiers and types took a gigabyte as Python objects or
-in an in-memory store)."""
+in an in-memory store).
+
+The file's triples come as N-Triples statements and go to disk on the loader's own thread
+while the rows go on (see `store.embedded.TextLoads`); the store's come as quads.
+"""
 
 from __future__ import annotations
 
 import tempfile
 from collections.abc import Iterable
 
-from pyoxigraph import Quad
+from pyoxigraph import Quad, RdfFormat
 from pyoxigraph import Store as OxStore
 
-# Quads held in memory before they go to disk; also the size of one bulk-loader call, which
-# bounds the loader's own memory.
+from store.embedded import TextLoads
+
+# Quads (or statements) held in memory before they go to disk; also the size of one
+# bulk-loader call, which bounds the loader's own memory.
 SPILL_AFTER = 100_000
 
 
 class ScratchStore:
     def __init__(self, spill_after: int | None = None) -> None:
         self._spill_after = spill_after or SPILL_AFTER
-        self._waiting: list[Quad] = []
+        self._quads: list[Quad] = []
+        self._statements: list[str] = []
         self._folder: tempfile.TemporaryDirectory[str] | None = None
         self._disk: OxStore | None = None
+        self._loads: TextLoads | None = None
         self.empty = True
 
     def add(self, quads: Iterable[Quad]) -> None:
-        self._waiting.extend(quads)
-        self.empty = self.empty and not self._waiting
-        if len(self._waiting) >= self._spill_after:
-            self._to_disk()
+        self._quads.extend(quads)
+        self.empty = self.empty and not self._quads
+        if len(self._quads) >= self._spill_after:
+            self._quads_to_disk()
 
-    def _to_disk(self) -> None:
+    def add_statements(self, statements: Iterable[str]) -> None:
+        """N-Triples statements of IRIs and literals (see `store.embedded.NTriples`)."""
+        self._statements.extend(statements)
+        self.empty = self.empty and not self._statements
+        if len(self._statements) >= self._spill_after:
+            self._loads_to_disk().load(self._statements)
+            self._statements = []
+
+    def _loads_to_disk(self) -> TextLoads:
+        if self._loads is None:
+            self._loads = TextLoads(self._disk_store())
+        return self._loads
+
+    def _quads_to_disk(self) -> None:
+        disk = self._disk_store()
+        if self._loads is not None:
+            self._loads.wait()  # one loader at a time
+        disk.bulk_extend(self._quads)
+        self._quads = []
+
+    def _disk_store(self) -> OxStore:
         if self._disk is None:
             self._folder = tempfile.TemporaryDirectory(prefix="tsr-scratch-")
             self._disk = OxStore(self._folder.name)
-        self._disk.bulk_extend(self._waiting)
-        self._waiting = []
+        return self._disk
 
     def store(self) -> OxStore:
         """Everything added so far, ready to query."""
         if self._disk is None:
             memory = OxStore()
-            memory.extend(self._waiting)
-            self._waiting = []
+            memory.extend(self._quads)
+            if self._statements:
+                memory.load(" .\n".join(self._statements) + " .\n", RdfFormat.N_TRIPLES)
+            self._quads, self._statements = [], []
             return memory
-        self._to_disk()
+        if self._statements:
+            self._loads_to_disk().load(self._statements)
+            self._statements = []
+        if self._loads is not None:
+            self._loads.wait()
+        self._quads_to_disk()
         return self._disk
 
     def close(self) -> None:
-        self._waiting = []
+        self._quads, self._statements = [], []
+        if self._loads is not None:
+            self._loads.close()
+            self._loads = None
         if self._disk is not None:
             del self._disk
             self._disk = None

@@ -17,7 +17,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -30,7 +31,6 @@ from store.namespaces import RDF, SH, SKOS, XSD
 from .file_entities import FileEntities
 from .mapping import Entity
 from .model_facts import ModelFacts
-from .normalise import cached_node
 from .scratch_store import ScratchStore
 from .shapes_model import Column, ShapesModel, Sheet
 from .violations import Violation
@@ -63,7 +63,10 @@ class Validator:
         self.sparql_sheets = [s for s in model.sheets if s.sparql]
         self.sparql_triples = ScratchStore()
         self._sparql_paths = {s.shape: _mentioned_iris(s) for s in self.sparql_sheets}
-        self._patterns: dict[str, re.Pattern[str]] = {}
+        self._sheet_rules: dict[str, list[_ColumnRules]] = {}
+        # (value, class or helper shape) -> does it conform: vocabulary concepts repeat
+        self._concept_classes: dict[tuple[str, str], bool] = {}
+        self._helper_conforms: dict[tuple[str, str], bool] = {}
 
     # -- row by row -------------------------------------------------------------------------
     def check(self, entity: Entity) -> list[Violation]:
@@ -80,27 +83,20 @@ class Validator:
                 "en": f"This row describes the same entity as row {previous[1]} of sheet "
                       f"'{previous[0]}' (same key).",
             }))
-        for column in entity.sheet.columns:
-            found += self._check_column(entity, column)
-        if entity.sheet.shape in self._sparql_paths:
-            self.sparql_triples.add(self._sparql_quads(entity))
+        for rules in self._rules(entity.sheet):
+            found += self._check_column(entity, rules)
+        mentioned = self._sparql_paths.get(entity.sheet.shape)
+        if mentioned is not None:  # the triples that its sheet's SPARQL constraints read
+            self.sparql_triples.add_statements(entity.statements(mentioned))
         return found
 
-    def _sparql_quads(self, entity: Entity) -> Iterator[Quad]:
-        """The entity's triples that its sheet's SPARQL constraints mention."""
-        mentioned = self._sparql_paths[entity.sheet.shape]
-        subject = entity.subject
-        if _RDF_TYPE in mentioned:
-            for type_iri in entity.types:
-                yield Quad(subject, _RDF_TYPE_NODE, cached_node(type_iri))
-        for path, objects in entity.values.items():
-            if path in mentioned:
-                predicate = cached_node(path)
-                for obj in objects:
-                    yield Quad(subject, predicate, obj)
-
-    def _check_column(self, entity: Entity, column: Column) -> list[Violation]:
-        values = entity.values.get(column.path, [])
+    def _check_column(self, entity: Entity, rules: _ColumnRules) -> list[Violation]:
+        column = rules.column
+        values = entity.values.get(column.path)
+        if not values:  # only these two components can fail on no value
+            if column.min_count <= 0 and rules.has_value is None:
+                return []
+            values = []
         found: list[Violation] = []
 
         def fail(component: str, value: Any = None) -> None:
@@ -110,40 +106,38 @@ class Validator:
             fail("MinCountConstraintComponent")
         if column.max_count is not None and len(values) > column.max_count:
             fail("MaxCountConstraintComponent")
-        if column.has_value is not None and not any(
-                v.value == str(column.has_value) for v in values):
+        if rules.has_value is not None and not any(v.value == rules.has_value for v in values):
             fail("HasValueConstraintComponent")
         for value in values:
             is_iri = isinstance(value, NamedNode)
-            if column.datatype and not self._has_datatype(value, column.datatype):
+            if column.datatype and not _has_datatype(value, column.datatype):
                 fail("DatatypeConstraintComponent", value)
-            if column.node_kind and not (
-                    (is_iri and column.node_kind in _IRI_KINDS) or
-                    (isinstance(value, Literal) and column.node_kind in _LITERAL_KINDS)):
+            if column.node_kind and not ((is_iri and rules.iri_kind) or (
+                    rules.literal_kind and isinstance(value, Literal))):
                 fail("NodeKindConstraintComponent", value)
             if column.class_iri:
                 self._check_class(entity, column, value, found)
             if column.node and not self._conforms_to_helper(value, column.node):
                 fail("NodeConstraintComponent", value)
-            if column.in_values is not None and value.value not in {
-                    str(v) for v in column.in_values}:
+            if rules.in_values is not None and value.value not in rules.in_values:
                 fail("InConstraintComponent", value)
-            if column.pattern and not self._pattern(column).search(value.value):
+            if rules.pattern is not None and not rules.pattern.search(value.value):
                 fail("PatternConstraintComponent", value)
-            length = len(value.value)
-            if column.min_length is not None and length < column.min_length:
-                fail("MinLengthConstraintComponent", value)
-            if column.max_length is not None and length > column.max_length:
-                fail("MaxLengthConstraintComponent", value)
-            self._check_range(column, value, fail)
-        for other_path, component, allowed in (
-                (column.less_than_or_equals, "LessThanOrEqualsConstraintComponent", (-1, 0)),
-                (column.less_than, "LessThanConstraintComponent", (-1,))):
-            if other_path:
-                for value in values:
-                    for other in entity.values.get(other_path, []):
-                        if _compare(value, other) not in allowed:
-                            fail(component, value)
+            if rules.checks_length:
+                length = len(value.value)
+                if column.min_length is not None and length < column.min_length:
+                    fail("MinLengthConstraintComponent", value)
+                if column.max_length is not None and length > column.max_length:
+                    fail("MaxLengthConstraintComponent", value)
+            for bound, component, allowed in rules.ranges:
+                number = _number(value)
+                if number is None or _sign(number - bound) not in allowed:
+                    fail(component, value)
+        for other_path, component, allowed in rules.comparisons:
+            for value in values:
+                for other in entity.values.get(other_path, []):
+                    if _compare(value, other) not in allowed:
+                        fail(component, value)
         if column.disjoint:
             others = {o.value for o in entity.values.get(column.disjoint, [])}
             for value in values:
@@ -151,32 +145,11 @@ class Validator:
                     fail("DisjointConstraintComponent", value)
         return found
 
-    def _pattern(self, column: Column) -> re.Pattern[str]:
-        compiled = self._patterns.get(column.shape)
-        if compiled is None:
-            flags = re.IGNORECASE if "i" in column.flags else 0
-            compiled = self._patterns[column.shape] = re.compile(column.pattern or "", flags)
-        return compiled
-
-    @staticmethod
-    def _has_datatype(value: Any, datatype: str) -> bool:
-        if not isinstance(value, Literal):
-            return False
-        if value.language:
-            return datatype == RDF + "langString"
-        return value.datatype.value == datatype
-
-    def _check_range(self, column: Column, value: Any, fail: Any) -> None:
-        for bound, component, allowed in (
-                (column.min_inclusive, "MinInclusiveConstraintComponent", (0, 1)),
-                (column.max_inclusive, "MaxInclusiveConstraintComponent", (-1, 0)),
-                (column.min_exclusive, "MinExclusiveConstraintComponent", (1,)),
-                (column.max_exclusive, "MaxExclusiveConstraintComponent", (-1,))):
-            if bound is None:
-                continue
-            number = _number(value)
-            if number is None or _sign(number - bound) not in allowed:
-                fail(component, value)
+    def _rules(self, sheet: Sheet) -> list[_ColumnRules]:
+        rules = self._sheet_rules.get(sheet.shape)
+        if rules is None:
+            rules = self._sheet_rules[sheet.shape] = [_ColumnRules.of(c) for c in sheet.columns]
+        return rules
 
     def _check_class(self, entity: Entity, column: Column, value: Any,
                      found: list[Violation]) -> None:
@@ -185,9 +158,20 @@ class Validator:
             found.append(self._violation(entity, column, value, "ClassConstraintComponent"))
             return
         # a vocabulary concept (most class-checked cells) or an entity of the file
-        types = self.facts.types.get(value.value) or self.entities.types(value.value) or None
-        if types is not None and self.facts.is_instance(types, column.class_iri):
-            return
+        concept_types = self.facts.types.get(value.value)
+        if concept_types:
+            key = (value.value, column.class_iri)
+            conforms = self._concept_classes.get(key)
+            if conforms is None:
+                conforms = self._concept_classes[key] = self.facts.is_instance(
+                    concept_types, column.class_iri)
+            if conforms:
+                return
+            types: set[str] | None = concept_types
+        else:
+            types = self.entities.types(value.value) or None
+            if types is not None and self.facts.is_instance(types, column.class_iri):
+                return
         violation = self._violation(entity, column, value, "ClassConstraintComponent")
         if types is None and column.class_iri in self.referenced:
             # maybe a later row of this file, or an entity of the store: decide in finish()
@@ -196,11 +180,18 @@ class Validator:
             found.append(violation)
 
     def _conforms_to_helper(self, value: Any, shape: str) -> bool:
+        if not isinstance(value, NamedNode):
+            return shape not in self.model.helpers
+        key = (value.value, shape)
+        conforms = self._helper_conforms.get(key)
+        if conforms is None:
+            conforms = self._helper_conforms[key] = self._concept_conforms(value, shape)
+        return conforms
+
+    def _concept_conforms(self, value: NamedNode, shape: str) -> bool:
         helper = self.model.helpers.get(shape)
         if helper is None:
             return True
-        if not isinstance(value, NamedNode):
-            return False
         concept = self.facts.concepts.get(value.value)
         for path, required in helper.has_values:
             if path == _IN_SCHEME:
@@ -272,7 +263,7 @@ class Validator:
                 f"VALUES ?p {{ {values} }} {self._not_replaced()} }}")
             for row in rows:
                 self.sparql_triples.add((Quad(row["s"], NamedNode(row["p"].value), row["o"]),
-                                         Quad(row["s"], NamedNode(_RDF_TYPE), row["t"])))
+                                         Quad(row["s"], _RDF_TYPE_NODE, row["t"])))
         scratch = self.sparql_triples.store()
         found = []
         for sheet in self.sparql_sheets:
@@ -299,6 +290,52 @@ class Validator:
                     focus=focus, path=path, component="SPARQLConstraintComponent",
                     messages=messages))
         return found
+
+
+@dataclass(frozen=True)
+class _ColumnRules:
+    """One property shape's rules in the form a row's check reads fastest, worked out once."""
+
+    column: Column
+    has_value: str | None
+    in_values: frozenset[str] | None
+    pattern: re.Pattern[str] | None
+    iri_kind: bool  # an IRI fits the column's sh:nodeKind
+    literal_kind: bool
+    checks_length: bool
+    ranges: tuple[tuple[Decimal, str, tuple[int, ...]], ...]
+    comparisons: tuple[tuple[str, str, tuple[int, ...]], ...]
+
+    @classmethod
+    def of(cls, column: Column) -> _ColumnRules:
+        flags = re.IGNORECASE if "i" in column.flags else 0
+        ranges = ((column.min_inclusive, "MinInclusiveConstraintComponent", (0, 1)),
+                  (column.max_inclusive, "MaxInclusiveConstraintComponent", (-1, 0)),
+                  (column.min_exclusive, "MinExclusiveConstraintComponent", (1,)),
+                  (column.max_exclusive, "MaxExclusiveConstraintComponent", (-1,)))
+        comparisons = ((column.less_than_or_equals, "LessThanOrEqualsConstraintComponent",
+                        (-1, 0)),
+                       (column.less_than, "LessThanConstraintComponent", (-1,)))
+        return cls(
+            column=column,
+            has_value=str(column.has_value) if column.has_value is not None else None,
+            in_values=(frozenset(str(v) for v in column.in_values)
+                       if column.in_values is not None else None),
+            pattern=re.compile(column.pattern, flags) if column.pattern else None,
+            iri_kind=column.node_kind in _IRI_KINDS,
+            literal_kind=column.node_kind in _LITERAL_KINDS,
+            checks_length=column.min_length is not None or column.max_length is not None,
+            ranges=tuple((b, c, a) for b, c, a in ranges if b is not None),
+            comparisons=tuple((p, c, a) for p, c, a in comparisons if p),
+        )
+
+
+def _has_datatype(value: Any, datatype: str) -> bool:
+    if not isinstance(value, Literal):
+        return False
+    if value.language:
+        return datatype == RDF + "langString"
+    return value.datatype.value == datatype
 
 
 def _mentioned_iris(sheet: Sheet) -> set[str]:

@@ -12,6 +12,7 @@ import sys
 import uuid
 from collections.abc import Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import suppress
 from itertools import chain, islice
 from pathlib import Path
 from typing import IO, Any
@@ -305,25 +306,58 @@ def _bulk_extend(store: OxStore, quads: Iterable[Quad]) -> None:
         store.bulk_extend(chain((first,), islice(iterator, _BULK_CHUNK - 1)))
 
 
-def _bulk_load_text(store: OxStore, statements: Iterable[str], graph: NamedNode) -> None:
-    """Oxigraph's bulk loader fed `_TEXT_CHUNK` statements per call, each call on a thread
-    of its own while this one writes the next chunk's text. At most one chunk loads while
-    one is written, so memory stays bounded (a call of 250,000 statements holds about
-    300 MB in the loader). If `statements` fails, the chunk in flight is finished (the
-    caller then removes the graph) and the error raised."""
-    iterator = iter(statements)
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="tsr-bulk-load") as loader:
-        loading: Future[None] | None = None
-        while chunk := list(islice(iterator, _TEXT_CHUNK)):
-            text = " .\n".join(chunk) + " .\n"
-            del chunk
-            if loading is not None:
-                loading.result()
-            loading = loader.submit(store.bulk_load, text, RdfFormat.N_TRIPLES,
-                                    to_graph=graph, lenient=True)
-            del text
+class TextLoads:
+    """Oxigraph bulk loads of N-Triples statements (see `NTriples`) into `graph` (None: the
+    default graph), each on a thread of its own while the caller goes on; `load` first waits
+    for the previous one, so at most one chunk is in flight and memory stays bounded (a
+    call of 250,000 statements holds about 300 MB in the loader).
+
+    Leaving the `with` block waits for the load in flight; if the block failed, that load's
+    own error (if any) gives way to the block's.
+    """
+
+    def __init__(self, store: OxStore, graph: NamedNode | None = None) -> None:
+        self._store = store
+        self._graph = graph
+        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tsr-bulk-load")
+        self._loading: Future[None] | None = None
+
+    def load(self, statements: list[str]) -> None:
+        text = " .\n".join(statements) + " .\n"
+        self.wait()
+        self._loading = self._thread.submit(self._store.bulk_load, text, RdfFormat.N_TRIPLES,
+                                            to_graph=self._graph, lenient=True)
+
+    def wait(self) -> None:
+        loading, self._loading = self._loading, None
         if loading is not None:
             loading.result()
+
+    def close(self) -> None:
+        try:
+            self.wait()
+        finally:
+            self._thread.shutdown()
+
+    def __enter__(self) -> TextLoads:
+        return self
+
+    def __exit__(self, error_type: type[BaseException] | None, *_: object) -> None:
+        if error_type is None:
+            self.close()
+            return
+        with suppress(Exception):  # the block's error is the one to report
+            self.close()
+
+
+def _bulk_load_text(store: OxStore, statements: Iterable[str], graph: NamedNode) -> None:
+    """Oxigraph's bulk loader fed `_TEXT_CHUNK` statements per call, each call loading while
+    this thread writes the next chunk. If `statements` fails, the chunk in flight is
+    finished (the caller then removes the graph) and the error raised."""
+    iterator = iter(statements)
+    with TextLoads(store, graph) as loads:
+        while chunk := list(islice(iterator, _TEXT_CHUNK)):
+            loads.load(chunk)
 
 
 def _text(update: UpdateText) -> str | None:
