@@ -193,11 +193,14 @@ def main() -> None:
     parser.add_argument("--copies", type=int, default=220)
     parser.add_argument("--seconds", type=float, default=10)
     parser.add_argument("--clients", type=int, default=16)
+    parser.add_argument("--warm-up", type=float, default=3,
+                        help="seconds of the same requests before each timed workload (the "
+                        "server's label and search indexes are built in the background then)")
     parser.add_argument("--mix-rounds", type=int, default=2,
                         help="the analytical mix sends every competency query this many times")
     args = parser.parse_args()
     if args.quick:
-        args.copies, args.seconds = 20, 3
+        args.copies, args.seconds, args.warm_up = 20, 3, 1
     OUT.mkdir(parents=True, exist_ok=True)
     data = OUT / "data.nq"
     triples = synthesise(ROOT / "examples" / "tsr-example.ttl", args.copies, data, BASE)
@@ -223,8 +226,10 @@ def main() -> None:
               {"BENCH_STORE": str(OUT / "minimal"),
                "BENCH_ENTITY_QUERY": str(ROOT / "queries" / "api-entity.rq")}),
     ]
+    pids = {name: process.pid for name, process in zip(("tsr", "oxigraph", "minimal"), processes,
+                                                         strict=True)}
     try:
-        run(args, urls)
+        run(args, urls, pids)
     finally:
         for process in processes:
             process.terminate()
@@ -241,7 +246,13 @@ def actor_keys(url: str) -> list[str]:
             for row in response.json()["results"]["bindings"]]
 
 
-def run(args: argparse.Namespace, urls: dict[str, str]) -> None:
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time the process has used so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def run(args: argparse.Namespace, urls: dict[str, str], pids: dict[str, int]) -> None:
     keys = actor_keys(urls["tsr"])
     print(f"{len(keys)} actors", flush=True)
 
@@ -265,39 +276,46 @@ def run(args: argparse.Namespace, urls: dict[str, str]) -> None:
         return lambda seconds: for_seconds(make_request, seconds)
 
     tsr, minimal = urls["tsr"], urls["minimal"]
-    workloads: list[tuple[str, Callable[[float], NextRequest]]] = [
-        (ENTITY_API, timed(lambda rng: (f"{tsr}/api/actors/{rng.choice(keys)}", {}))),
-        (ENTITY_ID, timed(lambda rng: (f"{tsr}/id/actor/{rng.choice(keys)}", {}))),
-        (ENTITY_FLOOR, timed(lambda rng: (f"{minimal}/entity",
-                                          {"iri": f"{BASE}id/actor/{rng.choice(keys)}"}))),
-        ("filtered list /api/actors?region=…", timed(lambda rng: (
+    # (name, server, workload), each floor measured right after what it is the floor of
+    workloads: list[tuple[str, str, Callable[[float], NextRequest]]] = [
+        (ENTITY_API, "tsr", timed(lambda rng: (f"{tsr}/api/actors/{rng.choice(keys)}", {}))),
+        (ENTITY_FLOOR, "minimal", timed(lambda rng: (
+            f"{minimal}/entity", {"iri": f"{BASE}id/actor/{rng.choice(keys)}"}))),
+        (ENTITY_ID, "tsr", timed(lambda rng: (f"{tsr}/id/actor/{rng.choice(keys)}", {}))),
+        ("filtered list /api/actors?region=…", "tsr", timed(lambda rng: (
             f"{tsr}/api/actors", {"region": rng.choice(["84", "53", "11", "76"])}))),
-        ("search /api/search?q=…", timed(lambda rng: (f"{tsr}/api/search", {
+        ("search /api/search?q=…", "tsr", timed(lambda rng: (f"{tsr}/api/search", {
             "q": rng.choice(["atelier", "sols", "eau", "savoirs", "810079194"])}))),
-        (POINT_TSR, timed(point(tsr, "/sparql"))),
-        (POINT_FLOOR, timed(point(minimal, "/sparql"))),
-        ("point lookup: oxigraph serve", timed(point(urls["oxigraph"], "/query"))),
-        (MIX_TSR, analytical(tsr, "/sparql")),
-        (MIX_OXIGRAPH, analytical(urls["oxigraph"], "/query")),
+        (POINT_TSR, "tsr", timed(point(tsr, "/sparql"))),
+        (POINT_FLOOR, "minimal", timed(point(minimal, "/sparql"))),
+        ("point lookup: oxigraph serve", "oxigraph", timed(point(urls["oxigraph"], "/query"))),
+        (MIX_TSR, "tsr", analytical(tsr, "/sparql")),
+        (MIX_OXIGRAPH, "oxigraph", analytical(urls["oxigraph"], "/query")),
     ]
-    print(f"\n{args.clients} concurrent clients, {args.seconds:g} s per workload "
-          f"(client timeout {CLIENT_TIMEOUT} s); the analytical mix: the {len(texts)} "
-          f"competency queries {args.mix_rounds} times each, in the same shuffled order on "
-          "both servers, no warm-up\n")
-    print("| workload | requests | requests/s | p50 ms | p99 ms | non-200 | timed out |\n"
-          "|---|---:|---:|---:|---:|---:|---:|")
+    print(f"\n{args.clients} concurrent clients, {args.seconds:g} s per workload after "
+          f"{args.warm_up:g} s of warm-up (client timeout {CLIENT_TIMEOUT} s); the analytical "
+          f"mix: the {len(texts)} competency queries {args.mix_rounds} times each, in the same "
+          "shuffled order on both servers, no warm-up. Server CPU: the serving process's "
+          "user + system time over the requests it answered (what a request costs the "
+          "server, whatever else the machine runs)\n")
+    print("| workload | requests | requests/s | p50 ms | p99 ms | server CPU ms/request "
+          "| non-200 | timed out |\n|---|---:|---:|---:|---:|---:|---:|---:|")
     results: dict[str, dict[str, float]] = {}
-    for name, workload in workloads:
+    for name, server, workload in workloads:
         try:
             if name not in (MIX_TSR, MIX_OXIGRAPH):
-                asyncio.run(measure(workload(1), args.clients))  # warm up
+                asyncio.run(measure(workload(args.warm_up), args.clients))
+            cpu_before = cpu_seconds(pids[server])
             result = results[name] = asyncio.run(measure(workload(args.seconds), args.clients))
+            result["cpu_ms"] = ((cpu_seconds(pids[server]) - cpu_before) * 1000
+                                / max(1.0, result["requests"]))
         except Exception as error:  # noqa: BLE001 - one failed workload must not end the run
-            print(f"| {name} | failed: {type(error).__name__}: {error} | | | | | |", flush=True)
+            print(f"| {name} | failed: {type(error).__name__}: {error} | | | | | | |",
+                  flush=True)
             continue
         print(f"| {name} | {result['requests']:.0f} | {result['rps']:.1f} | {result['p50']:.1f} "
-              f"| {result['p99']:.1f} | {result['errors']:.0f} | {result['timeouts']:.0f} |",
-              flush=True)
+              f"| {result['p99']:.1f} | {result['cpu_ms']:.2f} | {result['errors']:.0f} "
+              f"| {result['timeouts']:.0f} |", flush=True)
 
     def ratio(name: str, baseline: str) -> str:
         if not results.get(name, {}).get("rps") or not results.get(baseline, {}).get("rps"):
