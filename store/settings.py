@@ -61,6 +61,12 @@ class Settings(BaseSettings):
     result_limit: int = Field(
         100_000, ge=1, description="Most rows (or triples) one query returns through the API."
     )
+    incoming_limit: int = Field(
+        1000, ge=1,
+        description="Most resources pointing to an entity that its API document and /id/ "
+        "page include (a network's thousands of memberships); the header "
+        "TSR-Incoming-Limit says when some were left out.",
+    )
     max_body_bytes: int = Field(
         10 * 1024 * 1024, ge=1024, description="Largest request body the API accepts (bytes)."
     )

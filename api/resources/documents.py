@@ -53,14 +53,14 @@ def context_url(request: Request) -> str:
 
 
 def entity_response(request: Request, triples: Sequence[Triple], root: Subject, *,
-                    lang: str, media: str) -> Response:
+                    lang: str, media: str, headers: dict[str, str] | None = None) -> Response:
     """One resource and what the query gave about it."""
     triples = choose_language(triples, lang)
     if media == TURTLE:
-        return _turtle(triples, lang)
+        return _turtle(triples, lang, headers)
     nodes = frame(published_context(), triples, [root])
     document = {"@context": context_url(request), **(nodes[0] if nodes else {})}
-    return _json(document, media, lang)
+    return _json(document, media, lang, headers)
 
 
 def collection_response(request: Request, triples: Sequence[Triple], roots: Sequence[Subject],

@@ -29,7 +29,7 @@ from pyoxigraph import NamedNode, Triple
 
 from store.namespaces import SKOS, TSR
 
-from ..deps import app_singleton
+from ..deps import app_singleton, get_settings_of
 from ..named_queries import NamedQuery, shipped_queries
 from .kept_snapshot import KeptSnapshot
 from .running import request_graphs, run_query
@@ -46,18 +46,54 @@ LABEL_PROPERTIES = (SKOS + "prefLabel", TSR + "name", TSR + "title", SKOS + "not
 LABEL_INDEX_BUDGET = 150_000
 
 
+INCOMING_LIMIT_HEADER = "TSR-Incoming-Limit"
+
+
+@dataclass
+class Neighbourhood:
+    """What an entity's document shows: its statements, those of the resources pointing to
+    it, and the labels of what they name. `cut`: more resources point to it than the
+    `incoming_limit` setting, and only the first ones are here."""
+    triples: list[Triple]
+    cut: bool = False
+
+
+
 def neighbourhood(request: Request, iri: NamedNode, query: NamedQuery | None = None
-                  ) -> list[Triple]:
-    """`query` (api-entity) about `iri`, with the labels of what it names; empty when the
-    reader sees nothing about `iri`."""
-    triples = list(run_query(request, query or shipped_queries()["api-entity"], {"_item": iri}))
+                  ) -> Neighbourhood:
+    """`query` (api-entity) about `iri`, with the labels of what it names; no triples when
+    the reader sees nothing about `iri`.
+
+    A hub (a network with 26,840 memberships at a million triples: 9 MB and 6 s) is cut at
+    the `incoming_limit`-th resource pointing to it: reading stops there, so the engine
+    stops too. The engine joins each pointing resource with its statements in turn, so
+    each resource kept comes with all its statements."""
+    limit = get_settings_of(request).incoming_limit
+    found = Neighbourhood([])
+    incoming: set[object] = set()
+    for triple in run_query(request, query or shipped_queries()["api-entity"], {"_item": iri}):
+        subject = triple.subject
+        if subject != iri and subject not in incoming:
+            if len(incoming) == limit:
+                found.cut = True
+                break
+            incoming.add(subject)
+        found.triples.append(triple)
+    triples = found.triples
     if not any(triple.subject == iri for triple in triples):
-        return []
+        return Neighbourhood([])
     named = {triple.object for triple in triples if isinstance(triple.object, NamedNode)}
     named.discard(iri)  # its own labels are among its statements
     if named:
         triples.extend(known_labels(request).of(request, named))
-    return triples
+    return found
+
+
+def incoming_headers(request: Request, found: Neighbourhood) -> dict[str, str]:
+    """The response header saying a document was cut at the incoming limit."""
+    if not found.cut:
+        return {}
+    return {INCOMING_LIMIT_HEADER: str(get_settings_of(request).incoming_limit)}
 
 
 def labels_query(iris: Iterable[NamedNode]) -> NamedQuery:

@@ -19,7 +19,7 @@ from ..deps import get_settings_of
 from ..named_queries import NamedQuery, shipped_queries
 from .documents import RDF_RESPONSES, collection_response, entity_response, rdf_media_type
 from .negotiation import LANG_QUERY, Language, reader_language
-from .neighbourhood import neighbourhood
+from .neighbourhood import incoming_headers, neighbourhood
 from .ordered_items import ordered_items
 from .pagination import PageRequest, page_of, page_request
 from .running import bind, query_parameters, request_values, run_query, with_signature
@@ -102,11 +102,11 @@ def add_entity_route(router: APIRouter, path: str, *, iri_of: Any, what: str, su
     def endpoint(request: Request, lang: Language | None, id: str) -> Response:  # noqa: A002
         media = rdf_media_type(request)
         iri: NamedNode = iri_of(request, id)
-        triples = neighbourhood(request, iri, query)
-        if not triples:
+        found = neighbourhood(request, iri, query)
+        if not found.triples:
             raise HTTPException(404, f"no {what} {id!r} in the data")
-        return entity_response(request, triples, iri, lang=reader_language(request, lang),
-                               media=media)
+        return entity_response(request, found.triples, iri, lang=reader_language(request, lang),
+                               media=media, headers=incoming_headers(request, found))
 
     id_parameter = inspect.Parameter(
         "id", inspect.Parameter.KEYWORD_ONLY, annotation=str,

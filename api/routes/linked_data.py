@@ -18,7 +18,7 @@ from ..resources.documents import JSON_LD, RDF_RESPONSES, TURTLE, entity_respons
 from ..resources.framing import choose_language
 from ..resources.model_docs import local_name, model_docs, page_of
 from ..resources.negotiation import LANG_QUERY, Language, choose_media_type, reader_language
-from ..resources.neighbourhood import neighbourhood
+from ..resources.neighbourhood import incoming_headers, neighbourhood
 from ..resources.pages import render_page
 from ..resources.running import run_query
 
@@ -50,17 +50,22 @@ def entity(
         raise HTTPException(406, "acceptable media types here: " + ", ".join(OFFERED))
     base = DataIris(get_settings_of(request).base_iri).base
     iri = NamedNode(f"{base}id/{kind}/{key}")
-    triples = neighbourhood(request, iri)
-    if not triples:
+    found = neighbourhood(request, iri)
+    if not found.triples:
         raise HTTPException(404, f"no {kind} {key!r} in the data")
     language = reader_language(request, lang)
+    headers = incoming_headers(request, found)
     if media != HTML:
-        return entity_response(request, triples, iri, lang=language, media=media)
-    return _page(request, iri, choose_language(triples, language), language, base)
+        return entity_response(request, found.triples, iri, lang=language, media=media,
+                               headers=headers)
+    response = _page(request, iri, choose_language(found.triples, language), language, base,
+                     cut_at=get_settings_of(request).incoming_limit if found.cut else None)
+    response.headers.update(headers)
+    return response
 
 
 def _page(request: Request, iri: NamedNode, triples: list[Triple], lang: str,
-          base: str) -> Response:
+          base: str, *, cut_at: int | None) -> Response:
     docs = model_docs()
     names = _names(triples)
     view = _Viewer(names, lang, base)
@@ -85,7 +90,7 @@ def _page(request: Request, iri: NamedNode, triples: list[Triple], lang: str,
     path = page_of(iri.value, base)
     return render_page(
         "entity.html", lang, title=names.get(iri.value, local_name(iri.value)), iri=iri.value,
-        types=types, properties=rows(forward), incoming=rows(incoming),
+        types=types, properties=rows(forward), incoming=rows(incoming), cut_at=cut_at,
         provenance=_provenance(request, iri, lang),
         alternates=[{"type": JSON_LD, "href": f"/api/queries/api-entity?item={iri.value}",
                      "name": "JSON-LD"},
