@@ -70,10 +70,11 @@ def neighbourhood(request: Request, iri: NamedNode, query: NamedQuery | None = N
     each resource kept comes with all its statements."""
     limit = get_settings_of(request).incoming_limit
     found = Neighbourhood([])
-    incoming: set[object] = set()
+    incoming: set[str] = set()
+    item = iri.value  # compared as text: a str keeps its hash, a pyoxigraph term does not
     for triple in run_query(request, query or shipped_queries()["api-entity"], {"_item": iri}):
-        subject = triple.subject
-        if subject != iri and subject not in incoming:
+        subject = triple.subject.value
+        if subject != item and subject not in incoming:
             if len(incoming) == limit:
                 found.cut = True
                 break
