@@ -149,3 +149,65 @@ def test_a_first_load_found_bad_at_its_end_changes_nothing(tmp_path: Path) -> No
                             f"ontology#triplesAdded> ?n ; <http://www.w3.org/ns/prov#generated> "
                             f"{graph} }}")
         assert [int(row["n"].value) for row in added] == [outcome.triples_added]
+
+
+@pytest.mark.parametrize("spill_after", [1, 3, 1000])
+def test_scratch_store_holds_statements_and_quads(spill_after: int) -> None:
+    """The file's triples come as statements (loaded on the loader's thread once spilled),
+    the store's as quads; a query sees both."""
+    scratch = ScratchStore(spill_after)
+    siren = NamedNode(EX + "siren")
+    scratch.add_statements(f'<{EX}a{i}> {siren} "{i % 3}"' for i in range(5))
+    assert not scratch.empty
+    scratch.add(Quad(NamedNode(f"{EX}b{i}"), siren, Literal(str(i % 3))) for i in range(2))
+    rows = scratch.store().query(
+        f"SELECT ?a ?b WHERE {{ ?a <{EX}siren> ?v . ?b <{EX}siren> ?v FILTER (?a != ?b) }}")
+    assert len(list(rows)) == 6 + 6  # ordered pairs of 0: a0 a3 b0; of 1: a1 a4 b1; 2: a2 alone
+    scratch.close()
+
+
+def test_file_entities_on_disk_are_found_and_others_are_not() -> None:
+    """Past the first spill, a bit filter decides which look-ups go to disk: never one that
+    would find something."""
+    entities = FileEntities(100)
+    for i in range(2000):
+        assert entities.add(f"{EX}a{i}", "Acteurs", i + 2, [EX + "Actor"]) is None
+        entities.add_key("actor", f"k{i}", f"{EX}a{i}")
+    assert entities.add(f"{EX}a7", "Acteurs", 5000) == ("Acteurs", 9)
+    assert all(entities.where(f"{EX}a{i}") == ("Acteurs", i + 2) for i in range(8, 2000))
+    assert all(entities.key("actor", f"k{i}") == f"{EX}a{i}" for i in range(2000))
+    assert all(entities.where(f"{EX}b{i}") is None for i in range(2000))
+    assert all(entities.key("actor", f"b{i}") is MISSING for i in range(2000))
+    entities.close()
+
+
+@pytest.mark.slow
+@pytest.mark.usefixtures("spill_early")
+def test_a_first_load_in_text_chunks_holds_the_mapped_triples(tmp_path: Path) -> None:
+    """The one-pass load hands the loader N-Triples text in chunks; the graph holds exactly
+    the triples the rows map to, hostile characters included."""
+    path = tmp_path / "Acteurs.csv"
+    with path.open("w", encoding="utf-8", newline="") as out:
+        writer = csv.writer(out, delimiter=";")
+        writer.writerow(HEADERS)
+        for index in range(6000):  # 9 triples a row: over 50,000, the bulk-loader path
+            name = f'Atelier "n°{index}" \\ <b>\nà la ligne\tet \u00a0=1+1 ; fin'
+            writer.writerow([name, "Association", f"{100000000 + index:09d}", "", "Bretagne",
+                             "01/06/2001"])
+    settings = Settings(store=str(tmp_path / "store"))
+    with open_store(settings) as store:
+        [outcome] = ingest_files(store, [path], settings)
+        graph = IRIS.source_graph(path.name)
+        loaded = {str(q.triple) for q in store.oxigraph.quads_for_pattern(  # type: ignore[attr-defined]
+            None, None, None, graph)}
+    reading = FileReading(path)
+    expected = set()
+    for entity in SourceFile(path, IRIS).entities(reading):
+        expected |= {str(t) for t in entity.triples()}
+        expected.add(f'{entity.subject} <https://w3id.org/tsr-observatory/ontology#sourceRow> '
+                     f'"{entity.row}"^^<http://www.w3.org/2001/XMLSchema#integer>')
+        expected.add(f'{entity.subject} <https://w3id.org/tsr-observatory/ontology#sourceSheet> '
+                     f'"{entity.file_sheet}"')
+    assert outcome.loaded and outcome.triples_added == len(loaded) > 50_000
+    assert loaded == expected
+    assert any('\\"n°42\\" \\\\ <b>\\nà la ligne\\tet' in t for t in loaded)
