@@ -10,6 +10,7 @@ from fastapi import FastAPI
 from store import Settings, Store, get_settings, open_store
 
 from .limits import install_limits
+from .long_lived import set_aside_long_lived
 from .routes import ROUTERS
 
 
@@ -24,6 +25,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.store = store if store is not None else open_store(settings)
+        set_aside_long_lived()
         try:
             yield
         finally:

@@ -14,6 +14,7 @@ import threading
 import time
 from typing import Generic, TypeVar
 
+from ..long_lived import set_aside_long_lived
 from .store_state import StoreMark, StoreState
 
 Snapshot = TypeVar("Snapshot")
@@ -79,4 +80,5 @@ class KeptSnapshot(abc.ABC, Generic[Snapshot]):
             self._snapshot, self._built_at = snapshot, mark
             self.builds += 1
             self.built = time.monotonic()
+        set_aside_long_lived()  # the new snapshot lives until the store changes
         return snapshot

@@ -5,6 +5,7 @@ readers with the token."""
 
 from __future__ import annotations
 
+import gc
 import re
 
 import pytest
@@ -108,3 +109,14 @@ def test_the_index_reads_the_properties_api_labels_reads() -> None:
     named = [prefixes[name.strip()[:name.strip().index(":") + 1]] + name.strip().split(":")[1]
              for name in listed.group(1).split(",")]
     assert named == list(LABEL_PROPERTIES)
+
+
+def test_a_built_index_is_set_aside_from_garbage_collection(fresh_api: AppClient) -> None:
+    every_label = ready_label_index(fresh_api)
+    # every label list of the index is among the objects the collector no longer walks
+    assert gc.get_freeze_count() >= len(every_label.by_subject) > 100
+    gc.unfreeze()
+    gc.collect()
+    assert gc.get_freeze_count() == 0
+    fresh_api.app.state.label_index._build()
+    assert gc.get_freeze_count() >= len(every_label.by_subject)
