@@ -110,9 +110,7 @@ class Framer:
                 if predicate == RDF_TYPE and kind == "iri":
                     types.append(choices.type_name(obj.value))
                     continue
-                definition = choices.definition(predicate, kind, many=many)
-                key = definition.term if definition else choices.compact_iri(predicate)
-                containers[key] = definition.container if definition else None
+                definition, key, containers[key] = choices.placement(predicate, kind, many)
                 found = values.get(key)
                 if found is None:
                     found = values[key] = []
@@ -128,7 +126,10 @@ class Framer:
         if types:
             node[choices.type_key] = types[0] if len(types) == 1 else sorted(types)
         for key, found in values.items():
-            node[key] = _assemble(found, containers[key])
+            container = containers[key]
+            # the common case inline: one value, no container (most keys of most nodes)
+            node[key] = found[0] if container is None and len(found) == 1 else _assemble(
+                found, container)
         if with_reverse:
             self._add_reverse(node, subject, roots, inside)
         return node
@@ -175,7 +176,10 @@ def _kind(obj: Any) -> Kind:
     if isinstance(obj, NamedNode):
         return "iri"
     if isinstance(obj, Literal):
-        return ("literal", obj.language or "", obj.datatype.value)
+        language = obj.language
+        if language:  # its datatype is rdf:langString: not read from the engine again
+            return ("literal", language, _LANG_STRING)
+        return ("literal", "", obj.datatype.value)
     return "node"  # a blank node or a quoted triple
 
 
@@ -187,6 +191,8 @@ class _Choices:
         self.id_key = context.keyword("@id")
         self.type_key = context.keyword("@type")
         self._definitions: dict[tuple[str, Kind, bool], TermDefinition | None] = {}
+        self._placements: dict[tuple[str, Kind, bool],
+                               tuple[TermDefinition | None, str, str | None]] = {}
         self._plans: dict[tuple[TermDefinition | None, Kind], tuple[int, str]] = {}
         self._compact: dict[str, str] = {}
         self._types: dict[str, str] = {}
@@ -214,6 +220,18 @@ class _Choices:
         """The key of a predicate whatever its value (the `@reverse` keys)."""
         definition = self.definition(predicate, None, many=False)
         return definition.term if definition else self.compact_iri(predicate)
+
+    def placement(self, predicate: str, kind: Kind, many: bool
+                  ) -> tuple[TermDefinition | None, str, str | None]:
+        """The definition a value takes (see `definition`), with its key and container."""
+        cache_key = (predicate, kind, many)
+        found = self._placements.get(cache_key)
+        if found is None:
+            definition = self.definition(predicate, kind, many=many)
+            key = definition.term if definition else self.compact_iri(predicate)
+            found = self._placements[cache_key] = (
+                definition, key, definition.container if definition else None)
+        return found
 
     def definition(self, predicate: str, kind: Kind, *, many: bool) -> TermDefinition | None:
         """The term a value of this kind is written with: one whose coercion and language
