@@ -6,7 +6,7 @@ Labels are kept between requests, two ways, both dropped as soon as the store's 
 (see store_state.py):
 
 * every label of the store with the graph it comes from (`LabelIndex`), read once in the
-  background (32,626 labels, about 19 MB and a second at a million triples): an entity
+  background (32,626 labels, about 19 MB and under a second at a million triples): an entity
   then needs no label query at all. Most entities name at least one resource no earlier
   request named (a project, a partner), so a cache of past answers alone still asked the
   store for most requests;
@@ -183,9 +183,11 @@ class LabelIndex(KeptSnapshot[EveryLabel]):
     name = "label-index"
 
     def _read(self) -> EveryLabel:
-        properties = ", ".join(f"<{p}>" for p in LABEL_PROPERTIES)
+        # VALUES, not FILTER IN: one index read per property instead of a scan of every
+        # quad (0.4-0.7 s against 2.5-3.9 s at a million triples)
+        properties = " ".join(f"<{p}>" for p in LABEL_PROPERTIES)
         rows = self._store.query(
-            f"SELECT ?g ?s ?p ?o WHERE {{ GRAPH ?g {{ ?s ?p ?o }} FILTER(?p IN ({properties})) "
+            f"SELECT ?g ?s ?p ?o WHERE {{ VALUES ?p {{ {properties} }} GRAPH ?g {{ ?s ?p ?o }} "
             "FILTER(isIRI(?s)) }", default_graph=[])
         by_subject: dict[str, list[tuple[str, Triple]]] = defaultdict(list)
         graph_names: dict[str, str] = {}  # one str per graph, not one per label
