@@ -358,6 +358,7 @@ def _bulk_load_text(store: OxStore, statements: Iterable[str], graph: NamedNode)
     with TextLoads(store, graph) as loads:
         while chunk := list(islice(iterator, _TEXT_CHUNK)):
             loads.load(chunk)
+            del chunk  # written out: not held while the next one is read
 
 
 def _text(update: UpdateText) -> str | None:
