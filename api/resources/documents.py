@@ -14,7 +14,14 @@ from pyoxigraph import Literal, NamedNode, RdfFormat, Triple, serialize
 from store.namespaces import PREFIXES, XSD
 
 from .context import published_context
-from .framing import Subject, choose_language, frame
+from .framing import (
+    Statement,
+    Subject,
+    choose_language,
+    choose_statement_language,
+    frame,
+    statements_of_triples,
+)
 from .negotiation import choose_media_type
 from .pagination import PageRequest, link_header, page_links
 
@@ -53,12 +60,15 @@ def context_url(request: Request) -> str:
 
 
 def entity_response(request: Request, triples: Sequence[Triple], root: Subject, *,
-                    lang: str, media: str, headers: dict[str, str] | None = None) -> Response:
-    """One resource and what the query gave about it."""
-    triples = choose_language(triples, lang)
+                    lang: str, media: str, headers: dict[str, str] | None = None,
+                    statements: Sequence[Statement] | None = None) -> Response:
+    """One resource and what the query gave about it (JSON-LD from `statements` when they
+    are given, else from the triples)."""
     if media == TURTLE:
-        return _turtle(triples, lang, headers)
-    nodes = frame(published_context(), triples, [root])
+        return _turtle(choose_language(triples, lang), lang, headers)
+    if statements is None:
+        statements = statements_of_triples(triples)
+    nodes = frame(published_context(), choose_statement_language(statements, lang), [root])
     document = {"@context": context_url(request), **(nodes[0] if nodes else {})}
     return _json(document, media, lang, headers)
 
@@ -79,7 +89,7 @@ def collection_response(request: Request, triples: Sequence[Triple], roots: Sequ
         "@type": "hydra:Collection",
         "total": total,
         **links,
-        "items": frame(published_context(), triples, roots),
+        "items": frame(published_context(), statements_of_triples(triples), roots),
     }
     return _json(document, media, lang, headers)
 

@@ -1,4 +1,4 @@
-"""RDF triples to compact JSON-LD nodes with the published context, without a generic
+"""RDF statements to compact JSON-LD nodes with the published context, without a generic
 JSON-LD processor (too slow per request): every value is written so that expanding it
 with that context gives back exactly the triple it came from (a test checks this with pyld).
 
@@ -6,6 +6,11 @@ Roots are the entities a response is about; a linked resource that has triples o
 (a concept with its label, a project with its title) is embedded where it is referenced,
 and resources that point *to* a root (the participations of an actor) are embedded under
 `@reverse`.
+
+Framing works on plain `Statement` tuples of text. They come from pyoxigraph triples, or
+straight from the expanded JSON-LD Oxigraph writes for a CONSTRUCT (see neighbourhood.py):
+that document is written by the engine in one call, where reading a result triple by
+triple crosses into the engine and back for every triple and builds its Python objects.
 """
 
 from __future__ import annotations
@@ -25,69 +30,149 @@ RDF_TYPE = RDF + "type"
 _LANG_STRING = RDF + "langString"
 _XSD_STRING = XSD + "string"
 Subject = NamedNode | BlankNode | Triple  # Triple: an RDF 1.2 quoted-triple subject
+Kind = tuple[str, str, str] | str  # ("literal", language, datatype), "iri", "node"
+# (subject id, predicate IRI, text, kind, target): `text` is a literal's lexical form or a
+# resource's id, `target` the id of the resource it names (None for a literal). An id is
+# an IRI, or `_:label` for a blank node.
+Statement = tuple[str, str, str, Kind, str | None]
+
+
+class UnusualJsonLd(ValueError):
+    """A JSON-LD value this reader does not know (the caller reads the triples instead)."""
+
+
+def statement_of(triple: Triple) -> Statement:
+    obj = triple.object
+    if isinstance(obj, Literal):
+        language = obj.language
+        if language:  # its datatype is rdf:langString: not read from the engine again
+            kind: Kind = ("literal", language, _LANG_STRING)
+        else:
+            kind = ("literal", "", obj.datatype.value)
+        return _id(triple.subject), triple.predicate.value, obj.value, kind, None
+    target = _id(obj)
+    return (_id(triple.subject), triple.predicate.value, target,
+            "iri" if isinstance(obj, NamedNode) else "node", target)
+
+
+def statements_of_triples(triples: Iterable[Triple]) -> list[Statement]:
+    return [statement_of(triple) for triple in triples]
+
+
+def statements_of_jsonld(nodes: list[dict[str, Any]]) -> list[Statement]:
+    """The statements of Oxigraph's expanded JSON-LD (a list of node objects whose values
+    are `{"@id"}` or `{"@value"}` with `@language` or `@type`)."""
+    found: list[Statement] = []
+    append = found.append
+    for node in nodes:
+        subject = node["@id"]
+        for predicate, values in node.items():
+            if predicate == "@id":
+                continue
+            if predicate[0] == "@" or not isinstance(values, list):
+                raise UnusualJsonLd(f"unexpected key {predicate!r}")
+            for value in values:
+                target = value.get("@id")
+                if target is not None:
+                    if len(value) != 1:
+                        raise UnusualJsonLd(f"unexpected resource {value!r}")
+                    append((subject, predicate, target,
+                            "node" if target.startswith("_:") else "iri", target))
+                    continue
+                text = value.get("@value")
+                language = value.get("@language")
+                datatype = value.get("@type")
+                if not isinstance(text, str) or len(value) != 1 + (language is not None) + (
+                        datatype is not None):
+                    raise UnusualJsonLd(f"unexpected value {value!r}")
+                if language is not None:
+                    append((subject, predicate, text, ("literal", language, _LANG_STRING), None))
+                else:
+                    append((subject, predicate, text,
+                            ("literal", "", datatype or _XSD_STRING), None))
+    return found
 
 
 def choose_language(triples: Iterable[Triple], lang: str) -> list[Triple]:
     """Keep, for each subject and predicate, the literals in `lang`, else French, else
     English, else all of them; literals without a language are always kept."""
-    kept: list[Triple] = []
-    tagged: dict[tuple[Subject, NamedNode], list[Triple]] = defaultdict(list)
-    for triple in triples:
-        obj = triple.object
-        if isinstance(obj, Literal) and obj.language:
-            tagged[(triple.subject, triple.predicate)].append(triple)
+    return _choose(triples, lang, _triple_language, _triple_group)
+
+
+def choose_statement_language(statements: Iterable[Statement], lang: str) -> list[Statement]:
+    """`choose_language` for statements."""
+    return _choose(statements, lang, _statement_language, _statement_group)
+
+
+def _triple_language(triple: Triple) -> str:
+    obj = triple.object
+    return obj.language or "" if isinstance(obj, Literal) else ""
+
+
+def _triple_group(triple: Triple) -> Any:
+    return triple.subject, triple.predicate
+
+
+def _statement_language(statement: Statement) -> str:
+    kind = statement[3]
+    return kind[1] if isinstance(kind, tuple) else ""
+
+
+def _statement_group(statement: Statement) -> Any:
+    return statement[0], statement[1]
+
+
+def _choose(items: Iterable[Any], lang: str, language_of: Any, group_of: Any) -> list[Any]:
+    kept: list[Any] = []
+    tagged: dict[Any, list[tuple[str, Any]]] = defaultdict(list)
+    for item in items:
+        language = language_of(item)
+        if language:
+            tagged[group_of(item)].append((language.lower(), item))
         else:
-            kept.append(triple)
+            kept.append(item)
     for group in tagged.values():
         for wanted in (lang, "fr", "en"):
-            chosen = [t for t in group if _lang_matches(t.object, wanted)]
+            chosen = [item for language, item in group
+                      if language == wanted or language.startswith(wanted + "-")]
             if chosen:
                 kept.extend(chosen)
                 break
         else:
-            kept.extend(group)
+            kept.extend(item for _, item in group)
     return kept
-
-
-def _lang_matches(literal: Any, wanted: str) -> bool:
-    language = literal.language.lower()
-    return language == wanted or language.startswith(wanted + "-")
 
 
 # How a literal is written, decided once per (term definition, kind of literal); see _plan.
 _PLAIN, _LANGUAGE_MAP, _WITH_LANGUAGE, _VALUE_ONLY, _BOOLEAN, _INTEGER, _TYPED = range(7)
-Kind = tuple[str, str, str] | str | None  # ("literal", language, datatype), "iri", "node"
 
 
 class Framer:
-    """Frames the triples of one response. Everything that depends only on the context and
-    on the kind of a value (which term a predicate takes, how a literal is written) is
-    decided once per context in a `_Choices`, not once per triple.
+    """Frames the statements of one response. Everything that depends only on the context
+    and on the kind of a value (which term a predicate takes, how a literal is written) is
+    decided once per context in a `_Choices`, not once per statement.
 
-    Framing runs for every entity GET (about 120 triples, 30 nodes each), so each
-    pyoxigraph attribute is read once (every read builds a new Python object), and resources
-    are keyed by their `@id` text: a str keeps its hash, a pyoxigraph term hashes its whole
-    IRI again at every dict or set lookup."""
+    Framing runs for every entity GET (about 120 statements, 30 nodes each): resources are
+    keyed by their id text (a str keeps its hash) and values grouped by predicate as they
+    arrive."""
 
-    def __init__(self, context: JsonLdContext, triples: Sequence[Triple]) -> None:
+    def __init__(self, context: JsonLdContext, statements: Iterable[Statement]) -> None:
         self.context = context
         self.choices = _choices(context)
-        # subject id -> predicate IRI -> (object, its kind, its id or None), in arrival order
-        self.forward: dict[str, dict[str, list[tuple[Any, Kind, str | None]]]] = {}
+        # subject id -> predicate IRI -> (text, kind, target), in arrival order
+        self.forward: dict[str, dict[str, list[tuple[str, Kind, str | None]]]] = {}
         self.backward: dict[str, list[tuple[str, str]]] = defaultdict(list)
-        for triple in dict.fromkeys(triples):  # a triple said twice is framed once
-            subject, predicate, obj = _id(triple.subject), triple.predicate.value, triple.object
-            kind = _kind(obj)
-            target = None if isinstance(obj, Literal) else _id(obj)
+        for subject, predicate, text, kind, target in dict.fromkeys(statements):
+            # (a statement said twice is framed once)
             by_predicate = self.forward.get(subject)
             if by_predicate is None:
                 by_predicate = self.forward[subject] = {}
             objects = by_predicate.get(predicate)
             if objects is None:
-                by_predicate[predicate] = [(obj, kind, target)]
+                by_predicate[predicate] = [(text, kind, target)]
             else:
-                objects.append((obj, kind, target))
-            if target is not None and not isinstance(obj, Triple):
+                objects.append((text, kind, target))
+            if target is not None:
                 self.backward[target].append((subject, predicate))
 
     def frame(self, roots: Sequence[Subject]) -> list[dict[str, Any]]:
@@ -106,16 +191,16 @@ class Framer:
         containers: dict[str, str | None] = {}
         for predicate, objects in self.forward.get(subject, {}).items():
             many = len(objects) > 1
-            for obj, kind, target in objects:
+            for text, kind, target in objects:
                 if predicate == RDF_TYPE and kind == "iri":
-                    types.append(choices.type_name(obj.value))
+                    types.append(choices.type_name(text))
                     continue
                 definition, key, containers[key] = choices.placement(predicate, kind, many)
                 found = values.get(key)
                 if found is None:
                     found = values[key] = []
                 if target is None:
-                    found.append(self._literal(obj, kind, definition))
+                    found.append(self._literal(text, kind, definition))
                 elif target in self.forward and target not in roots and target not in inside:
                     found.append(self._node(target, roots, inside, with_reverse=False))
                 elif kind == "iri" and definition and definition.coerce in ("@id", "@vocab"):
@@ -152,10 +237,9 @@ class Framer:
         if reverse:
             node["@reverse"] = {key: values for key, values in sorted(reverse.items())}
 
-    def _literal(self, obj: Any, kind: Kind, definition: TermDefinition | None) -> Any:
+    def _literal(self, text: str, kind: Kind, definition: TermDefinition | None) -> Any:
         assert isinstance(kind, tuple)
         plan, datatype_name = self.choices.literal_plan(definition, kind)
-        text = obj.value
         if plan == _PLAIN:
             return text
         if plan == _LANGUAGE_MAP:
@@ -171,18 +255,6 @@ class Framer:
         return {"@value": text, "@type": datatype_name}
 
 
-def _kind(obj: Any) -> Kind:
-    """What the choice of a term and of a literal's form depends on in a value."""
-    if isinstance(obj, NamedNode):
-        return "iri"
-    if isinstance(obj, Literal):
-        language = obj.language
-        if language:  # its datatype is rdf:langString: not read from the engine again
-            return ("literal", language, _LANG_STRING)
-        return ("literal", "", obj.datatype.value)
-    return "node"  # a blank node or a quoted triple
-
-
 class _Choices:
     """The context's answers, memoised: they depend on a predicate and a value's kind only."""
 
@@ -190,7 +262,7 @@ class _Choices:
         self.context = context
         self.id_key = context.keyword("@id")
         self.type_key = context.keyword("@type")
-        self._definitions: dict[tuple[str, Kind, bool], TermDefinition | None] = {}
+        self._definitions: dict[tuple[str, Kind | None, bool], TermDefinition | None] = {}
         self._placements: dict[tuple[str, Kind, bool],
                                tuple[TermDefinition | None, str, str | None]] = {}
         self._plans: dict[tuple[TermDefinition | None, Kind], tuple[int, str]] = {}
@@ -233,7 +305,8 @@ class _Choices:
                 definition, key, definition.container if definition else None)
         return found
 
-    def definition(self, predicate: str, kind: Kind, *, many: bool) -> TermDefinition | None:
+    def definition(self, predicate: str, kind: Kind | None, *, many: bool
+                   ) -> TermDefinition | None:
         """The term a value of this kind is written with: one whose coercion and language
         fit the value, a @set term for several values; None: the compact IRI."""
         cache_key = (predicate, kind, many)
@@ -338,6 +411,6 @@ def _assemble(values: list[Any], container: str | None) -> Any:
     return values[0]
 
 
-def frame(context: JsonLdContext, triples: Sequence[Triple],
+def frame(context: JsonLdContext, statements: Iterable[Statement],
           roots: Sequence[Subject]) -> list[dict[str, Any]]:
-    return Framer(context, triples).frame(roots)
+    return Framer(context, statements).frame(roots)

@@ -24,13 +24,15 @@ from collections import OrderedDict, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+import orjson
 from fastapi import Request
-from pyoxigraph import NamedNode, Triple
+from pyoxigraph import NamedNode, RdfFormat, Triple
 
 from store.namespaces import SKOS, TSR
 
 from ..deps import app_singleton, get_settings_of
 from ..named_queries import NamedQuery, shipped_queries
+from .framing import Statement, UnusualJsonLd, statements_of_jsonld, statements_of_triples
 from .kept_snapshot import KeptSnapshot
 from .running import request_graphs, run_query
 from .store_state import StoreMark, StoreState, graphs_key, store_state
@@ -49,30 +51,104 @@ LABEL_INDEX_BUDGET = 150_000
 INCOMING_LIMIT_HEADER = "TSR-Incoming-Limit"
 
 
+# Past this much JSON-LD, an entity is read again triple by triple (and cut at the
+# incoming limit): a hub's document is megabytes.
+ENTITY_DOCUMENT_BYTES = 2_000_000
+
+
 @dataclass
 class Neighbourhood:
     """What an entity's document shows: its statements, those of the resources pointing to
-    it, and the labels of what they name. `cut`: more resources point to it than the
-    `incoming_limit` setting, and only the first ones are here."""
+    it, and the labels of what they name, as triples or (`as_statements`) as the framing's
+    statements. `cut`: more resources point to it than the `incoming_limit` setting, and
+    only the first ones are here."""
     triples: list[Triple]
+    statements: list[Statement] | None = None
     cut: bool = False
 
+    @property
+    def empty(self) -> bool:
+        return not (self.triples or self.statements)
 
 
-def neighbourhood(request: Request, iri: NamedNode, query: NamedQuery | None = None
-                  ) -> Neighbourhood:
-    """`query` (api-entity) about `iri`, with the labels of what it names; no triples when
-    the reader sees nothing about `iri`.
+class _DocumentTooBig(Exception):
+    pass
+
+
+class _BoundedSink:
+    """Where the engine writes an entity's JSON-LD; refuses more than `limit` bytes."""
+
+    def __init__(self, limit: int) -> None:
+        self.parts: list[bytes] = []
+        self.size = 0
+        self.limit = limit
+
+    def write(self, data: bytes) -> int:
+        self.size += len(data)
+        if self.size > self.limit:
+            raise _DocumentTooBig
+        self.parts.append(bytes(data))
+        return len(data)
+
+    def flush(self) -> None:
+        pass
+
+
+
+def neighbourhood(request: Request, iri: NamedNode, query: NamedQuery | None = None, *,
+                  as_statements: bool = False) -> Neighbourhood:
+    """`query` (api-entity) about `iri`, with the labels of what it names; empty when the
+    reader sees nothing about `iri`.
 
     A hub (a network with 26,840 memberships at a million triples: 9 MB and 6 s) is cut at
     the `incoming_limit`-th resource pointing to it: reading stops there, so the engine
     stops too. The engine joins each pointing resource with its statements in turn, so
     each resource kept comes with all its statements."""
+    query = query or shipped_queries()["api-entity"]
+    if as_statements:
+        whole = _as_document(request, iri, query)
+        if whole is not None:
+            return whole
+    found = _read_triples(request, iri, query)
+    if as_statements:
+        found.statements = statements_of_triples(found.triples)
+    return found
+
+
+def _as_document(request: Request, iri: NamedNode, query: NamedQuery) -> Neighbourhood | None:
+    """The neighbourhood as statements read from the JSON-LD the engine writes in one call
+    (a quarter less CPU than reading the triples one by one); None when the store cannot
+    write it, or for a document past ENTITY_DOCUMENT_BYTES or the incoming limit (read
+    triple by triple then, and cut)."""
+    result = run_query(request, query, {"_item": iri})
+    serialize = getattr(result, "serialize", None)  # a remote store's result cannot
+    if serialize is None:
+        return None
+    sink = _BoundedSink(ENTITY_DOCUMENT_BYTES)
+    try:
+        serialize(sink, RdfFormat.JSON_LD)
+        statements = statements_of_jsonld(orjson.loads(b"".join(sink.parts)))
+    except (_DocumentTooBig, UnusualJsonLd):
+        return None
+    item = iri.value
+    if not any(statement[0] == item for statement in statements):
+        return Neighbourhood([])
+    incoming = {statement[0] for statement in statements} - {item}
+    if len(incoming) > get_settings_of(request).incoming_limit:
+        return None
+    named = {NamedNode(statement[2]) for statement in statements
+             if statement[3] == "iri" and statement[2] != item}
+    if named:
+        statements.extend(statements_of_triples(known_labels(request).of(request, named)))
+    return Neighbourhood([], statements)
+
+
+def _read_triples(request: Request, iri: NamedNode, query: NamedQuery) -> Neighbourhood:
     limit = get_settings_of(request).incoming_limit
     found = Neighbourhood([])
     incoming: set[str] = set()
     item = iri.value  # compared as text: a str keeps its hash, a pyoxigraph term does not
-    for triple in run_query(request, query or shipped_queries()["api-entity"], {"_item": iri}):
+    for triple in run_query(request, query, {"_item": iri}):
         subject = triple.subject.value
         if subject != item and subject not in incoming:
             if len(incoming) == limit:

@@ -17,7 +17,13 @@ from store.namespaces import DataIris
 
 from ..deps import get_settings_of
 from ..named_queries import NamedQuery, shipped_queries
-from .documents import RDF_RESPONSES, collection_response, entity_response, rdf_media_type
+from .documents import (
+    RDF_RESPONSES,
+    TURTLE,
+    collection_response,
+    entity_response,
+    rdf_media_type,
+)
 from .negotiation import LANG_QUERY, Language, reader_language
 from .neighbourhood import incoming_headers, neighbourhood
 from .ordered_items import ordered_items
@@ -102,11 +108,12 @@ def add_entity_route(router: APIRouter, path: str, *, iri_of: Any, what: str, su
     def endpoint(request: Request, lang: Language | None, id: str) -> Response:  # noqa: A002
         media = rdf_media_type(request)
         iri: NamedNode = iri_of(request, id)
-        found = neighbourhood(request, iri, query)
-        if not found.triples:
+        found = neighbourhood(request, iri, query, as_statements=media != TURTLE)
+        if found.empty:
             raise HTTPException(404, f"no {what} {id!r} in the data")
         return entity_response(request, found.triples, iri, lang=reader_language(request, lang),
-                               media=media, headers=incoming_headers(request, found))
+                               media=media, headers=incoming_headers(request, found),
+                               statements=found.statements)
 
     id_parameter = inspect.Parameter(
         "id", inspect.Parameter.KEYWORD_ONLY, annotation=str,

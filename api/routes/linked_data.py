@@ -50,14 +50,14 @@ def entity(
         raise HTTPException(406, "acceptable media types here: " + ", ".join(OFFERED))
     base = DataIris(get_settings_of(request).base_iri).base
     iri = NamedNode(f"{base}id/{kind}/{key}")
-    found = neighbourhood(request, iri)
-    if not found.triples:
+    found = neighbourhood(request, iri, as_statements=media not in (HTML, TURTLE))
+    if found.empty:
         raise HTTPException(404, f"no {kind} {key!r} in the data")
     language = reader_language(request, lang)
     headers = incoming_headers(request, found)
     if media != HTML:
         return entity_response(request, found.triples, iri, lang=language, media=media,
-                               headers=headers)
+                               headers=headers, statements=found.statements)
     response = _page(request, iri, choose_language(found.triples, language), language, base,
                      cut_at=get_settings_of(request).incoming_limit if found.cut else None)
     response.headers.update(headers)
