@@ -1,4 +1,6 @@
-"""One router module per resource; ROUTERS is the order the app mounts them in."""
+"""One router module per resource; ROUTERS is the order the app mounts them in, which is
+also the order a request's path is matched in: the most requested first (no two routers
+share a path)."""
 
 from __future__ import annotations
 
@@ -26,6 +28,7 @@ from . import (
 ROUTERS: list[APIRouter] = [
     health.router,
     sparql.router,
+    linked_data.router,
     graph_store.router,
     dataset.router,
     home.router,
@@ -38,6 +41,5 @@ ROUTERS: list[APIRouter] = [
     search.router,
     named_queries.router,
     reconcile.router,
-    linked_data.router,
     ontology_docs.router,
 ]
