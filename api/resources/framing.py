@@ -16,7 +16,7 @@ triple crosses into the engine and back for every triple and builds its Python o
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from functools import cache
 from typing import Any
 
@@ -122,7 +122,8 @@ def _statement_group(statement: Statement) -> Any:
     return statement[0], statement[1]
 
 
-def _choose(items: Iterable[Any], lang: str, language_of: Any, group_of: Any) -> list[Any]:
+def _choose(items: Iterable[Any], lang: str, language_of: Callable[[Any], str],
+            group_of: Callable[[Any], Any]) -> list[Any]:
     kept: list[Any] = []
     tagged: dict[Any, list[tuple[str, Any]]] = defaultdict(list)
     for item in items:

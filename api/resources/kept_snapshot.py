@@ -12,9 +12,11 @@ import abc
 import logging
 import threading
 import time
+import traceback
 from typing import Generic, TypeVar
 
 from ..long_lived import set_aside_long_lived
+from ..sparql.execution import forget_frames
 from .store_state import StoreMark, StoreState
 
 Snapshot = TypeVar("Snapshot")
@@ -66,10 +68,14 @@ class KeptSnapshot(abc.ABC, Generic[Snapshot]):
     def _build_quietly(self) -> None:
         try:
             self._build()
-        except Exception:  # noqa: BLE001 - a background job must not die loudly
+        except Exception as error:  # noqa: BLE001 - a background job must not die loudly
             # the store failed to answer (or closed): requests go on from the store, and
             # the next one tries again
-            _log.warning("%s: rebuild failed", self.name, exc_info=True)
+            # the traceback as text, then dropped: its frames hold the store's result
+            # objects, which must be freed on this thread (a log record keeping them, as a
+            # capturing handler does, would free them on another)
+            _log.warning("%s: rebuild failed\n%s", self.name, traceback.format_exc())
+            forget_frames(error)
 
     def _build(self) -> Snapshot:
         # the mark is read before the data: a write landing during the read is counted

@@ -23,6 +23,7 @@ import threading
 from collections import OrderedDict, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import orjson
 from fastapi import Request
@@ -46,8 +47,6 @@ LABEL_PROPERTIES = (SKOS + "prefLabel", TSR + "name", TSR + "title", SKOS + "not
 # Most label triples the index holds (about 600 bytes each); a store with more is served
 # by KnownLabels alone.
 LABEL_INDEX_BUDGET = 150_000
-
-
 INCOMING_LIMIT_HEADER = "TSR-Incoming-Limit"
 
 
@@ -94,7 +93,6 @@ class _BoundedSink:
         pass
 
 
-
 def neighbourhood(request: Request, iri: NamedNode, query: NamedQuery | None = None, *,
                   as_statements: bool = False) -> Neighbourhood:
     """`query` (api-entity) about `iri`, with the labels of what it names; empty when the
@@ -105,25 +103,24 @@ def neighbourhood(request: Request, iri: NamedNode, query: NamedQuery | None = N
     stops too. The engine joins each pointing resource with its statements in turn, so
     each resource kept comes with all its statements."""
     query = query or shipped_queries()["api-entity"]
-    if as_statements:
-        whole = _as_document(request, iri, query)
+    result = run_query(request, query, {"_item": iri})
+    serialize = getattr(result, "serialize", None)  # a remote store's triples cannot
+    if as_statements and serialize is not None:
+        whole = _from_document(request, iri, serialize)
         if whole is not None:
             return whole
-    found = _read_triples(request, iri, query)
+        result = run_query(request, query, {"_item": iri})  # read again, triple by triple
+    found = _from_triples(request, iri, result)
     if as_statements:
         found.statements = statements_of_triples(found.triples)
     return found
 
 
-def _as_document(request: Request, iri: NamedNode, query: NamedQuery) -> Neighbourhood | None:
+def _from_document(request: Request, iri: NamedNode, serialize: Any) -> Neighbourhood | None:
     """The neighbourhood as statements read from the JSON-LD the engine writes in one call
-    (a quarter less CPU than reading the triples one by one); None when the store cannot
-    write it, or for a document past ENTITY_DOCUMENT_BYTES or the incoming limit (read
-    triple by triple then, and cut)."""
-    result = run_query(request, query, {"_item": iri})
-    serialize = getattr(result, "serialize", None)  # a remote store's result cannot
-    if serialize is None:
-        return None
+    (`serialize`: the query result's; a quarter less CPU than reading the triples one by
+    one); None for a document past ENTITY_DOCUMENT_BYTES or the incoming limit, or holding
+    a value the reader does not know (read triple by triple then, and cut)."""
     sink = _BoundedSink(ENTITY_DOCUMENT_BYTES)
     try:
         serialize(sink, RdfFormat.JSON_LD)
@@ -139,16 +136,18 @@ def _as_document(request: Request, iri: NamedNode, query: NamedQuery) -> Neighbo
     named = {NamedNode(statement[2]) for statement in statements
              if statement[3] == "iri" and statement[2] != item}
     if named:
-        statements.extend(statements_of_triples(known_labels(request).of(request, named)))
+        statements.extend(statements_of_triples(labels_of(request, named)))
     return Neighbourhood([], statements)
 
 
-def _read_triples(request: Request, iri: NamedNode, query: NamedQuery) -> Neighbourhood:
+def _from_triples(request: Request, iri: NamedNode, triples: Any) -> Neighbourhood:
+    """The neighbourhood read triple by triple from `triples` (the query's result), cut at
+    the incoming limit."""
     limit = get_settings_of(request).incoming_limit
     found = Neighbourhood([])
     incoming: set[str] = set()
     item = iri.value  # compared as text: a str keeps its hash, a pyoxigraph term does not
-    for triple in run_query(request, query, {"_item": iri}):
+    for triple in triples:
         subject = triple.subject.value
         if subject != item and subject not in incoming:
             if len(incoming) == limit:
@@ -156,14 +155,23 @@ def _read_triples(request: Request, iri: NamedNode, query: NamedQuery) -> Neighb
                 break
             incoming.add(subject)
         found.triples.append(triple)
-    triples = found.triples
-    if not any(triple.subject == iri for triple in triples):
+    kept = found.triples
+    if not any(triple.subject == iri for triple in kept):
         return Neighbourhood([])
-    named = {triple.object for triple in triples if isinstance(triple.object, NamedNode)}
+    named = {triple.object for triple in kept if isinstance(triple.object, NamedNode)}
     named.discard(iri)  # its own labels are among its statements
     if named:
-        triples.extend(known_labels(request).of(request, named))
+        kept.extend(labels_of(request, named))
     return found
+
+
+def labels_of(request: Request, iris: Iterable[NamedNode]) -> list[Triple]:
+    """The label triples of `iris` this request's reader may see: from the index of every
+    label once it is built (and complete), else from the labels past requests asked for."""
+    every_label = label_index(request).ready()
+    if every_label is not None and every_label.complete:
+        return every_label.of(iris, request_graphs(request))
+    return known_labels(request).of(request, iris)
 
 
 def incoming_headers(request: Request, found: Neighbourhood) -> dict[str, str]:
@@ -195,9 +203,6 @@ class KnownLabels:
 
     def of(self, request: Request, iris: Iterable[NamedNode]) -> list[Triple]:
         """The label triples of `iris` this request's reader may see."""
-        every_label = label_index(request).ready()
-        if every_label is not None and every_label.complete:
-            return every_label.of(iris, request_graphs(request))
         mark = self._state.mark()  # before reading, so a write meanwhile is not kept
         graphs = graphs_key(request_graphs(request))
         found: list[Triple] = []

@@ -4,12 +4,18 @@ the triples read one by one: both ways give the same document."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
+from api.named_queries import shipped_queries
 from api.resources import neighbourhood
 from api.resources.framing import UnusualJsonLd, statements_of_jsonld
 from store.namespaces import RDF, XSD
-from tests.api.conftest import AppClient
+from tests.api.conftest import AppClient, api_settings
+from tests.servers import oxigraph_server, remote_env
+
+from .jsonld_check import jsonld_triples
 
 PATHS = ["/api/actors/siren-810079194", "/api/projects/co3-habitat",
          "/id/network/rrp-occitanie", "/id/actor/siren-810079194?lang=en"]
@@ -56,3 +62,33 @@ def test_the_engine_json_ld_reads_as_statements() -> None:
 def test_a_value_it_does_not_know_is_refused(node: dict[str, object]) -> None:
     with pytest.raises(UnusualJsonLd):
         statements_of_jsonld([node])
+
+
+def test_a_remote_store_is_asked_the_entity_query_once(api: AppClient) -> None:
+    """A remote store's triples cannot be written as one document: they are read one by one
+    from the answer already received, not asked for again."""
+    with oxigraph_server() as base:
+        env = remote_env(base)
+        client = AppClient(api_settings("remote", query_url=env["TSR_QUERY_URL"],
+                                        update_url=env["TSR_UPDATE_URL"],
+                                        graph_store_url=env["TSR_GRAPH_STORE_URL"]))
+        store = client.app.state.store
+        try:
+            entity_text = shipped_queries()["api-entity"].text
+            asked: list[str] = []
+            query = store.query
+
+            def counted(sparql: str, *args: Any, **kwargs: Any) -> Any:
+                asked.append(sparql)
+                return query(sparql, *args, **kwargs)
+
+            store.query = counted
+            remote = client.get(PATHS[0], headers=JSON_LD)
+            assert remote.status_code == 200, remote.text
+            assert sum(entity_text in text for text in asked) == 1
+            # the same triples (values may come in another order from another engine)
+            assert jsonld_triples(remote.json()) == jsonld_triples(
+                api.get(PATHS[0], headers=JSON_LD).json())
+        finally:
+            vars(store).pop("query", None)  # no cycle store -> counted -> store left behind
+            client.close()
