@@ -10,22 +10,19 @@ that many rows may have been cut).
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Iterator
-from json.encoder import encode_basestring as json_string
 from typing import IO, Any, Protocol, cast
-from xml.sax.saxutils import escape, quoteattr
+from xml.sax.saxutils import escape
 
 from pyoxigraph import BlankNode, Literal, NamedNode, Quad, Triple, serialize
 
 from store.namespaces import PREFIXES, XSD
 
 from .negotiation import MediaType
+from .row_cut import serialise_with_cap
 
 _XSD_STRING = f"{XSD}string"
 _RESULTS_NS = "http://www.w3.org/2005/sparql-results#"
-# rows handed to the sink at once: fewer calls into the chunk writer, still streaming
-_JSON_ROWS_PER_WRITE = 64
 
 
 class Sink(Protocol):
@@ -54,44 +51,6 @@ class Cap:
 
 # -- SELECT -------------------------------------------------------------------------------
 
-def _json_term(term: Any) -> dict[str, Any]:
-    if isinstance(term, NamedNode):
-        return {"type": "uri", "value": term.value}
-    if isinstance(term, BlankNode):
-        return {"type": "bnode", "value": term.value}
-    if isinstance(term, Literal):
-        encoded: dict[str, Any] = {"type": "literal", "value": term.value}
-        if term.language:
-            encoded["xml:lang"] = term.language
-        elif term.datatype.value != _XSD_STRING:
-            encoded["datatype"] = term.datatype.value
-        return encoded
-    if isinstance(term, Triple):
-        return {"type": "triple", "value": {
-            "subject": _json_term(term.subject), "predicate": _json_term(term.predicate),
-            "object": _json_term(term.object)}}
-    raise TypeError(f"cannot write {term!r} as a SPARQL JSON term")
-
-
-def _xml_term(term: Any) -> str:
-    if isinstance(term, NamedNode):
-        return f"<uri>{escape(term.value)}</uri>"
-    if isinstance(term, BlankNode):
-        return f"<bnode>{escape(term.value)}</bnode>"
-    if isinstance(term, Literal):
-        if term.language:
-            return f"<literal xml:lang={quoteattr(term.language)}>{escape(term.value)}</literal>"
-        if term.datatype.value != _XSD_STRING:
-            return (f"<literal datatype={quoteattr(term.datatype.value)}>"
-                    f"{escape(term.value)}</literal>")
-        return f"<literal>{escape(term.value)}</literal>"
-    if isinstance(term, Triple):
-        return (f"<triple><subject>{_xml_term(term.subject)}</subject><predicate>"
-                f"{_xml_term(term.predicate)}</predicate><object>{_xml_term(term.object)}"
-                "</object></triple>")
-    raise TypeError(f"cannot write {term!r} as a SPARQL XML term")
-
-
 def _csv_cell(term: Any) -> str:
     if term is None:
         return ""
@@ -103,14 +62,14 @@ def _csv_cell(term: Any) -> str:
 
 
 def write_solutions(solutions: Any, media: MediaType, sink: Sink, cap: Cap) -> None:
-    """Write a SELECT result in SPARQL JSON, XML, CSV or TSV, row by row."""
+    """Write a SELECT result in SPARQL JSON, XML, CSV or TSV as it is computed: JSON and XML
+    by pyoxigraph's serialiser (see row_cut.py), CSV and TSV row by row here."""
+    if media.name in ("json", "xml"):
+        serialise_with_cap(solutions, media.name == "json", sink, cap)
+        return
     names = [variable.value for variable in solutions.variables]
     rows = cap.take(solutions)
-    if media.name == "json":
-        _write_json(names, rows, sink, cap)
-    elif media.name == "xml":
-        _write_xml(names, rows, sink, cap)
-    elif media.name == "csv":
+    if media.name == "csv":
         sink.write((",".join(names) + "\r\n").encode())
         for row in rows:
             sink.write((",".join(_csv_cell(row[name]) for name in names) + "\r\n").encode())
@@ -119,57 +78,6 @@ def write_solutions(solutions: Any, media: MediaType, sink: Sink, cap: Cap) -> N
         for row in rows:
             cells = (str(row[name]) if row[name] is not None else "" for name in names)
             sink.write(("\t".join(cells) + "\n").encode())
-
-
-def _json_term_text(term: Any) -> str:
-    """`_json_term` already encoded: the common terms built as text, without a dict and a
-    `json.dumps` per value (the writer's cost on results of tens of thousands of rows)."""
-    kind = type(term)
-    if kind is NamedNode:
-        return '{"type":"uri","value":' + json_string(term.value) + "}"
-    if kind is Literal:
-        if term.language:
-            return ('{"type":"literal","value":' + json_string(term.value)
-                    + ',"xml:lang":' + json_string(term.language) + "}")
-        datatype = term.datatype.value
-        if datatype != _XSD_STRING:
-            return ('{"type":"literal","value":' + json_string(term.value)
-                    + ',"datatype":' + json_string(datatype) + "}")
-        return '{"type":"literal","value":' + json_string(term.value) + "}"
-    return json.dumps(_json_term(term), ensure_ascii=False)
-
-
-def _write_json(names: list[str], rows: Iterator[Any], sink: Sink, cap: Cap) -> None:
-    sink.write(b'{"head":{"vars":' + json.dumps(names).encode() + b'},"results":{"bindings":[')
-    keys = [json_string(name) + ":" for name in names]
-    separator = "\n"
-    batch: list[str] = []
-    for row in rows:
-        members = ",".join(key + _json_term_text(value)
-                           for key, value in zip(keys, row, strict=True) if value is not None)
-        batch.append(separator + "{" + members + "}")
-        separator = ",\n"
-        if len(batch) >= _JSON_ROWS_PER_WRITE:
-            sink.write("".join(batch).encode())
-            batch.clear()
-    sink.write(("".join(batch) + "\n]}").encode())
-    if cap.truncated:
-        sink.write(b',"truncated":' + json.dumps({"limit": cap.limit, "reason": cap.note}).encode())
-    sink.write(b"}\n")
-
-
-def _write_xml(names: list[str], rows: Iterator[Any], sink: Sink, cap: Cap) -> None:
-    head = "".join(f"<variable name={quoteattr(name)}/>" for name in names)
-    sink.write(f'<?xml version="1.0" encoding="utf-8"?>\n<sparql xmlns="{_RESULTS_NS}">'
-               f"<head>{head}</head>\n<results>\n".encode())
-    for row in rows:
-        bindings = "".join(f"<binding name={quoteattr(name)}>{_xml_term(row[name])}</binding>"
-                           for name in names if row[name] is not None)
-        sink.write(f"<result>{bindings}</result>\n".encode())
-    sink.write(b"</results>\n")
-    if cap.truncated:
-        sink.write(f"<!-- {escape(cap.note)} -->\n".encode())
-    sink.write(b"</sparql>\n")
 
 
 # -- ASK ----------------------------------------------------------------------------------

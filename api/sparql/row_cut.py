@@ -1,0 +1,153 @@
+"""SELECT results written by pyoxigraph's own serialiser, cut at the result-row cap.
+
+Reading a result row by row in Python hands the GIL back and forth once per row (pyoxigraph
+releases it to compute each row). With a dozen queries in flight those hand-offs are
+context switches, and with the Python writer they were about a sixth of the server's CPU in
+the analytical mix of bench/api.py. `QuerySolutions.serialize` evaluates and writes with
+the GIL released and calls back into Python once per 8 KiB. It knows nothing of the cap,
+so the sink below counts rows in the bytes it is given, stops the serialiser at the first
+row past the cap and closes the document itself.
+
+Counting rows in those bytes is exact because of what the serialiser writes:
+
+* SPARQL XML: each row starts with `<result>`, and `<` is always escaped in text and
+  attribute values.
+* SPARQL JSON (compact, no whitespace): outside strings, a `{` right after `,` or `[`
+  starts a row (the bindings array is the only array holding objects; inside a row, `,`
+  is followed by `"`). Inside a string the same bytes may occur, but a string's closing
+  quote is followed by `}` or `,`, while a row that binds something starts `{"` followed by
+  a variable name. So `,{"` or `[{"` followed by neither `,` nor `}` is a row, and
+  followed by `,` or `}` it is inside a string. Only `,{}` (a row binding nothing, or a
+  string holding those bytes) needs to know whether it is inside a string: that is settled
+  by reading the strings from the last position known to be outside one.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import TYPE_CHECKING, Any
+from xml.sax.saxutils import escape
+
+from pyoxigraph import QueryResultsFormat
+
+if TYPE_CHECKING:  # writers.py imports this module
+    from .writers import Cap, Sink
+
+_JSON_ROW = re.compile(rb"[,\[]\{")
+# a whole string, a row start, or the opening quote of a string that goes on past the bytes
+_JSON_TOKEN = re.compile(rb'"(?:[^"\\]|\\.)*"|[,\[]\{|"', re.S)
+_XML_ROW = b"<result>"
+
+
+class CapReached(Exception):
+    """Raised from the sink's `write` to stop the serialiser once the cap is reached."""
+
+
+class RowCut:
+    """The serialiser's output file: forwards its bytes to `sink`, counting rows; at the
+    first row past the cap it writes the format's ending with the truncation note and
+    stops the serialiser (raises CapReached)."""
+
+    def __init__(self, sink: Sink, cap: Cap, json_format: bool) -> None:
+        self._sink = sink
+        self._cap = cap
+        self._json = json_format
+        # the bytes held back until enough of what follows them is seen to know whether a
+        # row starts there (a row start seen whole, with what follows it)
+        self._hold = 3 if json_format else len(_XML_ROW) - 1
+        self._held = b""
+        self._rows = 0
+        # JSON: the bytes from the last position known to be outside a string, kept to
+        # settle `,{}`; their first byte is that position (bounded by one row's size)
+        self._since_outside = bytearray()
+        self._cut_done = False
+
+    def write(self, data: bytes) -> int:
+        if self._cut_done:  # the serialiser's buffer, flushed as the error unwinds it
+            return len(data)
+        pending = self._held + bytes(data)
+        final = len(pending) - self._hold  # row starts are looked for before this offset
+        if final <= 0:
+            self._held = pending
+            self._since_outside += data
+            return len(data)
+        starts = self._json_rows(pending, final, data) if self._json else \
+            self._xml_rows(pending, final)
+        for start in starts:
+            self._rows += 1
+            if self._rows > self._cap.limit:
+                self._cut(pending[:start])
+        self._sink.write(pending[:final])
+        self._held = pending[final:]
+        return len(data)
+
+    def flush(self) -> None:
+        pass
+
+    def finish(self) -> None:
+        """The serialiser ended: the held bytes are the end of the document."""
+        self._sink.write(self._held)
+        self._held = b""
+
+    def _cut(self, before: bytes) -> None:
+        self._cap.truncated = self._cut_done = True
+        self._sink.write(before)
+        if self._json:
+            note = json.dumps({"limit": self._cap.limit, "reason": self._cap.note})
+            self._sink.write(b']},"truncated":' + note.encode() + b"}\n")
+        else:
+            self._sink.write(f"</results>\n<!-- {escape(self._cap.note)} -->\n</sparql>\n"
+                             .encode())
+        raise CapReached
+
+    def _xml_rows(self, pending: bytes, final: int) -> list[int]:
+        starts, at = [], pending.find(_XML_ROW, 0, final + len(_XML_ROW) - 1)
+        while at != -1:
+            starts.append(at)
+            at = pending.find(_XML_ROW, at + 1, final + len(_XML_ROW) - 1)
+        return starts
+
+    def _json_rows(self, pending: bytes, final: int, data: bytes) -> list[int]:
+        """Offsets in `pending` (before `final`) of the `,` or `[` that opens each row."""
+        self._since_outside += data
+        starts: list[int] = []
+        unsure = False
+        for match in _JSON_ROW.finditer(pending, 0, final + 1):
+            after = pending[match.end():match.end() + 2]
+            if after[:1] == b'"' and after[1:2] not in (b",", b"}"):
+                starts.append(match.start())
+            elif after[:1] == b"}":
+                unsure = True
+        if unsure:
+            starts = self._json_rows_by_strings(pending, final)
+        if starts:
+            # a row start is outside any string: reading strings may begin there next time
+            kept = len(pending) - starts[-1]
+            del self._since_outside[:len(self._since_outside) - kept]
+        return starts
+
+    def _json_rows_by_strings(self, pending: bytes, final: int) -> list[int]:
+        """Row starts found by reading the strings from the last position known outside
+        one: `_since_outside` ends with `pending`, so offsets convert by their difference."""
+        text = bytes(self._since_outside)
+        shift = len(text) - len(pending)
+        starts = []
+        for match in _JSON_TOKEN.finditer(text, 0, final + shift + 1):
+            token = match.group()
+            if token == b'"':  # a string going on past these bytes: no row start in it
+                break
+            if token[0:1] != b'"' and match.start() >= shift:
+                starts.append(match.start() - shift)
+        return starts
+
+
+def serialise_with_cap(solutions: Any, json_format: bool, sink: Sink, cap: Cap) -> None:
+    """Write `solutions` in SPARQL JSON or XML with pyoxigraph's serialiser, cut at `cap`."""
+    cut = RowCut(sink, cap, json_format)
+    try:
+        solutions.serialize(cut, QueryResultsFormat.JSON if json_format
+                            else QueryResultsFormat.XML)
+    except CapReached:
+        return
+    cut.finish()
