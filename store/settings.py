@@ -67,6 +67,11 @@ class Settings(BaseSettings):
         "page include (a network's thousands of memberships); the header "
         "TSR-Incoming-Limit says when some were left out.",
     )
+    entity_cache_bytes: int = Field(
+        64 * 1024 * 1024, ge=0,
+        description="Memory for entity responses kept until the store changes (the detail "
+        "routes and /id/ pages; 0: none kept). They carry ETags either way.",
+    )
     max_body_bytes: int = Field(
         10 * 1024 * 1024, ge=1024, description="Largest request body the API accepts (bytes)."
     )

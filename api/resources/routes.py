@@ -24,6 +24,7 @@ from .documents import (
     entity_response,
     rdf_media_type,
 )
+from .entity_cache import kept_or_built
 from .negotiation import LANG_QUERY, Language, reader_language
 from .neighbourhood import incoming_headers, neighbourhood
 from .ordered_items import ordered_items
@@ -108,12 +109,17 @@ def add_entity_route(router: APIRouter, path: str, *, iri_of: Any, what: str, su
     def endpoint(request: Request, lang: Language | None, id: str) -> Response:  # noqa: A002
         media = rdf_media_type(request)
         iri: NamedNode = iri_of(request, id)
-        found = neighbourhood(request, iri, query, as_statements=media != TURTLE)
-        if found.empty:
-            raise HTTPException(404, f"no {what} {id!r} in the data")
-        return entity_response(request, found.triples, iri, lang=reader_language(request, lang),
-                               media=media, headers=incoming_headers(request, found),
-                               statements=found.statements)
+        language = reader_language(request, lang)
+
+        def build() -> Response:
+            found = neighbourhood(request, iri, query, as_statements=media != TURTLE)
+            if found.empty:
+                raise HTTPException(404, f"no {what} {id!r} in the data")
+            return entity_response(request, found.triples, iri, lang=language, media=media,
+                                   headers=incoming_headers(request, found),
+                                   statements=found.statements)
+
+        return kept_or_built(request, (query_name, iri.value, language, media), build)
 
     id_parameter = inspect.Parameter(
         "id", inspect.Parameter.KEYWORD_ONLY, annotation=str,

@@ -15,6 +15,7 @@ from store.namespaces import RDF, SKOS, TSR, DataIris
 from ..deps import get_settings_of
 from ..named_queries import shipped_queries
 from ..resources.documents import JSON_LD, RDF_RESPONSES, TURTLE, entity_response
+from ..resources.entity_cache import kept_or_built
 from ..resources.framing import choose_language
 from ..resources.model_docs import local_name, model_docs, page_of
 from ..resources.negotiation import LANG_QUERY, Language, choose_media_type, reader_language
@@ -50,18 +51,23 @@ def entity(
         raise HTTPException(406, "acceptable media types here: " + ", ".join(OFFERED))
     base = DataIris(get_settings_of(request).base_iri).base
     iri = NamedNode(f"{base}id/{kind}/{key}")
-    found = neighbourhood(request, iri, as_statements=media not in (HTML, TURTLE))
-    if found.empty:
-        raise HTTPException(404, f"no {kind} {key!r} in the data")
     language = reader_language(request, lang)
-    headers = incoming_headers(request, found)
-    if media != HTML:
-        return entity_response(request, found.triples, iri, lang=language, media=media,
-                               headers=headers, statements=found.statements)
-    response = _page(request, iri, choose_language(found.triples, language), language, base,
-                     cut_at=get_settings_of(request).incoming_limit if found.cut else None)
-    response.headers.update(headers)
-    return response
+
+    def build() -> Response:
+        found = neighbourhood(request, iri, as_statements=media not in (HTML, TURTLE))
+        if found.empty:
+            raise HTTPException(404, f"no {kind} {key!r} in the data")
+        headers = incoming_headers(request, found)
+        if media != HTML:
+            return entity_response(request, found.triples, iri, lang=language, media=media,
+                                   headers=headers, statements=found.statements)
+        response = _page(request, iri, choose_language(found.triples, language), language,
+                         base, cut_at=get_settings_of(request).incoming_limit if found.cut
+                         else None)
+        response.headers.update(headers)
+        return response
+
+    return kept_or_built(request, ("api-entity", iri.value, language, media), build)
 
 
 def _page(request: Request, iri: NamedNode, triples: list[Triple], lang: str,

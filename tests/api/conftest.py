@@ -104,23 +104,25 @@ class AppClient:
         self._loop.close()
 
 
-def _serving_app() -> Iterator[AppClient]:
-    client = AppClient(api_settings())
+def serving_app(**overrides: Any) -> Iterator[AppClient]:
+    """An app with the test data and these settings, for a fixture to yield."""
+    client = AppClient(api_settings(**overrides))
     try:
         yield client
     finally:
         client.close()
 
 
+
 @pytest.fixture(scope="module")
 def api() -> Iterator[AppClient]:
-    yield from _serving_app()
+    yield from serving_app()
 
 
 @pytest.fixture
 def fresh_api() -> Iterator[AppClient]:
     """An app of its own, for a test that writes."""
-    yield from _serving_app()
+    yield from serving_app()
 
 
 def sparql(api: AppClient, query: str, headers: dict[str, str] | None = None,

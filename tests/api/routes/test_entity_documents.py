@@ -4,6 +4,7 @@ the triples read one by one: both ways give the same document."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -12,7 +13,7 @@ from api.named_queries import shipped_queries
 from api.resources import neighbourhood
 from api.resources.framing import UnusualJsonLd, statements_of_jsonld
 from store.namespaces import RDF, XSD
-from tests.api.conftest import AppClient, api_settings
+from tests.api.conftest import AppClient, api_settings, serving_app
 from tests.servers import oxigraph_server, remote_env
 
 from .jsonld_check import jsonld_triples
@@ -20,6 +21,12 @@ from .jsonld_check import jsonld_triples
 PATHS = ["/api/actors/siren-810079194", "/api/projects/co3-habitat",
          "/id/network/rrp-occitanie", "/id/actor/siren-810079194?lang=en"]
 JSON_LD = {"Accept": "application/ld+json"}
+
+
+@pytest.fixture(scope="module")
+def api() -> Iterator[AppClient]:
+    """An app that keeps no entity responses: the second reading must really read."""
+    yield from serving_app(entity_cache_bytes=0)
 
 
 def documents(api: AppClient) -> list[object]:

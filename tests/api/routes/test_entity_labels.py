@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import gc
 import re
+from collections.abc import Iterator
 
 import pytest
 
@@ -14,10 +15,17 @@ from api.named_queries import shipped_queries
 from api.resources import neighbourhood
 from api.resources.neighbourhood import LABEL_PROPERTIES, EveryLabel
 from store.namespaces import SKOS, TSR, TSRV
-from tests.api.conftest import READER, SECRET_GRAPH, WRITER, AppClient
+from tests.api.conftest import READER, SECRET_GRAPH, WRITER, AppClient, serving_app
 
 ATELIER = "/api/actors/siren-810079194"
 ASSOCIATION = f"<{TSRV}legal-form/association-1901>"
+
+
+@pytest.fixture
+def fresh_api() -> Iterator[AppClient]:
+    """An app of its own that keeps no entity responses: each request here must read its
+    labels (a kept response would pass these tests without reading any)."""
+    yield from serving_app(entity_cache_bytes=0)
 
 
 def legal_form_label(api: AppClient, headers: dict[str, str] | None = None) -> object:

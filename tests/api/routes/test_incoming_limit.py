@@ -10,7 +10,7 @@ import pytest
 from pyoxigraph import NamedNode, Triple
 
 from api.resources.neighbourhood import INCOMING_LIMIT_HEADER
-from tests.api.conftest import AppClient, api_settings
+from tests.api.conftest import AppClient, serving_app
 
 from .jsonld_check import jsonld_triples, visible_data
 
@@ -21,11 +21,7 @@ BROWSER = {"Accept": "text/html"}
 
 @pytest.fixture(scope="module")
 def limited() -> Iterator[AppClient]:
-    client = AppClient(api_settings(incoming_limit=5))
-    try:
-        yield client
-    finally:
-        client.close()
+    yield from serving_app(incoming_limit=5)
 
 
 def members(triples: set[Triple], network: NamedNode) -> set[object]:

@@ -1,0 +1,154 @@
+"""Entity responses kept until the store changes, with ETags and conditional GETs.
+
+An entity's document (`/api/actors/{id}`, `/id/{kind}/{key}`, …) is a function of the store,
+of what the reader may see, of the language and media type asked and of the address the
+request came to (the document links its context there). Building it costs the query, the
+labels and the framing, about 3 ms of server CPU at a million triples; a kept one costs a
+dictionary lookup. Entries are keyed by all of the above and dropped, all at once, when the
+store's mark moves (store_state.py), so a write is never hidden behind a kept document.
+
+Each 200 response carries a strong ETag: a digest of the media type and the body, so equal
+bytes give equal tags across restarts and different ones never share a tag. A request whose
+`If-None-Match` names the current tag gets 304 without a body.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass
+
+from fastapi import Request, Response
+
+from ..deps import app_singleton, get_settings_of
+from .running import request_graphs
+from .store_state import StoreMark, StoreState, graphs_key, store_state
+
+# what an entry costs beyond its body (the key, the headers, the bookkeeping), counted
+# against the budget so that many small documents cannot exceed it
+_ENTRY_OVERHEAD = 400
+# headers a 304 repeats (RFC 9110, 15.4.5)
+_KEPT_ON_304 = ("etag", "vary", "content-language", "cache-control")
+
+
+@dataclass(frozen=True)
+class KeptResponse:
+    body: bytes
+    media_type: str
+    headers: tuple[tuple[str, str], ...]  # without Content-Length and Content-Type
+    etag: str
+
+
+class EntityResponses:
+    """An LRU of entity responses for one store mark, at most `budget` bytes."""
+
+    def __init__(self, state: StoreState, budget: int) -> None:
+        self._state = state
+        self._budget = budget
+        self._lock = threading.Lock()
+        self._kept: OrderedDict[Hashable, KeptResponse] = OrderedDict()
+        self._mark: StoreMark | None = None
+        self._size = 0
+        self.hits = self.misses = 0  # tests and the benchmark read them
+
+    def mark(self) -> StoreMark:
+        return self._state.mark()
+
+    def get(self, key: Hashable, mark: StoreMark) -> KeptResponse | None:
+        with self._lock:
+            if mark != self._mark:
+                self._drop_all(mark)
+            kept = self._kept.get(key)
+            if kept is None:
+                self.misses += 1
+                return None
+            self._kept.move_to_end(key)
+            self.hits += 1
+            return kept
+
+    def put(self, key: Hashable, mark: StoreMark, kept: KeptResponse) -> None:
+        size = len(kept.body) + _ENTRY_OVERHEAD
+        if size > self._budget // 8:  # a hub's page would push out many ordinary ones
+            return
+        with self._lock:
+            if mark != self._mark:  # the store moved while this was built: it may be stale
+                return
+            previous = self._kept.pop(key, None)
+            if previous is not None:
+                self._size -= len(previous.body) + _ENTRY_OVERHEAD
+            self._kept[key] = kept
+            self._size += size
+            while self._size > self._budget:
+                _, evicted = self._kept.popitem(last=False)
+                self._size -= len(evicted.body) + _ENTRY_OVERHEAD
+
+    def stats(self) -> dict[str, int]:
+        with self._lock:
+            return {"kept": len(self._kept), "bytes": self._size, "hits": self.hits,
+                    "misses": self.misses}
+
+    def _drop_all(self, mark: StoreMark) -> None:
+        self._kept.clear()
+        self._size = 0
+        self._mark = mark
+
+
+def entity_responses(request: Request) -> EntityResponses:
+    """The app's kept entity responses (made on first use)."""
+    return app_singleton(request, "entity_responses", lambda: EntityResponses(
+        store_state(request), get_settings_of(request).entity_cache_bytes))
+
+
+def kept_or_built(request: Request, key: tuple[Hashable, ...],
+                  build: Callable[[], Response]) -> Response:
+    """The response to an entity GET: kept if the store has not moved since, else `build()`
+    (kept when it is a 200 with a body). `key`: what the document depends on besides the
+    store, the reader's graphs and the request's address (added here). Either way with an
+    ETag, and 304 when `If-None-Match` names it."""
+    if get_settings_of(request).entity_cache_bytes == 0:
+        return _conditional(request, _kept_of(build()))
+    cache = entity_responses(request)
+    # the mark is read before the data: a write landing while the document is built moves
+    # it, and the document is not kept
+    mark = cache.mark()
+    full_key = (*key, graphs_key(request_graphs(request)), str(request.base_url))
+    kept = cache.get(full_key, mark)
+    if kept is not None:
+        return _conditional(request, kept)
+    built = _kept_of(build())
+    if isinstance(built, KeptResponse):
+        cache.put(full_key, mark, built)
+    return _conditional(request, built)
+
+
+def _kept_of(response: Response) -> KeptResponse | Response:
+    """The response as kept (a 200 with a body), or itself."""
+    if response.status_code != 200 or not isinstance(response.body, bytes):
+        return response
+    media_type = response.media_type or response.headers.get("content-type", "")
+    etag = '"' + hashlib.blake2b(media_type.encode() + b"\0" + response.body,
+                                 digest_size=16).hexdigest() + '"'
+    headers = tuple((name, value) for name, value in response.headers.items()
+                    if name not in ("content-length", "content-type"))
+    return KeptResponse(response.body, media_type, (*headers, ("etag", etag)), etag)
+
+
+def _conditional(request: Request, kept: KeptResponse | Response) -> Response:
+    if not isinstance(kept, KeptResponse):
+        return kept
+    headers = dict(kept.headers)
+    if _matches(request.headers.get("if-none-match"), kept.etag):
+        return Response(status_code=304, headers={
+            name: value for name, value in headers.items() if name in _KEPT_ON_304})
+    return Response(kept.body, media_type=kept.media_type, headers=headers)
+
+
+def _matches(if_none_match: str | None, etag: str) -> bool:
+    """RFC 9110 13.1.2: `*`, or the tag among the listed ones (weak comparison)."""
+    if not if_none_match:
+        return False
+    if if_none_match.strip() == "*":
+        return True
+    return any(tag.strip().removeprefix("W/") == etag for tag in if_none_match.split(","))

@@ -1,0 +1,141 @@
+"""Entity responses are kept until the store changes (api/resources/entity_cache.py): a
+kept response must never outlive a write, cross from a token holder to an anonymous reader,
+or answer for another language, media type or address; ETags and 304s follow the body."""
+
+from __future__ import annotations
+
+from collections.abc import Hashable
+
+import pytest
+from fastapi import Response
+
+from api.resources.entity_cache import EntityResponses, KeptResponse
+from store.namespaces import TSR
+from tests.api.conftest import READER, SECRET_GRAPH, WRITER, AppClient
+
+ATELIER = "/api/actors/siren-810079194"
+ATELIER_ID = "/id/actor/siren-810079194"
+ATELIER_IRI = "https://data.tsr-observatory.org/id/actor/siren-810079194"
+JSON_LD = {"Accept": "application/ld+json"}
+
+
+def update(api: AppClient, text: str) -> None:
+    response = api.post("/sparql", data={"update": text}, headers=WRITER)
+    assert response.status_code in (200, 204), response.text
+
+
+def counts(api: AppClient) -> tuple[int, int]:
+    cache = api.app.state.entity_responses
+    return cache.hits, cache.misses
+
+
+def test_a_second_get_is_kept_with_the_same_body_and_etag(fresh_api: AppClient) -> None:
+    first = fresh_api.get(ATELIER)
+    hits, misses = counts(fresh_api)
+    second = fresh_api.get(ATELIER)
+    assert first.status_code == second.status_code == 200
+    assert counts(fresh_api) == (hits + 1, misses)
+    assert second.content == first.content
+    assert second.headers["etag"] == first.headers["etag"]
+    assert second.headers["content-type"] == first.headers["content-type"]
+    assert second.headers["content-language"] == "fr"
+    assert second.headers["etag"].startswith('"') and len(second.headers["etag"]) == 34
+    health = fresh_api.get("/health").json()["entity_responses"]
+    assert (health["hits"], health["misses"]) == (hits + 1, misses)
+    assert health["kept"] >= 1 and health["bytes"] > len(first.content)
+
+
+def test_if_none_match_gives_304_without_a_body(fresh_api: AppClient) -> None:
+    etag = fresh_api.get(ATELIER).headers["etag"]
+    for header in (etag, f"W/{etag}", f'"other", {etag}', "*"):
+        response = fresh_api.get(ATELIER, headers={"If-None-Match": header})
+        assert response.status_code == 304, header
+        assert response.content == b""
+        assert response.headers["etag"] == etag
+        assert response.headers["vary"].startswith("Accept, Accept-Language")
+    assert fresh_api.get(ATELIER, headers={"If-None-Match": '"other"'}).status_code == 200
+
+
+def test_a_write_drops_what_was_kept(fresh_api: AppClient) -> None:
+    before = fresh_api.get(ATELIER)
+    assert before.json()["name"] == "Atelier des Savoirs Partagés"
+    update(fresh_api, f"""DELETE {{ GRAPH ?g {{ <{ATELIER_IRI}> <{TSR}name> ?name }} }}
+        INSERT {{ GRAPH ?g {{ <{ATELIER_IRI}> <{TSR}name> "Atelier renommé" }} }}
+        WHERE {{ GRAPH ?g {{ <{ATELIER_IRI}> <{TSR}name> ?name }} }}""")
+    after = fresh_api.get(ATELIER, headers={"If-None-Match": before.headers["etag"]})
+    assert after.status_code == 200
+    assert after.json()["name"] == "Atelier renommé"
+    assert after.headers["etag"] != before.headers["etag"]
+    assert fresh_api.get(ATELIER_ID, headers=JSON_LD).json()["name"] == "Atelier renommé"
+
+
+def test_a_token_holders_document_never_reaches_an_anonymous_reader(
+        fresh_api: AppClient) -> None:
+    update(fresh_api, f"""INSERT DATA {{ GRAPH <{SECRET_GRAPH.value}> {{
+        <{ATELIER_IRI}> <{TSR}description> "Note confidentielle" }} }}""")
+    for path, headers in ((ATELIER, {}), (ATELIER_ID, JSON_LD)):
+        assert "Note confidentielle" not in fresh_api.get(path, headers=headers).text
+        with_token = fresh_api.get(path, headers={**headers, **READER})
+        assert "Note confidentielle" in with_token.text
+        anonymous = fresh_api.get(path, headers=headers)
+        assert "Note confidentielle" not in anonymous.text
+        assert anonymous.headers["etag"] != with_token.headers["etag"]
+
+
+def test_language_media_type_and_address_each_have_their_own_response(
+        fresh_api: AppClient) -> None:
+    french = fresh_api.get(ATELIER)
+    english = fresh_api.get(ATELIER, params={"lang": "en"})
+    assert english.headers["content-language"] == "en"
+    assert english.json()["legalForm"]["prefLabel"] != french.json()["legalForm"]["prefLabel"]
+    turtle = fresh_api.get(ATELIER, headers={"Accept": "text/turtle"})
+    assert turtle.headers["content-type"].startswith("text/turtle")
+    page = fresh_api.get(ATELIER_ID, headers={"Accept": "text/html"})
+    assert page.headers["content-type"].startswith("text/html")
+    elsewhere = fresh_api.get(ATELIER, headers={"Host": "mirror.example.org"})
+    assert elsewhere.json()["@context"] == "http://mirror.example.org/context.jsonld"
+    assert french.json()["@context"] == "http://testserver/context.jsonld"
+    tags = {response.headers["etag"] for response in (french, english, turtle, page, elsewhere)}
+    assert len(tags) == 5
+
+
+def test_a_missing_entity_is_not_kept(fresh_api: AppClient) -> None:
+    for _ in range(2):
+        response = fresh_api.get("/api/actors/no-such-actor")
+        assert response.status_code == 404
+        assert "etag" not in response.headers
+    assert counts(fresh_api)[0] == 0
+
+
+class _FixedMark:
+    def __init__(self) -> None:
+        self.value = (0, 0)
+
+    def mark(self) -> tuple[int, int]:
+        return self.value
+
+
+def _kept(size: int) -> KeptResponse:
+    return KeptResponse(b"x" * size, "application/ld+json", (), '"tag"')
+
+
+def test_the_budget_drops_the_least_recently_used(monkeypatch: pytest.MonkeyPatch) -> None:
+    state = _FixedMark()
+    cache = EntityResponses(state, budget=8 * 1400)  # type: ignore[arg-type]
+    mark = cache.mark()
+    keys: list[Hashable] = [("entity", number) for number in range(10)]
+    for key in keys[:8]:
+        assert cache.get(key, mark) is None
+        cache.put(key, mark, _kept(1000))
+    assert cache.get(keys[0], mark) is not None  # now the most recently used
+    for key in keys[8:]:
+        cache.put(key, mark, _kept(1000))
+    assert cache.get(keys[0], mark) is not None
+    assert cache.get(keys[1], mark) is None and cache.get(keys[2], mark) is None
+    cache.put(("big",), mark, _kept(1400))  # over an eighth of the budget: not kept
+    assert cache.get(("big",), mark) is None
+    state.value = (1, 0)  # the store moved: nothing kept before answers
+    assert cache.get(keys[0], state.value) is None
+    cache.put(keys[3], mark, _kept(10))  # built before the move: not kept
+    assert cache.get(keys[3], state.value) is None
+    assert isinstance(Response(b"x").body, bytes)
