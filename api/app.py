@@ -5,12 +5,13 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
 
 from store import Settings, Store, get_settings, open_store
 
 from .limits import install_limits
 from .long_lived import set_aside_long_lived
+from .resources.neighbourhood import label_index
 from .routes import ROUTERS
 
 
@@ -26,6 +27,10 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.store = store if store is not None else open_store(settings)
         set_aside_long_lived()
+        # every entity document names resources whose labels it shows: read them all now,
+        # in the background while the server is idle (built under load, the index competed
+        # with requests for the interpreter for seconds, and they asked for labels meanwhile)
+        label_index(Request({"type": "http", "app": app})).ready()
         try:
             yield
         finally:

@@ -33,7 +33,13 @@ from store.namespaces import SKOS, TSR
 
 from ..deps import app_singleton, get_settings_of
 from ..named_queries import NamedQuery, shipped_queries
-from .framing import Statement, UnusualJsonLd, statements_of_jsonld, statements_of_triples
+from .framing import (
+    Statement,
+    UnusualJsonLd,
+    statement_of,
+    statements_of_jsonld,
+    statements_of_triples,
+)
 from .kept_snapshot import KeptSnapshot
 from .running import request_graphs, run_query
 from .store_state import StoreMark, StoreState, graphs_key, store_state
@@ -133,10 +139,10 @@ def _from_document(request: Request, iri: NamedNode, serialize: Any) -> Neighbou
     incoming = {statement[0] for statement in statements} - {item}
     if len(incoming) > get_settings_of(request).incoming_limit:
         return None
-    named = {NamedNode(statement[2]) for statement in statements
+    named = {statement[2] for statement in statements
              if statement[3] == "iri" and statement[2] != item}
     if named:
-        statements.extend(statements_of_triples(labels_of(request, named)))
+        statements.extend(label_statements_of(request, named))
     return Neighbourhood([], statements)
 
 
@@ -172,6 +178,15 @@ def labels_of(request: Request, iris: Iterable[NamedNode]) -> list[Triple]:
     if every_label is not None and every_label.complete:
         return every_label.of(iris, request_graphs(request))
     return known_labels(request).of(request, iris)
+
+
+def label_statements_of(request: Request, iris: Iterable[str]) -> list[Statement]:
+    """`labels_of` as the framing's statements, for IRIs given as text (the index keeps
+    them as statements: no term is made or converted per request)."""
+    every_label = label_index(request).ready()
+    if every_label is not None and every_label.complete:
+        return every_label.statements_of(iris, request_graphs(request))
+    return statements_of_triples(known_labels(request).of(request, map(NamedNode, iris)))
 
 
 def incoming_headers(request: Request, found: Neighbourhood) -> dict[str, str]:
@@ -244,18 +259,21 @@ def known_labels(request: Request) -> KnownLabels:
 class EveryLabel:
     """Label triples by subject IRI, each with the graph it is in; `complete` is False when
     the store held more than LABEL_INDEX_BUDGET (then nothing is kept)."""
-    by_subject: dict[str, list[tuple[str, Triple]]]
+    by_subject: dict[str, list[tuple[str, Triple, Statement]]]
     complete: bool
 
     def of(self, iris: Iterable[NamedNode], graphs: Sequence[NamedNode] | None) -> list[Triple]:
         """The labels of `iris` in `graphs` (None: every graph)."""
         visible = None if graphs is None else {graph.value for graph in graphs}
-        found: list[Triple] = []
-        for iri in iris:
-            for graph, triple in self.by_subject.get(iri.value, ()):
-                if visible is None or graph in visible:
-                    found.append(triple)
-        return found
+        return [triple for iri in iris for graph, triple, _ in self.by_subject.get(iri.value, ())
+                if visible is None or graph in visible]
+
+    def statements_of(self, iris: Iterable[str], graphs: Sequence[NamedNode] | None
+                      ) -> list[Statement]:
+        """`of` as statements, for IRIs given as text."""
+        visible = None if graphs is None else {graph.value for graph in graphs}
+        return [statement for iri in iris for graph, _, statement in self.by_subject.get(iri, ())
+                if visible is None or graph in visible]
 
 
 class LabelIndex(KeptSnapshot[EveryLabel]):
@@ -270,7 +288,7 @@ class LabelIndex(KeptSnapshot[EveryLabel]):
         rows = self._store.query(
             f"SELECT ?g ?s ?p ?o WHERE {{ VALUES ?p {{ {properties} }} GRAPH ?g {{ ?s ?p ?o }} "
             "FILTER(isIRI(?s)) }", default_graph=[])
-        by_subject: dict[str, list[tuple[str, Triple]]] = defaultdict(list)
+        by_subject: dict[str, list[tuple[str, Triple, Statement]]] = defaultdict(list)
         graph_names: dict[str, str] = {}  # one str per graph, not one per label
         for number, row in enumerate(rows):
             if number == LABEL_INDEX_BUDGET:
@@ -278,7 +296,8 @@ class LabelIndex(KeptSnapshot[EveryLabel]):
             subject = row["s"]
             graph = row["g"].value
             graph = graph_names.setdefault(graph, graph)
-            by_subject[subject.value].append((graph, Triple(subject, row["p"], row["o"])))
+            triple = Triple(subject, row["p"], row["o"])
+            by_subject[subject.value].append((graph, triple, statement_of(triple)))
         return EveryLabel(dict(by_subject), complete=True)
 
 

@@ -87,7 +87,7 @@ def test_the_index_follows_the_store_and_hides_restricted_labels(fresh_api: AppC
     assert index.ready(background=False) is None, "the index outlived a write"
     every_label = index.fresh()
     assert "Libellé confidentiel" in [
-        triple.object.value for _, triple in every_label.by_subject[ASSOCIATION[1:-1]]]
+        triple.object.value for _, triple, _ in every_label.by_subject[ASSOCIATION[1:-1]]]
     assert legal_form_label(fresh_api) == {"fr": "Association loi 1901"}
     with_token = legal_form_label(fresh_api, READER)
     assert isinstance(with_token, dict)
