@@ -58,19 +58,27 @@ class _Failure:
 
 
 class _Channel:
-    """Chunks from a worker thread to the event loop, at most `_QUEUE_DEPTH` in flight."""
+    """Chunks from a worker thread to the event loop, at most `_QUEUE_DEPTH` in flight.
+
+    Most results are one chunk (the last): those travel without the semaphore, which is
+    made for the first chunk that is not the last (a semaphore and an event per request
+    were a tenth of a point lookup's interpreter time).
+    """
 
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
         self._loop = loop
         self._queue: asyncio.Queue[object] = asyncio.Queue()
-        self._slots = threading.Semaphore(_QUEUE_DEPTH)
-        self.closed = threading.Event()
+        self._slots: threading.Semaphore | None = None
+        self.closed = False  # set by the loop, read by the worker (a plain flag suffices)
 
-    def send(self, item: object) -> None:
-        while not self._slots.acquire(timeout=0.25):
-            if self.closed.is_set():
-                raise Abandoned
-        if self.closed.is_set():
+    def send(self, item: object, *, last: bool = False) -> None:
+        if not (last and self._slots is None):
+            if self._slots is None:
+                self._slots = threading.Semaphore(_QUEUE_DEPTH)
+            while not self._slots.acquire(timeout=0.25):
+                if self.closed:
+                    raise Abandoned
+        if self.closed:
             raise Abandoned
         try:
             self._loop.call_soon_threadsafe(self._queue.put_nowait, item)
@@ -79,11 +87,13 @@ class _Channel:
 
     async def receive(self) -> object:
         item = await self._queue.get()
-        self._slots.release()
+        # a chunk sent with a slot is received after the slots were made
+        if self._slots is not None:
+            self._slots.release()
         return item
 
     def close(self) -> None:
-        self.closed.set()
+        self.closed = True
 
 
 class ChunkWriter:
@@ -101,7 +111,7 @@ class ChunkWriter:
         return len(data)
 
     def flush(self) -> None:
-        if self._channel.closed.is_set():
+        if self._channel.closed:
             raise Abandoned
         if self._buffer:
             self._channel.send(bytes(self._buffer))
@@ -109,10 +119,10 @@ class ChunkWriter:
         self._last_flush = time.monotonic()
 
     def finish(self) -> None:
-        if self._channel.closed.is_set():
+        if self._channel.closed:
             raise Abandoned
         # the last bytes travel with the end mark: a small result is then one whole body
-        self._channel.send(_Last(bytes(self._buffer)))
+        self._channel.send(_Last(bytes(self._buffer)), last=True)
         self._buffer.clear()
 
 
@@ -145,11 +155,11 @@ class QueryRunner:
         exception if it fails before writing anything.
         """
         channel = _Channel(asyncio.get_running_loop())
-        started = threading.Event()
+        started: list[bool] = []  # non-empty once a worker took the job
 
         def work() -> None:
-            started.set()
-            if channel.closed.is_set():
+            started.append(True)
+            if channel.closed:
                 return
             writer = ChunkWriter(channel)
             try:
@@ -160,7 +170,7 @@ class QueryRunner:
             except BaseException as error:  # handed to the request, not lost in the thread
                 forget_frames(error)
                 with contextlib.suppress(Abandoned):
-                    channel.send(_Failure(error))
+                    channel.send(_Failure(error), last=True)
 
         self._jobs.put(work)
         try:
@@ -170,7 +180,7 @@ class QueryRunner:
                 first = await channel.receive()
         except TimeoutError:
             channel.close()
-            if not started.is_set():
+            if not started:
                 raise QueryTimeout(
                     f"all {QUERY_WORKERS} query workers stayed busy for {timeout:g} s "
                     "(the query timeout); try again later") from None

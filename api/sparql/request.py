@@ -65,7 +65,9 @@ def _decode(body: bytes, what: str) -> str:
 
 
 async def read_operation(request: Request) -> Operation:
-    url_pairs = parse_qsl(request.url.query, keep_blank_values=True)
+    # the raw query string, decoded as Starlette's URL decodes it (without building a URL)
+    url_pairs = parse_qsl(request.scope.get("query_string", b"").decode(),
+                          keep_blank_values=True)
     if request.method in ("GET", "HEAD"):
         operation = _operation(url_pairs)
         if operation.update is not None:
