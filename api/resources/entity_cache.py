@@ -18,7 +18,7 @@ import hashlib
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
-from dataclasses import dataclass
+from typing import Any, NamedTuple
 
 from fastapi import Request, Response
 
@@ -33,8 +33,11 @@ _ENTRY_OVERHEAD = 400
 _KEPT_ON_304 = ("etag", "vary", "content-language", "cache-control")
 
 
-@dataclass(frozen=True)
-class KeptResponse:
+class KeptResponse(NamedTuple):
+    """What is kept of a response (stored as a plain tuple of text and bytes, which the
+    cyclic garbage collector stops tracking: thousands of kept responses then add nothing
+    to its passes; a named tuple, a tuple subclass, stays tracked)."""
+
     body: bytes
     media_type: str
     headers: tuple[tuple[str, str], ...]  # without Content-Length and Content-Type
@@ -48,7 +51,7 @@ class EntityResponses:
         self._state = state
         self._budget = budget
         self._lock = threading.Lock()
-        self._kept: OrderedDict[Hashable, KeptResponse] = OrderedDict()
+        self._kept: OrderedDict[Hashable, tuple[Any, ...]] = OrderedDict()
         self._mark: StoreMark | None = None
         self._size = 0
         self.hits = self.misses = 0  # tests and the benchmark read them
@@ -66,7 +69,7 @@ class EntityResponses:
                 return None
             self._kept.move_to_end(key)
             self.hits += 1
-            return kept
+            return KeptResponse._make(kept)
 
     def put(self, key: Hashable, mark: StoreMark, kept: KeptResponse) -> None:
         size = len(kept.body) + _ENTRY_OVERHEAD
@@ -77,12 +80,12 @@ class EntityResponses:
                 return
             previous = self._kept.pop(key, None)
             if previous is not None:
-                self._size -= len(previous.body) + _ENTRY_OVERHEAD
-            self._kept[key] = kept
+                self._size -= len(previous[0]) + _ENTRY_OVERHEAD
+            self._kept[key] = tuple(kept)
             self._size += size
             while self._size > self._budget:
                 _, evicted = self._kept.popitem(last=False)
-                self._size -= len(evicted.body) + _ENTRY_OVERHEAD
+                self._size -= len(evicted[0]) + _ENTRY_OVERHEAD
 
     def stats(self) -> dict[str, int]:
         with self._lock:
