@@ -19,7 +19,7 @@ graph), then measures in one run:
 
 It also times each competency query alone (one client, best of three) on both servers, so a
 query that is slow on the engine itself shows as such. A workload whose requests fail or
-time out is reported as such and the run goes on. `--quick`: 20 copies, 3 s each.
+time out is reported as such and the run goes on. `--quick`: 20 copies, 4 s each.
 
 The clients are bench/http_client.py on uvloop, not httpx: httpx took 1.2-1.8 ms of CPU a
 request, about one of the machine's two cores at the entity GET's rate, and capped every
@@ -31,14 +31,15 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
 import os
 import random
 import shutil
-import statistics
 import subprocess
 import sys
 import time
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -64,12 +65,14 @@ CLIENT_TIMEOUT = 300  # seconds: some competency queries take seconds at this si
 Request = tuple[str, dict[str, str]]
 RequestMaker = Callable[[random.Random], Request]
 NextRequest = Callable[[random.Random], Request | None]  # None: the workload is done
+Workload = tuple[str, str, Callable[[float], NextRequest]]  # name, server, requests
 ENTITY_API = "entity GET /api/actors/{id}"
 ENTITY_ID = "entity GET /id/actor/{key}"
 ENTITY_FLOOR = "entity floor: minimal FastAPI route, api-entity.rq as JSON-LD"
 ENTITY_UNKEPT = "entity GET /api/actors/{id}, nothing kept (TSR_ENTITY_CACHE_BYTES=0)"
 POINT_TSR = "point lookup: tsr /sparql"
 POINT_FLOOR = "point lookup: minimal FastAPI route"
+POINT_OXIGRAPH = "point lookup: oxigraph serve"
 MIX_TSR = "analytical mix: tsr /sparql"
 MIX_OXIGRAPH = "analytical mix: oxigraph serve"
 
@@ -132,11 +135,25 @@ def each_of(requests: list[Request]) -> NextRequest:
     return lambda rng: pending.pop() if pending else None
 
 
-async def measure(next_request: NextRequest, clients: int) -> dict[str, float]:
-    """Requests/s, p50 and p99 of the answered requests (any status); `errors` counts the
-    non-200 answers, `timeouts` the requests that got no answer within CLIENT_TIMEOUT."""
+_WINDOWS = itertools.count()  # each measured window draws keys of its own
+
+
+@dataclass
+class Window:
+    """What one measured stretch of requests gave."""
+    latencies: list[float]  # seconds, of the answered requests (any status)
+    seconds: float
+    errors: int  # non-200 answers
+    timeouts: int  # requests with no answer within CLIENT_TIMEOUT
+
+
+async def measure(next_request: NextRequest, clients: int) -> Window:
+    """Run `clients` concurrent clients until `next_request` says the workload is done."""
     latencies: list[float] = []
     errors = timeouts = 0
+    # fresh random streams per window: replaying a window's keys in the next one would turn
+    # every request of the second into one the server answered a moment ago
+    first_seed = next(_WINDOWS) * clients
 
     async def worker(seed: int) -> None:
         nonlocal errors, timeouts
@@ -161,13 +178,38 @@ async def measure(next_request: NextRequest, clients: int) -> dict[str, float]:
             client.close()
 
     started = time.monotonic()
-    await asyncio.gather(*(worker(seed) for seed in range(clients)))
-    elapsed = time.monotonic() - started
-    ordered = sorted(latencies) or [float("nan")]
-    return {"rps": len(latencies) / elapsed, "p50": statistics.median(ordered) * 1000,
-            "p99": ordered[max(0, int(len(ordered) * 0.99) - 1)] * 1000, "errors": errors,
-            "seconds": elapsed,
-            "timeouts": timeouts, "requests": len(latencies)}
+    await asyncio.gather(*(worker(first_seed + number) for number in range(clients)))
+    return Window(latencies, time.monotonic() - started, errors, timeouts)
+
+
+@dataclass
+class Tally:
+    """A workload's windows added up."""
+    latencies: list[float] = field(default_factory=list)
+    seconds: float = 0.0
+    errors: int = 0
+    timeouts: int = 0
+    cpu_seconds: float = 0.0  # the serving process's, over the windows
+    kept: int = 0  # tsr: answers that were kept entity responses
+    asked: int = 0  # tsr: entity answers, kept or built
+
+    def add(self, window: Window) -> None:
+        self.latencies += window.latencies
+        self.seconds += window.seconds
+        self.errors += window.errors
+        self.timeouts += window.timeouts
+
+    @property
+    def requests(self) -> int:
+        return len(self.latencies)
+
+    @property
+    def rps(self) -> float:
+        return self.requests / self.seconds if self.seconds else 0.0
+
+    def percentile(self, share: float) -> float:
+        ordered = sorted(self.latencies) or [float("nan")]
+        return ordered[max(0, int(len(ordered) * share) - 1)] * 1000
 
 
 def competency_queries() -> dict[str, str]:
@@ -212,9 +254,13 @@ def time_alone(urls: dict[str, str], queries: dict[str, str]) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="20 copies, 3 s per workload")
+    parser.add_argument("--quick", action="store_true",
+                        help="20 copies, 4 s per workload in 2 windows")
     parser.add_argument("--copies", type=int, default=220)
-    parser.add_argument("--seconds", type=float, default=10)
+    parser.add_argument("--seconds", type=float, default=12,
+                        help="measured seconds per workload, in --windows turns")
+    parser.add_argument("--windows", type=int, default=4,
+                        help="turns each workload takes with those it is compared with")
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--warm-up", type=float, default=3,
                         help="seconds of the same requests before each timed workload (the "
@@ -229,7 +275,7 @@ def main() -> None:
     if uvloop is not None:
         asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
     if args.quick:
-        args.copies, args.seconds, args.warm_up = 20, 3, 1
+        args.copies, args.seconds, args.warm_up, args.windows = 20, 4, 1, 2
     OUT.mkdir(parents=True, exist_ok=True)
     data = OUT / "data.nq"
     if not (args.reuse_stores and all((OUT / name).is_dir()
@@ -320,75 +366,79 @@ def run(args: argparse.Namespace, urls: dict[str, str], pids: dict[str, int]) ->
         return lambda seconds: for_seconds(make_request, seconds)
 
     tsr, unkept, minimal = urls["tsr"], urls["tsr-unkept"], urls["minimal"]
-    # (name, server, workload), each floor measured right after what it is the floor of; the
-    # mix twice on each server, alternating (the machine's speed drifts over a run)
-    mixes: list[tuple[str, str, Callable[[float], NextRequest]]] = [
-        (MIX_TSR, "tsr", analytical(tsr, "/sparql")),
-        (MIX_OXIGRAPH, "oxigraph", analytical(urls["oxigraph"], "/query"))]
-    workloads: list[tuple[str, str, Callable[[float], NextRequest]]] = [
-        (ENTITY_API, "tsr", timed(lambda rng: (f"{tsr}/api/actors/{rng.choice(keys)}", {}))),
-        (ENTITY_FLOOR, "minimal", timed(lambda rng: (
-            f"{minimal}/entity", {"iri": f"{BASE}id/actor/{rng.choice(keys)}"}))),
-        (ENTITY_ID, "tsr", timed(lambda rng: (f"{tsr}/id/actor/{rng.choice(keys)}", {}))),
-        (ENTITY_UNKEPT, "tsr-unkept", timed(
-            lambda rng: (f"{unkept}/api/actors/{rng.choice(keys)}", {}))),
-        ("filtered list /api/actors?region=…", "tsr", timed(lambda rng: (
-            f"{tsr}/api/actors", {"region": rng.choice(["84", "53", "11", "76"])}))),
-        ("search /api/search?q=…", "tsr", timed(lambda rng: (f"{tsr}/api/search", {
-            "q": rng.choice(["atelier", "sols", "eau", "savoirs", "810079194"])}))),
-        (POINT_TSR, "tsr", timed(point(tsr, "/sparql"))),
-        (POINT_FLOOR, "minimal", timed(point(minimal, "/sparql"))),
-        ("point lookup: oxigraph serve", "oxigraph", timed(point(urls["oxigraph"], "/query"))),
-        *mixes, *mixes,
+    # Workloads compared with each other take turns in short windows (the order reversed
+    # each round), so that the machine's drift over a run (±20% here) falls on all of them
+    # alike; the analytical mix takes turns whole, twice on each server.
+    groups: list[list[Workload]] = [
+        [(ENTITY_API, "tsr", timed(lambda rng: (f"{tsr}/api/actors/{rng.choice(keys)}", {}))),
+         (ENTITY_ID, "tsr", timed(lambda rng: (f"{tsr}/id/actor/{rng.choice(keys)}", {}))),
+         (ENTITY_UNKEPT, "tsr-unkept", timed(
+             lambda rng: (f"{unkept}/api/actors/{rng.choice(keys)}", {}))),
+         (ENTITY_FLOOR, "minimal", timed(lambda rng: (
+             f"{minimal}/entity", {"iri": f"{BASE}id/actor/{rng.choice(keys)}"})))],
+        [("filtered list /api/actors?region=…", "tsr", timed(lambda rng: (
+            f"{tsr}/api/actors", {"region": rng.choice(["84", "53", "11", "76"])})))],
+        [("search /api/search?q=…", "tsr", timed(lambda rng: (f"{tsr}/api/search", {
+            "q": rng.choice(["atelier", "sols", "eau", "savoirs", "810079194"])})))],
+        [(POINT_TSR, "tsr", timed(point(tsr, "/sparql"))),
+         (POINT_FLOOR, "minimal", timed(point(minimal, "/sparql"))),
+         (POINT_OXIGRAPH, "oxigraph", timed(point(urls["oxigraph"], "/query")))],
+        [(MIX_TSR, "tsr", analytical(tsr, "/sparql")),
+         (MIX_OXIGRAPH, "oxigraph", analytical(urls["oxigraph"], "/query"))],
     ]
+    if args.only:
+        wanted = [word.strip() for word in args.only.split(",") if word.strip()]
+        groups = [[entry for entry in group if any(word in entry[0] for word in wanted)]
+                  for group in groups]
     print(f"\n{args.clients} concurrent clients (one kept-alive connection each, "
-          f"bench/http_client.py), {args.seconds:g} s per workload after {args.warm_up:g} s "
-          f"of warm-up (client timeout {CLIENT_TIMEOUT} s). Entity keys: uniformly at random "
-          f"among the {len(keys)} actors. Kept: the share of tsr's answers that were kept "
-          "entity responses (its /health counts). The analytical mix: the "
+          f"bench/http_client.py). Each workload: {args.warm_up:g} s of warm-up, then "
+          f"{args.windows} windows of {args.seconds / args.windows:g} s taking turns with the "
+          f"workloads it is compared with ({args.seconds:g} s in all; client timeout "
+          f"{CLIENT_TIMEOUT} s). Entity keys: uniformly at random among the {len(keys)} "
+          "actors, fresh in every window. Kept: the share of tsr's entity answers that were "
+          "kept responses (its /health counts). The analytical mix: the "
           f"{len(texts)} competency queries {args.mix_rounds} times each, in the same "
           "shuffled order on both servers, no warm-up, twice on each, alternating. Server "
           "CPU: the serving process's user + system time over the requests it answered "
           "(what a request costs the server, whatever else the machine runs)\n")
     print("| workload | requests | requests/s | p50 ms | p99 ms | server CPU ms/request "
           "| kept | non-200 | timed out |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|")
-    if args.only:
-        wanted = [word.strip() for word in args.only.split(",") if word.strip()]
-        workloads = [entry for entry in workloads if any(word in entry[0] for word in wanted)]
-    results: dict[str, list[dict[str, float]]] = {}
-    for name, server, workload in workloads:
+    results: dict[str, Tally] = {}
+    for group in (group for group in groups if group):
         try:
-            if name not in (MIX_TSR, MIX_OXIGRAPH):
-                asyncio.run(measure(workload(args.warm_up), args.clients))
-            counts_before = kept_counts(urls[server]) if server.startswith("tsr") else None
-            cpu_before = cpu_seconds(pids[server])
-            result = asyncio.run(measure(workload(args.seconds), args.clients))
-            result["cpu_ms"] = ((cpu_seconds(pids[server]) - cpu_before) * 1000
-                                / max(1.0, result["requests"]))
-            kept = "–"
-            if counts_before is not None and name not in (MIX_TSR, MIX_OXIGRAPH):
-                hits, misses = kept_counts(urls[server])
-                asked = (hits - counts_before[0]) + (misses - counts_before[1])
-                kept = f"{(hits - counts_before[0]) / asked:.0%}" if asked else "0%"
+            whole = group[0][0] in (MIX_TSR, MIX_OXIGRAPH)
+            if not whole:
+                for _, _, workload in group:
+                    asyncio.run(measure(workload(args.warm_up), args.clients))
+            for number in range(2 if whole else args.windows):
+                for name, server, workload in (group if number % 2 == 0 else group[::-1]):
+                    tally = results.setdefault(name, Tally())
+                    counts_before = kept_counts(urls[server]) if server.startswith("tsr") \
+                        else None
+                    cpu_before = cpu_seconds(pids[server])
+                    tally.add(asyncio.run(measure(workload(args.seconds / args.windows),
+                                                  args.clients)))
+                    tally.cpu_seconds += cpu_seconds(pids[server]) - cpu_before
+                    if counts_before is not None:
+                        hits, misses = kept_counts(urls[server])
+                        tally.kept += hits - counts_before[0]
+                        tally.asked += hits + misses - sum(counts_before)
         except Exception as error:  # noqa: BLE001 - one failed workload must not end the run
-            print(f"| {name} | failed: {type(error).__name__}: {error} | | | | | | | |",
+            print(f"| {group[0][0]} … | failed: {type(error).__name__}: {error} | | | | | | | |",
                   flush=True)
             continue
-        results.setdefault(name, []).append(result)
-        print(f"| {name} | {result['requests']:.0f} | {result['rps']:.1f} | {result['p50']:.1f} "
-              f"| {result['p99']:.1f} | {result['cpu_ms']:.2f} | {kept} | "
-              f"{result['errors']:.0f} | {result['timeouts']:.0f} |", flush=True)
-
-    def throughput(name: str) -> float:
-        """Requests/s over every pass of the workload."""
-        passes = results.get(name, [])
-        seconds = sum(result["seconds"] for result in passes)
-        return sum(result["requests"] for result in passes) / seconds if seconds else 0.0
+        for name, _, _ in group:
+            tally = results[name]
+            kept = f"{tally.kept / tally.asked:.0%}" if tally.asked else "–"
+            print(f"| {name} | {tally.requests} | {tally.rps:.1f} | {tally.percentile(0.5):.1f} "
+                  f"| {tally.percentile(0.99):.1f} "
+                  f"| {tally.cpu_seconds * 1000 / max(1, tally.requests):.2f} | {kept} "
+                  f"| {tally.errors} | {tally.timeouts} |", flush=True)
 
     def ratio(name: str, baseline: str) -> str:
-        if not throughput(name) or not throughput(baseline):
+        if name not in results or baseline not in results or not results[baseline].rps:
             return "not measured"
-        return f"{throughput(name) / throughput(baseline):.2f}x"
+        return f"{results[name].rps / results[baseline].rps:.2f}x"
 
     print("\n| ratio (requests/s) | measured | target |\n|---|---:|---:|")
     print(f"| /sparql point lookup / minimal route | {ratio(POINT_TSR, POINT_FLOOR)} | >= 0.7x |")
@@ -399,7 +449,7 @@ def run(args: argparse.Namespace, urls: dict[str, str], pids: dict[str, int]) ->
           f"{ratio(MIX_TSR, MIX_OXIGRAPH)} | >= 0.7x |")
     for entity in (ENTITY_API, ENTITY_ID, ENTITY_UNKEPT):
         if entity in results:
-            print(f"{entity}: p99 {results[entity][0]['p99']:.1f} ms (target < 50 ms)")
+            print(f"{entity}: p99 {results[entity].percentile(0.99):.1f} ms (target < 50 ms)")
     if not args.only:
         time_alone(urls, mix)
 
