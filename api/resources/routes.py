@@ -106,7 +106,7 @@ def add_entity_route(router: APIRouter, path: str, *, iri_of: Any, what: str, su
     """GET `path` (one `{id}` path parameter): one resource, 404 when the data lacks it."""
     query = shipped_queries()[query_name]
 
-    def endpoint(request: Request, lang: Language | None, id: str) -> Response:  # noqa: A002
+    async def endpoint(request: Request, lang: Language | None, id: str) -> Response:  # noqa: A002
         media = rdf_media_type(request)
         iri: NamedNode = iri_of(request, id)
         language = reader_language(request, lang)
@@ -119,7 +119,7 @@ def add_entity_route(router: APIRouter, path: str, *, iri_of: Any, what: str, su
                                    headers=incoming_headers(request, found),
                                    statements=found.statements)
 
-        return kept_or_built(request, (query_name, iri.value, language, media), build)
+        return await kept_or_built(request, (query_name, iri.value, language, media), build)
 
     id_parameter = inspect.Parameter(
         "id", inspect.Parameter.KEYWORD_ONLY, annotation=str,

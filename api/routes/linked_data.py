@@ -38,7 +38,7 @@ _RESPONSES = {**RDF_RESPONSES, 200: {
 
 @router.get("/id/{kind}/{key}", summary="Dereference a minted IRI", response_class=Response,
             responses=_RESPONSES)
-def entity(
+async def entity(
     request: Request,
     kind: str = Path(description="Entity type: " + ", ".join(KINDS),
                      pattern="^(" + "|".join(KINDS) + ")$"),
@@ -67,7 +67,7 @@ def entity(
         response.headers.update(headers)
         return response
 
-    return kept_or_built(request, ("api-entity", iri.value, language, media), build)
+    return await kept_or_built(request, ("api-entity", iri.value, language, media), build)
 
 
 def _page(request: Request, iri: NamedNode, triples: list[Triple], lang: str,

@@ -4,9 +4,13 @@ or answer for another language, media type or address; ETags and 304s follow the
 
 from __future__ import annotations
 
+import asyncio
+import concurrent.futures
 import gc
 from collections.abc import Hashable
 
+import anyio
+import anyio.to_thread
 import pytest
 from fastapi import Response
 
@@ -147,9 +151,39 @@ def test_kept_responses_leave_the_garbage_collector_alone(fresh_api: AppClient) 
     would, and its pauses show in the p99): after a few passes it tracks none of them."""
     for path in (ATELIER, ATELIER_ID, "/api/projects/co3-habitat"):
         assert fresh_api.get(path, headers=JSON_LD).status_code == 200
-    gc.unfreeze()  # (a snapshot build may have frozen them: then they are never scanned)
+    fresh_api.app.state.label_index.fresh()  # its build ends by freezing what lives then
+    gc.unfreeze()  # (as a snapshot build may have done: frozen objects are never scanned)
     for _ in range(3):  # a pass may look at a tuple before the tuples inside it
         gc.collect()
     kept = fresh_api.app.state.entity_responses._kept
     assert len(kept) == 2  # /api/actors/{id} and /id/actor/{key} share the JSON-LD document
     assert not any(gc.is_tracked(key) or gc.is_tracked(entry) for key, entry in kept.items())
+
+
+def test_entity_gets_have_threads_of_their_own(fresh_api: AppClient) -> None:
+    """With every thread of the pool the plain routes share taken (slow lists, named
+    queries), a list waits and an entity GET is still answered."""
+    loop = fresh_api._loop
+
+    async def take_every_shared_thread() -> tuple[anyio.CapacityLimiter, list[object]]:
+        shared = anyio.to_thread.current_default_thread_limiter()
+        holders = [object() for _ in range(int(shared.total_tokens))]
+        for holder in holders:
+            await shared.acquire_on_behalf_of(holder)
+        return shared, holders
+
+    async def give_them_back(shared: anyio.CapacityLimiter, holders: list[object]) -> None:
+        for holder in holders:
+            shared.release_on_behalf_of(holder)
+
+    shared, holders = asyncio.run_coroutine_threadsafe(take_every_shared_thread(), loop).result()
+    waiting_list = asyncio.run_coroutine_threadsafe(fresh_api.client.get("/api/actors"), loop)
+    try:
+        entity = asyncio.run_coroutine_threadsafe(
+            fresh_api.client.get(ATELIER), loop).result(timeout=20)
+        assert entity.status_code == 200 and entity.json()["name"]
+        with pytest.raises(concurrent.futures.TimeoutError):
+            waiting_list.result(timeout=1)
+    finally:
+        asyncio.run_coroutine_threadsafe(give_them_back(shared, holders), loop).result()
+    assert waiting_list.result(timeout=20).status_code == 200
