@@ -26,7 +26,7 @@ from fastapi import Request, Response
 
 from ..deps import app_singleton, get_settings_of
 from .running import request_graphs
-from .store_state import StoreMark, StoreState, graphs_key, store_state
+from .store_state import StoreMark, graphs_key, request_mark
 
 # what an entry costs beyond its body (the key, the headers, the bookkeeping), counted
 # against the budget so that many small documents cannot exceed it
@@ -50,17 +50,13 @@ class KeptResponse(NamedTuple):
 class EntityResponses:
     """An LRU of entity responses for one store mark, at most `budget` bytes."""
 
-    def __init__(self, state: StoreState, budget: int) -> None:
-        self._state = state
+    def __init__(self, budget: int) -> None:
         self._budget = budget
         self._lock = threading.Lock()
         self._kept: OrderedDict[Hashable, tuple[Any, ...]] = OrderedDict()
         self._mark: StoreMark | None = None
         self._size = 0
         self.hits = self.misses = 0  # tests and the benchmark read them
-
-    def mark(self) -> StoreMark:
-        return self._state.mark()
 
     def get(self, key: Hashable, mark: StoreMark) -> KeptResponse | None:
         with self._lock:
@@ -75,7 +71,7 @@ class EntityResponses:
             return KeptResponse._make(kept)
 
     def put(self, key: Hashable, mark: StoreMark, kept: KeptResponse) -> None:
-        size = len(kept.body) + _ENTRY_OVERHEAD
+        size = _cost(kept.body)
         if size > self._budget // 8:  # a hub's page would push out many ordinary ones
             return
         with self._lock:
@@ -83,12 +79,12 @@ class EntityResponses:
                 return
             previous = self._kept.pop(key, None)
             if previous is not None:
-                self._size -= len(previous[0]) + _ENTRY_OVERHEAD
+                self._size -= _cost(previous[0])
             self._kept[key] = tuple(kept)
             self._size += size
             while self._size > self._budget:
                 _, evicted = self._kept.popitem(last=False)
-                self._size -= len(evicted[0]) + _ENTRY_OVERHEAD
+                self._size -= _cost(evicted[0])
 
     def stats(self) -> dict[str, int]:
         with self._lock:
@@ -101,10 +97,15 @@ class EntityResponses:
         self._mark = mark
 
 
+def _cost(body: bytes) -> int:
+    """What an entry counts against the budget."""
+    return len(body) + _ENTRY_OVERHEAD
+
+
 def entity_responses(request: Request) -> EntityResponses:
     """The app's kept entity responses (made on first use)."""
     return app_singleton(request, "entity_responses", lambda: EntityResponses(
-        store_state(request), get_settings_of(request).entity_cache_bytes))
+        get_settings_of(request).entity_cache_bytes))
 
 
 async def kept_or_built(request: Request, key: tuple[Hashable, ...],
@@ -135,9 +136,9 @@ def _kept_or_built(request: Request, key: tuple[Hashable, ...],
     if get_settings_of(request).entity_cache_bytes == 0:
         return _conditional(request, _kept_of(build()))
     cache = entity_responses(request)
-    # the mark is read before the data: a write landing while the document is built moves
-    # it, and the document is not kept
-    mark = cache.mark()
+    # the mark is read before the data (and once per request): a write landing while the
+    # document is built moves it, and the document is not kept
+    mark = request_mark(request)
     full_key = (*key, graphs_key(request_graphs(request)), str(request.base_url))
     kept = cache.get(full_key, mark)
     if kept is not None:

@@ -42,10 +42,12 @@ class KeptSnapshot(abc.ABC, Generic[Snapshot]):
     def _read(self) -> Snapshot:
         """Read the snapshot from the store (runs in the builder thread)."""
 
-    def ready(self, *, background: bool = True) -> Snapshot | None:
-        """The snapshot if it is up to date with the store; else None, with a rebuild under
-        way in the background (unless told not to start one)."""
-        mark = self._state.mark()
+    def ready(self, *, background: bool = True, mark: StoreMark | None = None
+              ) -> Snapshot | None:
+        """The snapshot if it is up to date with the store (with `mark` when the caller has
+        read it already); else None, with a rebuild under way in the background (unless
+        told not to start one)."""
+        mark = self._state.mark() if mark is None else mark
         with self._lock:
             if self._snapshot is not None and mark == self._built_at:
                 return self._snapshot

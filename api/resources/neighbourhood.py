@@ -42,7 +42,7 @@ from .framing import (
 )
 from .kept_snapshot import KeptSnapshot
 from .running import request_graphs, run_query
-from .store_state import StoreMark, StoreState, graphs_key, store_state
+from .store_state import StoreMark, StoreState, graphs_key, request_mark, store_state
 
 # IRIs whose labels are kept (a few label triples each): every concept of the vocabularies
 # and the actors, projects and networks most recently named.
@@ -174,8 +174,8 @@ def _from_triples(request: Request, iri: NamedNode, triples: Any) -> Neighbourho
 def labels_of(request: Request, iris: Iterable[NamedNode]) -> list[Triple]:
     """The label triples of `iris` this request's reader may see: from the index of every
     label once it is built (and complete), else from the labels past requests asked for."""
-    every_label = label_index(request).ready()
-    if every_label is not None and every_label.complete:
+    every_label = _complete_label_index(request)
+    if every_label is not None:
         return every_label.of(iris, request_graphs(request))
     return known_labels(request).of(request, iris)
 
@@ -183,10 +183,16 @@ def labels_of(request: Request, iris: Iterable[NamedNode]) -> list[Triple]:
 def label_statements_of(request: Request, iris: Iterable[str]) -> list[Statement]:
     """`labels_of` as the framing's statements, for IRIs given as text (the index keeps
     them as statements: no term is made or converted per request)."""
-    every_label = label_index(request).ready()
-    if every_label is not None and every_label.complete:
+    every_label = _complete_label_index(request)
+    if every_label is not None:
         return every_label.statements_of(iris, request_graphs(request))
     return statements_of_triples(known_labels(request).of(request, map(NamedNode, iris)))
+
+
+def _complete_label_index(request: Request) -> EveryLabel | None:
+    """The index of every label if it is up to date and holds them all, else None."""
+    every_label = label_index(request).ready(mark=request_mark(request))
+    return every_label if every_label is not None and every_label.complete else None
 
 
 def incoming_headers(request: Request, found: Neighbourhood) -> dict[str, str]:
@@ -218,7 +224,7 @@ class KnownLabels:
 
     def of(self, request: Request, iris: Iterable[NamedNode]) -> list[Triple]:
         """The label triples of `iris` this request's reader may see."""
-        mark = self._state.mark()  # before reading, so a write meanwhile is not kept
+        mark = request_mark(request)  # before reading, so a write meanwhile is not kept
         graphs = graphs_key(request_graphs(request))
         found: list[Triple] = []
         missing: list[NamedNode] = []

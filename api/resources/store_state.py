@@ -50,6 +50,15 @@ def graphs_key(graphs: Sequence[NamedNode] | None) -> tuple[str, ...] | None:
     return None if graphs is None else tuple(sorted(graph.value for graph in graphs))
 
 
+def request_mark(request: Request) -> StoreMark:
+    """The store's mark, read once per request (on a remote store it is a query) and before
+    the request reads any data: what one request keeps or reuses is judged by one mark."""
+    if not hasattr(request.state, "store_mark"):
+        request.state.store_mark = store_state(request).mark()
+    mark: StoreMark = request.state.store_mark
+    return mark
+
+
 def store_state(request: Request) -> StoreState:
     """The app's store state (made on first use)."""
     return app_singleton(request, "store_state", lambda: StoreState(

@@ -79,15 +79,22 @@ def xml_rows(document: bytes) -> list[list[tuple[str | None, str | None]]]:
             for row in results]
 
 
+def cuts(seed: int, rows: int, results_format: QueryResultsFormat,
+         limits: tuple[int, ...]) -> tuple[bytes, list[tuple[int, bytes, Cap]]]:
+    """The whole document of `rows` hostile rows, and its cut at each limit."""
+    whole = hostile_store(rows, seed).query(QUERY).serialize(format=results_format)
+    assert whole is not None
+    json_format = results_format == QueryResultsFormat.JSON
+    return whole, [(limit, *cut_in_pieces(whole, limit, json_format, seed * 100 + limit))
+                   for limit in limits]
+
+
 @pytest.mark.parametrize("seed", range(12))
 def test_json_cut_keeps_exactly_the_first_rows_wherever_the_writes_split(seed: int) -> None:
-    store = hostile_store(60, seed)
-    whole = store.query(QUERY).serialize(format=QueryResultsFormat.JSON)
-    assert whole is not None
+    whole, cut = cuts(seed, 60, QueryResultsFormat.JSON, (1, 2, 7, 30, 59, 60, 61))
     every_row = json_rows(whole)
     assert len(every_row) == 60 and {} in every_row  # the traps and empty rows are there
-    for limit in (1, 2, 7, 30, 59, 60, 61):
-        text, cap = cut_in_pieces(whole, limit, True, seed * 100 + limit)
+    for limit, text, cap in cut:
         document = json.loads(text)
         assert document["results"]["bindings"] == every_row[:limit]
         assert cap.truncated == (limit < 60)
@@ -98,12 +105,9 @@ def test_json_cut_keeps_exactly_the_first_rows_wherever_the_writes_split(seed: i
 
 @pytest.mark.parametrize("seed", range(6))
 def test_xml_cut_keeps_exactly_the_first_rows_wherever_the_writes_split(seed: int) -> None:
-    store = hostile_store(40, seed)
-    whole = store.query(QUERY).serialize(format=QueryResultsFormat.XML)
-    assert whole is not None
+    whole, cut = cuts(seed, 40, QueryResultsFormat.XML, (1, 13, 39, 40, 41))
     every_row = xml_rows(whole)
-    for limit in (1, 13, 39, 40, 41):
-        text, cap = cut_in_pieces(whole, limit, False, seed * 100 + limit)
+    for limit, text, cap in cut:
         assert xml_rows(text) == every_row[:limit]
         assert cap.truncated == (limit < 40)
         assert text.rstrip().endswith(b"</sparql>")

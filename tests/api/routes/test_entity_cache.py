@@ -112,22 +112,13 @@ def test_a_missing_entity_is_not_kept(fresh_api: AppClient) -> None:
     assert counts(fresh_api)[0] == 0
 
 
-class _FixedMark:
-    def __init__(self) -> None:
-        self.value = (0, 0)
-
-    def mark(self) -> tuple[int, int]:
-        return self.value
-
-
 def _kept(size: int) -> KeptResponse:
     return KeptResponse(b"x" * size, "application/ld+json", (), '"tag"')
 
 
-def test_the_budget_drops_the_least_recently_used(monkeypatch: pytest.MonkeyPatch) -> None:
-    state = _FixedMark()
-    cache = EntityResponses(state, budget=8 * 1400)  # type: ignore[arg-type]
-    mark = cache.mark()
+def test_the_budget_drops_the_least_recently_used() -> None:
+    cache = EntityResponses(budget=8 * 1400)
+    mark, moved = (0, 0), (1, 0)
     keys: list[Hashable] = [("entity", number) for number in range(10)]
     for key in keys[:8]:
         assert cache.get(key, mark) is None
@@ -139,10 +130,10 @@ def test_the_budget_drops_the_least_recently_used(monkeypatch: pytest.MonkeyPatc
     assert cache.get(keys[1], mark) is None and cache.get(keys[2], mark) is None
     cache.put(("big",), mark, _kept(1400))  # over an eighth of the budget: not kept
     assert cache.get(("big",), mark) is None
-    state.value = (1, 0)  # the store moved: nothing kept before answers
-    assert cache.get(keys[0], state.value) is None
+    # the store moved: nothing kept before answers
+    assert cache.get(keys[0], moved) is None
     cache.put(keys[3], mark, _kept(10))  # built before the move: not kept
-    assert cache.get(keys[3], state.value) is None
+    assert cache.get(keys[3], moved) is None
     assert isinstance(Response(b"x").body, bytes)
 
 

@@ -4,6 +4,7 @@ the triples read one by one: both ways give the same document."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from typing import Any
 
@@ -83,16 +84,22 @@ def test_a_remote_store_is_asked_the_entity_query_once(api: AppClient) -> None:
         try:
             entity_text = shipped_queries()["api-entity"].text
             asked: list[str] = []
+            marks_by_thread: list[str] = []
             query = store.query
 
             def counted(sparql: str, *args: Any, **kwargs: Any) -> Any:
                 asked.append(sparql)
+                if "COUNT(?activity)" in sparql:
+                    marks_by_thread.append(threading.current_thread().name)
                 return query(sparql, *args, **kwargs)
 
             store.query = counted
             remote = client.get(PATHS[0], headers=JSON_LD)
             assert remote.status_code == 200, remote.text
             assert sum(entity_text in text for text in asked) == 1
+            # the store's mark (a count of load records there) is read once per request
+            # (the label index, built in the background, reads its own)
+            assert sum(name != "label-index" for name in marks_by_thread) == 1
             # the same triples (values may come in another order from another engine)
             assert jsonld_triples(remote.json()) == jsonld_triples(
                 api.get(PATHS[0], headers=JSON_LD).json())
