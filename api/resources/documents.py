@@ -15,10 +15,10 @@ from store.namespaces import PREFIXES, XSD
 
 from .context import published_context
 from .framing import (
-    Statement,
+    Framer,
+    GroupedStatements,
     Subject,
     choose_language,
-    choose_statement_language,
     frame,
     statements_of_triples,
 )
@@ -61,14 +61,15 @@ def context_url(request: Request) -> str:
 
 def entity_response(request: Request, triples: Sequence[Triple], root: Subject, *,
                     lang: str, media: str, headers: dict[str, str] | None = None,
-                    statements: Sequence[Statement] | None = None) -> Response:
-    """One resource and what the query gave about it (JSON-LD from `statements` when they
-    are given, else from the triples)."""
+                    grouped: GroupedStatements | None = None) -> Response:
+    """One resource and what the query gave about it (JSON-LD from `grouped` when given,
+    else from the triples)."""
     if media == TURTLE:
         return _turtle(choose_language(triples, lang), lang, headers)
-    if statements is None:
-        statements = statements_of_triples(triples)
-    nodes = frame(published_context(), choose_statement_language(statements, lang), [root])
+    if grouped is None:
+        grouped = GroupedStatements(statements_of_triples(triples))
+    grouped.keep_language(lang)
+    nodes = Framer(published_context(), grouped).frame([root])
     document = {"@context": context_url(request), **(nodes[0] if nodes else {})}
     return _json(document, media, lang, headers)
 

@@ -16,7 +16,7 @@ triple crosses into the engine and back for every triple and builds its Python o
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from functools import cache
 from typing import Any
 
@@ -59,122 +59,175 @@ def statements_of_triples(triples: Iterable[Triple]) -> list[Statement]:
     return [statement_of(triple) for triple in triples]
 
 
-def statements_of_jsonld(nodes: list[dict[str, Any]]) -> list[Statement]:
-    """The statements of Oxigraph's expanded JSON-LD (a list of node objects whose values
-    are `{"@id"}` or `{"@value"}` with `@language` or `@type`)."""
-    found: list[Statement] = []
-    append = found.append
-    for node in nodes:
-        subject = node["@id"]
-        for predicate, values in node.items():
-            if predicate == "@id":
-                continue
-            if predicate[0] == "@" or not isinstance(values, list):
-                raise UnusualJsonLd(f"unexpected key {predicate!r}")
-            for value in values:
-                target = value.get("@id")
-                if target is not None:
-                    if len(value) != 1:
-                        raise UnusualJsonLd(f"unexpected resource {value!r}")
-                    append((subject, predicate, target,
-                            "node" if target.startswith("_:") else "iri", target))
-                    continue
-                text = value.get("@value")
-                language = value.get("@language")
-                datatype = value.get("@type")
-                if not isinstance(text, str) or len(value) != 1 + (language is not None) + (
-                        datatype is not None):
-                    raise UnusualJsonLd(f"unexpected value {value!r}")
-                if language is not None:
-                    append((subject, predicate, text, ("literal", language, _LANG_STRING), None))
-                else:
-                    append((subject, predicate, text,
-                            ("literal", "", datatype or _XSD_STRING), None))
-    return found
-
-
 def choose_language(triples: Iterable[Triple], lang: str) -> list[Triple]:
     """Keep, for each subject and predicate, the literals in `lang`, else French, else
     English, else all of them; literals without a language are always kept."""
-    return _choose(triples, lang, _triple_language, _triple_group)
-
-
-def choose_statement_language(statements: Iterable[Statement], lang: str) -> list[Statement]:
-    """`choose_language` for statements."""
-    return _choose(statements, lang, _statement_language, _statement_group)
-
-
-def _triple_language(triple: Triple) -> str:
-    obj = triple.object
-    return obj.language or "" if isinstance(obj, Literal) else ""
-
-
-def _triple_group(triple: Triple) -> Any:
-    return triple.subject, triple.predicate
-
-
-def _statement_language(statement: Statement) -> str:
-    kind = statement[3]
-    return kind[1] if isinstance(kind, tuple) else ""
-
-
-def _statement_group(statement: Statement) -> Any:
-    return statement[0], statement[1]
-
-
-def _choose(items: Iterable[Any], lang: str, language_of: Callable[[Any], str],
-            group_of: Callable[[Any], Any]) -> list[Any]:
-    kept: list[Any] = []
-    tagged: dict[Any, list[tuple[str, Any]]] = defaultdict(list)
-    for item in items:
-        language = language_of(item)
+    kept: list[Triple] = []
+    tagged: dict[tuple[Any, Any], list[tuple[str, Triple]]] = defaultdict(list)
+    for triple in triples:
+        obj = triple.object
+        language = obj.language if isinstance(obj, Literal) else None
         if language:
-            tagged[group_of(item)].append((language.lower(), item))
+            tagged[triple.subject, triple.predicate].append((language.lower(), triple))
         else:
-            kept.append(item)
+            kept.append(triple)
     for group in tagged.values():
-        for wanted in (lang, "fr", "en"):
-            chosen = [item for language, item in group
-                      if language == wanted or language.startswith(wanted + "-")]
-            if chosen:
-                kept.extend(chosen)
-                break
-        else:
-            kept.extend(item for _, item in group)
+        wanted = _wanted_language([language for language, _ in group], lang)
+        kept.extend(triple for language, triple in group if _speaks(language, wanted))
     return kept
 
 
-# How a literal is written, decided once per (term definition, kind of literal); see _plan.
-_PLAIN, _LANGUAGE_MAP, _WITH_LANGUAGE, _VALUE_ONLY, _BOOLEAN, _INTEGER, _TYPED = range(7)
+def _wanted_language(languages: Collection[str], lang: str) -> str | None:
+    """The language kept among literals tagged `languages` (lower case): `lang`, else
+    French, else English; None: none of them, keep all."""
+    if lang in languages:
+        return lang
+    for wanted in (lang, "fr", "en"):
+        if any(_speaks(language, wanted) for language in languages):
+            return wanted
+    return None
+
+
+def _speaks(language: str, wanted: str | None) -> bool:
+    return wanted is None or language == wanted or language.startswith(wanted + "-")
+
+
+Value = tuple[str, Kind, str | None]  # a statement without its subject and predicate
+
+
+class GroupedStatements:
+    """Statements grouped the way framing walks them: by subject, then predicate (each value
+    once, in arrival order), and who points to each resource.
+
+    Filled from statements (`add`) or straight from the expanded JSON-LD Oxigraph writes
+    for a CONSTRUCT (`add_jsonld`), whose nodes are already grouped that way: turning them
+    into statements and grouping those again was a third of an entity's Python time.
+    """
+
+    def __init__(self, statements: Iterable[Statement] = ()) -> None:
+        # subject id -> predicate IRI -> values
+        self.forward: dict[str, dict[str, list[Value]]] = {}
+        self.backward: dict[str, list[tuple[str, str]]] = defaultdict(list)
+        self._tagged: set[tuple[str, str]] = set()  # (subject, predicate) with a tagged literal
+        self._added: set[Statement] = set()  # what `add` was given, each framed once
+        self.add(statements)
+
+    def add(self, statements: Iterable[Statement]) -> None:
+        forward, added = self.forward, self._added
+        for statement in statements:
+            if statement in added:  # said twice (in two graphs): framed once
+                continue
+            added.add(statement)
+            subject, predicate, text, kind, target = statement
+            by_predicate = forward.get(subject)
+            if by_predicate is None:
+                by_predicate = forward[subject] = {}
+            objects = by_predicate.get(predicate)
+            value = (text, kind, target)
+            if objects is None:
+                by_predicate[predicate] = [value]
+            elif value in objects:  # added from a document before
+                continue
+            else:
+                objects.append(value)
+            self._note(subject, predicate, value)
+
+    def add_jsonld(self, nodes: list[dict[str, Any]]) -> set[str]:
+        """Add the statements of Oxigraph's expanded JSON-LD (node objects whose values are
+        `{"@id"}` or `{"@value"}` with `@language` or `@type`); returns the IRIs they name.
+        Raises UnusualJsonLd for anything else (the caller then reads the triples)."""
+        named: set[str] = set()
+        forward, backward, tagged = self.forward, self.backward, self._tagged
+        for node in nodes:
+            subject = node["@id"]
+            merged = subject in forward  # the writer starts a new node when a subject comes back
+            by_predicate = forward[subject] if merged else {}
+            forward[subject] = by_predicate
+            for predicate, values in node.items():
+                if predicate == "@id":
+                    continue
+                if predicate[0] == "@" or not isinstance(values, list):
+                    raise UnusualJsonLd(f"unexpected key {predicate!r}")
+                objects = by_predicate.get(predicate)
+                if objects is None:
+                    objects = by_predicate[predicate] = []
+                known = set(objects) if merged and objects else None
+                # the loop is inlined (about 100 values an entity, one call each was a
+                # tenth of the framing)
+                for value in values:
+                    target = value.get("@id")
+                    if target is not None and len(value) == 1:
+                        found: Value = (target, "node" if target.startswith("_:") else "iri",
+                                        target)
+                    else:
+                        found = _literal_of_jsonld(value)
+                    if known is not None:
+                        if found in known:
+                            continue
+                        known.add(found)
+                    objects.append(found)
+                    if target is not None:
+                        backward[target].append((subject, predicate))
+                        if found[1] == "iri":
+                            named.add(target)
+                    elif found[1][1]:  # a literal's language
+                        tagged.add((subject, predicate))
+        return named
+
+    def _note(self, subject: str, predicate: str, value: Value) -> None:
+        target = value[2]
+        if target is not None:
+            self.backward[target].append((subject, predicate))
+        elif value[1][1]:  # a literal's language
+            self._tagged.add((subject, predicate))
+
+    def keep_language(self, lang: str) -> None:
+        """`choose_language` in place."""
+        for subject, predicate in self._tagged:
+            by_predicate = self.forward[subject]
+            objects = by_predicate[predicate]
+            languages = {kind[1].lower() for _, kind, target in objects
+                         if target is None and kind[1]}
+            wanted = _wanted_language(languages, lang)
+            if wanted is None or languages == {wanted}:
+                continue  # nothing to drop
+            by_predicate[predicate] = [
+                value for value in objects
+                if value[2] is not None or not (language := value[1][1])
+                or _speaks(language.lower(), wanted)]
+        self._tagged.clear()
+
+
+def _literal_of_jsonld(value: dict[str, Any]) -> Value:
+    text = value.get("@value")
+    language = value.get("@language")
+    datatype = value.get("@type")
+    if not isinstance(text, str) or len(value) != 1 + (language is not None) + (
+            datatype is not None):
+        raise UnusualJsonLd(f"unexpected value {value!r}")
+    if language is not None:
+        return text, ("literal", language, _LANG_STRING), None
+    return text, ("literal", "", datatype or _XSD_STRING), None
+
+
+# How a value is written, decided once per (predicate, kind of value, several values or
+# one); see _Choices.placement. _PLAIN: the bare lexical form or IRI; _REFERENCE: {"@id"}.
+(_PLAIN, _LANGUAGE_MAP, _WITH_LANGUAGE, _VALUE_ONLY, _BOOLEAN, _INTEGER, _TYPED,
+ _REFERENCE) = range(8)
 
 
 class Framer:
     """Frames the statements of one response. Everything that depends only on the context
-    and on the kind of a value (which term a predicate takes, how a literal is written) is
+    and on the kind of a value (which term a predicate takes, how a value is written) is
     decided once per context in a `_Choices`, not once per statement.
 
     Framing runs for every entity GET (about 120 statements, 30 nodes each): resources are
-    keyed by their id text (a str keeps its hash) and values grouped by predicate as they
-    arrive."""
+    keyed by their id text (a str keeps its hash)."""
 
-    def __init__(self, context: JsonLdContext, statements: Iterable[Statement]) -> None:
-        self.context = context
+    def __init__(self, context: JsonLdContext, grouped: GroupedStatements) -> None:
         self.choices = _choices(context)
-        # subject id -> predicate IRI -> (text, kind, target), in arrival order
-        self.forward: dict[str, dict[str, list[tuple[str, Kind, str | None]]]] = {}
-        self.backward: dict[str, list[tuple[str, str]]] = defaultdict(list)
-        for subject, predicate, text, kind, target in dict.fromkeys(statements):
-            # (a statement said twice is framed once)
-            by_predicate = self.forward.get(subject)
-            if by_predicate is None:
-                by_predicate = self.forward[subject] = {}
-            objects = by_predicate.get(predicate)
-            if objects is None:
-                by_predicate[predicate] = [(text, kind, target)]
-            else:
-                objects.append((text, kind, target))
-            if target is not None:
-                self.backward[target].append((subject, predicate))
+        self.forward = grouped.forward
+        self.backward = grouped.backward
 
     def frame(self, roots: Sequence[Subject]) -> list[dict[str, Any]]:
         """One node per root that has triples, in the roots' order."""
@@ -186,34 +239,49 @@ class Framer:
     def _node(self, subject: str, roots: set[str], ancestors: frozenset[str],
               *, with_reverse: bool) -> dict[str, Any]:
         choices = self.choices
+        placements = choices.placements
+        forward = self.forward
         inside = ancestors | {subject}
-        types: list[str] = []
-        values: dict[str, list[Any]] = {}
-        containers: dict[str, str | None] = {}
-        for predicate, objects in self.forward.get(subject, {}).items():
+        by_predicate = forward.get(subject, {})
+        node: dict[str, Any] = {choices.id_key: subject}
+        types: list[str] | None = None
+        if RDF_TYPE in by_predicate:
+            types = []
+            node[choices.type_key] = None  # its place, right after the id
+        # keys with several values or a container, assembled at the end
+        gathered: dict[str, tuple[str | None, list[Any]]] = {}
+        for predicate, objects in by_predicate.items():
             many = len(objects) > 1
             for text, kind, target in objects:
-                if predicate == RDF_TYPE and kind == "iri":
-                    types.append(choices.type_name(text))
+                if kind == "iri" and predicate == RDF_TYPE:
+                    types.append(choices.type_name(text))  # type: ignore[union-attr]
                     continue
-                definition, key, containers[key] = choices.placement(predicate, kind, many)
-                found = values.get(key)
-                if found is None:
-                    found = values[key] = []
+                placed = placements.get((predicate, kind, many))
+                if placed is None:
+                    placed = choices.placement(predicate, kind, many)
+                key, container, plan, datatype_name = placed
                 if target is None:
-                    found.append(self._literal(text, kind, definition))
-                elif target in self.forward and target not in roots and target not in inside:
-                    found.append(self._node(target, roots, inside, with_reverse=False))
-                elif kind == "iri" and definition and definition.coerce in ("@id", "@vocab"):
-                    found.append(target)
+                    value = text if plan == _PLAIN else _literal(text, kind, plan, datatype_name)
+                elif target in forward and target not in roots and target not in inside:
+                    value = self._node(target, roots, inside, with_reverse=False)
+                elif plan == _PLAIN:
+                    value = target
                 else:
-                    found.append({"@id": target})
-        node: dict[str, Any] = {choices.id_key: subject}
-        if types:
-            node[choices.type_key] = types[0] if len(types) == 1 else sorted(types)
-        for key, found in values.items():
-            container = containers[key]
-            # the common case inline: one value, no container (most keys of most nodes)
+                    value = {"@id": target}
+                if not many and container is None and key not in node:
+                    node[key] = value  # the common case: one value, no container
+                    continue
+                entry = gathered.get(key)
+                if entry is None:
+                    entry = gathered[key] = (container, [node[key]] if key in node else [])
+                    node[key] = None  # its place, in order of first sight
+                entry[1].append(value)
+        if types is not None:
+            if types:
+                node[choices.type_key] = types[0] if len(types) == 1 else sorted(types)
+            else:
+                del node[choices.type_key]
+        for key, (container, found) in gathered.items():
             node[key] = found[0] if container is None and len(found) == 1 else _assemble(
                 found, container)
         if with_reverse:
@@ -238,22 +306,20 @@ class Framer:
         if reverse:
             node["@reverse"] = {key: values for key, values in sorted(reverse.items())}
 
-    def _literal(self, text: str, kind: Kind, definition: TermDefinition | None) -> Any:
-        assert isinstance(kind, tuple)
-        plan, datatype_name = self.choices.literal_plan(definition, kind)
-        if plan == _PLAIN:
-            return text
-        if plan == _LANGUAGE_MAP:
-            return {kind[1]: text}
-        if plan == _WITH_LANGUAGE:
-            return {"@value": text, "@language": kind[1]}
-        if plan == _VALUE_ONLY:
-            return {"@value": text}
-        if plan == _BOOLEAN and text in ("true", "false"):
-            return text == "true"
-        if plan == _INTEGER and _canonical_integer(text):
-            return int(text)
-        return {"@value": text, "@type": datatype_name}
+
+def _literal(text: str, kind: Kind, plan: int, datatype_name: str) -> Any:
+    """A literal written the way `plan` says (not _PLAIN: the caller writes that inline)."""
+    if plan == _LANGUAGE_MAP:
+        return {kind[1]: text}
+    if plan == _WITH_LANGUAGE:
+        return {"@value": text, "@language": kind[1]}
+    if plan == _VALUE_ONLY:
+        return {"@value": text}
+    if plan == _BOOLEAN and text in ("true", "false"):
+        return text == "true"
+    if plan == _INTEGER and _canonical_integer(text):
+        return int(text)
+    return {"@value": text, "@type": datatype_name}
 
 
 class _Choices:
@@ -264,9 +330,8 @@ class _Choices:
         self.id_key = context.keyword("@id")
         self.type_key = context.keyword("@type")
         self._definitions: dict[tuple[str, Kind | None, bool], TermDefinition | None] = {}
-        self._placements: dict[tuple[str, Kind, bool],
-                               tuple[TermDefinition | None, str, str | None]] = {}
-        self._plans: dict[tuple[TermDefinition | None, Kind], tuple[int, str]] = {}
+        # what `placement` answered (read by Framer directly: a call per value costs)
+        self.placements: dict[tuple[str, Kind, bool], tuple[str, str | None, int, str]] = {}
         self._compact: dict[str, str] = {}
         self._types: dict[str, str] = {}
         self._reverse: dict[str, str | None] = {}
@@ -295,15 +360,22 @@ class _Choices:
         return definition.term if definition else self.compact_iri(predicate)
 
     def placement(self, predicate: str, kind: Kind, many: bool
-                  ) -> tuple[TermDefinition | None, str, str | None]:
-        """The definition a value takes (see `definition`), with its key and container."""
+                  ) -> tuple[str, str | None, int, str]:
+        """A value's key and container (from the definition it takes, see `definition`),
+        and how it is written: its plan, and its datatype's compact name for _TYPED."""
         cache_key = (predicate, kind, many)
-        found = self._placements.get(cache_key)
+        found = self.placements.get(cache_key)
         if found is None:
             definition = self.definition(predicate, kind, many=many)
             key = definition.term if definition else self.compact_iri(predicate)
-            found = self._placements[cache_key] = (
-                definition, key, definition.container if definition else None)
+            if isinstance(kind, tuple):
+                plan, datatype_name = self._plan(definition, kind)
+            else:
+                plan, datatype_name = _REFERENCE, ""
+                if kind == "iri" and definition and definition.coerce in ("@id", "@vocab"):
+                    plan = _PLAIN
+            found = self.placements[cache_key] = (
+                key, definition.container if definition else None, plan, datatype_name)
         return found
 
     def definition(self, predicate: str, kind: Kind | None, *, many: bool
@@ -327,15 +399,6 @@ class _Choices:
         chosen = min(usable, key=rank) if usable else None
         self._definitions[cache_key] = chosen
         return chosen
-
-    def literal_plan(self, definition: TermDefinition | None, kind: tuple[str, str, str]
-                     ) -> tuple[int, str]:
-        """How a literal of this kind is written under `definition` (and its datatype's
-        compact name for the typed form)."""
-        found = self._plans.get((definition, kind))
-        if found is None:
-            found = self._plans[(definition, kind)] = self._plan(definition, kind)
-        return found
 
     def _plan(self, definition: TermDefinition | None, kind: tuple[str, str, str]
               ) -> tuple[int, str]:
@@ -414,4 +477,4 @@ def _assemble(values: list[Any], container: str | None) -> Any:
 
 def frame(context: JsonLdContext, statements: Iterable[Statement],
           roots: Sequence[Subject]) -> list[dict[str, Any]]:
-    return Framer(context, statements).frame(roots)
+    return Framer(context, GroupedStatements(statements)).frame(roots)

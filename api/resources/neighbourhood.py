@@ -34,10 +34,10 @@ from store.namespaces import SKOS, TSR
 from ..deps import app_singleton, get_settings_of
 from ..named_queries import NamedQuery, shipped_queries
 from .framing import (
+    GroupedStatements,
     Statement,
     UnusualJsonLd,
     statement_of,
-    statements_of_jsonld,
     statements_of_triples,
 )
 from .kept_snapshot import KeptSnapshot
@@ -64,16 +64,16 @@ ENTITY_DOCUMENT_BYTES = 2_000_000
 @dataclass
 class Neighbourhood:
     """What an entity's document shows: its statements, those of the resources pointing to
-    it, and the labels of what they name, as triples or (`as_statements`) as the framing's
-    statements. `cut`: more resources point to it than the `incoming_limit` setting, and
+    it, and the labels of what they name, as triples or (`as_statements`) grouped for the
+    framing. `cut`: more resources point to it than the `incoming_limit` setting, and
     only the first ones are here."""
     triples: list[Triple]
-    statements: list[Statement] | None = None
+    grouped: GroupedStatements | None = None
     cut: bool = False
 
     @property
     def empty(self) -> bool:
-        return not (self.triples or self.statements)
+        return not (self.triples or (self.grouped is not None and self.grouped.forward))
 
 
 class _DocumentTooBig(Exception):
@@ -118,32 +118,33 @@ def neighbourhood(request: Request, iri: NamedNode, query: NamedQuery | None = N
         result = run_query(request, query, {"_item": iri})  # read again, triple by triple
     found = _from_triples(request, iri, result)
     if as_statements:
-        found.statements = statements_of_triples(found.triples)
+        found.grouped = GroupedStatements(statements_of_triples(found.triples))
     return found
 
 
 def _from_document(request: Request, iri: NamedNode, serialize: Any) -> Neighbourhood | None:
-    """The neighbourhood as statements read from the JSON-LD the engine writes in one call
-    (`serialize`: the query result's; a quarter less CPU than reading the triples one by
-    one); None for a document past ENTITY_DOCUMENT_BYTES or the incoming limit, or holding
-    a value the reader does not know (read triple by triple then, and cut)."""
+    """The neighbourhood grouped for the framing from the JSON-LD the engine writes in one
+    call (`serialize`: the query result's; a quarter less CPU than reading the triples one
+    by one); None for a document past ENTITY_DOCUMENT_BYTES or the incoming limit, or
+    holding a value the reader does not know (read triple by triple then, and cut)."""
     sink = _BoundedSink(ENTITY_DOCUMENT_BYTES)
+    grouped = GroupedStatements()
     try:
         serialize(sink, RdfFormat.JSON_LD)
-        statements = statements_of_jsonld(orjson.loads(b"".join(sink.parts)))
+        named = grouped.add_jsonld(orjson.loads(b"".join(sink.parts)))
     except (_DocumentTooBig, UnusualJsonLd):
         return None
     item = iri.value
-    if not any(statement[0] == item for statement in statements):
+    if item not in grouped.forward:
         return Neighbourhood([])
-    incoming = {statement[0] for statement in statements} - {item}
-    if len(incoming) > get_settings_of(request).incoming_limit:
+    if len(grouped.forward) - 1 > get_settings_of(request).incoming_limit:
         return None
-    named = {statement[2] for statement in statements
-             if statement[3] == "iri" and statement[2] != item}
+    # The document holds every statement of its subjects (the item and the resources
+    # pointing to it), labels included: only the other IRIs need theirs.
+    named.difference_update(grouped.forward)
     if named:
-        statements.extend(label_statements_of(request, named))
-    return Neighbourhood([], statements)
+        grouped.add(label_statements_of(request, named))
+    return Neighbourhood([], grouped)
 
 
 def _from_triples(request: Request, iri: NamedNode, triples: Any) -> Neighbourhood:

@@ -117,7 +117,7 @@ def add_entity_route(router: APIRouter, path: str, *, iri_of: Any, what: str, su
                 raise HTTPException(404, f"no {what} {id!r} in the data")
             return entity_response(request, found.triples, iri, lang=language, media=media,
                                    headers=incoming_headers(request, found),
-                                   statements=found.statements)
+                                   grouped=found.grouped)
 
         return await kept_or_built(request, (query_name, iri.value, language, media), build)
 

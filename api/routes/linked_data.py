@@ -60,7 +60,7 @@ async def entity(
         headers = incoming_headers(request, found)
         if media != HTML:
             return entity_response(request, found.triples, iri, lang=language, media=media,
-                                   headers=headers, statements=found.statements)
+                                   headers=headers, grouped=found.grouped)
         response = _page(request, iri, choose_language(found.triples, language), language,
                          base, cut_at=get_settings_of(request).incoming_limit if found.cut
                          else None)

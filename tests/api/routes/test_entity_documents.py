@@ -12,7 +12,7 @@ import pytest
 
 from api.named_queries import shipped_queries
 from api.resources import neighbourhood
-from api.resources.framing import UnusualJsonLd, statements_of_jsonld
+from api.resources.framing import GroupedStatements, UnusualJsonLd
 from store.namespaces import RDF, XSD
 from tests.api.conftest import AppClient, api_settings, serving_app
 from tests.servers import oxigraph_server, remote_env
@@ -48,17 +48,50 @@ def test_both_ways_give_the_same_document(api: AppClient,
     assert all(len(document) > 3 for document in from_the_engine)  # type: ignore[arg-type]
 
 
-def test_the_engine_json_ld_reads_as_statements() -> None:
-    nodes = [{"@id": "http://x", RDF + "type": [{"@id": "http://C"}],
-              "http://p": [{"@value": "a"}, {"@value": "b", "@language": "fr"},
-                           {"@value": "3", "@type": XSD + "integer"}, {"@id": "_:b0"}]}]
-    assert statements_of_jsonld(nodes) == [
-        ("http://x", RDF + "type", "http://C", "iri", "http://C"),
-        ("http://x", "http://p", "a", ("literal", "", XSD + "string"), None),
-        ("http://x", "http://p", "b", ("literal", "fr", RDF + "langString"), None),
-        ("http://x", "http://p", "3", ("literal", "", XSD + "integer"), None),
-        ("http://x", "http://p", "_:b0", "node", "_:b0"),
-    ]
+def test_the_engine_json_ld_is_grouped_for_framing() -> None:
+    grouped = GroupedStatements()
+    named = grouped.add_jsonld([
+        {"@id": "http://x", RDF + "type": [{"@id": "http://C"}],
+         "http://p": [{"@value": "a"}, {"@value": "b", "@language": "fr"},
+                      {"@value": "3", "@type": XSD + "integer"}, {"@id": "_:b0"}]}])
+    assert grouped.forward == {"http://x": {
+        RDF + "type": [("http://C", "iri", "http://C")],
+        "http://p": [("a", ("literal", "", XSD + "string"), None),
+                     ("b", ("literal", "fr", RDF + "langString"), None),
+                     ("3", ("literal", "", XSD + "integer"), None),
+                     ("_:b0", "node", "_:b0")]}}
+    assert grouped.backward == {"http://C": [("http://x", RDF + "type")],
+                                "_:b0": [("http://x", "http://p")]}
+    assert named == {"http://C"}  # a blank node is not named
+
+
+def test_a_subject_the_writer_comes_back_to_is_merged_once() -> None:
+    """Oxigraph's JSON-LD writer starts a new node each time the subject changes, so one
+    subject may come in several nodes; what they repeat is kept once."""
+    grouped = GroupedStatements()
+    grouped.add_jsonld([{"@id": "http://x", "http://p": [{"@id": "http://a"}]},
+                        {"@id": "http://y", "http://p": [{"@id": "http://x"}]},
+                        {"@id": "http://x", "http://p": [{"@id": "http://a"}, {"@id": "http://b"}],
+                         "http://q": [{"@value": "v"}]}])
+    assert grouped.forward["http://x"] == {
+        "http://p": [("http://a", "iri", "http://a"), ("http://b", "iri", "http://b")],
+        "http://q": [("v", ("literal", "", XSD + "string"), None)]}
+    assert grouped.backward["http://a"] == [("http://x", "http://p")]
+
+
+def test_statements_said_twice_are_framed_once_and_languages_chosen() -> None:
+    label = ("http://c", "http://l", "Sol", ("literal", "fr", RDF + "langString"), None)
+    english = ("http://c", "http://l", "Soil", ("literal", "en-GB", RDF + "langString"), None)
+    code = ("http://c", "http://n", "S1", ("literal", "", XSD + "string"), None)
+    grouped = GroupedStatements()
+    grouped.add_jsonld([{"@id": "http://c", "http://l": [{"@value": "Sol", "@language": "fr"}]}])
+    grouped.add([label, english, code, english])  # in two graphs, and already in the document
+    grouped.keep_language("en")
+    assert grouped.forward["http://c"] == {"http://l": [("Soil", english[3], None)],
+                                           "http://n": [("S1", code[3], None)]}
+    none_in_german = GroupedStatements([label, english])
+    none_in_german.keep_language("de")  # neither: French first
+    assert none_in_german.forward["http://c"]["http://l"] == [("Sol", label[3], None)]
 
 
 @pytest.mark.parametrize("node", [
@@ -69,7 +102,7 @@ def test_the_engine_json_ld_reads_as_statements() -> None:
 ])
 def test_a_value_it_does_not_know_is_refused(node: dict[str, object]) -> None:
     with pytest.raises(UnusualJsonLd):
-        statements_of_jsonld([node])
+        GroupedStatements().add_jsonld([node])
 
 
 def test_a_remote_store_is_asked_the_entity_query_once(api: AppClient) -> None:
