@@ -109,6 +109,9 @@ class GroupedStatements:
         self.forward: dict[str, dict[str, list[Value]]] = {}
         self.backward: dict[str, list[tuple[str, str]]] = defaultdict(list)
         self._tagged: set[tuple[str, str]] = set()  # (subject, predicate) with a tagged literal
+        # resources described elsewhere, framed already (the labels of a concept), embedded
+        # where they are referenced
+        self.embedded: dict[str, dict[str, Any]] = {}
         self._added: set[Statement] = set()  # what `add` was given, each framed once
         self.add(statements)
 
@@ -228,6 +231,7 @@ class Framer:
         self.choices = _choices(context)
         self.forward = grouped.forward
         self.backward = grouped.backward
+        self.embedded = grouped.embedded
 
     def frame(self, roots: Sequence[Subject]) -> list[dict[str, Any]]:
         """One node per root that has triples, in the roots' order."""
@@ -240,7 +244,7 @@ class Framer:
               *, with_reverse: bool) -> dict[str, Any]:
         choices = self.choices
         placements = choices.placements
-        forward = self.forward
+        forward, embedded = self.forward, self.embedded
         inside = ancestors | {subject}
         by_predicate = forward.get(subject, {})
         node: dict[str, Any] = {choices.id_key: subject}
@@ -264,6 +268,8 @@ class Framer:
                     value = text if plan == _PLAIN else _literal(text, kind, plan, datatype_name)
                 elif target in forward and target not in roots and target not in inside:
                     value = self._node(target, roots, inside, with_reverse=False)
+                elif target in embedded:
+                    value = embedded[target]
                 elif plan == _PLAIN:
                     value = target
                 else:

@@ -22,7 +22,7 @@ import dataclasses
 import threading
 from collections import OrderedDict, defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
@@ -33,7 +33,9 @@ from store.namespaces import SKOS, TSR
 
 from ..deps import app_singleton, get_settings_of
 from ..named_queries import NamedQuery, shipped_queries
+from .context import published_context
 from .framing import (
+    Framer,
     GroupedStatements,
     Statement,
     UnusualJsonLd,
@@ -53,6 +55,9 @@ LABEL_PROPERTIES = (SKOS + "prefLabel", TSR + "name", TSR + "title", SKOS + "not
 # Most label triples the index holds (about 600 bytes each); a store with more is served
 # by KnownLabels alone.
 LABEL_INDEX_BUDGET = 150_000
+# Most framed label nodes kept beside the index (a few hundred bytes each): a concept or
+# a project in each reader language and graph set.
+LABEL_NODES_BUDGET = 100_000
 INCOMING_LIMIT_HEADER = "TSR-Incoming-Limit"
 
 
@@ -100,9 +105,10 @@ class _BoundedSink:
 
 
 def neighbourhood(request: Request, iri: NamedNode, query: NamedQuery | None = None, *,
-                  as_statements: bool = False) -> Neighbourhood:
+                  as_statements: bool = False, lang: str | None = None) -> Neighbourhood:
     """`query` (api-entity) about `iri`, with the labels of what it names; empty when the
-    reader sees nothing about `iri`.
+    reader sees nothing about `iri`. With `lang` (the document's language), the labels of
+    the resources it names may come framed already.
 
     A hub (a network with 26,840 memberships at a million triples: 9 MB and 6 s) is cut at
     the `incoming_limit`-th resource pointing to it: reading stops there, so the engine
@@ -112,7 +118,7 @@ def neighbourhood(request: Request, iri: NamedNode, query: NamedQuery | None = N
     result = run_query(request, query, {"_item": iri})
     serialize = getattr(result, "serialize", None)  # a remote store's triples cannot
     if as_statements and serialize is not None:
-        whole = _from_document(request, iri, serialize)
+        whole = _from_document(request, iri, serialize, lang)
         if whole is not None:
             return whole
         result = run_query(request, query, {"_item": iri})  # read again, triple by triple
@@ -122,7 +128,8 @@ def neighbourhood(request: Request, iri: NamedNode, query: NamedQuery | None = N
     return found
 
 
-def _from_document(request: Request, iri: NamedNode, serialize: Any) -> Neighbourhood | None:
+def _from_document(request: Request, iri: NamedNode, serialize: Any, lang: str | None
+                   ) -> Neighbourhood | None:
     """The neighbourhood grouped for the framing from the JSON-LD the engine writes in one
     call (`serialize`: the query result's; a quarter less CPU than reading the triples one
     by one); None for a document past ENTITY_DOCUMENT_BYTES or the incoming limit, or
@@ -143,8 +150,26 @@ def _from_document(request: Request, iri: NamedNode, serialize: Any) -> Neighbou
     # pointing to it), labels included: only the other IRIs need theirs.
     named.difference_update(grouped.forward)
     if named:
-        grouped.add(label_statements_of(request, named))
+        _add_labels(request, grouped, named, lang)
     return Neighbourhood([], grouped)
+
+
+def _add_labels(request: Request, grouped: GroupedStatements, iris: set[str],
+                lang: str | None) -> None:
+    """The labels of `iris` this request's reader may see, framed already when they can be."""
+    every_label = _complete_label_index(request)
+    if every_label is None:
+        grouped.add(statements_of_triples(known_labels(request).of(request, map(NamedNode, iris))))
+        return
+    graphs = request_graphs(request)
+    graphs_id = graphs_key(graphs)
+    for iri in iris:
+        node = None if lang is None else every_label.framed(iri, graphs, lang,
+                                                            graphs_id=graphs_id)
+        if node is not None:
+            grouped.embedded[iri] = node
+        else:
+            grouped.add(every_label.statements_of([iri], graphs))
 
 
 def _from_triples(request: Request, iri: NamedNode, triples: Any) -> Neighbourhood:
@@ -179,15 +204,6 @@ def labels_of(request: Request, iris: Iterable[NamedNode]) -> list[Triple]:
     if every_label is not None:
         return every_label.of(iris, request_graphs(request))
     return known_labels(request).of(request, iris)
-
-
-def label_statements_of(request: Request, iris: Iterable[str]) -> list[Statement]:
-    """`labels_of` as the framing's statements, for IRIs given as text (the index keeps
-    them as statements: no term is made or converted per request)."""
-    every_label = _complete_label_index(request)
-    if every_label is not None:
-        return every_label.statements_of(iris, request_graphs(request))
-    return statements_of_triples(known_labels(request).of(request, map(NamedNode, iris)))
 
 
 def _complete_label_index(request: Request) -> EveryLabel | None:
@@ -268,6 +284,31 @@ class EveryLabel:
     the store held more than LABEL_INDEX_BUDGET (then nothing is kept)."""
     by_subject: dict[str, list[tuple[str, Triple, Statement]]]
     complete: bool
+    # (IRI, reader graphs, language) -> its framed label node, or None: see `framed`
+    _framed: dict[tuple[str, tuple[str, ...] | None, str], dict[str, Any] | None] = field(
+        default_factory=dict, compare=False, repr=False)
+
+    def framed(self, iri: str, graphs: Sequence[NamedNode] | None, lang: str, *,
+               graphs_id: tuple[str, ...] | None) -> dict[str, Any] | None:
+        """The JSON-LD node of `iri` made of its labels in `graphs` and in `lang`, as every
+        document naming it embeds it (a concept, a project: one document names a dozen,
+        and a thousand documents name the same ones); framed once per store state
+        (`graphs_id`: the graphs as a key).
+
+        None when it has no label there (a reference then), or when a label of it is a
+        resource, not a literal (the document frames it, with what else it holds)."""
+        key = (iri, graphs_id, lang)
+        if key in self._framed:
+            return self._framed[key]
+        statements = self.statements_of([iri], graphs)
+        node = None
+        if statements and all(statement[4] is None for statement in statements):
+            grouped = GroupedStatements(statements)
+            grouped.keep_language(lang)
+            node = Framer(published_context(), grouped).frame([NamedNode(iri)])[0]
+        if len(self._framed) < LABEL_NODES_BUDGET:  # (a dict write is atomic across threads)
+            self._framed[key] = node
+        return node
 
     def of(self, iris: Iterable[NamedNode], graphs: Sequence[NamedNode] | None) -> list[Triple]:
         """The labels of `iris` in `graphs` (None: every graph)."""

@@ -112,7 +112,8 @@ def add_entity_route(router: APIRouter, path: str, *, iri_of: Any, what: str, su
         language = reader_language(request, lang)
 
         def build() -> Response:
-            found = neighbourhood(request, iri, query, as_statements=media != TURTLE)
+            found = neighbourhood(request, iri, query, as_statements=media != TURTLE,
+                                  lang=language)
             if found.empty:
                 raise HTTPException(404, f"no {what} {id!r} in the data")
             return entity_response(request, found.triples, iri, lang=language, media=media,

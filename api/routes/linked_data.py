@@ -54,7 +54,8 @@ async def entity(
     language = reader_language(request, lang)
 
     def build() -> Response:
-        found = neighbourhood(request, iri, as_statements=media not in (HTML, TURTLE))
+        found = neighbourhood(request, iri, as_statements=media not in (HTML, TURTLE),
+                              lang=language)
         if found.empty:
             raise HTTPException(404, f"no {kind} {key!r} in the data")
         headers = incoming_headers(request, found)

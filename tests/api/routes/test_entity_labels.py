@@ -14,7 +14,7 @@ import pytest
 from api.named_queries import shipped_queries
 from api.resources import neighbourhood
 from api.resources.neighbourhood import LABEL_PROPERTIES, EveryLabel
-from store.namespaces import SKOS, TSR, TSRV
+from store.namespaces import SKOS, TSR, TSRV, XSD
 from tests.api.conftest import READER, SECRET_GRAPH, WRITER, AppClient, serving_app
 
 ATELIER = "/api/actors/siren-810079194"
@@ -128,3 +128,37 @@ def test_a_built_index_is_set_aside_from_garbage_collection(fresh_api: AppClient
     assert gc.get_freeze_count() == 0
     fresh_api.app.state.label_index._build()
     assert gc.get_freeze_count() >= len(every_label.by_subject)
+
+
+def test_a_label_node_is_framed_once_per_reader_and_language(fresh_api: AppClient) -> None:
+    """Every document naming a concept embeds the node its labels make: it is framed once
+    per store state, reader graphs and language, and never crosses from one to another."""
+    update(fresh_api, f"""INSERT DATA {{ GRAPH <{SECRET_GRAPH.value}> {{
+        {ASSOCIATION} <{SKOS}prefLabel> "Libellé confidentiel"@fr }} }}""")
+    every_label = ready_label_index(fresh_api)
+    iri = ASSOCIATION[1:-1]
+    first = legal_form_label(fresh_api, {"Accept-Language": "en"})
+    assert first == {"en": "Association (1901 law)"}
+    kept = [key for key in every_label._framed if key[0] == iri]
+    assert [key[2] for key in kept] == ["en"]
+    node = every_label._framed[kept[0]]
+    assert node is not None and node["prefLabel"] == first
+    assert legal_form_label(fresh_api, {"Accept-Language": "en"}) == first
+    assert every_label._framed[kept[0]] is node, "framed again"
+    assert legal_form_label(fresh_api) == {"fr": "Association loi 1901"}
+    with_token = legal_form_label(fresh_api, READER)
+    assert isinstance(with_token, dict)
+    assert sorted(with_token["fr"]) == ["Association loi 1901", "Libellé confidentiel"]
+    # one node per reader graphs: the anonymous reader's and the token holder's
+    assert len({key[1] for key in every_label._framed if key[0] == iri}) == 2
+
+
+def test_a_label_that_is_a_resource_is_framed_with_the_document() -> None:
+    statement = ("http://c", TSR + "name", "http://other", "iri", "http://other")
+    literal = ("http://d", TSR + "name", "Nom", ("literal", "", XSD + "string"), None)
+    every_label = EveryLabel({"http://c": [("http://g", None, statement)],  # type: ignore[list-item]
+                              "http://d": [("http://g", None, literal)]}, complete=True)  # type: ignore[list-item]
+    assert every_label.framed("http://c", None, "fr", graphs_id=None) is None
+    assert every_label.framed("http://e", None, "fr", graphs_id=None) is None  # no label
+    assert every_label.framed("http://d", None, "fr", graphs_id=None) == {
+        "id": "http://d", "name": "Nom"}
