@@ -134,7 +134,7 @@ def _entity_threads(request: Request) -> anyio.CapacityLimiter:
 def _kept_or_built(request: Request, key: tuple[Hashable, ...],
                    build: Callable[[], Response]) -> Response:
     if get_settings_of(request).entity_cache_bytes == 0:
-        return _conditional(request, _kept_of(build()))
+        return _tagged(request, build())
     cache = entity_responses(request)
     # the mark is read before the data (and once per request): a write landing while the
     # document is built moves it, and the document is not kept
@@ -153,12 +153,30 @@ def _kept_of(response: Response) -> KeptResponse | Response:
     """The response as kept (a 200 with a body), or itself."""
     if response.status_code != 200 or not isinstance(response.body, bytes):
         return response
-    media_type = response.media_type or response.headers.get("content-type", "")
-    etag = '"' + hashlib.blake2b(media_type.encode() + b"\0" + response.body,
-                                 digest_size=16).hexdigest() + '"'
+    media_type, etag = _etag_of(response)
     headers = tuple((name, value) for name, value in response.headers.items()
                     if name not in ("content-length", "content-type"))
     return KeptResponse(response.body, media_type, (*headers, ("etag", etag)), etag)
+
+
+def _tagged(request: Request, response: Response) -> Response:
+    """A response built for this request alone, with its ETag (or 304 when the request
+    names it): what `_conditional` gives for a kept one, without copying it first."""
+    if response.status_code != 200 or not isinstance(response.body, bytes):
+        return response
+    _, etag = _etag_of(response)
+    response.headers["etag"] = etag
+    if _matches(request.headers.get("if-none-match"), etag):
+        return Response(status_code=304, headers={
+            name: value for name, value in response.headers.items() if name in _KEPT_ON_304})
+    return response
+
+
+def _etag_of(response: Response) -> tuple[str, str]:
+    """The response's media type, and its strong ETag: a digest of media type and body."""
+    media_type = response.media_type or response.headers.get("content-type", "")
+    digest = hashlib.blake2b(media_type.encode() + b"\0" + bytes(response.body), digest_size=16)
+    return media_type, f'"{digest.hexdigest()}"'
 
 
 def _conditional(request: Request, kept: KeptResponse | Response) -> Response:

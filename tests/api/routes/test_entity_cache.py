@@ -16,7 +16,7 @@ from fastapi import Response
 
 from api.resources.entity_cache import EntityResponses, KeptResponse
 from store.namespaces import TSR
-from tests.api.conftest import READER, SECRET_GRAPH, WRITER, AppClient
+from tests.api.conftest import READER, SECRET_GRAPH, WRITER, AppClient, serving_app
 
 ATELIER = "/api/actors/siren-810079194"
 ATELIER_ID = "/id/actor/siren-810079194"
@@ -59,6 +59,23 @@ def test_if_none_match_gives_304_without_a_body(fresh_api: AppClient) -> None:
         assert response.headers["etag"] == etag
         assert response.headers["vary"].startswith("Accept, Accept-Language")
     assert fresh_api.get(ATELIER, headers={"If-None-Match": '"other"'}).status_code == 200
+
+
+def test_with_nothing_kept_each_answer_has_the_same_etag_and_304s(fresh_api: AppClient) -> None:
+    """TSR_ENTITY_CACHE_BYTES=0: every document is built, and tagged as a kept one is."""
+    kept = fresh_api.get(ATELIER)
+    for client in serving_app(entity_cache_bytes=0):
+        built = client.get(ATELIER)
+        assert built.status_code == 200 and built.content == kept.content
+        assert built.headers["etag"] == kept.headers["etag"]
+        etag = built.headers["etag"]
+        not_modified = client.get(ATELIER, headers={"If-None-Match": f"W/{etag}"})
+        assert not_modified.status_code == 304 and not_modified.content == b""
+        assert not_modified.headers["etag"] == etag
+        assert not_modified.headers["content-language"] == "fr"
+        assert client.get(ATELIER, headers={"If-None-Match": '"other"'}).status_code == 200
+        missing = client.get("/api/actors/siren-000000000")
+        assert missing.status_code == 404 and "etag" not in missing.headers
 
 
 def test_a_write_drops_what_was_kept(fresh_api: AppClient) -> None:
