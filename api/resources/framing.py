@@ -7,10 +7,12 @@ Roots are the entities a response is about; a linked resource that has triples o
 and resources that point *to* a root (the participations of an actor) are embedded under
 `@reverse`.
 
-Framing works on plain `Statement` tuples of text. They come from pyoxigraph triples, or
-straight from the expanded JSON-LD Oxigraph writes for a CONSTRUCT (see neighbourhood.py):
-that document is written by the engine in one call, where reading a result triple by
-triple crosses into the engine and back for every triple and builds its Python objects.
+Framing walks `GroupedStatements`: values of text by subject and predicate. They come from
+`Statement` tuples (made from pyoxigraph triples), or straight from the expanded JSON-LD
+Oxigraph writes for a CONSTRUCT (see neighbourhood.py): that document is written by the
+engine in one call, where reading a result triple by triple crosses into the engine and
+back for every triple and builds its Python objects. Resources framed already (the label
+nodes of neighbourhood.py) are embedded as they are.
 """
 
 from __future__ import annotations

@@ -10,6 +10,9 @@ Labels are kept between requests, two ways, both dropped as soon as the store's 
   then needs no label query at all. Most entities name at least one resource no earlier
   request named (a project, a partner), so a cache of past answers alone still asked the
   store for most requests;
+  beside it, the node each labelled resource makes in a document (`EveryLabel.framed`),
+  framed on first use per reader graphs and language: a thousand documents embed the same
+  concepts;
 * until that index is ready, or when the store holds more labels than it may keep, the
   labels of the IRIs past requests named (`KnownLabels`), per reader graphs.
 
@@ -55,9 +58,10 @@ LABEL_PROPERTIES = (SKOS + "prefLabel", TSR + "name", TSR + "title", SKOS + "not
 # Most label triples the index holds (about 600 bytes each); a store with more is served
 # by KnownLabels alone.
 LABEL_INDEX_BUDGET = 150_000
-# Most framed label nodes kept beside the index (a few hundred bytes each): a concept or
-# a project in each reader language and graph set.
-LABEL_NODES_BUDGET = 100_000
+# Most framed label nodes kept beside the index (about 400 bytes each, 20 MB at most): a
+# concept, a project or an actor, in each reader language and set of graphs (32,151 IRIs
+# have labels at a million triples).
+LABEL_NODES_BUDGET = 50_000
 INCOMING_LIMIT_HEADER = "TSR-Incoming-Limit"
 
 
