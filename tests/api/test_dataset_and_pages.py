@@ -9,7 +9,7 @@ import rdflib
 
 from api.routes import home
 
-from .conftest import PUBLIC_GRAPH, AppClient, bindings, sparql
+from .conftest import PUBLIC_GRAPH, WRITER, AppClient, bindings, sparql
 
 VOID = rdflib.Namespace("http://rdfs.org/ns/void#")
 DCAT = rdflib.Namespace("http://www.w3.org/ns/dcat#")
@@ -50,6 +50,25 @@ def test_nquads_dump_keeps_graphs(api: AppClient) -> None:
 
 def test_health(api: AppClient) -> None:
     assert api.get("/health").json()["status"] == "ok"
+
+
+def test_health_counts_the_store_once_per_change(fresh_api: AppClient) -> None:
+    """The size is counted in the background, once per store state (a count reads every
+    quad), and again after a write."""
+    fresh_api.get("/health")  # starts the count
+    counter = fresh_api.app.state.quad_count
+    assert counter.fresh() == fresh_api.app.state.store.count() > 1000
+    builds = counter.builds
+    first = fresh_api.get("/health").json()
+    assert first["quads"] == counter.fresh()
+    assert fresh_api.get("/health").json()["quads"] == first["quads"]
+    assert counter.builds == builds, "counted again without a write"
+    response = fresh_api.post("/sparql", data={"update": (
+        "INSERT DATA { GRAPH <urn:tsr:test> { <urn:a> <urn:b> <urn:c> } }")}, headers=WRITER)
+    assert response.status_code in (200, 204), response.text
+    fresh_api.get("/health")  # finds the count stale: null now, or the new one
+    assert counter.fresh() == first["quads"] + 1
+    assert fresh_api.get("/health").json()["quads"] == first["quads"] + 1
 
 
 def test_home_page_has_editor_or_fallback(api: AppClient) -> None:
