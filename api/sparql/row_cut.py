@@ -20,6 +20,11 @@ Counting rows in those bytes is exact because of what the serialiser writes:
   followed by `,` or `}` it is inside a string. Only `,{}` (a row binding nothing, or a
   string holding those bytes) needs to know whether it is inside a string: that is settled
   by reading the strings from the last position known to be outside one.
+* TSV: terms are written N-Triples style, a line break in a literal as `\n`: every line
+  break ends the header or a row, and a row starts after one when anything follows it.
+* CSV: a row ends with CRLF outside quotes (a field holding a quote, comma or line break
+  is quoted, its quotes doubled): whether a CRLF is inside quotes is the parity of the
+  quotes before it.
 """
 
 from __future__ import annotations
@@ -38,6 +43,8 @@ _JSON_ROW = re.compile(rb"[,\[]\{")
 # a whole string, a row start, or the opening quote of a string that goes on past the bytes
 _JSON_TOKEN = re.compile(rb'"(?:[^"\\]|\\.)*"|[,\[]\{|"', re.S)
 _XML_ROW = b"<result>"
+_FORMATS = {"json": QueryResultsFormat.JSON, "xml": QueryResultsFormat.XML,
+            "csv": QueryResultsFormat.CSV, "tsv": QueryResultsFormat.TSV}
 
 
 class CapReached(Exception):
@@ -46,21 +53,23 @@ class CapReached(Exception):
 
 class RowCut:
     """The serialiser's output file: forwards its bytes to `sink`, counting rows; at the
-    first row past the cap it writes the format's ending with the truncation note and
-    stops the serialiser (raises CapReached)."""
+    first row past the cap it writes the format's ending (with the truncation note where
+    the format has room for one) and stops the serialiser (raises CapReached)."""
 
-    def __init__(self, sink: Sink, cap: Cap, json_format: bool) -> None:
+    def __init__(self, sink: Sink, cap: Cap, format_name: str) -> None:
         self._sink = sink
         self._cap = cap
-        self._json = json_format
+        self._format = format_name
+        self._json = format_name == "json"
         # the bytes held back until enough of what follows them is seen to know whether a
         # row starts there (a row start seen whole, with what follows it)
-        self._hold = 3 if json_format else len(_XML_ROW) - 1
+        self._hold = {"json": 3, "xml": len(_XML_ROW) - 1, "csv": 2, "tsv": 1}[format_name]
         self._held = b""
         self._rows = 0
         # JSON: the bytes from the last position known to be outside a string, kept to
         # settle `,{}`; their first byte is that position (bounded by one row's size)
         self._since_outside = bytearray()
+        self._quotes_odd = False  # CSV: inside quotes where the held bytes begin
         self._cut_done = False
 
     def write(self, data: bytes) -> int:
@@ -72,8 +81,12 @@ class RowCut:
             self._held = pending
             self._since_outside += data
             return len(data)
-        starts = self._json_rows(pending, final, data) if self._json else \
-            self._xml_rows(pending, final)
+        if self._json:
+            starts = self._json_rows(pending, final, data)
+        elif self._format == "xml":
+            starts = self._xml_rows(pending, final)
+        else:
+            starts = self._line_rows(pending, final)
         for start in starts:
             self._rows += 1
             if self._rows > self._cap.limit:
@@ -96,9 +109,10 @@ class RowCut:
         if self._json:
             note = json.dumps({"limit": self._cap.limit, "reason": self._cap.note})
             self._sink.write(b']},"truncated":' + note.encode() + b"}\n")
-        else:
+        elif self._format == "xml":
             self._sink.write(f"</results>\n<!-- {escape(self._cap.note)} -->\n</sparql>\n"
                              .encode())
+        # CSV and TSV have no room for a note: the TSR-Result-Limit header says it
         raise CapReached
 
     def _xml_rows(self, pending: bytes, final: int) -> list[int]:
@@ -106,6 +120,25 @@ class RowCut:
         while at != -1:
             starts.append(at)
             at = pending.find(_XML_ROW, at + 1, final + len(_XML_ROW) - 1)
+        return starts
+
+    def _line_rows(self, pending: bytes, final: int) -> list[int]:
+        """Offsets in `pending` of the rows whose line break before them is before `final`
+        (a byte follows each: held bytes are the ones after `final`)."""
+        csv = self._format == "csv"
+        end = b"\r\n" if csv else b"\n"
+        starts: list[int] = []
+        odd, counted = self._quotes_odd, 0
+        at = pending.find(end, 0, final + len(end) - 1)
+        while at != -1:
+            if csv:
+                odd ^= bool(pending.count(b'"', counted, at) & 1)
+                counted = at
+            if not odd:  # the header's line break too: row 1 starts after it
+                starts.append(at + len(end))
+            at = pending.find(end, at + 1, final + len(end) - 1)
+        if csv:  # the quotes of what is forwarded now; the held bytes are read next time
+            self._quotes_odd = odd ^ bool(pending.count(b'"', counted, final) & 1)
         return starts
 
     def _json_rows(self, pending: bytes, final: int, data: bytes) -> list[int]:
@@ -142,12 +175,12 @@ class RowCut:
         return starts
 
 
-def serialise_with_cap(solutions: Any, json_format: bool, sink: Sink, cap: Cap) -> None:
-    """Write `solutions` in SPARQL JSON or XML with pyoxigraph's serialiser, cut at `cap`."""
-    cut = RowCut(sink, cap, json_format)
+def serialise_with_cap(solutions: Any, format_name: str, sink: Sink, cap: Cap) -> None:
+    """Write `solutions` in SPARQL JSON, XML, CSV or TSV (`format_name`) with pyoxigraph's
+    serialiser, cut at `cap`."""
+    cut = RowCut(sink, cap, format_name)
     try:
-        solutions.serialize(cut, QueryResultsFormat.JSON if json_format
-                            else QueryResultsFormat.XML)
+        solutions.serialize(cut, _FORMATS[format_name])
     except CapReached:
         return
     cut.finish()

@@ -1,7 +1,8 @@
 """SPARQL results and RDF graphs written incrementally, with the result-row cap.
 
 Each writer reads its input lazily and writes to `sink` (anything with `write(bytes)`), so
-a million-row result never sits in memory. When the cap cuts a result, `Cap.truncated` is
+a million-row result never sits in memory. SELECT results go through pyoxigraph's own
+serialiser (row_cut.py); graphs are read triple by triple here. When the cap cuts a result, `Cap.truncated` is
 set and, where the format has room for it, the output says so: a `"truncated"` member in
 SPARQL JSON, a comment in SPARQL XML, Turtle, N-Triples and RDF/XML. CSV, TSV and JSON-LD
 have no such room: there the `TSR-Result-Limit` header is the signal (a result with exactly
@@ -14,7 +15,7 @@ from collections.abc import Iterable, Iterator
 from typing import IO, Any, Protocol, cast
 from xml.sax.saxutils import escape
 
-from pyoxigraph import BlankNode, Literal, NamedNode, Quad, Triple, serialize
+from pyoxigraph import Quad, Triple, serialize
 
 from store.namespaces import PREFIXES, XSD
 
@@ -51,33 +52,10 @@ class Cap:
 
 # -- SELECT -------------------------------------------------------------------------------
 
-def _csv_cell(term: Any) -> str:
-    if term is None:
-        return ""
-    text = f"_:{term.value}" if isinstance(term, BlankNode) else (
-        term.value if isinstance(term, NamedNode | Literal) else str(term))
-    if any(char in text for char in ',"\r\n'):
-        return '"' + text.replace('"', '""') + '"'
-    return text
-
-
 def write_solutions(solutions: Any, media: MediaType, sink: Sink, cap: Cap) -> None:
-    """Write a SELECT result in SPARQL JSON, XML, CSV or TSV as it is computed: JSON and XML
-    by pyoxigraph's serialiser (see row_cut.py), CSV and TSV row by row here."""
-    if media.name in ("json", "xml"):
-        serialise_with_cap(solutions, media.name == "json", sink, cap)
-        return
-    names = [variable.value for variable in solutions.variables]
-    rows = cap.take(solutions)
-    if media.name == "csv":
-        sink.write((",".join(names) + "\r\n").encode())
-        for row in rows:
-            sink.write((",".join(_csv_cell(row[name]) for name in names) + "\r\n").encode())
-    else:
-        sink.write(("\t".join(f"?{name}" for name in names) + "\n").encode())
-        for row in rows:
-            cells = (str(row[name]) if row[name] is not None else "" for name in names)
-            sink.write(("\t".join(cells) + "\n").encode())
+    """Write a SELECT result in SPARQL JSON, XML, CSV or TSV as it is computed, by
+    pyoxigraph's serialiser (see row_cut.py)."""
+    serialise_with_cap(solutions, media.name, sink, cap)
 
 
 # -- ASK ----------------------------------------------------------------------------------

@@ -4,6 +4,8 @@ serialiser's writes split the text."""
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import random
 import xml.etree.ElementTree as ET
@@ -18,7 +20,8 @@ from api.sparql.writers import Cap, write_solutions
 RESULTS = "{http://www.w3.org/2005/sparql-results#}"
 # bytes that look like row boundaries or string ends in either format
 TRAPS = ['},{"s":{"type":"uri"', ',{}', '[{}', ',{', '[{"', '"', '\\', '\\"', '},{"',
-         ',{"}', ',{",', '<result>', '</result>', '{}]', 'x},{', '\\\\"},{"o":']
+         ',{"}', ',{",', '<result>', '</result>', '{}]', 'x},{', '\\\\"},{"o":',
+         '\r\n', '\n', '\t', '","', '"\r\n"', '""', ',']
 # rows binding nothing come from OPTIONAL: ?extra is bound on some subjects only
 QUERY = ("SELECT ?extra ?value WHERE { ?s <http://example.org/p> ?v "
          "OPTIONAL { ?s <http://example.org/e> ?extra } "
@@ -51,11 +54,11 @@ def hostile_store(rows: int, seed: int) -> Store:
     return store
 
 
-def cut_in_pieces(document: bytes, limit: int, json_format: bool, seed: int) -> tuple[bytes, Cap]:
+def cut_in_pieces(document: bytes, limit: int, format_name: str, seed: int) -> tuple[bytes, Cap]:
     """Feed `document` to a RowCut in writes of random sizes, as the serialiser would."""
     rng = random.Random(seed)
     sink, cap = Collect(), Cap(limit)
-    cut = RowCut(sink, cap, json_format)
+    cut = RowCut(sink, cap, format_name)
     at = 0
     try:
         while at < len(document):
@@ -79,13 +82,23 @@ def xml_rows(document: bytes) -> list[list[tuple[str | None, str | None]]]:
             for row in results]
 
 
+def csv_rows(document: bytes) -> list[list[str]]:
+    rows = list(csv.reader(io.StringIO(document.decode(), newline="")))
+    return rows[1:]
+
+
+def tsv_rows(document: bytes) -> list[str]:
+    return document.decode().split("\n")[1:-1]
+
+
 def cuts(seed: int, rows: int, results_format: QueryResultsFormat,
          limits: tuple[int, ...]) -> tuple[bytes, list[tuple[int, bytes, Cap]]]:
     """The whole document of `rows` hostile rows, and its cut at each limit."""
     whole = hostile_store(rows, seed).query(QUERY).serialize(format=results_format)
     assert whole is not None
-    json_format = results_format == QueryResultsFormat.JSON
-    return whole, [(limit, *cut_in_pieces(whole, limit, json_format, seed * 100 + limit))
+    name = {QueryResultsFormat.JSON: "json", QueryResultsFormat.XML: "xml",
+            QueryResultsFormat.CSV: "csv", QueryResultsFormat.TSV: "tsv"}[results_format]
+    return whole, [(limit, *cut_in_pieces(whole, limit, name, seed * 100 + limit))
                    for limit in limits]
 
 
@@ -112,6 +125,30 @@ def test_xml_cut_keeps_exactly_the_first_rows_wherever_the_writes_split(seed: in
         assert cap.truncated == (limit < 40)
         assert text.rstrip().endswith(b"</sparql>")
         assert (b"narrow the query or page through it" in text) == (limit < 40)
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_csv_cut_keeps_exactly_the_first_rows_wherever_the_writes_split(seed: int) -> None:
+    whole, cut = cuts(seed, 50, QueryResultsFormat.CSV, (1, 2, 9, 49, 50, 51))
+    every_row = csv_rows(whole)
+    assert len(every_row) == 50
+    assert any("\r\n" in value for row in every_row for value in row)  # quoted line breaks
+    assert ["", ""] in every_row  # a row binding nothing
+    for limit, text, cap in cut:
+        assert csv_rows(text) == every_row[:limit]
+        assert text == whole[:len(text)] and text.endswith(b"\r\n")
+        assert cap.truncated == (limit < 50)
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_tsv_cut_keeps_exactly_the_first_rows_wherever_the_writes_split(seed: int) -> None:
+    whole, cut = cuts(seed, 50, QueryResultsFormat.TSV, (1, 2, 9, 49, 50, 51))
+    every_row = tsv_rows(whole)
+    assert len(every_row) == 50 and "\t" in every_row
+    for limit, text, cap in cut:
+        assert tsv_rows(text) == every_row[:limit]
+        assert text == whole[:len(text)] and text.endswith(b"\n")
+        assert cap.truncated == (limit < 50)
 
 
 def test_the_serialiser_is_stopped_at_the_cap_and_nothing_follows_the_ending() -> None:
