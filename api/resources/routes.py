@@ -26,7 +26,7 @@ from .documents import (
 )
 from .entity_cache import kept_or_built
 from .negotiation import LANG_QUERY, Language, reader_language
-from .neighbourhood import incoming_headers, neighbourhood
+from .neighbourhood import incoming_headers, labels_of, neighbourhood
 from .ordered_items import ordered_items
 from .pagination import PageRequest, page_of, page_request
 from .running import bind, query_parameters, request_values, run_query, with_signature
@@ -85,9 +85,9 @@ def _for_filters(query: NamedQuery, given: frozenset[str]) -> NamedQuery:
 
 def describe_all(request: Request, describe: NamedQuery,
                  items: Sequence[NamedNode | BlankNode]) -> list[Triple]:
-    """What `describe` gives for each item, in one query: `?_item` takes every IRI of the
-    page from a trailing VALUES block (a blank node, which VALUES cannot name, is described
-    on its own)."""
+    """What `describe` gives for each item, in one query (`?_item` takes every IRI of the
+    page from a trailing VALUES block; a blank node, which VALUES cannot name, is described
+    on its own), and the labels of the resources they point to (from the label index)."""
     iris = [item for item in items if isinstance(item, NamedNode)]
     triples: list[Triple] = []
     if iris:
@@ -98,6 +98,11 @@ def describe_all(request: Request, describe: NamedQuery,
     for item in items:
         if not isinstance(item, NamedNode):
             triples.extend(run_query(request, describe, {"_item": item}))
+    # the items' own labels are among their statements
+    named = {triple.object for triple in triples if isinstance(triple.object, NamedNode)}
+    named.difference_update(items)
+    if named:
+        triples.extend(labels_of(request, named))
     return triples
 
 

@@ -6,12 +6,13 @@ from __future__ import annotations
 import pytest
 from pyoxigraph import Literal, NamedNode
 
-from store.namespaces import TSR, TSRV
-from tests.api.conftest import READER, SECRET_NAME, AppClient
+from store.namespaces import SKOS, TSR, TSRV
+from tests.api.conftest import READER, SECRET_GRAPH, SECRET_NAME, WRITER, AppClient
 
 from .jsonld_check import jsonld_triples, turtle_triples, visible_data, without_page
 
 DATA = "https://data.tsr-observatory.org/id/"
+ASSOCIATION = f"{TSRV}legal-form/association-1901"
 ATELIER = DATA + "actor/siren-810079194"
 HYDRA = "http://www.w3.org/ns/hydra/core#"
 CURATED = [
@@ -76,6 +77,26 @@ def test_labels_follow_lang_then_accept_language(api: AppClient) -> None:
     assert by_header.json()["legalForm"]["prefLabel"] == {"en": "Association (1901 law)"}
     french = api.get("/api/actors/siren-810079194", headers={"Accept-Language": "de"})
     assert french.json()["legalForm"]["prefLabel"] == {"fr": "Association loi 1901"}
+
+
+def test_list_items_show_the_labels_of_what_they_name(fresh_api: AppClient) -> None:
+    """A page's items embed the labels of the resources they point to (read from the label
+    index, not by the describe query), in the language asked, never from a restricted
+    source for an anonymous reader."""
+    fresh_api.post("/sparql", headers=WRITER, data={"update": f"""INSERT DATA {{
+        GRAPH <{SECRET_GRAPH.value}> {{ <{ASSOCIATION}> <{SKOS}prefLabel> "Libellé caché"@fr }}
+    }}"""}).raise_for_status()
+    fresh_api.app.state.label_index.fresh()  # the index, built now (else known labels)
+    for headers, lang, expected in (({}, "fr", ["Association loi 1901"]),
+                                    ({}, "en", ["Association (1901 law)"]),
+                                    (READER, "fr", ["Association loi 1901", "Libellé caché"])):
+        page = fresh_api.get("/api/actors", params={"lang": lang, "per_page": 100},
+                             headers=headers).json()
+        atelier = next(item for item in page["items"] if item["id"] == ATELIER)
+        label = atelier["legalForm"]["prefLabel"][lang]
+        assert sorted([label] if isinstance(label, str) else label) == expected, headers
+        kinds = {item["actorType"]["id"]: item["actorType"] for item in page["items"]}
+        assert all("prefLabel" in kind for kind in kinds.values())
 
 
 def test_pages_have_totals_links_and_link_headers(api: AppClient, data: set) -> None:
