@@ -18,7 +18,7 @@ import hashlib
 import os
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Iterable
 from typing import Any, NamedTuple
 
 import anyio.to_thread
@@ -166,10 +166,7 @@ def _tagged(request: Request, response: Response) -> Response:
         return response
     _, etag = _etag_of(response)
     response.headers["etag"] = etag
-    if _matches(request.headers.get("if-none-match"), etag):
-        return Response(status_code=304, headers={
-            name: value for name, value in response.headers.items() if name in _KEPT_ON_304})
-    return response
+    return _not_modified(request, etag, response.headers.items()) or response
 
 
 def _etag_of(response: Response) -> tuple[str, str]:
@@ -182,11 +179,18 @@ def _etag_of(response: Response) -> tuple[str, str]:
 def _conditional(request: Request, kept: KeptResponse | Response) -> Response:
     if not isinstance(kept, KeptResponse):
         return kept
-    headers = dict(kept.headers)
-    if _matches(request.headers.get("if-none-match"), kept.etag):
-        return Response(status_code=304, headers={
-            name: value for name, value in headers.items() if name in _KEPT_ON_304})
-    return Response(kept.body, media_type=kept.media_type, headers=headers)
+    return _not_modified(request, kept.etag, kept.headers) or Response(
+        kept.body, media_type=kept.media_type, headers=dict(kept.headers))
+
+
+def _not_modified(request: Request, etag: str, headers: Iterable[tuple[str, str]]
+                  ) -> Response | None:
+    """304 when the request's If-None-Match names `etag` (with the headers a 304 repeats
+    from `headers`), else None."""
+    if not _matches(request.headers.get("if-none-match"), etag):
+        return None
+    return Response(status_code=304, headers={
+        name: value for name, value in headers if name in _KEPT_ON_304})
 
 
 def _matches(if_none_match: str | None, etag: str) -> bool:

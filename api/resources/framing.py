@@ -115,6 +115,7 @@ class GroupedStatements:
         # where they are referenced
         self.embedded: dict[str, dict[str, Any]] = {}
         self._added: set[Statement] = set()  # what `add` was given, each framed once
+        self._from_documents: set[str] = set()  # subjects `add_jsonld` filled
         self.add(statements)
 
     def add(self, statements: Iterable[Statement]) -> None:
@@ -131,8 +132,8 @@ class GroupedStatements:
             value = (text, kind, target)
             if objects is None:
                 by_predicate[predicate] = [value]
-            elif value in objects:  # added from a document before
-                continue
+            elif subject in self._from_documents and value in objects:
+                continue  # a document gave it already (`_added` knows the others)
             else:
                 objects.append(value)
             self._note(subject, predicate, value)
@@ -146,6 +147,7 @@ class GroupedStatements:
         for node in nodes:
             subject = node["@id"]
             merged = subject in forward  # the writer starts a new node when a subject comes back
+            self._from_documents.add(subject)
             by_predicate = forward[subject] if merged else {}
             forward[subject] = by_predicate
             for predicate, values in node.items():

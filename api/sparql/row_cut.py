@@ -60,7 +60,6 @@ class RowCut:
         self._sink = sink
         self._cap = cap
         self._format = format_name
-        self._json = format_name == "json"
         # the bytes held back until enough of what follows them is seen to know whether a
         # row starts there (a row start seen whole, with what follows it)
         self._hold = {"json": 3, "xml": len(_XML_ROW) - 1, "csv": 2, "tsv": 1}[format_name]
@@ -79,9 +78,10 @@ class RowCut:
         final = len(pending) - self._hold  # row starts are looked for before this offset
         if final <= 0:
             self._held = pending
-            self._since_outside += data
+            if self._format == "json":
+                self._since_outside += data
             return len(data)
-        if self._json:
+        if self._format == "json":
             starts = self._json_rows(pending, final, data)
         elif self._format == "xml":
             starts = self._xml_rows(pending, final)
@@ -106,7 +106,7 @@ class RowCut:
     def _cut(self, before: bytes) -> None:
         self._cap.truncated = self._cut_done = True
         self._sink.write(before)
-        if self._json:
+        if self._format == "json":
             note = json.dumps({"limit": self._cap.limit, "reason": self._cap.note})
             self._sink.write(b']},"truncated":' + note.encode() + b"}\n")
         elif self._format == "xml":
