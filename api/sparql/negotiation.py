@@ -6,6 +6,8 @@
 'turtle'
 >>> choose(RESULT_TYPES, None, "csv").media_type
 'text/csv'
+>>> choose(GRAPH_TYPES, "application/rdf+xml", "xml").name  # SPARQLWrapper's CONSTRUCT
+'rdfxml'
 """
 
 from __future__ import annotations
@@ -21,6 +23,9 @@ class MediaType:
     media_type: str
     aliases: tuple[str, ...] = ()
     rdf_format: RdfFormat | None = None
+    # other `format=` spellings clients send for this type (SPARQLWrapper sends its own
+    # return-format names: `xml` for RDF/XML of a CONSTRUCT, `n3`, `rdf+xml`, `json-ld`...)
+    format_names: tuple[str, ...] = ()
 
     @property
     def content_type(self) -> str:
@@ -31,17 +36,22 @@ class MediaType:
 
 # The first entry of each table is the default when the client accepts anything.
 RESULT_TYPES: tuple[MediaType, ...] = (
-    MediaType("json", "application/sparql-results+json", ("application/json",)),
-    MediaType("xml", "application/sparql-results+xml", ("application/xml", "text/xml")),
+    MediaType("json", "application/sparql-results+json", ("application/json",),
+              format_names=("srj",)),
+    MediaType("xml", "application/sparql-results+xml", ("application/xml", "text/xml"),
+              format_names=("srx",)),
     MediaType("csv", "text/csv"),
     MediaType("tsv", "text/tab-separated-values"),
 )
 GRAPH_TYPES: tuple[MediaType, ...] = (
-    MediaType("turtle", "text/turtle", ("application/x-turtle",), RdfFormat.TURTLE),
-    MediaType("ntriples", "application/n-triples", ("text/plain",), RdfFormat.N_TRIPLES),
+    MediaType("turtle", "text/turtle", ("application/x-turtle",), RdfFormat.TURTLE,
+              ("ttl", "n3", "text/n3", "application/turtle")),
+    MediaType("ntriples", "application/n-triples", ("text/plain",), RdfFormat.N_TRIPLES,
+              ("nt", "n-triples")),
     MediaType("rdfxml", "application/rdf+xml", ("application/xml", "text/xml"),
-              RdfFormat.RDF_XML),
-    MediaType("jsonld", "application/ld+json", ("application/json",), RdfFormat.JSON_LD),
+              RdfFormat.RDF_XML, ("xml", "rdf", "rdf+xml", "rdf/xml")),
+    MediaType("jsonld", "application/ld+json", ("application/json",), RdfFormat.JSON_LD,
+              ("json-ld", "json")),
 )
 
 
@@ -92,7 +102,8 @@ def choose(table: tuple[MediaType, ...], accept: str | None,
         for wanted in format_parameter.split(","):
             wanted = wanted.strip().lower()
             for candidate in table:
-                if wanted in (candidate.name, candidate.media_type, *candidate.aliases):
+                if wanted in (candidate.name, candidate.media_type, *candidate.aliases,
+                              *candidate.format_names):
                     return candidate
         raise NotAcceptable(
             f"format={format_parameter} is not available for this result; use one of "

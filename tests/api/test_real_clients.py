@@ -10,7 +10,7 @@ import httpx
 import pytest
 import rdflib
 from rdflib.plugins.stores.sparqlstore import SPARQLStore
-from SPARQLWrapper import CSV, JSON, JSONLD, TURTLE, XML, SPARQLWrapper
+from SPARQLWrapper import CSV, JSON, JSONLD, N3, RDF, RDFXML, TSV, TURTLE, XML, SPARQLWrapper
 
 from .conftest import PUBLIC_GRAPH
 
@@ -100,3 +100,69 @@ def test_million_rows_stream_with_flat_memory(served: str) -> None:
     assert first_byte is not None and first_byte < 1.0
     # the response is ~100 MB; the server holds a few 64 KiB chunks of it at a time
     assert peak - before < 40 * 1024, f"server RSS grew by {(peak - before) // 1024} MiB"
+
+
+ASK_ANY = "ASK { ?s ?p ?o }"
+DESCRIBE_ONE = ("PREFIX tsr: <https://w3id.org/tsr-observatory/ontology#> "
+                "DESCRIBE ?a WHERE { ?a a tsr:Actor } ORDER BY ?a LIMIT 1")
+
+
+def _plain_wrapper(served: str, query: str, fmt: str | None = None) -> SPARQLWrapper:
+    """SPARQLWrapper as a data scientist uses it: its defaults (it sends `format=`,
+    `output=` and `results=` beside `Accept`), no setOnlyConneg."""
+    client = SPARQLWrapper(f"{served}/sparql")
+    client.setQuery(query)
+    if fmt is not None:
+        client.setReturnFormat(fmt)
+    return client
+
+
+@pytest.mark.parametrize("query", [NAMES, DESCRIBE_ONE], ids=["construct", "describe"])
+@pytest.mark.parametrize("fmt", [None, XML, RDFXML, RDF, TURTLE, N3, JSONLD, JSON])
+def test_sparqlwrapper_defaults_graph_forms(served: str, query: str, fmt: str | None) -> None:
+    with warnings.catch_warnings():
+        # SPARQLWrapper warns that it sends `Accept: */*` for RDF and JSON, and parses
+        # JSON-LD with rdflib's deprecated ConjunctiveGraph
+        warnings.simplefilter("ignore", RuntimeWarning)
+        warnings.simplefilter("ignore", DeprecationWarning)
+        result = _plain_wrapper(served, query, fmt).query()
+        assert result.response.status == 200
+        converted = result.convert()
+    if isinstance(converted, bytes):  # Turtle and N3 come back as text
+        converted = rdflib.Graph().parse(data=converted, format="turtle")
+    assert isinstance(converted, rdflib.Graph)
+    assert len(converted) > 0
+
+
+@pytest.mark.parametrize("fmt", [None, XML, JSON, CSV, TSV])
+def test_sparqlwrapper_defaults_result_forms(served: str, fmt: str | None) -> None:
+    expected = len(_wrapper(served, ACTORS, JSON).queryAndConvert()["results"]["bindings"])  # type: ignore[index]
+    select = _plain_wrapper(served, ACTORS, fmt).queryAndConvert()
+    ask = _plain_wrapper(served, ASK_ANY, fmt).queryAndConvert()
+    if fmt in (CSV, TSV):
+        lines = select.decode().splitlines()  # type: ignore[union-attr]
+        assert lines[0] == ("actor,name" if fmt == CSV else "?actor\t?name")
+        assert len(lines) == expected + 1
+        assert ask.decode().splitlines()[1] == "true"  # type: ignore[union-attr]
+    elif fmt == JSON:
+        assert len(select["results"]["bindings"]) == expected  # type: ignore[index]
+        assert ask["boolean"] is True  # type: ignore[index]
+    else:  # SPARQL XML, SPARQLWrapper's default
+        assert len(select.getElementsByTagName("result")) == expected  # type: ignore[union-attr]
+        boolean = ask.getElementsByTagName("boolean")[0]  # type: ignore[union-attr]
+        assert boolean.firstChild.data == "true"
+
+
+def test_rdflib_sparqlstore_every_form(served: str) -> None:
+    """rdflib's SPARQLStore with its default return format (XML): SELECT, ASK, CONSTRUCT and
+    DESCRIBE (it asks for RDF/XML for the last two)."""
+    store = SPARQLStore(f"{served}/sparql")
+    try:
+        graph = rdflib.Graph(store=store)
+        assert graph.query(ASK_ANY).askAnswer is True
+        names = graph.query(NAMES).graph
+        assert names is not None and len(names) == len(list(graph.query(ACTORS)))
+        described = graph.query(DESCRIBE_ONE).graph
+        assert described is not None and len(described) > 3
+    finally:
+        store.close()
