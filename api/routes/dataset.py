@@ -38,7 +38,11 @@ _ALL = Cap(2**63)
 
 
 def _namespace(iri: str) -> str:
+    """What a term's IRI extends: up to its last `#` or `/`, or its last `:` for a URN
+    (`urn:isbn:123` -> `urn:isbn:`), so that the namespace is an absolute IRI too."""
     cut = max(iri.rfind("#"), iri.rfind("/"))
+    if cut < 0:
+        cut = iri.rfind(":")
     return iri[: cut + 1]
 
 
@@ -94,8 +98,8 @@ def _description(request: Request, base: str) -> list[Triple]:
                 f"https://www.iana.org/assignments/media-types/{compression}")))
     for namespace in _vocabularies(store, visible):
         triples.append(Triple(dataset, iri(VOID, "vocabulary"), NamedNode(namespace)))
-    for info in counts:
-        subset = BlankNode()
+    for number, info in enumerate(counts):
+        subset = BlankNode(f"subset{number}")  # named, so the same data gives the same bytes
         triples += [
             Triple(dataset, iri(VOID, "subset"), subset),
             Triple(subset, a, iri(VOID, "Dataset")),

@@ -1,4 +1,6 @@
-"""`/store`: the SPARQL 1.1 Graph Store HTTP Protocol, for holders of the write token.
+"""`/store`: the SPARQL 1.1 Graph Store HTTP Protocol. Reading (GET, HEAD) is public and
+sees what `/sparql` sees (restricted graphs need the read token); writing needs the write
+token.
 
 `?graph=IRI` names a graph; `?default` is the default graph, which here is the union of the
 named graphs (as on `/sparql`): it can be read, not written (405), since a triple in no
@@ -16,9 +18,9 @@ from starlette.responses import Response
 
 from store import StoreError
 
-from ..deps import get_settings_of, get_store
+from ..deps import get_settings_of, get_store, may_see_restricted
 from ..sparql.auth import require_write_token
-from ..sparql.dataset import visibility
+from ..sparql.dataset import EMPTY_GRAPH, visibility
 from ..sparql.errors import ProtocolError
 from ..sparql.execution import ChunkWriter, QueryTimeout, query_runner, respond
 from ..sparql.negotiation import GRAPH_TYPES, NotAcceptable, choose
@@ -74,22 +76,26 @@ async def read_graph(request: Request, graph: GraphParameter = None,
                      default: DefaultParameter = None,
                      format: Annotated[str | None, Query()] = None) -> Response:
     try:
-        require_write_token(request)
         target = _target(graph, default)
         try:
             media = choose(GRAPH_TYPES, request.headers.get("accept"), format)
         except NotAcceptable as error:
             raise ProtocolError(406, str(error)) from None
         store = get_store(request)
-        if target is not None and not await run_in_threadpool(_exists, request, target):
+        # a read, as on /sparql: the graphs this reader may see (a restricted one is missing
+        # without the read token), and the default graph is their union
+        view = await run_in_threadpool(
+            visibility(request).view, request, may_see_restricted(request))
+        if target is not None and (target not in view.graphs
+                                   or not await run_in_threadpool(_exists, request, target)):
             raise ProtocolError(404, f"no graph <{target.value}> in the store")
         settings = get_settings_of(request)
-        sources = [target] if target is not None else None
+        sources = [target] if target is not None else (view.graphs or [EMPTY_GRAPH])
 
         def produce(writer: ChunkWriter) -> None:
             triples = store.query("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }",
                                   default_graph=sources)
-            # the whole graph: the row cap is for queries, not for the owner's own data
+            # the whole graph, as the dumps give it: the row cap is for queries
             write_graph(triples, media, writer, Cap(2**63))
 
         try:
@@ -101,12 +107,6 @@ async def read_graph(request: Request, graph: GraphParameter = None,
         return respond(first, rest, media.content_type)
     except ProtocolError as error:
         return error.response()
-
-
-# HEAD as its own operation: one route with two methods gives both the same operationId
-router.add_api_route("/store", read_graph, methods=["HEAD"], response_class=Response,
-                     summary="Headers of a graph read (Graph Store Protocol)",
-                     operation_id="read_graph_store_head")
 
 
 @router.put("/store", summary="Replace a graph (Graph Store Protocol)", response_class=Response,

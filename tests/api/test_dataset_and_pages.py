@@ -38,6 +38,18 @@ def test_void_description(api: AppClient) -> None:
         graph)
 
 
+def test_void_with_a_urn_predicate(fresh_api: AppClient) -> None:
+    """A statement whose predicate is a URN (no `/` or `#`) is a vocabulary `urn:...:`."""
+    graph = "https://data.tsr-observatory.org/graph/source/urn-terms"
+    update = f"INSERT DATA {{ GRAPH <{graph}> {{ <urn:x:a> <urn:example:weight> 3 }} }}"
+    assert fresh_api.post("/sparql", data={"update": update}, headers=WRITER).status_code == 204
+    response = fresh_api.get("/.well-known/void", headers={"Accept": "text/turtle"})
+    assert response.status_code == 200, response.text
+    described = rdflib.Graph().parse(data=response.text, format="turtle")
+    dataset = rdflib.URIRef("http://testserver/.well-known/void#dataset")
+    assert rdflib.URIRef("urn:example:") in set(described.objects(dataset, VOID.vocabulary))
+
+
 def test_nquads_dump_keeps_graphs(api: AppClient) -> None:
     response = api.get("/dumps/tsr.nq.gz")
     assert response.headers["content-type"] == "application/gzip"

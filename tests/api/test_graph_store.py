@@ -1,16 +1,28 @@
-"""SPARQL Update and the Graph Store HTTP Protocol need the write token."""
+"""SPARQL Update and the Graph Store HTTP Protocol's writes need the write token; its reads
+see what /sparql shows the reader."""
 
 from __future__ import annotations
 
 import pytest
 
-from .conftest import PUBLIC_GRAPH, WRITER, AppClient, api_settings, bindings, parse_rdf, sparql
+from .conftest import (
+    PUBLIC_GRAPH,
+    READER,
+    SECRET_GRAPH,
+    SECRET_NAME,
+    WRITER,
+    AppClient,
+    api_settings,
+    bindings,
+    parse_rdf,
+    sparql,
+)
 
 GRAPH = "https://data.tsr-observatory.org/graph/source/gsp-test"
 TURTLE = b"<urn:a> <urn:p> 'one' , 'two' ."
 
 
-@pytest.mark.parametrize("method", ["GET", "PUT", "POST", "DELETE"])
+@pytest.mark.parametrize("method", ["PUT", "POST", "DELETE"])
 def test_store_needs_write_token(api: AppClient, method: str) -> None:
     anonymous = api.request(method, "/store", params={"graph": GRAPH}, content=TURTLE,
                             headers={"Content-Type": "text/turtle"})
@@ -20,6 +32,23 @@ def test_store_needs_write_token(api: AppClient, method: str) -> None:
                         headers={"Content-Type": "text/turtle", "Authorization": "Bearer no"})
     assert wrong.status_code == 403
     assert wrong.text.strip() == "this token does not allow writes"
+
+
+@pytest.mark.parametrize("method", ["GET", "HEAD"])
+def test_store_reads_are_public_and_see_what_sparql_shows(api: AppClient, method: str) -> None:
+    public = api.request(method, "/store", params={"graph": PUBLIC_GRAPH.value},
+                         headers={"Accept": "application/n-triples"})
+    assert public.status_code == 200
+    secret = api.request(method, "/store", params={"graph": SECRET_GRAPH.value})
+    assert secret.status_code == 404
+    assert api.request(method, "/store", params={"graph": SECRET_GRAPH.value},
+                       headers=READER).status_code == 200
+    if method == "GET":
+        assert len(parse_rdf(public.content, "nt")) > 1000
+        union = api.get("/store?default", headers={"Accept": "application/n-triples"})
+        names = {str(triple[2]) for triple in parse_rdf(union.content, "nt")}
+        assert "Atelier des Savoirs Partagés" in names and SECRET_NAME not in names
+        assert secret.text.strip() == f"no graph <{SECRET_GRAPH.value}> in the store"
 
 
 def test_update_needs_write_token(api: AppClient) -> None:

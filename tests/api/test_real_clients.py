@@ -166,3 +166,16 @@ def test_rdflib_sparqlstore_every_form(served: str) -> None:
         assert described is not None and len(described) > 3
     finally:
         store.close()
+
+
+@pytest.mark.parametrize("path", ["/", "/id/actor/siren-810079194", "/api/actors",
+                                  f"/sparql?query={ASK_ANY}", "/dumps/tsr.ttl",
+                                  "/reconcile", "/.well-known/void"])
+def test_head_through_uvicorn(served: str, path: str) -> None:
+    got = httpx.get(served + path, timeout=30)
+    head = httpx.head(served + path, timeout=30)
+    assert head.status_code == got.status_code == 200
+    assert head.content == b""
+    assert head.headers["content-type"] == got.headers["content-type"]
+    if "content-length" in got.headers:
+        assert head.headers["content-length"] == str(len(got.content))

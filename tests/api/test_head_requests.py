@@ -1,0 +1,67 @@
+"""HEAD on every GET route of the app: the GET's status and headers, no body."""
+
+from __future__ import annotations
+
+import re
+
+import httpx
+import pytest
+from starlette.routing import Route
+
+from .conftest import READER, AppClient
+
+# A value for each path parameter, and the query a route needs to answer 200.
+PATH_VALUES = {
+    "kind": "actor", "key": "siren-810079194", "id": "siren-810079194",
+    "name": "yasgui.min.js", "scheme": "legal-form", "notation": "9220",
+}
+ATELIER = "https://data.tsr-observatory.org/id/actor/siren-810079194"
+FULL_PATHS = {
+    **{f"/api/queries/{name}": f"/api/queries/{name}?item={ATELIER}"
+       for name in ("api-describe", "api-entity", "api-labels", "api-provenance")},
+    "/api/queries/api-search": "/api/queries/api-search?q=atelier",
+    "/api/projects/{id}": "/api/projects/co3-habitat",
+    "/api/vocabularies/{id}": "/api/vocabularies/legal-form",
+    "/sparql": "/sparql?query=SELECT%20*%20%7B%3Fs%20%3Fp%20%3Fo%7D%20LIMIT%203",
+    "/store": "/store?default",
+    "/reconcile/preview": "/reconcile/preview?id=actor/siren-810079194",
+    "/api/search": "/api/search?q=atelier",
+}
+# headers that may differ between two answers to the same request
+VOLATILE = {"date", "server-timing"}
+
+
+def get_paths(api: AppClient) -> list[str]:
+    paths = []
+    for route in api.app.routes:
+        if not isinstance(route, Route) or "GET" not in (route.methods or ()):
+            continue
+        path = FULL_PATHS.get(route.path) or re.sub(
+            r"\{(\w+)\}", lambda found: PATH_VALUES[found.group(1)], route.path)
+        paths.append(path)
+    return paths
+
+
+def _headers(response: httpx.Response) -> dict[str, str]:
+    return {name: value for name, value in response.headers.items() if name not in VOLATILE}
+
+
+def test_every_get_route_answers_head(api: AppClient) -> None:
+    paths = get_paths(api)
+    assert len(paths) > 60 and "/id/actor/siren-810079194" in paths
+    for path in paths:
+        got = api.get(path, headers=READER, follow_redirects=False)
+        assert got.status_code in (200, 303), (path, got.status_code, got.text[:200])
+        head = api.request("HEAD", path, headers=READER, follow_redirects=False)
+        assert head.status_code == got.status_code, path
+        assert head.content == b"", path
+        assert _headers(head) == _headers(got), path
+        if "content-length" in got.headers:
+            assert int(head.headers["content-length"]) == len(got.content), path
+
+
+@pytest.mark.parametrize("path", ["/api/actors/nobody", "/id/actor/nobody", "/nowhere"])
+def test_head_of_a_missing_resource_is_its_get_status(api: AppClient, path: str) -> None:
+    head = api.request("HEAD", path)
+    assert head.status_code == api.get(path).status_code == 404
+    assert head.content == b""
