@@ -33,6 +33,10 @@ def one_line_errors(command: F) -> F:
             fail(str(error), 2)
         except StoreError as error:
             fail(str(error), 1)
+        except (FileNotFoundError, IsADirectoryError, NotADirectoryError,
+                PermissionError) as error:
+            # a path the user gave that cannot be read or written, wherever it was opened
+            fail(f"{error.filename or 'a file'}: {error.strerror or error}", 2)
         except KeyboardInterrupt:
             fail("interrupted", 1)
         except BrokenPipeError:

@@ -11,6 +11,7 @@ from pathlib import Path
 import click
 
 from store.namespaces import DataIris
+from store.rdf_files import BadInputError
 
 from .errors import one_line_errors
 from .options import store_for, store_options
@@ -32,6 +33,14 @@ _report_option = click.option(
     help="Also write the violations to this .xlsx, .csv or .json file.")
 _files_argument = click.argument("files", nargs=-1, required=True,
                                  type=click.Path(path_type=Path, dir_okay=False))
+
+
+def _readable(files: tuple[Path, ...]) -> list[Path]:
+    """The spreadsheets, each checked to be a file before the store opens."""
+    for path in files:
+        if not path.is_file():
+            raise BadInputError(f"{path}: " + ("not a file" if path.exists() else "no such file"))
+    return list(files)
 
 
 class _RowsPerSecond:
@@ -63,7 +72,6 @@ class _RowsPerSecond:
 def template(out: Path, lang: str) -> None:
     """Write a blank workbook (OUT.xlsx or OUT.ods) generated from the shapes."""
     from ingest.template import write_template
-    from store.rdf_files import BadInputError
 
     if out.suffix.lower() not in (".xlsx", ".ods"):
         raise BadInputError(f"{out}: the template is written as .xlsx or .ods")
@@ -83,11 +91,12 @@ def validate(files: tuple[Path, ...], store_location: str | None, config_file: s
     """Check spreadsheets against the shapes (and the store); changes nothing."""
     from ingest.pipeline import IngestOptions, validate_files
 
+    paths = _readable(files)
     settings, store = store_for(store_location, config_file)
     progress = _RowsPerSecond()
     with store:
         try:
-            outcomes = validate_files(store, list(files), settings,
+            outcomes = validate_files(store, paths, settings,
                                       IngestOptions(lang=lang, mapping=mapping, progress=progress))
         finally:
             progress.close()
@@ -131,13 +140,14 @@ def ingest(files: tuple[Path, ...], store_location: str | None, config_file: str
     from ingest.pipeline import IngestOptions, IngestRejected, ingest_files
     from ingest.report import write_rejected_rows
 
+    paths = _readable(files)
     settings, store = store_for(store_location, config_file)
     progress = _RowsPerSecond()
     options = IngestOptions(lang=lang, mapping=mapping, dry_run=dry_run, partial=partial,
                             restricted=restricted, progress=progress)
     with store:
         try:
-            outcomes = ingest_files(store, list(files), settings, options)
+            outcomes = ingest_files(store, paths, settings, options)
         except IngestRejected as rejected:
             progress.close()
             _finish_report([v for o in rejected.outcomes for v in o.violations], report, lang)
@@ -169,7 +179,7 @@ def sources(store_location: str | None, config_file: str | None, as_json: bool) 
 
     from ingest.sources import list_sources
 
-    settings, store = store_for(store_location, config_file)
+    settings, store = store_for(store_location, config_file, existing=True)
     with store:
         found = list_sources(store, DataIris(settings.base_iri))
     if as_json:

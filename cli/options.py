@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import click
 
 from store import Settings, Store, get_settings, open_store
+from store.rdf_files import BadInputError
 
 
 def store_options(command: Callable[..., Any]) -> Callable[..., Any]:
@@ -28,6 +30,13 @@ def settings_for(store_location: str | None, config_file: str | None, **override
     return get_settings(store=store_location, **overrides)
 
 
-def store_for(store_location: str | None, config_file: str | None) -> tuple[Settings, Store]:
+def store_for(store_location: str | None, config_file: str | None, *,
+              existing: bool = False) -> tuple[Settings, Store]:
+    """The settings and the open store. `existing`: a command that only reads refuses a
+    store directory that does not exist (opening it would create an empty store, and the
+    command would report nothing as if it were the answer)."""
     settings = settings_for(store_location, config_file)
+    if existing and settings.backend_kind == "disk" and not Path(settings.store).exists():
+        raise BadInputError(f"no store at {settings.store}: check --store or TSR_STORE "
+                            "(tsr ingest or tsr load creates one)")
     return settings, open_store(settings)

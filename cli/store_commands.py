@@ -23,7 +23,7 @@ from .options import store_for, store_options
 @one_line_errors
 def info(store_location: str | None, config_file: str | None, as_json: bool) -> None:
     """Show the backend, its location, graphs with triple counts and the settings in effect."""
-    settings, store = store_for(store_location, config_file)
+    settings, store = store_for(store_location, config_file, existing=True)
     with store:
         description = describe_store(store, settings)
     click.echo(json.dumps(description, indent=2) if as_json else render_description(description))
@@ -38,7 +38,7 @@ def info(store_location: str | None, config_file: str | None, as_json: bool) -> 
 def query(text: str, store_location: str | None, config_file: str | None, fmt: str | None) -> None:
     """Run a SPARQL query; the default graph is the union of all graphs."""
     sparql = read_query_text(text)
-    _, store = store_for(store_location, config_file)
+    _, store = store_for(store_location, config_file, existing=True)
     with store:
         result = store.query(sparql)
         try:
@@ -88,7 +88,7 @@ def dump(file: Path | None, store_location: str | None, config_file: str | None,
     """Write the store (or one graph) to FILE, or to standard output."""
     target = _graph_iri(graph)
     name = RdfFormatName(fmt) if fmt else (RdfFormatName.turtle if target else RdfFormatName.nquads)
-    _, store = store_for(store_location, config_file)
+    _, store = store_for(store_location, config_file, existing=True)
     with store:
         if file is None:
             store.dump(sys.stdout.buffer, name.rdf_format, target)

@@ -26,6 +26,7 @@ def tsr(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Runner]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("TSR_")}
     if request.param == "embedded":
         env["TSR_STORE"] = str(tmp_path / "db")
+        (tmp_path / "db").mkdir()  # an empty store (read-only commands refuse a missing one)
     else:
         base = request.getfixturevalue("oxigraph_url")
         from store.remote import RemoteStore

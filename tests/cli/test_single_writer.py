@@ -46,6 +46,7 @@ def test_second_process_is_told_who_owns_the_store(tmp_path: Path) -> None:
 
 def test_store_is_usable_again_once_the_owner_stopped(tmp_path: Path) -> None:
     store_dir = tmp_path / "db"
+    store_dir.mkdir()
     env = {k: v for k, v in os.environ.items() if not k.startswith("TSR_")}
     first = subprocess.run([*tsr_command(), "info", "--store", str(store_dir)], env=env,
                            capture_output=True, text=True, timeout=60)

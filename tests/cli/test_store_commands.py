@@ -5,11 +5,13 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
+import subprocess
 from pathlib import Path
 
 from pyoxigraph import Literal, NamedNode, RdfFormat, parse
 
-from .conftest import Runner
+from .conftest import Runner, tsr_command
 
 EX = "http://example.org/"
 GRAPH = "https://data.tsr-observatory.org/graph/source/sample"
@@ -77,6 +79,39 @@ def test_missing_file_is_one_line_exit_2(tsr: Runner) -> None:
     result = tsr("load", "nowhere.ttl", "--graph", GRAPH)
     assert result.returncode == 2
     assert result.stderr.strip() == "tsr: error: nowhere.ttl: no such file"
+
+
+def test_read_commands_refuse_a_missing_store_and_create_nothing(tmp_path: Path) -> None:
+    missing = tmp_path / "nonexistent" / "dir"
+    for command in (["info"], ["query", "ASK {}"], ["sources"], ["dump"]):
+        result = subprocess.run([*tsr_command(), *command, "--store", str(missing)],
+                                capture_output=True, text=True, timeout=60, env=_clean_env())
+        assert result.returncode == 2, (command, result.stderr)
+        assert result.stderr.strip() == (
+            f"tsr: error: no store at {missing}: check --store or TSR_STORE "
+            "(tsr ingest or tsr load creates one)")
+        assert result.stdout == ""
+    assert not (tmp_path / "nonexistent").exists()
+
+
+def test_missing_spreadsheet_is_one_line_exit_2_and_creates_no_store(tmp_path: Path) -> None:
+    store = tmp_path / "db"
+    for command in ("ingest", "validate"):
+        result = subprocess.run([*tsr_command(), command, "missing.xlsx", "--store", str(store)],
+                                capture_output=True, text=True, timeout=60, cwd=tmp_path,
+                                env=_clean_env())
+        assert result.returncode == 2, result.stderr
+        assert result.stderr.strip() == "tsr: error: missing.xlsx: no such file"
+    assert not store.exists()
+    unwritable = subprocess.run([*tsr_command(), "template", str(tmp_path / "no" / "t.xlsx")],
+                                capture_output=True, text=True, timeout=60, env=_clean_env())
+    assert unwritable.returncode == 2
+    assert unwritable.stderr.strip() == (
+        f"tsr: error: {tmp_path / 'no' / 't.xlsx'}: No such file or directory")
+
+
+def _clean_env() -> dict[str, str]:
+    return {k: v for k, v in os.environ.items() if not k.startswith("TSR_")}
 
 
 def test_broken_turtle_names_file_and_position_and_loads_nothing(tsr: Runner, tmp_path: Path) -> None:
