@@ -18,7 +18,8 @@ from pyoxigraph import Literal, NamedNode, RdfFormat, parse
 
 from ingest.model_facts import ModelFacts, model_facts
 from ingest.shapes_model import Column, Sheet, shapes_model
-from ingest.template import template_columns, write_template
+from ingest.template import write_template
+from ingest.template_content import template_columns
 from store.namespaces import RDF, XSD
 
 HERE = Path(__file__).resolve().parent

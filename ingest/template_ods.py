@@ -7,7 +7,9 @@ from pathlib import Path
 from typing import Any
 
 from odf import teletype
+from odf.number import TextContent, TextStyle
 from odf.opendocument import OpenDocumentSpreadsheet
+from odf.style import Style
 from odf.table import (
     ContentValidation,
     ContentValidations,
@@ -20,16 +22,35 @@ from odf.text import P
 
 from .model_facts import model_facts
 from .shapes_model import shapes_model
-from .template import _LISTS, _README, Rows, choices, readme_lines, template_columns
+from .template_content import (
+    LISTS_SHEET,
+    README_SHEET,
+    Rows,
+    choices,
+    keeps_text,
+    readme_lines,
+    template_columns,
+)
 
 _EMPTY_ROWS = 500
+# a cell style whose number format is "Text" (`@`): codes keep their leading zeros
+_TEXT_CELL = "text-cell"
+
+
+def _text_cell_style(document: OpenDocumentSpreadsheet) -> None:
+    text_format = TextStyle(name="text-format")
+    text_format.addElement(TextContent())
+    document.automaticstyles.addElement(text_format)
+    document.automaticstyles.addElement(
+        Style(name=_TEXT_CELL, family="table-cell", datastylename="text-format"))
 
 
 def write_ods(path: Path, lang: str, rows: Rows) -> None:
     model, facts = shapes_model(), model_facts()
     document = OpenDocumentSpreadsheet()
+    _text_cell_style(document)
     validations = ContentValidations()
-    readme = Table(name=_README[lang])
+    readme = Table(name=README_SHEET[lang])
     for line in readme_lines(model, lang):
         readme.addElement(_row(line))
     document.spreadsheet.addElement(validations)
@@ -38,16 +59,19 @@ def write_ods(path: Path, lang: str, rows: Rows) -> None:
         name = sheet.name(lang)
         table = Table(name=name)
         columns = template_columns(sheet)
-        for _ in columns:
-            table.addElement(TableColumn())
+        styles = [_TEXT_CELL if keeps_text(column) else None for column in columns]
+        for style in styles:
+            table.addElement(TableColumn(defaultcellstylename=style) if style else TableColumn())
         table.addElement(_row([c.name(lang) for c in columns]))
         for values in rows.get(sheet.shape, ()):
-            table.addElement(_row(values))
+            table.addElement(_row(values, styles))
         if not rows.get(sheet.shape):
             empty = TableRow(numberrowsrepeated=_EMPTY_ROWS)
             for index, column in enumerate(columns):
                 allowed = choices(column, lang, facts)
-                cell = TableCell()
+                text_style = styles[index]
+                styled: dict[str, str] = {"stylename": text_style} if text_style else {}
+                cell = TableCell(**styled)
                 if allowed and not column.multi_valued:
                     validation_name = f"v{len(validations.childNodes) + 1}"
                     listed = ";".join('"' + v.replace('"', '""') + '"' for v in allowed)
@@ -55,11 +79,11 @@ def write_ods(path: Path, lang: str, rows: Rows) -> None:
                         name=validation_name, allowemptycell="true",
                         condition=f"of:cell-content-is-in-list({listed})",
                         basecelladdress=f"'{name}'.{_letter(index)}2"))
-                    cell = TableCell(contentvalidationname=validation_name)
+                    cell = TableCell(contentvalidationname=validation_name, **styled)
                 empty.addElement(cell)
             table.addElement(empty)
         document.spreadsheet.addElement(table)
-    lists = Table(name=_LISTS[lang])
+    lists = Table(name=LISTS_SHEET[lang])
     document.spreadsheet.addElement(lists)
     if not validations.childNodes:
         document.spreadsheet.removeChild(validations)
@@ -72,10 +96,14 @@ def _letter(index: int) -> str:
     return column_letter(index)
 
 
-def _row(values: Any) -> TableRow:
+def _row(values: Any, styles: list[str | None] | None = None) -> TableRow:
     row = TableRow()
-    for value in values:
-        row.addElement(_cell(value))
+    for index, value in enumerate(values):
+        style = styles[index] if styles and index < len(styles) else None
+        cell = _cell(value)
+        if style:
+            cell.setAttribute("stylename", style)
+        row.addElement(cell)
     return row
 
 

@@ -31,13 +31,12 @@ from __future__ import annotations
 
 import json
 import re
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from xml.sax.saxutils import escape
 
 from pyoxigraph import QueryResultsFormat
 
-if TYPE_CHECKING:  # writers.py imports this module
-    from .writers import Cap, Sink
+from .cap import Cap, Sink
 
 _JSON_ROW = re.compile(rb"[,\[]\{")
 # a whole string, a row start, or the opening quote of a string that goes on past the bytes

@@ -11,43 +11,20 @@ that many rows may have been cut).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
-from typing import IO, Any, Protocol, cast
+from collections.abc import Iterable
+from typing import IO, Any, cast
 from xml.sax.saxutils import escape
 
 from pyoxigraph import Quad, Triple, serialize
 
 from store.namespaces import PREFIXES, XSD
 
+from .cap import Cap, Sink
 from .negotiation import MediaType
 from .row_cut import serialise_with_cap
 
 _XSD_STRING = f"{XSD}string"
 _RESULTS_NS = "http://www.w3.org/2005/sparql-results#"
-
-
-class Sink(Protocol):
-    def write(self, data: bytes) -> Any: ...
-
-
-class Cap:
-    """Counts rows against the limit and remembers whether it cut the result."""
-
-    def __init__(self, limit: int) -> None:
-        self.limit = limit
-        self.truncated = False
-
-    def take(self, rows: Iterable[Any]) -> Iterator[Any]:
-        for count, row in enumerate(rows):
-            if count >= self.limit:
-                self.truncated = True
-                return
-            yield row
-
-    @property
-    def note(self) -> str:
-        return (f"truncated: the result has more than {self.limit} rows, the server's "
-                "result limit; narrow the query or page through it with LIMIT/OFFSET")
 
 
 # -- SELECT -------------------------------------------------------------------------------

@@ -11,8 +11,8 @@ from openpyxl import load_workbook
 
 from cli.main import cli
 from ingest.readers import open_workbook
-from ingest.shapes_model import shapes_model
-from ingest.template import template_columns
+from ingest.shapes_model import Column, shapes_model
+from ingest.template_content import keeps_text, template_columns
 
 
 @pytest.mark.parametrize("lang", ["fr", "en"])
@@ -73,3 +73,76 @@ def test_template_refuses_other_extensions(tmp_path: Path) -> None:
     assert result.exit_code == 2
     expected = f"tsr: error: {tmp_path / 't.csv'}: the template is written as .xlsx or .ods"
     assert result.stderr.strip() == expected
+
+
+CODE_HEADERS = ("SIREN", "SIRET", "RNA", "RNSR", "Code commune")
+
+
+def _actor_columns() -> dict[str, Column]:
+    return {c.name("fr"): c for c in template_columns(shapes_model().sheets[0])}
+
+
+def test_xlsx_code_columns_are_text_format(tmp_path: Path) -> None:
+    """In Excel's "General" format `01053` becomes 1053 and a SIRET 8,1E+13: identifier and
+    code columns are formatted as text ("@"); numbers and dates keep "General"."""
+    out = tmp_path / "modele.xlsx"
+    assert CliRunner().invoke(cli, ["template", str(out)]).exit_code == 0
+    actors = load_workbook(out)["Acteurs"]
+    formats = {cell.value: actors.column_dimensions[cell.column_letter].number_format
+               for cell in actors[1]}
+    for header in CODE_HEADERS:
+        assert formats[header] == "@", header
+    assert formats["Date de création"] == "General"
+    columns = _actor_columns()
+    assert {header for header, fmt in formats.items() if fmt == "@"} == {
+        header for header, column in columns.items() if keeps_text(column)}
+
+
+def test_commune_code_typed_into_the_xlsx_template_round_trips(tmp_path: Path) -> None:
+    """A coordinator types `01053` (Bourg-en-Bresse) into the text-formatted cell: it is
+    stored as the text it is, read back as `01053`, and the row validates."""
+    out = tmp_path / "modele.xlsx"
+    assert CliRunner().invoke(cli, ["template", str(out)]).exit_code == 0
+    book = load_workbook(out)
+    actors = book["Acteurs"]
+    headers = [cell.value for cell in actors[1]]
+    row = {"Nom": "Atelier de Bourg", "Type d'acteur": "Association",
+           "Forme juridique": "Association loi 1901", "Région": "Auvergne-Rhône-Alpes",
+           "Département": "Ain", "Commune": "Bourg-en-Bresse", "Code commune": "01053"}
+    for header, value in row.items():
+        cell = actors.cell(row=2, column=headers.index(header) + 1, value=value)
+        # what a spreadsheet gives a new cell: its column's format
+        cell.number_format = actors.column_dimensions[cell.column_letter].number_format
+    book.save(out)
+    typed = load_workbook(out)["Acteurs"].cell(row=2, column=headers.index("Code commune") + 1)
+    assert typed.number_format == "@" and typed.data_type == "s" and typed.value == "01053"
+    sheet = open_workbook(out).sheet("Acteurs")
+    assert sheet is not None
+    read = list(sheet.rows())[1][1]
+    assert read[headers.index("Code commune")] == "01053"
+    result = CliRunner().invoke(cli, ["validate", str(out), "--store", "memory"])
+    assert result.exit_code == 0, result.output
+
+
+def test_ods_code_columns_are_text_format(tmp_path: Path) -> None:
+    from odf.namespaces import STYLENS, TABLENS
+    from odf.number import TextStyle
+    from odf.opendocument import load
+    from odf.table import Table, TableColumn
+
+    out = tmp_path / "modele.ods"
+    assert CliRunner().invoke(cli, ["template", str(out)]).exit_code == 0
+    document = load(str(out))
+    text_styles = {style.getAttribute("name") for style in
+                   document.getElementsByType(TextStyle)}
+    cell_styles = {style.getAttribute("name"): style.attributes.get((STYLENS, "data-style-name"))
+                   for style in document.automaticstyles.childNodes}
+    actors = next(table for table in document.getElementsByType(Table)
+                  if table.getAttribute("name") == "Acteurs")
+    columns = [column.attributes.get((TABLENS, "default-cell-style-name"))
+               for column in actors.getElementsByType(TableColumn)]
+    expected = [keeps_text(column) for column in _actor_columns().values()]
+    shown_as_text = [style is not None and cell_styles.get(style) in text_styles
+                     for style in columns]
+    assert shown_as_text == expected
+    assert shown_as_text[list(_actor_columns()).index("Code commune")] is True
