@@ -9,6 +9,7 @@ from fastapi import FastAPI, Request
 
 from store import Settings, Store, get_settings, open_store
 
+from .error_pages import install_error_pages
 from .head_requests import HeadAsGet
 from .limits import install_limits
 from .long_lived import set_aside_long_lived
@@ -39,6 +40,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
 
     app = FastAPI(title="TSR Observatory", version="0.1.0", lifespan=lifespan)
     app.state.settings = settings
+    install_error_pages(app)
     app.add_middleware(HeadAsGet)  # added first: the innermost, under CORS and the limits
     install_limits(app, settings)
     # The routes themselves, not the routers: FastAPI matches an included router through a

@@ -27,6 +27,11 @@ from .pagination import PageRequest, link_header, page_links
 
 JSON_LD = "application/ld+json"
 TURTLE = "text/turtle"
+N_TRIPLES = "application/n-triples"
+RDF_XML = "application/rdf+xml"
+# the graph formats a resource is also offered in: the same triples, serialised
+GRAPH_FORMATS = {TURTLE: RdfFormat.TURTLE, N_TRIPLES: RdfFormat.N_TRIPLES,
+                 RDF_XML: RdfFormat.RDF_XML}
 RDF_MEDIA_TYPES = (JSON_LD, "application/json", TURTLE)
 HYDRA = "http://www.w3.org/ns/hydra/core#"
 # Keys of the collection envelope: they are not in the published context (it describes the
@@ -64,8 +69,8 @@ def entity_response(request: Request, triples: Sequence[Triple], root: Subject, 
                     grouped: GroupedStatements | None = None) -> Response:
     """One resource and what the query gave about it (JSON-LD from `grouped` when given,
     else from the triples)."""
-    if media == TURTLE:
-        return _turtle(choose_language(triples, lang), lang, headers)
+    if media in GRAPH_FORMATS:
+        return _graph(choose_language(triples, lang), lang, headers, media=media)
     if grouped is None:
         grouped = GroupedStatements(statements_of_triples(triples))
     grouped.keep_language(lang)
@@ -83,7 +88,7 @@ def collection_response(request: Request, triples: Sequence[Triple], roots: Sequ
     headers = {"Link": link_header(links)}
     if media == TURTLE:
         envelope = _envelope_triples(NamedNode(page_iri), roots, total, links)
-        return _turtle([*triples, *envelope], lang, headers, hydra=True)
+        return _graph([*triples, *envelope], lang, headers, hydra=True)
     document = {
         "@context": [context_url(request), COLLECTION_CONTEXT],
         "@id": page_iri,
@@ -120,11 +125,11 @@ def _json(document: dict[str, Any], media: str, lang: str,
     return Response(body, media_type=media, headers=_headers(lang, headers))
 
 
-def _turtle(triples: Sequence[Triple], lang: str, headers: dict[str, str] | None = None, *,
-            hydra: bool = False) -> Response:
+def _graph(triples: Sequence[Triple], lang: str, headers: dict[str, str] | None = None, *,
+           hydra: bool = False, media: str = TURTLE) -> Response:
     prefixes = {**PREFIXES, "hydra": HYDRA} if hydra else PREFIXES
-    body = serialize(triples, format=RdfFormat.TURTLE, prefixes=prefixes) or b""
-    return Response(body, media_type=TURTLE, headers=_headers(lang, headers))
+    body = serialize(triples, format=GRAPH_FORMATS[media], prefixes=prefixes) or b""
+    return Response(body, media_type=media, headers=_headers(lang, headers))
 
 
 def _headers(lang: str, extra: dict[str, str] | None) -> dict[str, str]:

@@ -4,6 +4,7 @@ machines get JSON-LD or Turtle by content negotiation. 404 for an IRI nobody min
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from typing import Any
 
@@ -14,7 +15,15 @@ from store.namespaces import RDF, SKOS, TSR, DataIris
 
 from ..deps import get_settings_of
 from ..named_queries import shipped_queries
-from ..resources.documents import JSON_LD, RDF_RESPONSES, TURTLE, entity_response
+from ..resources.documents import (
+    GRAPH_FORMATS,
+    JSON_LD,
+    N_TRIPLES,
+    RDF_RESPONSES,
+    RDF_XML,
+    TURTLE,
+    entity_response,
+)
 from ..resources.entity_cache import kept_or_built
 from ..resources.framing import choose_language
 from ..resources.model_docs import local_name, model_docs, page_of
@@ -25,13 +34,17 @@ from ..resources.running import run_query
 
 router = APIRouter(tags=["linked data"])
 HTML = "text/html"
-OFFERED = (HTML, JSON_LD, "application/json", TURTLE)
+OFFERED = (HTML, JSON_LD, "application/json", TURTLE, N_TRIPLES, RDF_XML)
 KINDS = ("actor", "project", "output", "partnership", "participation", "funding", "programme",
          "observation", "transformation", "membership", "network")
+# `/id/actor/KEY.ttl`: a suffix asks for a format, for clients that cannot send Accept
+SUFFIXES = {".ttl": TURTLE, ".jsonld": JSON_LD, ".nt": N_TRIPLES, ".rdf": RDF_XML}
+_KEY = re.compile(r"[a-z0-9][a-z0-9-]{0,299}")
 NAME_PROPERTIES = (TSR + "name", TSR + "title", SKOS + "prefLabel", TSR + "code",
                    SKOS + "notation")
 _RESPONSES = {**RDF_RESPONSES, 200: {
-    "description": "HTML for browsers; JSON-LD or Turtle by Accept.",
+    "description": "HTML for browsers; JSON-LD, Turtle, N-Triples or RDF/XML by Accept "
+                   "or by a suffix of the key (.jsonld, .ttl, .nt, .rdf).",
     "content": {**RDF_RESPONSES[200]["content"], HTML: {"schema": {"type": "string"}}}},
     404: {"description": "No such entity (or not visible to this reader)."}}
 
@@ -40,21 +53,32 @@ _RESPONSES = {**RDF_RESPONSES, 200: {
             responses=_RESPONSES)
 async def entity(
     request: Request,
-    kind: str = Path(description="Entity type: " + ", ".join(KINDS),
-                     pattern="^(" + "|".join(KINDS) + ")$"),
-    key: str = Path(description="The entity's key", pattern=r"^[a-z0-9][a-z0-9-]*$",
-                    max_length=300),
+    kind: str = Path(description="Entity type: " + ", ".join(KINDS)),
+    key: str = Path(description="The entity's key (lower-case letters, digits and '-'), "
+                    "optionally with a format suffix: " + ", ".join(SUFFIXES)),
     lang: Language | None = LANG_QUERY,
 ) -> Response:
-    media = choose_media_type(request.headers.get("accept"), OFFERED)
-    if media is None:
-        raise HTTPException(406, "acceptable media types here: " + ", ".join(OFFERED))
+    # checked here, not by the path's pattern: what was never minted is a 404 for everyone,
+    # not a validation error
+    if kind not in KINDS:
+        raise HTTPException(404, f"no such IRI: /id/{kind}/{key} is not an entity type "
+                                 f"({', '.join(KINDS)})")
+    stem, dot, extension = key.rpartition(".")
+    media = SUFFIXES.get(dot + extension) if dot else None
+    if media is not None:
+        key = stem
+    else:
+        media = choose_media_type(request.headers.get("accept"), OFFERED)
+        if media is None:
+            raise HTTPException(406, "acceptable media types here: " + ", ".join(OFFERED))
+    if not _KEY.fullmatch(key):
+        raise HTTPException(404, f"no {kind} {key!r} in the data")
     base = DataIris(get_settings_of(request).base_iri).base
     iri = NamedNode(f"{base}id/{kind}/{key}")
     language = reader_language(request, lang)
 
     def build() -> Response:
-        found = neighbourhood(request, iri, as_statements=media not in (HTML, TURTLE),
+        found = neighbourhood(request, iri, as_statements=media not in (HTML, *GRAPH_FORMATS),
                               lang=language)
         if found.empty:
             raise HTTPException(404, f"no {kind} {key!r} in the data")
@@ -101,7 +125,9 @@ def _page(request: Request, iri: NamedNode, triples: list[Triple], lang: str,
         provenance=_provenance(request, iri, lang),
         alternates=[{"type": JSON_LD, "href": f"/api/queries/api-entity?item={iri.value}",
                      "name": "JSON-LD"},
-                    {"type": TURTLE, "href": path, "name": "Turtle (Accept: text/turtle)"}])
+                    {"type": TURTLE, "href": path + ".ttl", "name": "Turtle"},
+                    {"type": N_TRIPLES, "href": path + ".nt", "name": "N-Triples"},
+                    {"type": RDF_XML, "href": path + ".rdf", "name": "RDF/XML"}])
 
 
 class _Viewer:

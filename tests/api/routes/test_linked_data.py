@@ -7,9 +7,10 @@ import json
 import re
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import Any
 
 import pytest
-from pyoxigraph import NamedNode
+from pyoxigraph import NamedNode, RdfFormat, Triple, parse
 
 from tests.api.conftest import READER, SECRET_NAME, AppClient
 
@@ -74,22 +75,59 @@ def test_a_browser_gets_a_readable_page(api: AppClient) -> None:
     assert _parse(english.text).links["legal form"] == "/ontology#legalForm"
 
 
-@pytest.mark.parametrize("accept", ["application/ld+json", "text/turtle"])
+RDF_TYPES = ["application/ld+json", "text/turtle", "application/n-triples", "application/rdf+xml"]
+
+
+def _triples(response: Any, media_type: str) -> set[Triple]:
+    if media_type == "application/ld+json":
+        return jsonld_triples(response.json())  # read by pyld, as an app would
+    return {Triple(q.subject, q.predicate, q.object)
+            for q in parse(response.content, RdfFormat.from_media_type(media_type))}
+
+
+@pytest.mark.parametrize("accept", RDF_TYPES)
 def test_machines_get_the_same_true_triples(api: AppClient, accept: str) -> None:
     response = api.get(ATELIER_PATH, headers={"Accept": accept})
     assert response.status_code == 200
-    assert response.headers["content-type"].startswith(accept)
-    triples = (jsonld_triples(response.json()) if accept.endswith("json")
-               else turtle_triples(response.content))
+    assert response.headers["content-type"].split(";")[0] == accept
+    triples = _triples(response, accept)
     assert triples <= visible_data(api)
     assert any(t.subject == NamedNode(ATELIER) for t in triples)
+    if accept != "application/ld+json":  # the graph formats carry the very same triples
+        assert triples == turtle_triples(api.get(ATELIER_PATH, headers={
+            "Accept": "text/turtle"}).content)
+
+
+@pytest.mark.parametrize(("suffix", "media_type"), [
+    (".ttl", "text/turtle"), (".jsonld", "application/ld+json"),
+    (".nt", "application/n-triples"), (".rdf", "application/rdf+xml")])
+def test_a_suffix_chooses_the_format(api: AppClient, suffix: str, media_type: str) -> None:
+    """`curl …/id/actor/KEY.ttl` works without an Accept header, and wins over one."""
+    response = api.get(ATELIER_PATH + suffix, headers=BROWSER)
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"].split(";")[0] == media_type
+    by_accept = api.get(ATELIER_PATH, headers={"Accept": media_type})
+    assert _triples(response, media_type) == _triples(by_accept, media_type)
+
+
+@pytest.mark.parametrize("path", ["/id/foo/bar", "/id/actor/Not A Key", "/id/actor/x.exe",
+                                  "/id/actor/siren-000000000", "/id/actor/siren-000000000.ttl"])
+def test_what_was_never_minted_is_a_404_in_one_line(api: AppClient, path: str) -> None:
+    response = api.get(path)
+    assert response.status_code == 404
+    assert response.headers["content-type"] == "application/json"
+    detail = response.json()["detail"]
+    assert isinstance(detail, str) and "\n" not in detail
 
 
 def test_unknown_and_hidden_entities_are_404(api: AppClient) -> None:
-    unknown = api.get("/id/actor/siren-000000000", headers=BROWSER)
+    unknown = api.get("/id/actor/siren-000000000")
     assert unknown.status_code == 404
     assert unknown.json()["detail"] == "no actor 'siren-000000000' in the data"
-    assert api.get("/id/nosuchtype/x").status_code == 422
+    assert api.get("/id/nosuchtype/x").json()["detail"] == (
+        "no such IRI: /id/nosuchtype/x is not an entity type (actor, project, output, "
+        "partnership, participation, funding, programme, observation, transformation, "
+        "membership, network)")
     secret = "/id/actor/name-organisation-secrete"
     assert api.get(secret, headers=BROWSER).status_code == 404
     seen = api.get(secret, headers={**BROWSER, **READER})
@@ -128,3 +166,26 @@ def test_the_published_context_is_served(api: AppClient) -> None:
     assert response.json()["@context"]["name"] == "tsr:name"
     shipped = Path(__file__).parents[3] / "ontology" / "context.jsonld"
     assert json.loads(response.content) == json.loads(shipped.read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize(("path", "status", "text"), [
+    ("/id/foo/bar", 404, "is not an entity type"),
+    ("/id/actor/siren-000000000", 404, "no actor &#39;siren-000000000&#39; in the data"),
+    ("/api/actors/nobody", 404, ""),
+    ("/nowhere", 404, "Not Found"),
+    ("/api/actors?page=zero", 422, "page"),
+])
+def test_a_browser_gets_an_error_page_a_program_gets_json(api: AppClient, path: str,
+                                                          status: int, text: str) -> None:
+    page = api.get(path, headers={**BROWSER, "Accept-Language": "en"})
+    assert page.status_code == status
+    assert page.headers["content-type"].startswith("text/html")
+    assert f"<h1>{status} · " in page.text and text in page.text
+    assert 'href="/?lang=en"' in page.text
+    french = api.get(path, headers=BROWSER)
+    assert french.status_code == status and 'lang="fr"' in french.text
+    for accept in (None, "*/*", "application/json", "application/ld+json"):
+        machine = api.get(path, headers={"Accept": accept} if accept else {})
+        assert machine.status_code == status
+        assert machine.headers["content-type"] == "application/json"
+        assert "detail" in machine.json()
