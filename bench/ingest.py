@@ -4,6 +4,8 @@ pipeline (on small files: it is quadratic). Every figure comes from this run, on
 
     python bench/ingest.py                 # 100k and 1M rows (CSV), 100k rows (XLSX)
     python bench/ingest.py --sizes 20000   # a quick run
+    python bench/ingest.py --sizes --xlsx-rows 0 --naive-rows 0 --mapping-rows 100000
+                                           # only the mapping-heavy case
     python bench/ingest.py --naive-rows 500 --naive-timeout 300
 
 Each measured step runs in its own process; peak memory is that process's max RSS.
@@ -65,6 +67,62 @@ def write_xlsx(path: Path, rows: int) -> None:
     book.save(path)
 
 
+# A participations export (CORDIS-like) read through a mapping: each row makes a project,
+# an organisation and the participation linking them, through value maps; projects and
+# organisations repeat on many rows (merged), as in the real export.
+MAPPED_HEADERS = ["projectID", "projectAcronym", "organisationID", "name", "activityType",
+                  "role", "city", "ecContribution"]
+ACTIVITY = ["HES", "REC", "PUB", "OTH", "PRC"]
+ROLES = ["coordinator", "participant", "associatedPartner", "thirdParty"]
+MAPPING = """
+empty: ["", "-", "N/A"]
+sheets:
+  "*":
+    entities:
+      project:
+        sheet: Projets
+        key: shared
+        columns: {Code: projectID, Titre: projectAcronym}
+      organisation:
+        sheet: Acteurs
+        columns:
+          Nom: {template: "{name} ({organisationID})"}
+          Type d'acteur:
+            column: activityType
+            map: {HES: university, REC: research-organisation, PUB: public-authority,
+                  OTH: collective, PRC: small-company}
+          Commune: city
+      participation:
+        sheet: Participations
+        columns:
+          Projet: {entity: project}
+          Acteur: {entity: organisation}
+          Rôle:
+            column: role
+            map: {coordinator: lead, participant: academic-partner,
+                  associatedPartner: associated-partner, thirdParty: civil-society-partner}
+          Nombre de participant·es: ecContribution
+"""
+
+
+def mapped_row(index: int) -> list[str]:
+    organisation = (index * 7919) % max(index // 3, 1000)  # organisations recur on many rows
+    return [str(101000000 + index // 4), f"ACRO{index // 4}", str(900000000 + organisation),
+            f"ORGANISATION {organisation}", ACTIVITY[organisation % 5], ROLES[index % 4],
+            f"Ville {organisation % 400}", str((index % 50) * 1000)]
+
+
+def write_mapped_csv(path: Path, rows: int) -> Path:
+    with path.open("w", encoding="utf-8", newline="") as out:
+        writer = csv.writer(out)
+        writer.writerow(MAPPED_HEADERS)
+        for index in range(rows):
+            writer.writerow(mapped_row(index))
+    mapping = path.with_suffix(".yaml")
+    mapping.write_text(MAPPING, encoding="utf-8")
+    return mapping
+
+
 def measure(command: list[str],
             env: dict[str, str] | None = None) -> tuple[float, float, float, str]:
     """Wall seconds, CPU seconds (user + system, all threads), peak RSS in MiB, and the
@@ -87,10 +145,11 @@ def measure(command: list[str],
             (out + err).decode())
 
 
-def ingest_run(path: Path, work: Path) -> dict[str, float]:
+def ingest_run(path: Path, work: Path, mapping: Path | None = None) -> dict[str, float]:
     store = work / f"store-{path.name}"
     load_before = os.getloadavg()[0]
-    seconds, cpu, peak, _ = measure([TSR, "ingest", str(path), "--store", str(store)])
+    extra = ["--mapping", str(mapping)] if mapping else []
+    seconds, cpu, peak, _ = measure([TSR, "ingest", str(path), "--store", str(store), *extra])
     graph = f"https://data.tsr-observatory.org/graph/source/{path.name.replace('.', '-').lower()}"
     nt = work / f"{path.name}.nt"
     measure([TSR, "dump", str(nt), "--graph", graph, "--format", "ntriples", "--store",
@@ -142,12 +201,14 @@ def _naive(csv_path: str) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000])
+    parser.add_argument("--sizes", type=int, nargs="*", default=[100_000, 1_000_000])
     parser.add_argument("--xlsx-rows", type=int, default=100_000)
     # pySHACL runs the SPARQL uniqueness constraint once per actor over the whole graph:
     # quadratic, so the naive pipeline is measured on small files, with a time limit
     parser.add_argument("--naive-rows", type=int, nargs="*", default=[500, 2000])
     parser.add_argument("--naive-timeout", type=float, default=900.0)
+    parser.add_argument("--mapping-rows", type=int, nargs="*", default=[100_000],
+                        help="sizes of the mapping-heavy case (a participations export)")
     args = parser.parse_args()
     results = []
     with tempfile.TemporaryDirectory(prefix="tsr-bench-") as tmp:
@@ -160,6 +221,13 @@ def main() -> None:
             (write_csv if kind == "csv" else write_xlsx)(path, rows)
             figures = ingest_run(path, work)
             figures.update(kind=kind, rows=rows, mib=path.stat().st_size / 2**20)
+            results.append(figures)
+            print(_line(figures), flush=True)
+        for rows in (n for n in args.mapping_rows if n > 0):
+            path = work / f"participations-{rows}.csv"
+            mapping = write_mapped_csv(path, rows)
+            figures = ingest_run(path, work, mapping)
+            figures.update(kind="mapped csv", rows=rows, mib=path.stat().st_size / 2**20)
             results.append(figures)
             print(_line(figures), flush=True)
         for rows in (n for n in args.naive_rows if n > 0):  # `--naive-rows 0`: none

@@ -102,11 +102,19 @@ def validate(files: tuple[Path, ...], store_location: str | None, config_file: s
             progress.close()
     violations = [v for o in outcomes for v in o.violations]
     _finish_report(violations, report, lang)
+    _notices(outcomes, lang)
     for outcome in outcomes:
         if not outcome.violations:
             click.echo(f"{outcome.path}: {outcome.reading.rows} rows, valid", err=True)
     if violations:
         sys.exit(2)
+
+
+def _notices(outcomes: list, lang: str) -> None:
+    """What a coordinator should know without it being an error (columns left out)."""
+    for outcome in outcomes:
+        for notice in outcome.reading.notices:
+            click.echo(notice.message(lang), err=True)
 
 
 def _finish_report(violations: list, report: Path | None, lang: str) -> None:
@@ -157,6 +165,7 @@ def ingest(files: tuple[Path, ...], store_location: str | None, config_file: str
     violations = [v for o in outcomes for v in o.violations]
     if violations:
         _finish_report(violations, report, lang)
+    _notices(outcomes, lang)
     for outcome in outcomes:
         if outcome.rejected:
             target = outcome.path.with_name(outcome.path.stem + ".rejected.xlsx")

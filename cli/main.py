@@ -6,6 +6,7 @@ import click
 
 from .ingest_commands import drop_source, ingest, sources, template, validate
 from .link_commands import link
+from .mapping_commands import mapping
 from .serve import quickstart, serve
 from .store_commands import dump, info, load, query
 
@@ -19,6 +20,7 @@ def cli() -> None:
 for command in (quickstart, info, query, load, dump, serve):
     cli.add_command(command)
 cli.add_command(link)
+cli.add_command(mapping)
 for command in (template, validate, ingest, sources, drop_source):
     cli.add_command(command)
 

@@ -1,7 +1,7 @@
 """Which sheet of a file is which node shape, and which header is which column.
 
 Headers match a column's `sh:name` in French or English (accents, case and punctuation
-ignored). A foreign spreadsheet brings a YAML mapping file (see :mod:`ingest.mapping_file`).
+ignored). A foreign spreadsheet brings a YAML mapping file (see :mod:`ingest.mapping_spec`).
 """
 
 from __future__ import annotations
@@ -12,7 +12,6 @@ from typing import Any
 from store.namespaces import slug
 
 from .errors import SpreadsheetError, Where
-from .mapping_file import SheetMapping
 from .readers.base import Cell, column_letter, is_blank
 from .shapes_model import Column, ShapesModel, Sheet
 
@@ -22,15 +21,13 @@ IGNORED_SHEETS = {"readme", "lisez-moi", "aide", "help", "notes", "listes", "lis
 
 @dataclass
 class BoundColumn:
-    """A column of the file bound to a property shape (or a split/constant feeding one)."""
+    """A column of the file bound to a property shape (or a value a mapping makes)."""
 
     index: int | None  # position in the row, None for a constant
     header: str
     column: Column
     letter: str
     constant: str | None = None
-    split_separator: str | None = None
-    split_position: int = 0
 
 
 @dataclass
@@ -42,14 +39,8 @@ class BoundSheet:
 
 
 def find_sheet(model: ShapesModel, file_sheet: str, headers: list[str],
-               mapping: SheetMapping | None, where: Where) -> Sheet | None:
+               where: Where) -> Sheet | None:
     """The node shape a sheet of the file feeds; None for sheets to skip."""
-    if mapping is not None:
-        found = model.sheet_named(mapping.target)
-        if found is None:
-            raise SpreadsheetError(where, f"mapping names unknown sheet {mapping.target!r} "
-                                   f"(known: {known_sheets(model)})")
-        return found
     found = model.sheet_named(file_sheet)
     if found is not None:
         return found
@@ -69,7 +60,7 @@ def known_sheets(model: ShapesModel) -> str:
 
 
 def bind_headers(sheet: Sheet, file_sheet: str, header_row: int, header_cells: list[Cell],
-                 mapping: SheetMapping | None, file: str) -> BoundSheet:
+                 file: str) -> BoundSheet:
     bound = BoundSheet(sheet, file_sheet, header_row)
     seen: dict[str, str] = {}
     for index, cell in enumerate(header_cells):
@@ -82,25 +73,12 @@ def bind_headers(sheet: Sheet, file_sheet: str, header_row: int, header_cells: l
             raise SpreadsheetError(where, f"duplicated header (also in column "
                                    f"{seen[slug(header)]})")
         seen[slug(header)] = letter
-        if mapping is not None and header in mapping.ignore:
-            continue
-        if mapping is not None and header in mapping.splits:
-            separator, targets = mapping.splits[header]
-            for position, target in enumerate(targets):
-                column = _target_column(sheet, target, where)
-                bound.columns.append(BoundColumn(index, header, column, letter,
-                                                 split_separator=separator,
-                                                 split_position=position))
-            continue
-        target = mapping.renames.get(header, header) if mapping is not None else header
+        target = header
         found = _column_by_header(sheet, target)
         if found is None:
             raise SpreadsheetError(where, f"unknown column in sheet {sheet.name('fr')!r} "
                                    f"(known: {', '.join(c.name('fr') for c in sheet.columns)})")
         bound.columns.append(BoundColumn(index, header, found, letter))
-    for target, value in (mapping.constants.items() if mapping is not None else ()):
-        column = _target_column(sheet, target, Where(file, file_sheet))
-        bound.columns.append(BoundColumn(None, column.name("fr"), column, "", constant=value))
     present = {b.column.path for b in bound.columns}
     for column in sheet.columns:
         if column.min_count and column.path not in present and column.default_value is None:
@@ -114,14 +92,6 @@ def _column_by_header(sheet: Sheet, header: str) -> Column | None:
     wanted = slug(header)
     return next((c for c in sheet.columns if wanted in {slug(n) for n in c.names.values()}),
                 None)
-
-
-def _target_column(sheet: Sheet, target: str, where: Where) -> Column:
-    column = _column_by_header(sheet, target)
-    if column is None:
-        raise SpreadsheetError(where, f"mapping names unknown column {target!r} of sheet "
-                               f"{sheet.name('fr')!r}")
-    return column
 
 
 def header_row_of(rows: Any) -> tuple[int, list[Cell]] | None:

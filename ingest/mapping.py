@@ -203,11 +203,7 @@ class RowMapper:
         if bound.constant is not None:
             return bound.constant
         assert bound.index is not None
-        raw = cells[bound.index] if bound.index < len(cells) else None
-        if raw is None or bound.split_separator is None:
-            return raw
-        parts = cell_text(raw).split(bound.split_separator)
-        return parts[bound.split_position].strip() if bound.split_position < len(parts) else None
+        return cells[bound.index] if bound.index < len(cells) else None
 
     def _objects(self, column: Column, raw: Any, text: str) -> list[Term]:
         if self._references[column.path]:

@@ -77,7 +77,7 @@ class IngestRejected(BadInputError):
 
 
 def _mappings(options: IngestOptions) -> dict[str, SheetMapping]:
-    return read_mapping(options.mapping) if options.mapping else {}
+    return read_mapping(options.mapping, options.lang) if options.mapping else {}
 
 
 def _source(store: Store | None, path: Path, iris: DataIris,

@@ -10,21 +10,23 @@ from pathlib import Path
 from pyoxigraph import NamedNode
 
 from store.base import Store
-from store.namespaces import DataIris
+from store.namespaces import DataIris, slug
 
 from .errors import SpreadsheetError, Where
 from .file_entities import FileEntities
-from .headers import BoundSheet, bind_headers, find_sheet, known_sheets
+from .headers import IGNORED_SHEETS, BoundSheet, bind_headers, find_sheet, known_sheets
 from .mapping import Entity, Resolver, RowMapper
-from .mapping_file import SheetMapping
+from .mapping_spec import SheetSpec, sheet_spec_for
+from .mapping_spec.expand import Repeats, SheetPlan, bind_sheet
 from .model_facts import ModelFacts, model_facts
 from .readers import open_workbook
 from .readers.base import RawSheet
 from .shapes_model import ShapesModel, shapes_model
 from .validate import Validator
-from .violations import Violation
+from .violations import Notice, Violation
 
 Progress = Callable[[int], None]
+Rows = Iterator[tuple[int, list]]
 
 
 @dataclass
@@ -35,6 +37,7 @@ class FileReading:
     format: str = ""
     sheets: dict[str, int] = field(default_factory=dict)  # file sheet -> data rows
     violations: list[Violation] = field(default_factory=list)
+    notices: list[Notice] = field(default_factory=list)  # e.g. columns a mapping leaves out
     triples: int = 0
 
     @property
@@ -50,7 +53,7 @@ class SourceFile:
 
     def __init__(self, path: Path, iris: DataIris, *, store: Store | None = None,
                  graph: NamedNode | None = None,
-                 mappings: dict[str, SheetMapping] | None = None,
+                 mappings: dict[str, SheetSpec] | None = None,
                  model: ShapesModel | None = None, facts: ModelFacts | None = None) -> None:
         self.path = path
         self.iris = iris
@@ -70,12 +73,21 @@ class SourceFile:
                               entities)
         resolver = Resolver(self.model, self.facts, self.iris, self._store_index(), entities)
         try:
-            bound_sheets = self._bind(workbook.sheets)
+            bound_sheets = self._bind(workbook.sheets, resolver)
             if not bound_sheets:
                 raise SpreadsheetError(Where(str(self.path)), "no sheet with data (expected one "
                                        f"of: {known_sheets(self.model)})")
-            resolver.expect_references([bound for bound, _ in bound_sheets])
+            resolver.expect_references([sheet for bound, _ in bound_sheets for sheet in (
+                bound.bound_sheets if isinstance(bound, SheetPlan) else [bound])])
+            repeats = Repeats(str(self.path))
             for bound, rows in bound_sheets:
+                if isinstance(bound, SheetPlan):
+                    notice = bound.notice()
+                    if notice is not None:
+                        reading.notices.append(notice)
+                    yield from self._mapped(bound, rows, reading, validator, repeats, skip,
+                                            progress)
+                    continue
                 mapper = RowMapper(bound, str(self.path), self.model, self.facts, resolver)
                 count = 0
                 for number, cells in rows:
@@ -94,25 +106,56 @@ class SourceFile:
         finally:
             validator.close()  # temporary files of the end-of-file state
 
-    def _bind(self, sheets: list[RawSheet]) -> list[tuple[BoundSheet, Iterator[tuple[int, list]]]]:
-        bound_sheets = []
+    def _mapped(self, plan: SheetPlan, rows: Rows, reading: FileReading, validator: Validator,
+                repeats: Repeats, skip: set[tuple[str, int]] | None,
+                progress: Progress | None) -> Iterator[Entity]:
+        """Rows of a foreign sheet, each made into the entities its mapping says; an entity
+        repeated by a later row is merged when the rows agree, reported when they do not."""
+        count = 0
+        for number, cells in rows:
+            count += 1
+            if skip and (plan.file_sheet, number) in skip:
+                continue
+            for entity in plan.expand(number, cells):
+                new, conflict = repeats.check(entity)
+                if conflict is not None:
+                    reading.violations.append(conflict)
+                if new:
+                    reading.violations += validator.check(entity)
+                    yield entity
+            if plan.violations:
+                reading.violations += plan.take_violations()
+            if progress is not None:
+                progress(1)
+        reading.sheets[plan.file_sheet] = count
+
+    def _bind(self, sheets: list[RawSheet], resolver: Resolver) -> list[tuple[BoundSheet | SheetPlan, Rows]]:
+        bound_sheets: list[tuple[BoundSheet | SheetPlan, Rows]] = []
         for raw in sheets:
             rows = raw.rows()
             header = next(rows, None)
             if header is None:
                 continue  # an empty sheet: nothing to read
             header_row, header_cells = header
+            spec = sheet_spec_for(self.mappings, raw.name) if self.mappings else None
+            if spec is not None and (spec.skip or (
+                    spec.name != raw.name and slug(raw.name) in IGNORED_SHEETS)):
+                continue
+            if spec is not None:
+                plan = bind_sheet(spec, str(self.path), raw.name, header_row, header_cells,
+                                  self.model, self.facts, resolver, spec.file, spec.lang)
+                bound_sheets.append((plan, rows))
+                continue
             headers = [str(c).strip() for c in header_cells if c is not None]
-            mapping = self.mappings.get(raw.name)
             where = Where(str(self.path), raw.name)
-            sheet = find_sheet(self.model, raw.name, headers, mapping, where)
+            sheet = find_sheet(self.model, raw.name, headers, where)
             if sheet is None:
                 continue
-            bound = bind_headers(sheet, raw.name, header_row, header_cells, mapping,
-                                 str(self.path))
+            bound = bind_headers(sheet, raw.name, header_row, header_cells, str(self.path))
             bound_sheets.append((bound, rows))
         # referenced sheets first, so references resolve to entities of this file
-        bound_sheets.sort(key=lambda pair: pair[0].sheet.order)
+        bound_sheets.sort(key=lambda pair: pair[0].order if isinstance(pair[0], SheetPlan)
+                          else pair[0].sheet.order)
         return bound_sheets
 
     def _store_index(self) -> dict[str, dict[str, str | None]]:

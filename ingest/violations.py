@@ -25,3 +25,18 @@ class Violation:
     def key(self) -> tuple[str, str | None, str]:
         """What pySHACL would name: (focus node, result path, constraint component)."""
         return (self.focus, self.path, self.component)
+
+
+@dataclass(frozen=True)
+class Notice:
+    """Something the coordinator should know about a file that is not a violation (columns
+    a mapping leaves out)."""
+
+    file: str
+    sheet: str | None
+    messages: dict[str, str] = field(default_factory=dict, compare=False, hash=False)
+
+    def message(self, lang: str) -> str:
+        where = f"{self.file}, {'feuille' if lang == 'fr' else 'sheet'} {self.sheet!r}" \
+            if self.sheet else self.file
+        return f"{where}: {self.messages.get(lang) or next(iter(self.messages.values()), '')}"

@@ -102,10 +102,11 @@ def test_bad_mapping_file_is_one_line(tmp_path: Path) -> None:
     mapping = tmp_path / "m.yaml"
     mapping.write_text("sheets:\n  export:\n    columns: {a: b}\n", encoding="utf-8")
     result = CliRunner().invoke(cli, ["validate", str(EXAMPLES / "tsr-example-acteurs.csv"),
-                                      "--mapping", str(mapping), "--store", "memory"])
+                                      "--mapping", str(mapping), "--store", "memory",
+                                      "--lang", "en"])
     assert result.exit_code == 2
-    assert result.stderr.strip() == (f"tsr: error: {mapping}: sheets.export: needs "
-                                     "'sheet: <template sheet name>'")
+    assert result.stderr.strip() == (f"tsr: error: {mapping}: sheets.export: expected 'sheet: "
+                                     "<template sheet name>', 'entities:' or 'skip'")
 
 
 def test_xlsx_report_of_a_csv_is_rebuilt_from_its_cells(tmp_path: Path) -> None:
