@@ -27,6 +27,8 @@ FULL_PATHS = {
     "/reconcile/preview": "/reconcile/preview?id=actor/siren-810079194",
     "/api/search": "/api/search?q=atelier",
 }
+# the body as sent (not gzipped), to compare its length with Content-Length
+HEADERS = {**READER, "Accept-Encoding": "identity"}
 # headers that may differ between two answers to the same request
 VOLATILE = {"date", "server-timing"}
 
@@ -50,9 +52,9 @@ def test_every_get_route_answers_head(api: AppClient) -> None:
     paths = get_paths(api)
     assert len(paths) > 60 and "/id/actor/siren-810079194" in paths
     for path in paths:
-        got = api.get(path, headers=READER, follow_redirects=False)
+        got = api.get(path, headers=HEADERS, follow_redirects=False)
         assert got.status_code in (200, 303), (path, got.status_code, got.text[:200])
-        head = api.request("HEAD", path, headers=READER, follow_redirects=False)
+        head = api.request("HEAD", path, headers=HEADERS, follow_redirects=False)
         assert head.status_code == got.status_code, path
         assert head.content == b"", path
         assert _headers(head) == _headers(got), path

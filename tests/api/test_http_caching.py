@@ -1,0 +1,93 @@
+"""Conditional GETs (ETag, 304) on lists, named queries, the dataset description and the
+dumps; gzip for clients that accept it."""
+
+from __future__ import annotations
+
+import gzip
+import json
+
+import httpx
+import pytest
+
+from .conftest import READER, WRITER, AppClient
+
+CACHEABLE = ["/api/actors", "/api/actors?per_page=5&lang=en", "/api/projects", "/api/search?q=atelier",
+             "/api/queries/cq01-tsr-actors-by-type-legal-form-region",
+             "/api/queries/cq04-jobs-by-year?from_year=2022&to_year=2024",
+             "/.well-known/void", "/dumps/tsr.ttl", "/dumps/tsr.nq.gz"]
+PLAIN = {"Accept-Encoding": "identity"}
+
+
+@pytest.mark.parametrize("path", CACHEABLE)
+def test_etag_and_304(api: AppClient, path: str) -> None:
+    first = api.get(path, headers=PLAIN)
+    assert first.status_code == 200, first.text
+    etag = first.headers["etag"]
+    assert etag.startswith('W/"')
+    again = api.get(path, headers={**PLAIN, "If-None-Match": etag})
+    assert again.status_code == 304 and again.content == b""
+    assert again.headers["etag"] == etag
+    listed = api.get(path, headers={**PLAIN, "If-None-Match": f'"other", {etag}'})
+    assert listed.status_code == 304
+    # another representation or another reader: another tag, and the full answer
+    for other in ({"Accept-Language": "en"}, READER):
+        changed = api.get(path, headers={**PLAIN, **other, "If-None-Match": etag})
+        assert changed.status_code == 200 and changed.headers["etag"] != etag
+
+
+def test_a_write_changes_every_tag(fresh_api: AppClient) -> None:
+    tags = {path: fresh_api.get(path).headers["etag"] for path in CACHEABLE}
+    update = ("INSERT DATA { GRAPH <https://data.tsr-observatory.org/graph/source/etag> "
+              "{ <urn:x:a> <urn:x:p> 1 } }")
+    assert fresh_api.post("/sparql", data={"update": update}, headers=WRITER).status_code == 204
+    for path, etag in tags.items():
+        after = fresh_api.get(path, headers={"If-None-Match": etag})
+        assert after.status_code == 200, path
+        assert after.headers["etag"] != etag
+
+
+def test_entities_keep_their_body_digest(api: AppClient) -> None:
+    response = api.get("/api/actors/siren-810079194")
+    assert response.headers["etag"].startswith('"')  # strong: resources/entity_cache.py
+
+
+def test_gzip_when_accepted_and_large_enough(api: AppClient) -> None:
+    plain = api.get("/api/actors?per_page=100", headers=PLAIN)
+    packed = api.get("/api/actors?per_page=100", headers={"Accept-Encoding": "gzip"})
+    assert plain.headers.get("content-encoding") is None
+    assert packed.headers["content-encoding"] == "gzip"
+    assert "Accept-Encoding" in packed.headers["vary"]
+    assert packed.content == plain.content  # httpx decoded it
+    assert packed.headers["etag"] == plain.headers["etag"]
+    small = api.get("/health", headers={"Accept-Encoding": "gzip"})
+    assert small.headers.get("content-encoding") is None
+    dump = api.get("/dumps/tsr.nq.gz", headers={"Accept-Encoding": "gzip"})
+    assert dump.headers.get("content-encoding") is None  # gzip already, not twice
+    assert gzip.decompress(dump.content).startswith(b"<")
+
+
+@pytest.fixture(scope="module")
+def capped() -> AppClient:
+    from .conftest import api_settings
+    client = AppClient(api_settings(result_limit=5))
+    yield client  # type: ignore[misc]
+    client.close()
+
+
+def test_a_gzipped_stream_keeps_the_row_cap(capped: AppClient) -> None:
+    response = capped.get("/sparql", params={"query": "SELECT * { ?s ?p ?o }"}, headers={
+        "Accept": "application/sparql-results+json", "Accept-Encoding": "gzip"})
+    assert response.headers["content-encoding"] == "gzip"
+    result = json.loads(response.content)
+    assert len(result["results"]["bindings"]) == 5 and result["truncated"]["limit"] == 5
+
+
+def test_compressed_size_of_100_actors(served: str) -> None:
+    """Through uvicorn: the 100-actor page, plain and gzipped (printed with -s)."""
+    url = f"{served}/api/actors?per_page=100"
+    plain = httpx.get(url, headers=PLAIN, timeout=30)
+    packed = httpx.get(url, headers={"Accept-Encoding": "gzip"}, timeout=30)
+    raw = int(packed.headers["content-length"])
+    print(f"100 actors: {len(plain.content)} bytes plain, {raw} gzipped")
+    assert packed.headers["content-encoding"] == "gzip" and packed.content == plain.content
+    assert raw < len(plain.content) / 4
