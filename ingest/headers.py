@@ -36,6 +36,9 @@ class BoundSheet:
     file_sheet: str
     header_row: int
     columns: list[BoundColumn] = field(default_factory=list)
+    # what a mapping says of the entities' keys: "local" (a code of this source only) or
+    # "shared" (an identifier every source uses); None for a template sheet
+    key_scope: str | None = None
 
 
 def find_sheet(model: ShapesModel, file_sheet: str, headers: list[str],

@@ -31,7 +31,7 @@ def bundled_mappings() -> list[str]:
 def mapping_text(path_or_name: Path | str) -> tuple[str, str]:
     """(name shown in messages, YAML text) of a mapping file or a bundled mapping's name."""
     path = Path(path_or_name)
-    if not path.exists() and str(path_or_name) in bundled_mappings():
+    if not path.is_file() and str(path_or_name) in bundled_mappings():
         return str(path_or_name), (_BUNDLED / f"{path_or_name}.yaml").read_text(encoding="utf-8")
     try:
         return str(path), path.read_text(encoding="utf-8")

@@ -117,7 +117,7 @@ class SheetPlan:
                 ctx.items = items
                 ctx.links = links
                 virtual = [getter(ctx) for getter in plan.getters]
-                if not any(virtual[i] is not None for i in plan.data_slots):
+                if plan.data_slots and not any(virtual[i] is not None for i in plan.data_slots):
                     continue  # nothing of this entity in the row (nor anything it links to)
                 inputs: tuple[Any, ...] | None = tuple(virtual)
                 try:
@@ -230,7 +230,7 @@ def bind_sheet(spec: SheetSpec, file: str, file_sheet: str, header_row: int,
             each_getter = compile_value(each_value, reads.getter, spec.empty)
         if entity.each is not None and not data_slots:
             data_slots = list(range(len(getters)))  # an item is reason enough to make one
-        bound = BoundSheet(entity.sheet, file_sheet, header_row, columns)
+        bound = BoundSheet(entity.sheet, file_sheet, header_row, columns, key_scope=entity.key)
         _check_required(entity, problems)
         plans.append(EntityPlan(entity, bound, getters, data_slots,
                                 MappedRowMapper(bound, file, model, facts, resolver), each_getter))

@@ -15,7 +15,8 @@ class Problem:
     en: str
 
     def text(self, lang: str) -> str:
-        return f"{self.where}: {self.fr if lang == 'fr' else self.en}"
+        text = self.fr if lang == "fr" else self.en
+        return f"{self.where}: {text}" if self.where else text
 
 
 class MappingError(BadInputError):
