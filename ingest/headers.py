@@ -39,6 +39,7 @@ class BoundSheet:
     # what a mapping says of the entities' keys: "local" (a code of this source only) or
     # "shared" (an identifier every source uses); None for a template sheet
     key_scope: str | None = None
+    key_source: str | None = None  # local codes that are another source's (same_as)
 
 
 def find_sheet(model: ShapesModel, file_sheet: str, headers: list[str],

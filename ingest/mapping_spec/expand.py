@@ -29,6 +29,7 @@ from .values import Getter, Link, RowContext, Typed, Values, compile_value
 
 # Distinct entity values remembered per entity of a mapping (then forgotten, to stay small).
 RECENT_INPUTS = 20_000
+_MASK64 = (1 << 64) - 1
 
 
 class MappedRowMapper(RowMapper):
@@ -230,7 +231,8 @@ def bind_sheet(spec: SheetSpec, file: str, file_sheet: str, header_row: int,
             each_getter = compile_value(each_value, reads.getter, spec.empty)
         if entity.each is not None and not data_slots:
             data_slots = list(range(len(getters)))  # an item is reason enough to make one
-        bound = BoundSheet(entity.sheet, file_sheet, header_row, columns, key_scope=entity.key)
+        bound = BoundSheet(entity.sheet, file_sheet, header_row, columns, key_scope=entity.key,
+                           key_source=entity.key_source)
         _check_required(entity, problems)
         plans.append(EntityPlan(entity, bound, getters, data_slots,
                                 MappedRowMapper(bound, file, model, facts, resolver), each_getter))
@@ -339,7 +341,10 @@ class Repeats:
 
     def __init__(self, file: str) -> None:
         self.file = file
-        self._seen: dict[str, tuple[int, str, int]] = {}  # IRI -> (hash of values, sheet, row)
+        # hash(IRI) -> hash of its values, its sheet's number and its row, packed in one int
+        # (about 100 bytes an entity; a tuple of strings cost three times that)
+        self._seen: dict[int, int] = {}
+        self._sheets: list[str] = []
         self._values: dict[str, dict[str, list[Term]]] = {}
         self._cells: dict[str, dict[str, tuple[str, str, str]]] = {}
 
@@ -347,17 +352,22 @@ class Repeats:
         """(is it new, the conflict found); an agreeing repeat is neither."""
         iri = entity.subject.value
         fingerprint = hash(frozenset((path, tuple(objects))
-                                     for path, objects in entity.values.items()))
-        seen = self._seen.get(iri)
+                                     for path, objects in entity.values.items())) & _MASK64
+        key = hash(iri)
+        seen = self._seen.get(key)
         if seen is None:
-            self._seen[iri] = (fingerprint, entity.file_sheet, entity.row)
+            if entity.file_sheet not in self._sheets:
+                self._sheets.append(entity.file_sheet)
+            self._seen[key] = (fingerprint << 40) | (self._sheets.index(entity.file_sheet) << 32) \
+                | (entity.row & 0xFFFFFFFF)
             if len(self._values) < self.KEEP_VALUES:
                 self._values[iri] = entity.values
                 self._cells[iri] = entity.cells
             return True, None
-        if seen[0] == fingerprint:
+        if seen >> 40 == fingerprint:
             return False, None
-        return False, self._conflict(entity, seen[1], seen[2])
+        return False, self._conflict(entity, self._sheets[(seen >> 32) & 0xFF],
+                                     seen & 0xFFFFFFFF)
 
     def _conflict(self, entity: Entity, sheet: str, row: int) -> Violation:
         iri = entity.subject.value

@@ -101,6 +101,7 @@ class EntitySpec:
     columns: list[tuple[Column, ValueSpec]] = field(default_factory=list)
     each: EachSpec | None = None
     key: str = "local"  # a local code (namespaced per source) or a shared identifier
+    key_source: str | None = None  # local codes of that source (same_as), not of this one
     implicit: bool = False  # simple form: headers named like a column of `sheet` feed it
 
 
@@ -252,9 +253,13 @@ class _Reader:
             return None
         entity = EntitySpec(name, where, sheet)
         key = data.get("key", "local")
-        if key not in KEY_KINDS:
-            self.problem(f"{where}.key", f"attendu : {quoted(KEY_KINDS)}",
-                         f"expected: {quoted(KEY_KINDS, 'en')}")
+        if isinstance(key, dict) and set(key) == {"same_as"} and isinstance(
+                key["same_as"], str) and key["same_as"]:
+            entity.key_source = key["same_as"]  # codes of another source: its namespace
+        elif key not in KEY_KINDS:
+            self.problem(f"{where}.key", f"attendu : {quoted(KEY_KINDS)} ou « same_as: "
+                         "<source> »", f"expected: {quoted(KEY_KINDS, 'en')} or 'same_as: "
+                         "<source>'")
         else:
             entity.key = key
         if "each" in data:

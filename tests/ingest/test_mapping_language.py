@@ -259,3 +259,23 @@ def test_init_writes_a_starter_mapping_and_preview_shows_the_entities(tmp_path: 
         "    Acronym: ADS",
         "    Actor type: association",
     ]
+
+
+def test_a_mapping_says_whose_codes_its_keys_are(tmp_path: Path) -> None:
+    mapping = write(tmp_path, "m.yaml", """
+sheets:
+  projets:
+    entities:
+      ours: {sheet: Projets, columns: {Code: Code, Titre: Titre}}
+      shared: {sheet: Projets, key: shared, columns: {Code: Code, Titre: Titre}}
+      theirs: {sheet: Projets, key: {same_as: reseau-a}, columns: {Code: Code, Titre: Titre}}
+""")
+    entities = read_mapping_spec(mapping).sheets["projets"].entities
+    assert [(e.name, e.key, e.key_source) for e in entities] == [
+        ("ours", "local", None), ("shared", "shared", None), ("theirs", "local", "reseau-a")]
+    mapping.write_text(mapping.read_text(encoding="utf-8").replace("key: shared", "key: global"),
+                       encoding="utf-8")
+    with pytest.raises(MappingError) as raised:
+        read_mapping_spec(mapping, "en")
+    assert [p.text("en") for p in raised.value.problems] == [
+        "sheets.projets.entities.shared.key: expected: 'local', 'shared' or 'same_as: <source>'"]
