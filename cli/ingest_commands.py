@@ -7,6 +7,7 @@ import sys
 import time
 from enum import StrEnum
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -31,6 +32,10 @@ _mapping_option = click.option(
 _report_option = click.option(
     "--report", type=click.Path(path_type=Path, dir_okay=False),
     help="Also write the violations to this .xlsx, .csv or .json file.")
+_source_option = click.option(
+    "--source", "source_name", metavar="NAME",
+    help="Name of the source (one file): its graph and the namespace of its local keys. "
+         "Default: the file's folder and name, e.g. reseau-a/projets.csv.")
 _files_argument = click.argument("files", nargs=-1, required=True,
                                  type=click.Path(path_type=Path, dir_okay=False))
 
@@ -84,10 +89,12 @@ def template(out: Path, lang: str) -> None:
 @store_options
 @_report_option
 @_mapping_option
+@_source_option
 @_lang_option
 @one_line_errors
 def validate(files: tuple[Path, ...], store_location: str | None, config_file: str | None,
-             report: Path | None, mapping: Path | None, lang: str) -> None:
+             report: Path | None, mapping: Path | None, source_name: str | None,
+             lang: str) -> None:
     """Check spreadsheets against the shapes (and the store); changes nothing."""
     from ingest.pipeline import IngestOptions, validate_files
 
@@ -97,7 +104,8 @@ def validate(files: tuple[Path, ...], store_location: str | None, config_file: s
     with store:
         try:
             outcomes = validate_files(store, paths, settings,
-                                      IngestOptions(lang=lang, mapping=mapping, progress=progress))
+                                      IngestOptions(lang=lang, mapping=mapping, progress=progress,
+                                                    source=source_name))
         finally:
             progress.close()
     violations = [v for o in outcomes for v in o.violations]
@@ -135,12 +143,13 @@ def _finish_report(violations: list, report: Path | None, lang: str) -> None:
 @click.option("--partial", is_flag=True,
               help="Load the valid rows; write the rejected ones to FILE.rejected.xlsx.")
 @click.option("--restricted", is_flag=True, help="Mark the sources as not public.")
+@_source_option
 @_report_option
 @_lang_option
 @one_line_errors
 def ingest(files: tuple[Path, ...], store_location: str | None, config_file: str | None,
            mapping: Path | None, dry_run: bool, partial: bool, restricted: bool,
-           report: Path | None, lang: str) -> None:
+           source_name: str | None, report: Path | None, lang: str) -> None:
     """Validate spreadsheets and load each into its own named graph, with provenance.
 
     Any violation: nothing is written, the report is printed, exit code 2.
@@ -152,7 +161,7 @@ def ingest(files: tuple[Path, ...], store_location: str | None, config_file: str
     settings, store = store_for(store_location, config_file)
     progress = _RowsPerSecond()
     options = IngestOptions(lang=lang, mapping=mapping, dry_run=dry_run, partial=partial,
-                            restricted=restricted, progress=progress)
+                            restricted=restricted, progress=progress, source=source_name)
     with store:
         try:
             outcomes = ingest_files(store, paths, settings, options)
@@ -167,6 +176,7 @@ def ingest(files: tuple[Path, ...], store_location: str | None, config_file: str
         _finish_report(violations, report, lang)
     _notices(outcomes, lang)
     for outcome in outcomes:
+        _say_what_it_replaces(outcome)
         if outcome.rejected:
             target = outcome.path.with_name(outcome.path.stem + ".rejected.xlsx")
             write_rejected_rows(target, outcome.path, outcome.rejected, outcome.violations, lang)
@@ -176,6 +186,19 @@ def ingest(files: tuple[Path, ...], store_location: str | None, config_file: str
             f"{outcome.triples_added} triples loaded into {outcome.graph.value} "
             f"({outcome.triples_removed} replaced)")
         click.echo(f"{outcome.path}: {outcome.reading.rows} rows, {verb}", err=True)
+
+
+def _say_what_it_replaces(outcome: Any) -> None:
+    replaced, older = outcome.replaced, outcome.older
+    if replaced is not None:
+        click.echo(f"{outcome.path}: replaces source {outcome.source!r}, loaded from "
+                   f"{replaced.file} (sha256 {replaced.sha256[:12]}, {replaced.loaded_at}), "
+                   f"with {outcome.path.name} (sha256 {outcome.sha256[:12]})", err=True)
+    if older is not None:
+        click.echo(f"{outcome.path}: loaded as source {outcome.source!r}; source "
+                   f"{older.name!r} (named by its file name alone) is still loaded: drop it "
+                   f"(tsr drop-source {older.name}) or load with --source {older.name} to "
+                   "replace it", err=True)
 
 
 @click.command()
@@ -196,7 +219,7 @@ def sources(store_location: str | None, config_file: str | None, as_json: bool) 
         return
     for source in found:
         flag = "  restricted" if source.restricted else ""
-        click.echo(f"{source.file}\t{source.rows} rows\t{source.triples} triples\t"
+        click.echo(f"{source.name}\t{source.file}\t{source.rows} rows\t{source.triples} triples\t"
                    f"{source.loaded_at}\t{source.sha256[:12]}\t{source.graph}{flag}")
 
 
@@ -205,11 +228,11 @@ def sources(store_location: str | None, config_file: str | None, as_json: bool) 
 @store_options
 @one_line_errors
 def drop_source(name: str, store_location: str | None, config_file: str | None) -> None:
-    """Remove one loaded source (by file name or graph IRI) and record the removal."""
+    """Remove one loaded source (by name, graph IRI or file name) and record the removal."""
     from ingest.sources import drop_named_source
 
     settings, store = store_for(store_location, config_file)
     with store:
         dropped = drop_named_source(store, DataIris(settings.base_iri), name)
-    click.echo(f"{dropped.file}: dropped {dropped.graph}", err=True)
+    click.echo(f"{dropped.name}: dropped {dropped.graph}", err=True)
 

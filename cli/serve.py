@@ -13,6 +13,7 @@ from .errors import one_line_errors
 from .options import settings_for, store_options
 
 EXAMPLE_WORKBOOK = "tsr-example.xlsx"
+EXAMPLE_SOURCE = "tsr-example"  # its source name (graph and key namespace)
 
 
 def serve_store(settings: Settings, store: Store) -> None:
@@ -42,10 +43,12 @@ def serve(store_location: str | None, config_file: str | None, host: str | None,
 
 def load_example(store: Store, settings: Settings) -> int:
     """Ingest the example workbook shipped with the package; returns the triples loaded."""
-    from ingest.pipeline import ingest_files
+    from ingest.pipeline import IngestOptions, ingest_files
 
     with as_file(files("examples") / EXAMPLE_WORKBOOK) as path:
-        outcomes = ingest_files(store, [Path(path)], settings)
+        # the name examples/tsr-example.ttl's IRIs were minted under
+        outcomes = ingest_files(store, [Path(path)], settings,
+                                IngestOptions(source=EXAMPLE_SOURCE))
     return sum(outcome.triples_added for outcome in outcomes)
 
 

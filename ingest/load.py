@@ -43,6 +43,7 @@ class LoadRecord:
     shapes_version: str
     ontology_version: str
     sha256: str
+    source_name: str = ""  # the source's identity (ingest/source_names.py)
 
 
 def sha256_of(path: Path) -> str:
@@ -118,7 +119,9 @@ def provenance_update(iris: DataIris, record: LoadRecord) -> str:
 
 def record_triples(iris: DataIris, record: LoadRecord) -> list[Triple]:
     activity = NamedNode(f"{iris.base}id/load/{uuid.uuid4()}")
-    source = NamedNode(f"{iris.base}id/file/{record.sha256}")
+    # the file as this load read it: two files with the same bytes are two records, each
+    # with its own name (a node per checksum gave both names to both loads)
+    source = NamedNode(f"{iris.base}id/file/{uuid.uuid4()}")
     software = NamedNode(f"{iris.base}id/agent/tsr-ingest")
     person = NamedNode(f"{iris.base}id/agent/user-{_user()}")
     g = record.graph
@@ -163,6 +166,8 @@ def record_triples(iris: DataIris, record: LoadRecord) -> list[Triple]:
         Triple(software, p(PROV, "actedOnBehalfOf"), person),
     ]
     triples += [Triple(source, p(TSR, "sheet"), lit(name)) for name in record.sheets]
+    if record.source_name:
+        triples.append(Triple(activity, p(TSR, "sourceName"), lit(record.source_name)))
     return triples
 
 

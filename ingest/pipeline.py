@@ -28,6 +28,8 @@ from .mapping_file import SheetMapping, read_mapping
 from .model_facts import model_facts
 from .shapes_model import shapes_model
 from .source_file import FileReading, Progress, SourceFile
+from .source_names import source_name
+from .sources import Source, list_sources
 from .violations import Violation
 
 SOURCE_SHEET = NamedNode(TSR + "sourceSheet")
@@ -46,6 +48,7 @@ class IngestOptions:
     partial: bool = False
     restricted: bool = False
     progress: Progress | None = None
+    source: str | None = None  # the source's name (one file only); else folder/file
 
 
 @dataclass
@@ -58,6 +61,12 @@ class FileOutcome:
     triples_removed: int = 0
     rejected: set[tuple[str, int]] = field(default_factory=set)
     rejected_file: Path | None = None
+    source: str = ""  # the source's name (ingest/source_names.py)
+    sha256: str = ""
+    # the load this one replaced, when it read another file (or other bytes)
+    replaced: Source | None = None
+    # a source of an older store named by this file's name alone, left in place
+    older: Source | None = None
 
     @property
     def violations(self) -> list[Violation]:
@@ -81,9 +90,23 @@ def _mappings(options: IngestOptions) -> dict[str, SheetMapping]:
 
 
 def _source(store: Store | None, path: Path, iris: DataIris,
-            mappings: dict[str, SheetMapping]) -> SourceFile:
-    return SourceFile(path, iris, store=store, graph=iris.source_graph(path.name),
+            mappings: dict[str, SheetMapping], name: str) -> SourceFile:
+    return SourceFile(path, iris, store=store, graph=iris.source_graph(name),
                       mappings=mappings)
+
+
+def source_names(paths: list[Path], options: IngestOptions) -> list[str]:
+    """The name of each file's source; two files of one command are never one source."""
+    if options.source is not None and len(paths) > 1:
+        raise BadInputError("--source names one source: give one file with it")
+    names = [source_name(path, options.source) for path in paths]
+    seen: dict[str, Path] = {}
+    for path, name in zip(paths, names, strict=True):
+        twin = seen.setdefault(DataIris("x:/").source_graph(name).value, path)
+        if twin != path:
+            raise BadInputError(f"{twin} and {path} would be one source ({name!r}); "
+                                "load them in two commands, or name them with --source")
+    return names
 
 
 def validate_files(store: Store | None, paths: list[Path], settings: Settings,
@@ -93,12 +116,12 @@ def validate_files(store: Store | None, paths: list[Path], settings: Settings,
     iris = DataIris(settings.base_iri)
     mappings = _mappings(options)
     outcomes = []
-    for path in paths:
-        source = _source(store, path, iris, mappings)
+    for path, name in zip(paths, source_names(paths, options), strict=True):
+        source = _source(store, path, iris, mappings, name)
         reading = FileReading(path)
         for _entity in source.entities(reading, progress=options.progress):
             pass  # checking is all a validation does
-        outcomes.append(FileOutcome(path, iris.source_graph(path.name), reading))
+        outcomes.append(FileOutcome(path, iris.source_graph(name), reading, source=name))
     return outcomes
 
 
@@ -116,17 +139,18 @@ def ingest_files(store: Store, paths: list[Path], settings: Settings,
         return outcomes
     iris = DataIris(settings.base_iri)
     mappings = _mappings(options)
+    names = source_names(paths, options)
     if len(paths) == 1 and isinstance(store, EmbeddedStore) and _is_fresh(
-            store, iris, iris.source_graph(paths[0].name)):
-        outcome = _load_fresh(store, paths[0], iris, mappings, options)
+            store, iris, iris.source_graph(names[0])):
+        outcome = _load_fresh(store, paths[0], iris, mappings, options, names[0])
         if outcome.violations and not outcome.loaded:
             raise IngestRejected([outcome])
         return [outcome]
     staged: list[tuple[FileOutcome, NamedNode, LoadRecord]] = []
     try:
         outcomes = []
-        for path in paths:
-            outcome, staging, record = _stage_file(store, path, iris, mappings, options)
+        for path, name in zip(paths, names, strict=True):
+            outcome, staging, record = _stage_file(store, path, iris, mappings, options, name)
             outcomes.append(outcome)
             if staging is not None and record is not None:
                 staged.append((outcome, staging, record))
@@ -147,43 +171,60 @@ def ingest_files(store: Store, paths: list[Path], settings: Settings,
 
 
 def _begin(store: Store, path: Path, iris: DataIris, mappings: dict[str, SheetMapping],
-           options: IngestOptions,
+           options: IngestOptions, name: str,
            ) -> tuple[SourceFile, NamedNode, set[tuple[str, int]], list[Violation]]:
     """The file's source, its graph, and (with --partial) the rows to leave out and why."""
-    source = _source(store, path, iris, mappings)
+    source = _source(store, path, iris, mappings, name)
     skip: set[tuple[str, int]] = set()
     first_violations: list[Violation] = []
     if options.partial:
         skip, first_violations = _rows_to_reject(source)
-    return source, iris.source_graph(path.name), skip, first_violations
+    return source, iris.source_graph(name), skip, first_violations
 
 
 def _record(path: Path, graph: NamedNode, sheets: dict[str, int], started: dt.datetime,
-            options: IngestOptions) -> LoadRecord:
+            options: IngestOptions, name: str) -> LoadRecord:
     return LoadRecord(
         path=path, graph=graph, sheets=sheets, triples_added=0, triples_removed=0,
         started=started, ended=started, restricted=options.restricted,
         shapes_version=shapes_model().version, ontology_version=model_facts().ontology_version,
-        sha256=sha256_of(path))
+        sha256=sha256_of(path), source_name=name)
+
+
+def _outcome(store: Store, iris: DataIris, path: Path, graph: NamedNode, reading: FileReading,
+             skip: set[tuple[str, int]], record: LoadRecord, options: IngestOptions,
+             ) -> FileOutcome:
+    """The outcome of a load about to happen, with what it replaces or leaves beside it."""
+    outcome = FileOutcome(path, graph, reading, rejected=skip, source=record.source_name,
+                          sha256=record.sha256)
+    previous = next(iter(list_sources(store, iris, graph)), None)
+    if previous is not None and (previous.file, previous.sha256) != (path.name, record.sha256):
+        outcome.replaced = previous
+    older = iris.source_graph(path.name)
+    if previous is None and options.source is None and older != graph:
+        outcome.older = next((s for s in list_sources(store, iris, older)
+                              if s.name == s.file), None)
+    return outcome
 
 
 def _stage_file(store: Store, path: Path, iris: DataIris, mappings: dict[str, SheetMapping],
-                options: IngestOptions) -> tuple[FileOutcome, NamedNode | None, LoadRecord | None]:
+                options: IngestOptions, name: str,
+                ) -> tuple[FileOutcome, NamedNode | None, LoadRecord | None]:
     started = now()
-    source, graph, skip, first_violations = _begin(store, path, iris, mappings, options)
+    source, graph, skip, first_violations = _begin(store, path, iris, mappings, options, name)
     reading = FileReading(path)
+    record = _record(path, graph, reading.sheets, started, options, name)
+    outcome = _outcome(store, iris, path, graph, reading, skip, record, options)
     counter = Counter()
     staging = stage(store, NTriples(counter.through(_statements(
         source, reading, skip, options.progress))) if isinstance(store, EmbeddedStore)
         else counter.through(_triples(source, reading, skip, options.progress)))
-    outcome = FileOutcome(path, graph, reading, rejected=skip)
     if reading.violations:
         store.drop_graph(staging)
         return outcome, None, None
     outcome.triples_added = counter.count
     if options.partial:
         reading.violations = first_violations  # about the rows left out, for the report
-    record = _record(path, graph, reading.sheets, started, options)
     record.triples_added = counter.count
     return outcome, staging, record
 
@@ -205,17 +246,18 @@ class _FileRejected(Exception):
 
 
 def _load_fresh(store: EmbeddedStore, path: Path, iris: DataIris,
-                mappings: dict[str, SheetMapping], options: IngestOptions) -> FileOutcome:
+                mappings: dict[str, SheetMapping], options: IngestOptions,
+                name: str) -> FileOutcome:
     """First load of a file into an embedded store, in one pass: rows are mapped, checked
     and streamed into the graph together, under the store's journal note (invisible to
     readers); the end-of-file checks run after the last row, and a bad file rolls the graph
     back before the commit point, so it changes nothing. Reading and mapping the file once
     instead of twice (check, then write) is what a big file's time is mostly made of."""
     started = now()
-    source, graph, skip, first_violations = _begin(store, path, iris, mappings, options)
+    source, graph, skip, first_violations = _begin(store, path, iris, mappings, options, name)
     reading = FileReading(path)
-    outcome = FileOutcome(path, graph, reading, rejected=skip)
-    record = _record(path, graph, reading.sheets, started, options)
+    record = _record(path, graph, reading.sheets, started, options, name)
+    outcome = _outcome(store, iris, path, graph, reading, skip, record, options)
     counter = Counter()
 
     def statements() -> Iterator[str]:

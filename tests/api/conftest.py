@@ -24,6 +24,7 @@ from pyoxigraph import NamedNode, RdfFormat, parse
 
 from api.app import create_app
 from ingest.pipeline import IngestOptions, ingest_files
+from ingest.source_names import source_name
 from store import Settings, Store, open_store
 from store.namespaces import DataIris
 from tests.servers import free_port, wait_for
@@ -33,8 +34,9 @@ EXAMPLE = REPO / "examples" / "tsr-example.ttl"
 EXAMPLE_WORKBOOK = REPO / "examples" / "tsr-example.xlsx"
 SECRET_SURVEY = Path(__file__).with_name("secret-survey.csv")
 IRIS = DataIris(Settings().base_iri)
-PUBLIC_GRAPH = IRIS.source_graph(EXAMPLE_WORKBOOK.name)
-SECRET_GRAPH = IRIS.source_graph(SECRET_SURVEY.name)
+EXAMPLE_SOURCE = "tsr-example"  # as `tsr quickstart` loads it
+PUBLIC_GRAPH = IRIS.source_graph(EXAMPLE_SOURCE)
+SECRET_GRAPH = IRIS.source_graph(source_name(SECRET_SURVEY))
 SECRET_ACTOR = IRIS.entity("actor", "name-organisation-secrete")
 SECRET_NAME = "Organisation secrète"
 RESTRICTED_LOG = NamedNode(f"{IRIS.base}graph/provenance/restricted")
@@ -47,7 +49,7 @@ WRITER = {"Authorization": f"Bearer {WRITE_TOKEN}"}
 def load_test_data(store: Store) -> None:
     """The example workbook and a restricted survey, loaded as users load them: `tsr ingest`."""
     settings = api_settings()
-    ingest_files(store, [EXAMPLE_WORKBOOK], settings)
+    ingest_files(store, [EXAMPLE_WORKBOOK], settings, IngestOptions(source=EXAMPLE_SOURCE))
     ingest_files(store, [SECRET_SURVEY], settings, IngestOptions(restricted=True))
 
 

@@ -43,5 +43,5 @@ def test_quickstart_no_serve_prints_info(tmp_path: Path) -> None:
     result = subprocess.run([*tsr_command(), "quickstart", "--no-serve", "--store", "memory"],
                             cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr
-    assert "graph/source/tsr-example-xlsx" in result.stdout
+    assert "graph/source/tsr-example" in result.stdout
     assert "graph/model" in result.stdout

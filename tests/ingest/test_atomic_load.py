@@ -15,6 +15,7 @@ import pytest
 from pyoxigraph import NamedNode
 
 from ingest.pipeline import ingest_files
+from ingest.source_names import source_name
 from store import Settings, open_store
 from store.namespaces import PROV, STAGING_PREFIX, DataIris
 from store.remote import RemoteStore
@@ -63,7 +64,7 @@ def test_kill_9_during_a_load_leaves_the_store_before_or_after_it(
     before = snapshot(location)
     # sized so that both kills land mid-load, even on a fast machine
     big = actors_csv(tmp_path / "Acteurs.csv", 40000)
-    graph = IRIS.source_graph(big.name).value
+    graph = IRIS.source_graph(source_name(big)).value
     expected_location = tmp_path / "expected"
     subprocess.run([TSR, "ingest", str(big), "--store", str(expected_location)],
                    capture_output=True, check=True)
@@ -92,7 +93,7 @@ def test_readers_see_the_old_graph_or_the_new_one(oxigraph_url: str, tmp_path: P
         store.update("DROP SILENT ALL")
         path = actors_csv(tmp_path / "Acteurs.csv", 1500)
         ingest_files(store, [path], settings)
-        graph = IRIS.source_graph(path.name)
+        graph = IRIS.source_graph(source_name(path))
         old = store.count(graph)
         seen: set[int] = set()
         done = threading.Event()

@@ -10,6 +10,7 @@ from click.testing import CliRunner
 from pyoxigraph import Literal, NamedNode
 
 from cli.main import cli
+from ingest.source_names import source_name
 from store import Settings, open_store
 from store.namespaces import TSR, DataIris
 
@@ -75,7 +76,7 @@ def test_broken_file_is_one_line_exit_2_store_unchanged(loaded_store: Path, name
 
 
 def _source_literals(location: Path, path: Path, predicate: str) -> set[str]:
-    graph = DataIris(Settings().base_iri).source_graph(path.name)
+    graph = DataIris(Settings().base_iri).source_graph(source_name(path))
     with open_store(Settings(store=str(location))) as store:
         return {q.object.value for q in store.oxigraph.quads_for_pattern(  # type: ignore[attr-defined]
             None, NamedNode(predicate), None, graph) if isinstance(q.object, Literal)}

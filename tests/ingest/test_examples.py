@@ -17,6 +17,7 @@ from pyoxigraph import (
 )
 
 from ingest.pipeline import SOURCE_ROW, SOURCE_SHEET, ingest_files
+from ingest.source_names import source_name
 from store import Settings, open_store
 from store.namespaces import XSD, DataIris
 
@@ -49,7 +50,7 @@ def ingested_quads(path: Path) -> list[Quad]:
     settings = Settings(store="memory")
     with open_store(settings) as store:
         ingest_files(store, [path], settings)
-        graph = DataIris(settings.base_iri).source_graph(path.name)
+        graph = DataIris(settings.base_iri).source_graph(source_name(path))
         return [q for q in store.oxigraph.quads_for_pattern(None, None, None, graph)  # type: ignore[attr-defined]
                 if q.predicate not in (SOURCE_SHEET, SOURCE_ROW)]
 

@@ -11,6 +11,7 @@ from openpyxl import load_workbook
 from pyoxigraph import NamedNode
 
 from ingest.pipeline import IngestOptions, IngestRejected, ingest_files, validate_files
+from ingest.source_names import source_name
 from ingest.sources import drop_named_source, list_sources
 from store import Settings, Store
 from store.access import restricted_graph_names, restricted_provenance_graph
@@ -36,7 +37,7 @@ def copy_example(tmp_path: Path, name: str = "tsr-example.xlsx") -> Path:
 def test_a_file_becomes_one_graph_with_a_prov_record(any_store: Store, tmp_path: Path) -> None:
     path = copy_example(tmp_path)
     [outcome] = ingest_files(any_store, [path], SETTINGS)
-    graph = IRIS.source_graph(path.name)
+    graph = IRIS.source_graph(source_name(path))
     assert outcome.loaded and outcome.graph == graph
     assert any_store.count(graph) == outcome.triples_added > 5000
     assert any_store.count(IRIS.model_graph) > 1000  # the model came along
@@ -61,7 +62,7 @@ def test_reingesting_a_corrected_file_replaces_its_graph(any_store: Store, tmp_p
     book["Transformations"].delete_rows(3)  # nothing refers to a transformation
     book.save(path)
     [second] = ingest_files(any_store, [path], SETTINGS)
-    graph = IRIS.source_graph(path.name)
+    graph = IRIS.source_graph(source_name(path))
     assert second.triples_removed == first.triples_added
     assert any_store.count(graph) == second.triples_added < first.triples_added
     loads = list(any_store.query(f"SELECT ?l WHERE {{ ?l <{PROV}generated> {graph} }}"))
@@ -84,7 +85,7 @@ def test_a_file_with_a_violation_changes_nothing(any_store: Store, tmp_path: Pat
 def test_restricted_sources_are_recorded_apart(any_store: Store, tmp_path: Path) -> None:
     path = copy_example(tmp_path, "private.xlsx")
     ingest_files(any_store, [path], SETTINGS, IngestOptions(restricted=True))
-    graph = IRIS.source_graph(path.name)
+    graph = IRIS.source_graph(source_name(path))
     assert graph.value in restricted_graph_names(any_store, IRIS)
     assert any_store.count(restricted_provenance_graph(IRIS)) > 10
     assert list_sources(any_store, IRIS)[0].restricted
@@ -97,7 +98,7 @@ def test_drop_source_removes_the_graph(any_store: Store, tmp_path: Path) -> None
     path = copy_example(tmp_path)
     ingest_files(any_store, [path], SETTINGS)
     dropped = drop_named_source(any_store, IRIS, "tsr-example.xlsx")
-    assert dropped.graph == IRIS.source_graph(path.name).value
+    assert dropped.graph == IRIS.source_graph(source_name(path)).value
     assert any_store.count(NamedNode(dropped.graph)) == 0
     assert list_sources(any_store, IRIS) == []
     from store.rdf_files import BadInputError
@@ -118,7 +119,7 @@ def test_partial_loads_valid_rows_and_lists_rejected_ones(any_store: Store,
     # ...and so are the rows that named it (its IRI came from that SIREN)
     assert len(outcome.rejected) > 1
     assert all(sheet != "Acteurs" or row == 2 for sheet, row in outcome.rejected)
-    assert any_store.count(IRIS.source_graph(path.name)) == outcome.triples_added
+    assert any_store.count(IRIS.source_graph(source_name(path))) == outcome.triples_added
 
 
 def test_dry_run_and_validate_write_nothing(any_store: Store, tmp_path: Path) -> None:
@@ -155,7 +156,7 @@ def test_references_resolve_to_entities_of_the_store(any_store: Store, tmp_path:
     indicators.write_text("\n".join(lines[:3]) + "\n", encoding="utf-8")
     ingest_files(any_store, [indicators], SETTINGS)
     observed = {row["o"].value for row in any_store.query(
-        f"SELECT ?o WHERE {{ GRAPH {IRIS.source_graph(indicators.name)} {{ ?o <{TSR}actor> "
+        f"SELECT ?o WHERE {{ GRAPH {IRIS.source_graph(source_name(indicators))} {{ ?o <{TSR}actor> "
         "<https://data.tsr-observatory.org/id/actor/siren-810079194> } }")}
     assert observed == {
         "https://data.tsr-observatory.org/id/observation/siren-810079194--2030",

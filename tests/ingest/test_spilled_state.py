@@ -16,6 +16,7 @@ from ingest.file_entities import MISSING, FileEntities
 from ingest.pipeline import IngestRejected, ingest_files
 from ingest.scratch_store import ScratchStore
 from ingest.source_file import FileReading, SourceFile
+from ingest.source_names import source_name
 from store import Settings, embedded, open_store
 from store.namespaces import DataIris
 
@@ -142,7 +143,7 @@ def test_a_first_load_found_bad_at_its_end_changes_nothing(tmp_path: Path) -> No
     _actors_csv(path, 6000, bad_last_row=False)
     with open_store(settings) as store:
         [outcome] = ingest_files(store, [path], settings)
-        graph = IRIS.source_graph(path.name)
+        graph = IRIS.source_graph(source_name(path))
         assert outcome.loaded and outcome.triples_added == store.count(graph) > 50_000
         assert outcome.reading.sheets == {"Acteurs": 6000}
         added = store.query(f"SELECT ?n WHERE {{ ?load <https://w3id.org/tsr-observatory/"
@@ -197,7 +198,7 @@ def test_a_first_load_in_text_chunks_holds_the_mapped_triples(tmp_path: Path) ->
     settings = Settings(store=str(tmp_path / "store"))
     with open_store(settings) as store:
         [outcome] = ingest_files(store, [path], settings)
-        graph = IRIS.source_graph(path.name)
+        graph = IRIS.source_graph(source_name(path))
         loaded = {str(q.triple) for q in store.oxigraph.quads_for_pattern(  # type: ignore[attr-defined]
             None, None, None, graph)}
     reading = FileReading(path)

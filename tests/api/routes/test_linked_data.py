@@ -65,7 +65,7 @@ def test_a_browser_gets_a_readable_page(api: AppClient) -> None:
     assert page.links[membership] == f"/id/membership/{membership}"
     # provenance: the source graph, the file, the sheet and row, the load's time
     text = response.text
-    assert "graph/source/tsr-example-xlsx" in text
+    assert "graph/source/tsr-example" in text
     assert "tsr-example.xlsx" in text
     assert re.search(r"feuille d&#39;origine\s*</\w+>\s*<\w+[^>]*>\s*Acteurs", text) or \
         re.search(r"feuille d&#39;origine.{0,200}Acteurs", text, re.S)
