@@ -7,21 +7,24 @@ Dumps stream: N-Quads compressed with gzip (graphs kept), and Turtle (their unio
 from __future__ import annotations
 
 import gzip
-from typing import Annotated
+from collections.abc import Callable
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from pyoxigraph import BlankNode, Literal, NamedNode, Quad, Triple
 from starlette.concurrency import run_in_threadpool
-from starlette.responses import Response
+from starlette.responses import FileResponse, Response
 
 from store import Store
 from store.namespaces import DCAT, DCTERMS, RDF, VOID, XSD
 
 from ..deps import get_settings_of, get_store
+from ..resources.dump_files import dump_files
+from ..resources.store_state import graphs_key, request_mark
 from ..sparql.dataset import EMPTY_GRAPH, visibility
 from ..sparql.description import public_base
 from ..sparql.errors import ProtocolError
-from ..sparql.execution import ChunkWriter, Producer, QueryTimeout, query_runner, respond
+from ..sparql.execution import ChunkWriter, QueryTimeout, query_runner, respond
 from ..sparql.negotiation import GRAPH_TYPES, NQUADS, NotAcceptable, choose
 from ..sparql.writers import Cap, write_graph
 
@@ -131,16 +134,31 @@ async def void_description(
     return Response(b"".join(chunks), media_type=media.content_type, headers={"Vary": "Accept"})
 
 
-async def _stream(request: Request, produce: Producer, media_type: str,
-                  filename: str) -> Response:
+async def _dump(request: Request, name: str, graphs: list[NamedNode],
+                write_to: Callable[[Any], None], media_type: str, filename: str) -> Response:
+    """The dump: its kept file (with Range requests) when written since the store last
+    changed, else streamed as it is written and kept (resources/dump_files.py)."""
+    headers = {"Content-Disposition": f'attachment; filename="{filename}"'}
+    files = dump_files(request)
+    key = (name, graphs_key(graphs))
+    mark = await run_in_threadpool(request_mark, request)  # before the data is read
+    kept = files.get(key, mark)
+    if kept is None and "range" in request.headers:
+        kept = await run_in_threadpool(files.write, key, mark, write_to)
+    if kept is not None:
+        return FileResponse(kept, media_type=media_type, headers=headers)
+
+    def produce(writer: ChunkWriter) -> None:
+        with files.copying(key, mark, writer) as output:
+            write_to(output)
+
     settings = get_settings_of(request)
     try:
         first, rest = await query_runner(request.app.state).start(
             produce, settings.query_timeout)
     except QueryTimeout as error:
         return ProtocolError(503, str(error)).response()
-    return respond(first, rest, media_type, {
-        "Content-Disposition": f'attachment; filename="{filename}"'})
+    return respond(first, rest, media_type, {**headers, "Accept-Ranges": "bytes"})
 
 
 @router.get("/dumps/tsr.nq.gz", summary="Dump of the visible graphs, N-Quads, gzip",
@@ -149,15 +167,15 @@ async def dump_nquads(request: Request) -> Response:
     store = get_store(request)
     graphs = await run_in_threadpool(visibility(request).get, request)
 
-    def produce(writer: ChunkWriter) -> None:
-        with gzip.GzipFile(fileobj=writer, mode="wb", mtime=0) as packed:
+    def write_to(output: Any) -> None:
+        with gzip.GzipFile(fileobj=output, mode="wb", mtime=0) as packed:
             for graph in graphs:
                 triples = store.query("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }",
                                       default_graph=[graph])
                 quads = (Quad(t.subject, t.predicate, t.object, graph) for t in triples)
                 write_graph(quads, NQUADS, packed, _ALL)
 
-    return await _stream(request, produce, "application/gzip", "tsr.nq.gz")
+    return await _dump(request, "nquads", graphs, write_to, "application/gzip", "tsr.nq.gz")
 
 
 @router.get("/dumps/tsr.ttl", summary="Dump of the visible graphs merged, Turtle",
@@ -166,9 +184,10 @@ async def dump_turtle(request: Request) -> Response:
     store = get_store(request)
     graphs = await run_in_threadpool(visibility(request).get, request)
 
-    def produce(writer: ChunkWriter) -> None:
+    def write_to(output: Any) -> None:
         triples = store.query("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }",
                               default_graph=graphs or [EMPTY_GRAPH])
-        write_graph(triples, GRAPH_TYPES[0], writer, _ALL)
+        write_graph(triples, GRAPH_TYPES[0], output, _ALL)
 
-    return await _stream(request, produce, "text/turtle; charset=utf-8", "tsr.ttl")
+    return await _dump(request, "turtle", graphs, write_to, "text/turtle; charset=utf-8",
+                       "tsr.ttl")

@@ -52,6 +52,8 @@ def test_every_get_route_answers_head(api: AppClient) -> None:
     paths = get_paths(api)
     assert len(paths) > 60 and "/id/actor/siren-810079194" in paths
     for path in paths:
+        if path.startswith("/dumps/"):  # the first GET streams, the next ones send its file
+            api.get(path, headers=HEADERS)
         got = api.get(path, headers=HEADERS, follow_redirects=False)
         assert got.status_code in (200, 303), (path, got.status_code, got.text[:200])
         head = api.request("HEAD", path, headers=HEADERS, follow_redirects=False)

@@ -91,3 +91,35 @@ def test_compressed_size_of_100_actors(served: str) -> None:
     print(f"100 actors: {len(plain.content)} bytes plain, {raw} gzipped")
     assert packed.headers["content-encoding"] == "gzip" and packed.content == plain.content
     assert raw < len(plain.content) / 4
+
+
+@pytest.mark.parametrize("path", ["/dumps/tsr.ttl", "/dumps/tsr.nq.gz"])
+def test_dumps_answer_range_requests(fresh_api: AppClient, path: str) -> None:
+    # no file kept yet: a Range request writes the dump first
+    part = fresh_api.get(path, headers={**PLAIN, "Range": "bytes=0-99"})
+    assert part.status_code == 206
+    whole = fresh_api.get(path, headers=PLAIN)
+    assert whole.status_code == 200 and whole.headers["accept-ranges"] == "bytes"
+    size = len(whole.content)
+    assert int(whole.headers["content-length"]) == size > 1000
+    assert part.headers["content-range"] == f"bytes 0-99/{size}"
+    assert part.content == whole.content[:100]
+    rest = fresh_api.get(path, headers={**PLAIN, "Range": "bytes=100-"})
+    assert rest.status_code == 206 and part.content + rest.content == whole.content
+    beyond = fresh_api.get(path, headers={**PLAIN, "Range": f"bytes={size}-"})
+    assert beyond.status_code == 416 and beyond.headers["content-range"] == f"bytes */{size}"
+
+
+def test_a_dump_streams_first_then_is_served_from_its_file(fresh_api: AppClient) -> None:
+    streamed = fresh_api.get("/dumps/tsr.ttl", headers=PLAIN)
+    assert "content-length" not in streamed.headers  # written as it was read
+    kept = fresh_api.get("/dumps/tsr.ttl", headers=PLAIN)
+    assert kept.headers["content-length"] == str(len(streamed.content))
+    assert kept.content == streamed.content and kept.headers["etag"] == streamed.headers["etag"]
+    update = ("INSERT DATA { GRAPH <https://data.tsr-observatory.org/graph/source/later> "
+              "{ <urn:x:later> <urn:x:p> 'added later' } }")
+    assert fresh_api.post("/sparql", data={"update": update}, headers=WRITER).status_code == 204
+    after = fresh_api.get("/dumps/tsr.ttl", headers={**PLAIN, "Range": "bytes=0-"})
+    assert after.status_code == 206 and b"added later" in after.content
+    reader = fresh_api.get("/dumps/tsr.ttl", headers={**PLAIN, **READER})
+    assert reader.content != after.content  # the restricted graphs are another dump

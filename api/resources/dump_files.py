@@ -1,0 +1,108 @@
+"""Dumps kept as files, one per dump, store state and set of graphs read, so that a dump is
+written once per store change and served with Range requests (206, 416), a length, and
+`sendfile`-like speed.
+
+The first GET of a dump after a change streams it as it is written (its first bytes come
+at once) and keeps a copy on disk; when it completes, the copy is the dump for that store
+mark and those graphs. A Range request with no complete copy yet writes the dump first.
+A newer mark replaces the older file.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import shutil
+import tempfile
+import threading
+import weakref
+from collections.abc import Callable, Hashable, Iterator
+from pathlib import Path
+from typing import IO, Any
+
+from fastapi import Request
+
+from ..deps import app_singleton
+
+DumpKey = tuple[Hashable, ...]  # (dump name, graphs read)
+
+
+class _Tee:
+    """Writes to the response and to the copy; a failing copy (a full disk) stops copying,
+    never the response."""
+
+    def __init__(self, response: Any, copy: IO[bytes]) -> None:
+        self.response, self.copy, self.copying = response, copy, True
+
+    def write(self, data: bytes) -> int:
+        if self.copying:
+            try:
+                self.copy.write(data)
+            except OSError:
+                self.copying = False
+        self.response.write(data)
+        return len(data)
+
+    def flush(self) -> None:
+        self.response.flush()
+
+
+class DumpFiles:
+    def __init__(self) -> None:
+        self.directory = Path(tempfile.mkdtemp(prefix="tsr-dumps-"))
+        self._lock = threading.Lock()
+        self._kept: dict[DumpKey, tuple[Hashable, Path]] = {}
+        self._serial = 0
+        # removed with this object, or when the server process exits
+        self._remove = weakref.finalize(self, shutil.rmtree, self.directory, True)
+
+    def get(self, key: DumpKey, mark: Hashable) -> Path | None:
+        """The complete file of this dump at this mark, if written."""
+        kept = self._kept.get(key)
+        return kept[1] if kept is not None and kept[0] == mark and kept[1].exists() else None
+
+    @contextlib.contextmanager
+    def copying(self, key: DumpKey, mark: Hashable, response: Any) -> Iterator[Any]:
+        """A writer for `response` that also keeps what it writes as this dump's file,
+        once the block completes (an exception, such as a client leaving, keeps nothing)."""
+        partial = self._new_path()
+        try:
+            with partial.open("wb") as copy:
+                tee = _Tee(response, copy)
+                yield tee
+            if tee.copying:
+                self._keep(key, mark, partial)
+        finally:
+            partial.unlink(missing_ok=True)
+
+    def write(self, key: DumpKey, mark: Hashable, produce: Callable[[Any], None]) -> Path:
+        """Write the dump to its file now (for a Range request), and return the file."""
+        partial = self._new_path()
+        try:
+            with partial.open("wb") as output:
+                produce(output)
+            return self._keep(key, mark, partial)
+        finally:
+            partial.unlink(missing_ok=True)
+
+    def close(self) -> None:
+        self._remove()
+
+    def _new_path(self) -> Path:
+        with self._lock:
+            self._serial += 1
+            return self.directory / f"part-{self._serial}"
+
+    def _keep(self, key: DumpKey, mark: Hashable, partial: Path) -> Path:
+        final = partial.with_name(partial.name.replace("part-", "dump-"))
+        partial.replace(final)
+        with self._lock:
+            older = self._kept.get(key)
+            self._kept[key] = (mark, final)
+        if older is not None and older[1] != final:
+            older[1].unlink(missing_ok=True)  # a reader that opened it still reads it (POSIX)
+        return final
+
+
+def dump_files(request: Request) -> DumpFiles:
+    """The app's dump files (made on first use)."""
+    return app_singleton(request, "dump_files", DumpFiles)
