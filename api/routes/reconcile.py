@@ -20,14 +20,14 @@ from urllib.parse import parse_qs
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse
 
-from ingest.link.reconciliation import (
+from store.namespaces import TSR, DataIris
+from store.reconciliation.scoring import (
     PROPERTY_NAMES,
     ActorRecord,
     load_actors,
     reconcile,
     suggest,
 )
-from store.namespaces import TSR, DataIris
 
 from ..deps import get_settings_of, get_store, reader_graphs
 

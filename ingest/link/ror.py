@@ -30,9 +30,9 @@ from pyoxigraph import NamedNode
 from store import Store
 from store.namespaces import DataIris
 from store.rdf_files import BadInputError
+from store.reconciliation.names import distinctive_tokens, normalise, similarity
 
 from .matching import Candidate, decide, links_for, missing_identifier_links
-from .names import distinctive_tokens, normalise, similarity
 from .records import LinkRun, save_run
 from .review import BELOW_THRESHOLD, ReviewItem
 from .subjects import Subject, graphs_except, read_actors, read_names

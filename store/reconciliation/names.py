@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from difflib import SequenceMatcher
 
-from store.namespaces import slug
+from ..namespaces import slug
 
 # Words too common in organisation names to say two names are alike.
 _COMMON = (

@@ -19,9 +19,8 @@ from typing import Any
 
 from pyoxigraph import NamedNode
 
-from store import Store
-from store.namespaces import RDF, SKOS, TSR
-
+from ..base import Store
+from ..namespaces import RDF, SKOS, TSR
 from .names import normalise, similarity
 
 IDENTIFIER_PROPERTIES = ("siren", "siret", "rna", "rnsr", "ror", "idref", "wikidata",
