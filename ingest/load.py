@@ -105,16 +105,18 @@ def swap_in(store: Store, iris: DataIris, graph: NamedNode, staging: NamedNode,
 
 
 def provenance_update(iris: DataIris, record: LoadRecord) -> str:
-    """The SPARQL update that writes a load's PROV record (and forgets the graph's old flag)."""
+    """The SPARQL update that writes a load's PROV record, and forgets the graph's old flag
+    and its link to the load before (`graph prov:wasGeneratedBy` names the one load whose
+    triples the graph holds; earlier loads stay, as `prov:generated` it). The store runs it
+    in the load's commit transaction, so the record always matches the graph present."""
     provenance = restricted_provenance_graph(iris) if record.restricted else iris.provenance_graph
     body = "\n".join(f"{t.subject} {t.predicate} {t.object} ." for t in record_triples(iris, record))
-    restricted = f"<{TSR}restricted>"
     graph = record.graph
-    return (
-        f"DELETE WHERE {{ GRAPH {iris.provenance_graph} {{ {graph} {restricted} ?r }} }} ;\n"
-        f"DELETE WHERE {{ GRAPH {restricted_provenance_graph(iris)} {{ {graph} {restricted} ?r }} }} ;\n"
-        f"INSERT DATA {{ GRAPH {provenance} {{\n{body}\n}} }}"
-    )
+    forget = "".join(
+        f"DELETE WHERE {{ GRAPH {log} {{ {graph} {predicate} ?old }} }} ;\n"
+        for log in (iris.provenance_graph, restricted_provenance_graph(iris))
+        for predicate in (f"<{TSR}restricted>", f"<{PROV}wasGeneratedBy>"))
+    return forget + f"INSERT DATA {{ GRAPH {provenance} {{\n{body}\n}} }}"
 
 
 def record_triples(iris: DataIris, record: LoadRecord) -> list[Triple]:

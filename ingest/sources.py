@@ -29,14 +29,17 @@ class Source:
 
 
 def list_sources(store: Store, iris: DataIris, graph: NamedNode | None = None) -> list[Source]:
-    """Every source graph (or just `graph`) with its latest load, sorted by name."""
+    """Every source graph (or just `graph`) with the load whose triples it holds, sorted by
+    name (a store written before loads replaced the graph's `prov:wasGeneratedBy` link may
+    name several: the latest counts)."""
     only = f"VALUES ?g {{ {graph} }}" if graph is not None else ""
     rows = store.query(
         f"""SELECT ?g ?name ?file ?sha ?rows ?added ?ended ?restricted WHERE {{
           {only}
           GRAPH ?log {{
             ?g a <{TSR}SourceGraph> ; <{TSR}restricted> ?restricted .
-            ?load <{PROV}generated> ?g ; <{PROV}endedAtTime> ?ended ;
+            ?g <{PROV}wasGeneratedBy> ?load .
+            ?load <{PROV}endedAtTime> ?ended ;
                   <{PROV}used> ?file_node ; <{TSR}rowCount> ?rows ; <{TSR}triplesAdded> ?added .
             ?file_node <{DCTERMS}title> ?file ; <{TSR}sha256> ?sha .
             OPTIONAL {{ ?load <{TSR}sourceName> ?name }}

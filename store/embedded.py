@@ -2,6 +2,39 @@
 
 Guarantees: `update`, `add` (small batches) and `replace_graph` are atomic; query results
 are iterators read lazily from the engine; one process at a time owns an on-disk store.
+
+How a big replacement survives a kill at any instant
+----------------------------------------------------
+Each engine call below is atomic on its own (an Oxigraph transaction, or one bulk-loader
+batch), and a process killed with SIGKILL loses nothing the engine already returned from.
+The journal is the hidden graph `urn:tsr:staging:journal`; hidden graphs (the prefix
+`urn:tsr:staging:`) are left out of `graph_names`, so the API's readers never query them
+(store/access.py). A replacement of `G` above 50,000 triples:
+
+1. bulk-load the new triples into a fresh hidden graph `S` (many calls; not atomic);
+2. the commit point, one small transaction: the note `S replaces G` enters the journal
+   together with `with_update` (the ingest's PROV record of the load);
+3. remove `G` (one transaction);
+4. copy `S` into `G` (bulk loader);
+5. one transaction: the note leaves the journal (the replacement is complete);
+6. remove `S`, now an orphan; 7. remove the journal graph if it is empty.
+
+A first load of `G` (no such graph yet) notes `G loading` (one transaction), bulk-loads
+into `G` itself, then one transaction deletes the note with `with_update` (its commit
+point).
+
+Recovery, at every open of the directory (`_recover`), before anything else:
+
+* for each note `S replaces G`: steps 3 to 7 again (roll forward). They are idempotent
+  because `S` outlives its note: whatever step was cut, `S` is still whole;
+* for each note `G loading`: remove `G`, then the note (roll back);
+* remove every other hidden graph (a staging graph from before a commit point, or an
+  orphan of step 6): roll back;
+* remove the journal graph if it is empty.
+
+So a kill before the commit point leaves the old graph and the old record; a kill after
+it, the new graph and the new record once the store is next opened; and a kill during
+the recovery itself is recovered by the next open the same way.
 """
 
 from __future__ import annotations
@@ -150,16 +183,9 @@ class EmbeddedStore(Store):
 
         Small graphs go in one transaction. Big ones are bulk-loaded, because an Oxigraph
         transaction holds every change in memory (moving a million triples inside one took
-        two minutes and 3 GB here). A journal in a hidden graph makes a crash safe:
-
-        * first load of `graph`: note "loading", bulk-load into `graph`, then one small
-          transaction clears the note and runs `with_update` (the commit point). A crash
-          before it: the next open drops the half-loaded graph (roll back).
-        * replacement: bulk-load into a hidden staging graph; one small transaction notes
-          "staging replaces graph" and runs `with_update` (the commit point); then the old
-          graph is removed and the staging graph copied in. A crash before the commit point:
-          the next open drops the staging graph (roll back); after it: the next open
-          finishes the copy (roll forward).
+        two minutes and 3 GB here). A journal in a hidden graph makes a crash safe (the
+        steps are in the module's docstring): a crash before the commit point is rolled
+        back at the next open, one after it rolled forward.
         """
         text = isinstance(triples, NTriples)
         batch: list[Any] = []
@@ -219,13 +245,21 @@ class EmbeddedStore(Store):
         self._store.update(note + (f" ;\n{with_update}" if with_update else ""))
 
     def _finish_replacement(self, staging: NamedNode, graph: NamedNode) -> None:
-        """Idempotent, so that recovery can run it again after a crash half-way."""
+        """Roll a committed replacement forward (steps 5-7 of the module's protocol).
+
+        Idempotent, so that recovery can run it again after a crash at any step: the
+        staging graph outlives its journal entry. (It used to be removed first, so a crash
+        between the two left an entry pointing at an empty staging graph, and the next
+        open emptied `graph` while the PROV record of the load said it was full.)
+        """
         self._store.remove_graph(graph)
         copied = (Quad(q.subject, q.predicate, q.object, graph)
                   for q in self._store.quads_for_pattern(None, None, None, staging))
         _bulk_extend(self._store, copied)
-        self._store.remove_graph(staging)
+        # `graph` is complete: the entry goes first, then the staging graph, an orphan now
+        # (the sweep at open removes an orphan left by a crash here)
         self._journal("DELETE", staging, _REPLACES, str(graph))
+        self._store.remove_graph(staging)
         self._tidy_journal()
 
     def _tidy_journal(self) -> None:
