@@ -12,9 +12,10 @@ from pyoxigraph import NamedNode
 from store.rdf_files import BadInputError, RdfFormatName, load_files
 from store.report import describe_store, render_description
 from store.results import FormatMismatch, ResultFormat, write_result
+from store.sparql_nesting import NestingError, check_nesting
 
 from .errors import one_line_errors
-from .options import store_for, store_options
+from .options import settings_for, store_for, store_options
 
 
 @click.command()
@@ -38,6 +39,10 @@ def info(store_location: str | None, config_file: str | None, as_json: bool) -> 
 def query(text: str, store_location: str | None, config_file: str | None, fmt: str | None) -> None:
     """Run a SPARQL query; the default graph is the union of all graphs."""
     sparql = read_query_text(text)
+    try:  # before the engine's parser, which a few thousand levels would crash
+        check_nesting(sparql, settings_for(store_location, config_file).max_query_nesting)
+    except NestingError as error:
+        raise BadInputError(str(error)) from None
     _, store = store_for(store_location, config_file, existing=True)
     with store:
         result = store.query(sparql)

@@ -93,6 +93,17 @@ class Settings(BaseSettings):
         description="SPARQL endpoints a query may call with SERVICE (comma-separated in "
         "the environment).",
     )
+    load_allowlist: list[str] = Field(
+        default_factory=list,
+        description="Documents a SPARQL Update may fetch with LOAD (exact IRIs, "
+        "comma-separated in the environment); empty: LOAD from the network is refused.",
+    )
+    max_query_nesting: int = Field(
+        200, ge=1,
+        description="Deepest nesting of ( ), { } and [ ] a SPARQL query or update may have; "
+        "deeper text is refused before any parser reads it (thousands of levels would "
+        "overflow the parser's stack).",
+    )
     cors_origins: list[str] = Field(
         default_factory=lambda: ["*"],
         description="Origins allowed to call the API from a browser (comma-separated).",
@@ -113,7 +124,7 @@ class Settings(BaseSettings):
         description="User-Agent sent to external services.",
     )
 
-    @field_validator("service_allowlist", "cors_origins", mode="before")
+    @field_validator("service_allowlist", "load_allowlist", "cors_origins", mode="before")
     @classmethod
     def _split_commas(cls, value: Any) -> Any:
         if isinstance(value, str):

@@ -18,7 +18,9 @@ from pyoxigraph import BlankNode, Literal, NamedNode
 
 QUERY_FORMS = frozenset({"SELECT", "ASK", "CONSTRUCT", "DESCRIBE"})
 
-_IRI = re.compile(r"<([^<>\"{}|^`\\\x00-\x20]*)>")
+# an IRI may hold \u / \U escapes (Oxigraph reads them), so its quotes never open a string
+_IRI = re.compile(r"<((?:[^<>\"{}|^`\\\x00-\x20]|\\u[0-9A-Fa-f]{4}|\\U[0-9A-Fa-f]{8})*)>")
+_LINE_END = re.compile(r"[\r\n]")
 _VARIABLE = re.compile(r"[?$][A-Za-z0-9_\u00b7\u00c0-\uffff]+")
 _NAME = re.compile(r"[A-Za-z_\u00c0-\uffff][A-Za-z0-9_\-.\u00b7\u00c0-\uffff]*")
 _PREFIXED = re.compile(
@@ -57,8 +59,10 @@ def tokens(text: str) -> Iterator[Token]:
             continue
         start = index
         if char == "#":
-            end = text.find("\n", index)
-            index = length if end < 0 else end
+            # a comment ends at a carriage return too: ending it only at a line feed hid
+            # what follows a lone CR (a SERVICE call) from the server's checks
+            end = _LINE_END.search(text, index)
+            index = length if end is None else end.start()
             continue
         if char in "\"'":
             quote = char * 3 if text.startswith(char * 3, index) else char

@@ -14,9 +14,11 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import RedirectResponse, Response
 
 from store import QuerySyntaxError, StoreError
+from store.sparql_nesting import NestingError, check_nesting
 
 from ..deps import get_settings_of, get_store, may_see_restricted
 from ..sparql.auth import require_write_token
+from ..sparql.calls import UncheckedCall, may_call, network_calls, unlisted_call
 from ..sparql.dataset import request_dataset, visibility
 from ..sparql.description import public_base, service_description
 from ..sparql.errors import ProtocolError
@@ -90,8 +92,26 @@ async def sparql_post(request: Request) -> Response:
         return error.response()
 
 
-def _check_services(request: Request, facts: SparqlFacts) -> None:
-    refusal = unlisted_service(facts, get_settings_of(request).service_allowlist)
+def _read_checked(request: Request, text: str, what: str) -> SparqlFacts:
+    """The text's lexical facts, once its nesting is known to be safe for any parser."""
+    try:
+        check_nesting(text, get_settings_of(request).max_query_nesting, what)
+    except NestingError as error:
+        raise ProtocolError(400, str(error)) from None
+    return read_sparql(text)
+
+
+async def _check_calls(request: Request, facts: SparqlFacts, text: str, update: bool) -> None:
+    """Refuse SERVICE and LOAD calls off the allow-lists, as the parsed text has them."""
+    settings = get_settings_of(request)
+    refusal = unlisted_service(facts, settings.service_allowlist)  # the lexical reading
+    if refusal is None and may_call(text):
+        try:  # tens of milliseconds of parsing: not on the event loop
+            calls = await run_in_threadpool(network_calls, text, update)
+        except UncheckedCall as error:
+            raise ProtocolError(400, str(error)) from None
+        refusal = unlisted_call(calls, settings.service_allowlist, settings.load_allowlist)
+        facts.service_targets.extend(calls.services)
     if refusal:
         raise ProtocolError(400, refusal)
 
@@ -99,11 +119,11 @@ def _check_services(request: Request, facts: SparqlFacts) -> None:
 async def _run_query(request: Request, operation: Operation) -> Response:
     assert operation.query is not None
     text = operation.query
-    facts = read_sparql(text)
+    facts = _read_checked(request, text, "query")
     if facts.is_update:
         raise ProtocolError(400, "this is a SPARQL update: send it as 'update' (POST form) or "
                                  f"with Content-Type {UPDATE_TYPE}")
-    _check_services(request, facts)
+    await _check_calls(request, facts, text, update=False)
     graph_result = facts.operation in ("CONSTRUCT", "DESCRIBE")
     try:
         media = choose(GRAPH_TYPES if graph_result else RESULT_TYPES,
@@ -154,8 +174,8 @@ async def _run_update(request: Request, operation: Operation) -> Response:
     if operation.using_graph_uris or operation.default_graph_uris or operation.named_graph_uris:
         raise ProtocolError(400, "using-graph-uri / using-named-graph-uri are not supported: "
                                  "put USING or WITH in the update itself")
-    facts = read_sparql(operation.update)
-    _check_services(request, facts)
+    facts = _read_checked(request, operation.update, "update")
+    await _check_calls(request, facts, operation.update, update=True)
     store = get_store(request)
     try:
         await run_in_threadpool(store.update, operation.update)

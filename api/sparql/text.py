@@ -44,6 +44,14 @@ class SparqlFacts:
         return bool(self.from_graphs or self.from_named_graphs)
 
 
+_UCHAR = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
+
+
+def _code_point(match: re.Match[str]) -> str:
+    code = int(match.group(1) or match.group(2), 16)
+    return chr(code) if code <= 0x10FFFF else "\ufffd"
+
+
 class _Resolver:
     """Turns IRI tokens and prefixed names into absolute IRIs as the prologue declares."""
 
@@ -53,7 +61,8 @@ class _Resolver:
 
     def iri(self, token: Token) -> str | None:
         if token.kind == "iri":
-            return urljoin(self.base, token.text) if self.base else token.text
+            text = _UCHAR.sub(_code_point, token.text) if "\\" in token.text else token.text
+            return urljoin(self.base, text) if self.base else text
         if token.kind == "pname":
             prefix, _, local = token.text.partition(":")
             namespace = self.prefixes.get(prefix)

@@ -75,6 +75,16 @@ def test_bad_query_is_one_line_exit_2(tsr: Runner) -> None:
     assert "Traceback" not in result.stderr
 
 
+def test_deeply_nested_query_is_one_line_exit_2(tsr: Runner, tmp_path: Path) -> None:
+    """Oxigraph's parser would overflow its stack and kill the process at this depth."""
+    deep = write(tmp_path, "deep.rq", "ASK { FILTER(" + "(" * 6000 + "1" + ")" * 6000 + ") }")
+    result = tsr("query", f"@{deep}")
+    assert result.returncode == 2
+    assert result.stderr.strip() == (
+        "tsr: error: query nested more than 200 levels deep at line 1, column 212; "
+        "the limit is 200 levels of ( ), { } and [ ]")
+
+
 def test_missing_file_is_one_line_exit_2(tsr: Runner) -> None:
     result = tsr("load", "nowhere.ttl", "--graph", GRAPH)
     assert result.returncode == 2
