@@ -6,10 +6,10 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
-from starlette.middleware.gzip import GZipMiddleware
 
 from store import Settings, Store, get_settings, open_store
 
+from .compression import GzipWhenAccepted
 from .conditional import ConditionalGet
 from .error_pages import install_error_pages
 from .head_requests import HeadAsGet
@@ -17,12 +17,6 @@ from .limits import install_limits
 from .long_lived import set_aside_long_lived
 from .resources.neighbourhood import label_index
 from .routes import ROUTERS
-
-# Bodies from this size on are sent compressed to clients that accept gzip (smaller ones
-# gain less than the header costs). Level 6, zlib's default: level 9 (Starlette's default)
-# takes about twice the time for a few per cent less.
-GZIP_MINIMUM_BYTES = 1024
-GZIP_LEVEL = 6
 
 
 def create_app(settings: Settings | None = None, store: Store | None = None) -> FastAPI:
@@ -51,8 +45,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     install_error_pages(app)
     # the last added is the outermost: CORS, body limit, HEAD, gzip, ETags, then the routes
     app.add_middleware(ConditionalGet)
-    app.add_middleware(GZipMiddleware, minimum_size=GZIP_MINIMUM_BYTES,
-                       compresslevel=GZIP_LEVEL)
+    app.add_middleware(GzipWhenAccepted)
     app.add_middleware(HeadAsGet)
     install_limits(app, settings)
     # The routes themselves, not the routers: FastAPI matches an included router through a

@@ -1,0 +1,37 @@
+"""gzip for the clients that accept it, and nothing in the way of the others.
+
+Starlette's GZipMiddleware wraps every response, also for a client that does not accept
+gzip (to add `Vary: Accept-Encoding`): about 45 µs of the event loop per request, a
+twentieth of an entity GET. Here it sees only the requests that may be compressed; a plain
+answer to a client that does not accept gzip suits every client, so it needs no `Vary`.
+"""
+
+from __future__ import annotations
+
+from starlette.middleware.gzip import GZipMiddleware
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+# Bodies from this size on are compressed (smaller ones gain less than the header costs).
+# Level 6, zlib's default: level 9 (Starlette's default) takes about twice the time for a
+# few per cent less.
+GZIP_MINIMUM_BYTES = 1024
+GZIP_LEVEL = 6
+
+
+class GzipWhenAccepted:
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+        self.gzip = GZipMiddleware(app, minimum_size=GZIP_MINIMUM_BYTES, compresslevel=GZIP_LEVEL)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and _accepts_gzip(scope):
+            await self.gzip(scope, receive, send)
+        else:
+            await self.app(scope, receive, send)
+
+
+def _accepts_gzip(scope: Scope) -> bool:
+    for name, value in scope["headers"]:
+        if name == b"accept-encoding":
+            return b"gzip" in value.lower()
+    return False
