@@ -566,7 +566,7 @@ def build() -> str:
                  ("tsr:participationLevel", concept("participation-level", p.level))]
         props += [("tsr:researchField", concept("research-field", f)) for f in p.fields]
         props += [("tsr:keyword", q(k)) for k in p.keywords]
-        props += [("tsr:region", concept("region", r)) for r in p.regions]
+        props += [("tsr:fieldRegion", concept("region", r)) for r in p.regions]
         out.append(block(entity("project", pkey), ["tsr:Project"], props))
         members: list[tuple[str, str, int | None]] = [(p.lead, "lead", None)]
         members += [(x, "academic-partner", None) for x in p.academic]

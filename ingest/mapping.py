@@ -26,6 +26,7 @@ from .normalise import (
     node_text,
     split_list,
     typed_literal,
+    typed_literal_of,
 )
 from .shapes_model import Column, ShapesModel, Sheet
 
@@ -215,7 +216,8 @@ class RowMapper:
         pattern = self._patterns.get(column.path)
         objects: list[Term] = []
         for part in parts:
-            literal = typed_literal(part, column.datatype)
+            literal = (typed_literal_of(part, column.datatype_choices)
+                       if column.datatype_choices else typed_literal(part, column.datatype))
             if pattern is not None and literal.datatype == NamedNode(XSD + "string"):
                 literal = Literal(compact_identifier(literal.value, pattern))
             objects.append(literal)

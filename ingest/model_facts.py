@@ -13,6 +13,7 @@ from store.model import model_triples
 from store.namespaces import DCTERMS, ONTOLOGY_IRI, OWL, RDF, RDFS, SKOS, TSR, slug
 
 _TYPE = RDF + "type"
+_OTHER_LABELS = {SKOS + "altLabel", SKOS + "hiddenLabel"}
 
 
 @dataclass
@@ -22,6 +23,8 @@ class Concept:
     schemes: set[str] = field(default_factory=set)
     labels: dict[str, str] = field(default_factory=dict)
     implies_class: str | None = None
+    # skos:altLabel and skos:hiddenLabel: accepted in a cell, never shown (e.g. "EL", "GRC")
+    other_labels: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -65,6 +68,8 @@ def model_facts() -> ModelFacts:
             concept(s.value).notation = o.value
         elif p == SKOS + "prefLabel" and isinstance(o, Literal):
             concept(s.value).labels.setdefault(o.language or "", o.value)
+        elif p in _OTHER_LABELS and isinstance(o, Literal):
+            concept(s.value).other_labels.append(o.value)
         elif p == TSR + "impliesClass" and isinstance(o, NamedNode):
             concept(s.value).implies_class = o.value
         elif p == OWL + "versionInfo" and s.value == ONTOLOGY_IRI and isinstance(o, Literal):
@@ -74,12 +79,13 @@ def model_facts() -> ModelFacts:
         elif p == RDFS + "subPropertyOf" and isinstance(o, NamedNode):
             subproperty[s.value].add(o.value)
     by_scheme: dict[str, dict[str, str]] = defaultdict(dict)
-    for item in concepts.values():
-        for scheme in item.schemes:
-            keys = [item.notation, *item.labels.values()]
-            for key in keys:
-                # first writer wins: a notation never gets shadowed by another's label
-                by_scheme[scheme].setdefault(slug(key), item.iri)
+    # first writer wins: a notation never gets shadowed by another's label, nor a
+    # preferred label by another's alternative one
+    for keys_of in (lambda c: [c.notation, *c.labels.values()], lambda c: c.other_labels):
+        for item in concepts.values():
+            for scheme in item.schemes:
+                for key in keys_of(item):
+                    by_scheme[scheme].setdefault(slug(key), item.iri)
     return ModelFacts(
         concepts=concepts,
         by_scheme=dict(by_scheme),

@@ -188,6 +188,27 @@ def typed_literal(raw: Any, datatype: str | None) -> Literal:
     return Literal(value, datatype=cached_node(datatype))
 
 
+# finer first: "2011-06-17" must stay a date, though a year could be read from it
+_PRECISION = {XSD + "dateTime": 0, XSD + "date": 1, XSD + "gYearMonth": 2, XSD + "gYear": 3}
+
+
+def typed_literal_of(raw: Any, datatypes: tuple[str, ...]) -> Literal:
+    """The literal for a cell of a column that accepts several datatypes (an sh:or of
+    datatypes): the most precise one the value fits, else a plain string.
+
+    >>> [typed_literal_of(v, (XSD + "date", XSD + "gYear")).value for v in ("2011", 2011.0, "17/06/2024")]
+    ['2011', '2011', '2024-06-17']
+    """
+    if len(datatypes) == 1:
+        return typed_literal(raw, datatypes[0])
+    ordered = sorted(datatypes, key=lambda d: _PRECISION.get(d, -1))
+    for datatype in ordered:
+        literal = typed_literal(raw, datatype)
+        if literal.datatype.value == datatype:
+            return literal
+    return Literal(cell_text(raw))
+
+
 def _number_as(number: float | int, datatype: str) -> str | None:
     if datatype == XSD + "decimal":
         return canonical_decimal(Decimal(repr(number)))

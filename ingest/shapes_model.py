@@ -42,6 +42,9 @@ class Column:
     min_count: int = 0
     max_count: int | None = None
     datatype: str | None = None
+    # sh:or of datatypes only (`[ sh:datatype xsd:date ] [ sh:datatype xsd:gYear ]`): a cell
+    # takes the most precise one its text fits
+    datatype_choices: tuple[str, ...] = ()
     pattern: str | None = None
     flags: str = ""
     node_kind: str | None = None
@@ -64,6 +67,11 @@ class Column:
     @property
     def multi_valued(self) -> bool:
         return self.max_count != 1
+
+    @property
+    def literal_datatypes(self) -> tuple[str, ...]:
+        """The datatypes a cell's literal may take: sh:datatype, or those of its sh:or."""
+        return (self.datatype,) if self.datatype else self.datatype_choices
 
     @property
     def is_reference(self) -> bool:
@@ -220,6 +228,7 @@ def _column(graph: Graph, shape: Node) -> Column:
         min_count=int(_number(graph, shape, SHN.minCount) or 0),
         max_count=_number(graph, shape, SHN.maxCount),
         datatype=_iri(graph, shape, SHN.datatype),
+        datatype_choices=_datatype_choices(graph, shape),
         pattern=_iri(graph, shape, SHN.pattern),
         flags=_iri(graph, shape, SHN.flags) or "",
         node_kind=_iri(graph, shape, SHN.nodeKind),
@@ -239,6 +248,18 @@ def _column(graph: Graph, shape: Node) -> Column:
         less_than=_iri(graph, shape, SHN.lessThan),
         disjoint=_iri(graph, shape, SHN.disjoint),
     )
+
+
+def _datatype_choices(graph: Graph, shape: Node) -> tuple[str, ...]:
+    """The datatypes of an sh:or whose members each state only a datatype; else ()."""
+    members = _list(graph, graph.value(shape, SHN["or"]))
+    choices = []
+    for member in members:
+        datatype = graph.value(member, SHN.datatype)
+        if datatype is None or len(set(graph.predicate_objects(member))) != 1:
+            return ()
+        choices.append(str(datatype))
+    return tuple(choices)
 
 
 def _helper(graph: Graph, shape: Node) -> HelperShape:

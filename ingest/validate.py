@@ -5,8 +5,8 @@ What the end-of-file checks need from every row (where each entity came from, it
 identifier triples the SPARQL constraints read) goes to disk past a few ten thousand rows
 (`FileEntities`, `ScratchStore`), so memory stays flat however long the file.
 
-Covered components: minCount, maxCount, datatype, nodeKind, class, node (helper shapes of
-sh:hasValue property constraints), hasValue, in, pattern, min/maxInclusive and
+Covered components: minCount, maxCount, datatype, or (of datatypes only), nodeKind, class,
+node (helper shapes of sh:hasValue property constraints), hasValue, in, pattern, min/maxInclusive and
 min/maxExclusive, min/maxLength, lessThan(OrEquals), disjoint, and SPARQL-based
 constraints (run on the file's triples they mention plus the store's). pySHACL stays the
 reference: tests/ingest/test_validate_parity.py proves both report the same
@@ -112,6 +112,9 @@ class Validator:
             is_iri = isinstance(value, NamedNode)
             if column.datatype and not _has_datatype(value, column.datatype):
                 fail("DatatypeConstraintComponent", value)
+            if column.datatype_choices and not any(
+                    _has_datatype(value, d) for d in column.datatype_choices):
+                fail("OrConstraintComponent", value)
             if column.node_kind and not ((is_iri and rules.iri_kind) or (
                     rules.literal_kind and isinstance(value, Literal))):
                 fail("NodeKindConstraintComponent", value)

@@ -12,6 +12,7 @@ from ingest.normalise import (
     french_date,
     split_list,
     typed_literal,
+    typed_literal_of,
     year_text,
 )
 from store.namespaces import XSD
@@ -67,3 +68,14 @@ def test_values_that_do_not_fit_stay_plain_strings_for_the_validation_to_report(
     assert typed_literal(2024.0, XSD + "gYear").value == "2024"
     assert typed_literal(dt.date(2024, 6, 17), XSD + "date").value == "2024-06-17"
     assert typed_literal(2.5, XSD + "integer").datatype.value == XSD + "string"
+
+
+@pytest.mark.parametrize(("raw", "expected"), [
+    ("2011", ("2011", "gYear")), ("2011.0", ("2011", "gYear")), (2011.0, ("2011", "gYear")),
+    (2011, ("2011", "gYear")), ("17/06/2024", ("2024-06-17", "date")),
+    (dt.date(2024, 6, 17), ("2024-06-17", "date")), ("2024-06-17", ("2024-06-17", "date")),
+    ("juin 2011", ("juin 2011", "string")), (2011.5, ("2011.5", "string")),
+])
+def test_a_date_or_year_column_keeps_a_year_alone(raw: object, expected: tuple[str, str]) -> None:
+    literal = typed_literal_of(raw, (XSD + "gYear", XSD + "date"))  # any order: finer first
+    assert (literal.value, literal.datatype.value) == (expected[0], XSD + expected[1])

@@ -80,7 +80,9 @@ def break_links(book: Any) -> None:
     actor = page.cell(row=2, column=_column(page, "Acteur")).value
     _set(page, 2, "Partenaire", actor)  # disjoint
     page = book["Projets"]
-    _set(page, 2, "Début", "01/01/2030")  # lessThanOrEquals on dates
+    _set(page, 2, "Début", "01/01/2030")  # SPARQL: start after end (dates)
+    _set(page, 3, "Début", 2011.0)  # a year alone: valid
+    _set(page, 4, "Fin", "2024-06")  # or: neither a date nor a year
     page = book["Indicateurs"]
     _set(page, 7, "Jeu de données", "tsr:otherDataSet")  # hasValue (a hidden column)
     page = book["Adhésions"]
@@ -140,5 +142,6 @@ def test_fast_path_reports_what_pyshacl_reports(tmp_path: Path, name: str) -> No
             "DisjointConstraintComponent", "LessThanOrEqualsConstraintComponent",
             "MaxCountConstraintComponent", "MinCountConstraintComponent",
             "MinInclusiveConstraintComponent", "NodeConstraintComponent",
+            "OrConstraintComponent",
             "PatternConstraintComponent", "SPARQLConstraintComponent",
             "HasValueConstraintComponent"}

@@ -95,7 +95,7 @@ def test_every_class_and_property_has_fr_en_label_and_comment(ontology: Graph) -
 
 def test_identifier_properties_specialise_dcterms_identifier(ontology: Graph) -> None:
     for name in ("siren", "siret", "rna", "rnsr", "ror", "idref", "wikidata", "halStructure", "orcid",
-                 "doi", "halId"):
+                 "doi", "halId", "pic", "vatNumber"):
         assert (TSR[name], RDFS.subPropertyOf, URIRef("http://purl.org/dc/terms/identifier")) in ontology
 
 
@@ -127,7 +127,7 @@ def test_every_concept_is_complete(vocabularies: Graph) -> None:
 
 def test_every_scheme_is_labelled(vocabularies: Graph) -> None:
     schemes = set(vocabularies.subjects(RDF.type, SKOS.ConceptScheme))
-    assert len(schemes) == 13
+    assert len(schemes) == 14
     for scheme in schemes:
         assert {"fr", "en"} <= langs(vocabularies, scheme, SKOS.prefLabel), scheme
 
@@ -141,6 +141,17 @@ def test_territories(vocabularies: Graph) -> None:
         assert vocabularies.value(department, SKOS.broader) in regions, department
     assert (URIRef(TSRV + "department/2A"), SKOS.broader, URIRef(TSRV + "region/94")) in vocabularies
     assert (URIRef(TSRV + "department/974"), SKOS.broader, URIRef(TSRV + "region/04")) in vocabularies
+
+
+def test_countries_are_iso_3166_alpha_2_with_the_eu_codes_hidden(vocabularies: Graph) -> None:
+    countries = set(vocabularies.subjects(SKOS.inScheme, URIRef(TSRV + "country")))
+    assert len(countries) == 249
+    assert all(re.fullmatch(r"[A-Z]{2}", str(vocabularies.value(c, SKOS.notation))) for c in countries)
+    hidden = {str(h): c for c in countries for h in vocabularies.objects(c, SKOS.hiddenLabel)}
+    # CORDIS and VIES write Greece EL and the United Kingdom UK
+    assert hidden["EL"] == URIRef(TSRV + "country/GR") and hidden["GRC"] == URIRef(TSRV + "country/GR")
+    assert hidden["UK"] == URIRef(TSRV + "country/GB")
+    assert (URIRef(TSRV + "country/FR"), SKOS.prefLabel, Literal("France", lang="fr")) in vocabularies
 
 
 def test_actor_types_imply_ontology_classes(vocabularies: Graph, ontology: Graph) -> None:

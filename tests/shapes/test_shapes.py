@@ -144,7 +144,7 @@ def test_every_column_has_simple_path_names_help_order_and_messages(shapes: Grap
 
 def test_sparql_constraints_have_bilingual_messages(shapes: Graph) -> None:
     constraints = list(shapes.objects(None, SH.sparql))
-    assert len(constraints) == 4
+    assert len(constraints) == 5
     for constraint in constraints:
         assert {"fr", "en"} <= langs(shapes, constraint, SH.message)
 
