@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
+from fastapi_offline import FastAPIOffline
 
 from store import Settings, Store, get_settings, open_store
 
@@ -40,7 +41,9 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
         finally:
             app.state.store.close()
 
-    app = FastAPI(title="TSR Observatory", version="0.1.0", lifespan=lifespan)
+    # /docs and /redoc with their scripts and styles served from the package, not a CDN
+    app = FastAPIOffline(title="TSR Observatory", version="0.1.0", lifespan=lifespan,
+                         static_url="/static/docs")
     app.state.settings = settings
     install_error_pages(app)
     # the last added is the outermost: CORS, body limit, HEAD, gzip, ETags, then the routes

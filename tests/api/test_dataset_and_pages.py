@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import gzip
+import re
 
 import pyoxigraph
+import pytest
 import rdflib
 
 from api.routes import home
@@ -96,6 +98,20 @@ def test_home_page_has_editor_or_fallback(api: AppClient) -> None:
         assert title.split(":")[0] in page
     assert api.get("/static/yasgui/package.json").status_code == 404
     assert api.get("/docs").status_code == 200
+
+
+@pytest.mark.parametrize("path", ["/docs", "/redoc"])
+def test_api_docs_work_offline(api: AppClient, path: str) -> None:
+    """The documentation pages load their scripts and styles from this server, not a CDN."""
+    page = api.get(path)
+    assert page.status_code == 200
+    assets = re.findall(r'(?:src|href)="([^"]+)"', page.text) + re.findall(
+        r"(?:src|href)='([^']+)'", page.text)
+    assert assets and all(asset.startswith("/") for asset in assets), assets
+    assert "cdn." not in page.text and "fonts.googleapis" not in page.text
+    for asset in assets:
+        if asset.endswith((".js", ".css")):
+            assert api.get(asset).status_code == 200, asset
 
 
 def test_home_page_fallback_without_assets(api: AppClient, monkeypatch: object) -> None:
