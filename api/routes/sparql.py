@@ -24,7 +24,14 @@ from ..sparql.description import public_base, service_description
 from ..sparql.errors import ProtocolError
 from ..sparql.execution import ChunkWriter, QueryTimeout, query_runner, respond
 from ..sparql.negotiation import GRAPH_TYPES, RESULT_TYPES, NotAcceptable, choose
-from ..sparql.request import FORM, QUERY_TYPE, UPDATE_TYPE, Operation, read_operation
+from ..sparql.request import (
+    FORM,
+    INLINE_BYTES,
+    QUERY_TYPE,
+    UPDATE_TYPE,
+    Operation,
+    read_operation,
+)
 from ..sparql.text import SparqlFacts, read_sparql, unlisted_service
 from ..sparql.writers import Cap, boolean_bytes, write_graph, write_solutions
 
@@ -92,8 +99,14 @@ async def sparql_post(request: Request) -> Response:
         return error.response()
 
 
-def _read_checked(request: Request, text: str, what: str) -> SparqlFacts:
+async def _read_checked(request: Request, text: str, what: str) -> SparqlFacts:
     """The text's lexical facts, once its nesting is known to be safe for any parser."""
+    if len(text) > INLINE_BYTES:  # about half a second a megabyte: not on the event loop
+        return await run_in_threadpool(_read_checked_now, request, text, what)
+    return _read_checked_now(request, text, what)
+
+
+def _read_checked_now(request: Request, text: str, what: str) -> SparqlFacts:
     try:
         check_nesting(text, get_settings_of(request).max_query_nesting, what)
     except NestingError as error:
@@ -119,7 +132,7 @@ async def _check_calls(request: Request, facts: SparqlFacts, text: str, update: 
 async def _run_query(request: Request, operation: Operation) -> Response:
     assert operation.query is not None
     text = operation.query
-    facts = _read_checked(request, text, "query")
+    facts = await _read_checked(request, text, "query")
     if facts.is_update:
         raise ProtocolError(400, "this is a SPARQL update: send it as 'update' (POST form) or "
                                  f"with Content-Type {UPDATE_TYPE}")
@@ -174,7 +187,7 @@ async def _run_update(request: Request, operation: Operation) -> Response:
     if operation.using_graph_uris or operation.default_graph_uris or operation.named_graph_uris:
         raise ProtocolError(400, "using-graph-uri / using-named-graph-uri are not supported: "
                                  "put USING or WITH in the update itself")
-    facts = _read_checked(request, operation.update, "update")
+    facts = await _read_checked(request, operation.update, "update")
     await _check_calls(request, facts, operation.update, update=True)
     store = get_store(request)
     try:

@@ -11,12 +11,16 @@ from dataclasses import dataclass, field
 from urllib.parse import parse_qsl
 
 from fastapi import Request
+from starlette.concurrency import run_in_threadpool
 
 from .errors import ProtocolError
 
 FORM = "application/x-www-form-urlencoded"
 QUERY_TYPE = "application/sparql-query"
 UPDATE_TYPE = "application/sparql-update"
+# Request bodies and SPARQL texts longer than this are parsed and read in a worker thread,
+# not on the event loop (which would stall every other request meanwhile).
+INLINE_BYTES = 64 * 1024
 
 
 @dataclass
@@ -75,6 +79,12 @@ async def read_operation(request: Request) -> Operation:
         return operation
     media_type = _media_type(request)
     body = await request.body()
+    if len(body) > INLINE_BYTES:  # a megabyte takes about a second to decode and split
+        return await run_in_threadpool(_body_operation, media_type, body, url_pairs)
+    return _body_operation(media_type, body, url_pairs)
+
+
+def _body_operation(media_type: str, body: bytes, url_pairs: list[tuple[str, str]]) -> Operation:
     if media_type == FORM:
         form_pairs = parse_qsl(_decode(body, "form"), keep_blank_values=True)
         # a format chosen in the URL still applies to a form post

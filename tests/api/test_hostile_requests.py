@@ -4,20 +4,24 @@ server through a parser's stack."""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
+import threading
+import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 import pytest
 
+from store import Settings, open_store
 from tests.listener import Listener, counting_listener
 from tests.servers import free_port, wait_for
 
-from .conftest import WRITE_TOKEN, WRITER
+from .conftest import WRITE_TOKEN, WRITER, load_test_data
 
 
 @dataclass
@@ -43,10 +47,13 @@ class Served:
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
-    log = tmp_path_factory.mktemp("hostile") / "server.log"
+    folder = tmp_path_factory.mktemp("hostile")
+    log = folder / "server.log"
+    with open_store(Settings(store=str(folder / "store"))) as store:
+        load_test_data(store)
     with counting_listener() as listener, log.open("wb") as log_file:
         port = free_port()
-        env = {**os.environ, "TSR_STORE": "memory", "TSR_WRITE_TOKEN": WRITE_TOKEN,
+        env = {**os.environ, "TSR_STORE": str(folder / "store"), "TSR_WRITE_TOKEN": WRITE_TOKEN,
                "TSR_SERVICE_ALLOWLIST": f"{listener.base}/allowed",
                "TSR_LOAD_ALLOWLIST": f"{listener.base}/rdf/data.ttl,{listener.base}/html/page"}
         tsr = str(Path(sys.executable).with_name("tsr"))
@@ -161,3 +168,61 @@ def test_deep_update_is_refused_and_the_server_survives(served: Served) -> None:
     assert response.status_code == 400
     assert response.text.strip().startswith("update nested more than 200 levels deep")
     served.still_serving()
+
+
+def _worst_light_latency(served: Served, heavy: Callable[[], httpx.Response]
+                         ) -> tuple[float, float, httpx.Response]:
+    """(worst latency of light queries sent one after another while `heavy` runs, the
+    heavy request's own duration, its response)."""
+    done: list[tuple[float, httpx.Response]] = []
+
+    def run() -> None:
+        started = time.monotonic()
+        response = heavy()
+        done.append((time.monotonic() - started, response))
+
+    thread = threading.Thread(target=run)
+    worst = 0.0
+    with httpx.Client(base_url=served.base) as client:
+        client.get("/sparql", params={"query": "ASK {}"})  # the connection is open
+        thread.start()
+        while thread.is_alive():
+            started = time.monotonic()
+            assert client.get("/sparql", params={"query": "ASK {}"}).status_code == 200
+            worst = max(worst, time.monotonic() - started)
+    thread.join()
+    return worst, done[0][0], done[0][1]
+
+
+def test_reconciliation_does_not_stall_other_routes(served: Served) -> None:
+    """Matching ran on the event loop: every route waited for the whole batch."""
+    names = {f"q{i}": {"query": "Atelier des savoirs partagés de la vallée " * 7}
+             for i in range(30)}
+    worst, took, response = _worst_light_latency(served, lambda: httpx.post(
+        f"{served.base}/reconcile", data={"queries": json.dumps(names)}, timeout=120))
+    assert response.status_code == 200, response.text
+    assert worst < min(1.0, took / 2), (worst, took)
+
+
+def test_reconciliation_bounds_the_name_and_the_batch(served: Served) -> None:
+    one = httpx.post(f"{served.base}/reconcile", timeout=30, data={
+        "queries": json.dumps({"q0": {"query": "x" * 50_000}})})
+    assert one.status_code == 400
+    assert one.json()["detail"] == ("query q0: the name is 50,000 characters long; names of "
+                                    "at most 300 are matched")
+    many = httpx.post(f"{served.base}/reconcile", timeout=30, data={
+        "queries": json.dumps({f"q{i}": {"query": "y" * 300} for i in range(40)})})
+    assert many.status_code == 400
+    assert many.json()["detail"] == ("the batch's names hold 12,000 characters; at most "
+                                     "10,000 per request: send smaller batches")
+
+
+def test_a_large_query_body_does_not_stall_other_requests(served: Served) -> None:
+    """A 1 MB form was split and lexed on the event loop (about a second)."""
+    items = " ".join(f"<http://example.org/item/{i}>" for i in range(30_000))
+    query = f"SELECT * {{ VALUES ?x {{ {items} }} }} LIMIT 1"
+    assert len(query) > 900_000
+    worst, took, response = _worst_light_latency(served, lambda: httpx.post(
+        f"{served.base}/sparql", data={"query": query}, timeout=120))
+    assert response.status_code == 200, response.text
+    assert worst < min(0.5, took / 2), (worst, took)
