@@ -34,7 +34,8 @@ Recovery, at every open of the directory (`_recover`), before anything else:
 
 So a kill before the commit point leaves the old graph and the old record; a kill after
 it, the new graph and the new record once the store is next opened; and a kill during
-the recovery itself is recovered by the next open the same way.
+the recovery itself is recovered by the next open the same way. `bench/torture.py` kills
+real `tsr ingest` processes at every engine write and on a clock, and the recovery too.
 """
 
 from __future__ import annotations
