@@ -71,8 +71,9 @@ def write_xlsx(path: Path, rows: int) -> None:
 # an organisation and the participation linking them, through value maps; projects and
 # organisations repeat on many rows (merged), as in the real export.
 MAPPED_HEADERS = ["projectID", "projectAcronym", "organisationID", "name", "activityType",
-                  "role", "city", "ecContribution"]
+                  "role", "city", "country", "ecContribution"]
 ACTIVITY = ["HES", "REC", "PUB", "OTH", "PRC"]
+COUNTRIES = ["FR", "DE", "ES", "BE"]
 ROLES = ["coordinator", "participant", "associatedPartner", "thirdParty"]
 MAPPING = """
 empty: ["", "-", "N/A"]
@@ -86,12 +87,14 @@ sheets:
       organisation:
         sheet: Acteurs
         columns:
-          Nom: {template: "{name} ({organisationID})"}
+          PIC: organisationID
+          Nom: name
           Type d'acteur:
             column: activityType
             map: {HES: university, REC: research-organisation, PUB: public-authority,
-                  OTH: collective, PRC: small-company}
+                  OTH: other, PRC: private-company}
           Commune: city
+          Pays: country
       participation:
         sheet: Participations
         columns:
@@ -101,7 +104,7 @@ sheets:
             column: role
             map: {coordinator: lead, participant: academic-partner,
                   associatedPartner: associated-partner, thirdParty: civil-society-partner}
-          Nombre de participant·es: ecContribution
+          Contribution reçue (EUR): ecContribution
 """
 
 
@@ -109,7 +112,8 @@ def mapped_row(index: int) -> list[str]:
     organisation = (index * 7919) % max(index // 3, 1000)  # organisations recur on many rows
     return [str(101000000 + index // 4), f"ACRO{index // 4}", str(900000000 + organisation),
             f"ORGANISATION {organisation}", ACTIVITY[organisation % 5], ROLES[index % 4],
-            f"Ville {organisation % 400}", str((index % 50) * 1000)]
+            f"Ville {organisation % 400}", COUNTRIES[organisation % 4],
+            f"{(index % 50) * 1000},50"]
 
 
 def write_mapped_csv(path: Path, rows: int) -> Path:

@@ -164,6 +164,7 @@ class RowMapper:
         self._references = {c.column.path: c.column.is_reference or (
             c.column.has_value is not None and c.column.datatype is None) for c in bound.columns}
         self._concepts: dict[tuple[str, str], NamedNode] = {}  # drop-down values repeat
+        self._concept_parts: dict[str, str] = {}  # concept IRI -> its key part
 
     def map_row(self, row: int, cells: list[Any]) -> Entity:
         sheet = self.bound.sheet
@@ -242,8 +243,10 @@ class RowMapper:
         values = entity.values
         for path, prefix in sheet.key_alternatives:
             first = values.get(path)
-            if first and isinstance(first[0], Literal) and slug(first[0].value):
-                return f"{prefix}-{slug(first[0].value)}"
+            if first and isinstance(first[0], Literal):
+                key = slug(first[0].value)
+                if key:
+                    return f"{prefix}-{key}"
         if sheet.key_parts:
             parts = [self._key_part(values.get(path)) for path in sheet.key_parts]
             if all(parts):
@@ -256,9 +259,13 @@ class RowMapper:
             return None
         first = objects[0]
         if isinstance(first, NamedNode):
+            part = self._concept_parts.get(first.value)
+            if part is not None:  # a vocabulary value: its code, worked out once
+                return part
             concept = self.facts.concepts.get(first.value)
             if concept is not None and concept.notation:
-                return slug(concept.notation)
+                part = self._concept_parts[first.value] = slug(concept.notation)
+                return part
             return first.value.rstrip("/").rsplit("/", 1)[-1] or None
         return slug(first.value) or None
 

@@ -28,7 +28,10 @@ from .schema import EachSpec, EntitySpec, SheetSpec, ValueSpec, column_named
 from .values import Getter, Link, RowContext, Typed, Values, compile_value
 
 # Distinct entity values remembered per entity of a mapping (then forgotten, to stay small).
-RECENT_INPUTS = 20_000
+RECENT_INPUTS = 100_000
+# An entity whose values rarely repeat (one participation a row) stops being remembered once
+# this many look-ups found less than one repeat in ten.
+RECENT_TRIAL = 2_000
 _MASK64 = (1 << 64) - 1
 
 
@@ -36,11 +39,12 @@ class MappedRowMapper(RowMapper):
     """The template's row mapper, reading the values a mapping made as they are."""
 
     def _objects(self, column: Column, raw: Any, text: str) -> list[Term]:
-        if isinstance(raw, Link):
+        kind = type(raw)
+        if kind is Link:
             return [raw.node]
-        if isinstance(raw, Typed):
+        if kind is Typed:
             return [raw.literal]
-        if isinstance(raw, Values):
+        if kind is Values:
             objects: list[Term] = []
             for part in raw:
                 part_text = cell_text(part)
@@ -74,6 +78,8 @@ class EntityPlan:
         # values of the entities made lately -> their IRI: an organisation on every row of
         # its projects is mapped once, not once a row
         self.recent: dict[tuple[Any, ...], NamedNode] = {}
+        self.remembering = True
+        self.repeats = 0
 
 
 class SheetPlan:
@@ -120,20 +126,26 @@ class SheetPlan:
                 virtual = [getter(ctx) for getter in plan.getters]
                 if plan.data_slots and not any(virtual[i] is not None for i in plan.data_slots):
                     continue  # nothing of this entity in the row (nor anything it links to)
-                inputs: tuple[Any, ...] | None = tuple(virtual)
-                try:
-                    known = recent.get(inputs) if recent is not None else None  # type: ignore[arg-type]
-                except TypeError:  # a list among the values
-                    inputs = known = None
-                if known is not None:
-                    # the same values as an earlier row: the same entity, already made
-                    instances.append((items, known))
-                    continue
+                inputs: tuple[Any, ...] | None = None
+                if recent is not None and plan.remembering:
+                    inputs = tuple(virtual)
+                    try:
+                        known = recent.get(inputs)
+                    except TypeError:  # a list among the values
+                        inputs = known = None
+                    if known is not None:
+                        # the same values as an earlier row: the same entity, already made
+                        plan.repeats += 1
+                        instances.append((items, known))
+                        continue
                 entity = plan.mapper.map_row(number, virtual)
                 if inputs is not None and recent is not None:
                     if len(recent) >= RECENT_INPUTS:
                         recent.clear()
                     recent[inputs] = entity.subject
+                    if len(recent) == RECENT_TRIAL and plan.repeats * 10 < RECENT_TRIAL:
+                        plan.remembering = False
+                        recent.clear()
                 instances.append((items, entity.subject))
                 yield entity
             made[plan.name] = instances

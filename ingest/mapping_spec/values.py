@@ -203,9 +203,10 @@ def _source(spec: ValueSpec, read: Callable[[str], Getter], empties: frozenset[s
 
     def checked(ctx: RowContext) -> Any:
         raw = cell(ctx)
-        if raw is not None and normal(cell_text(raw)) in empties:
+        if raw is None:
             return None
-        return raw
+        text = raw if type(raw) is str else cell_text(raw)
+        return None if text.strip().casefold() in empties else raw
 
     return checked
 
