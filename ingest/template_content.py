@@ -60,18 +60,20 @@ def choices(column: Column, lang: str, facts: ModelFacts) -> list[str] | None:
     return None
 
 
-# Cells of these types are numbers, dates or yes/no; every other column is text, and its cells
-# are formatted as text (Excel's "@"): in "General" format a spreadsheet turns a commune code
-# `01053` into the number 1053 and a SIRET into `8,1E+13`, and the digits are lost.
-_NOT_TEXT = {XSD + name for name in (
-    "decimal", "integer", "int", "long", "double", "float", "nonNegativeInteger",
-    "positiveInteger", "date", "dateTime", "gYear", "boolean")}
+# Text columns are formatted as text (Excel's "@"): in "General" format a spreadsheet turns
+# a commune code `01053` into the number 1053 and a SIRET into `8,1E+13`, and the digits
+# are lost. Only those: a date or number typed into a text cell would stay text, and a
+# date written there is read back as its serial number.
+_TEXT_TYPES = {XSD + "string", XSD + "anyURI"}
 
 
 def keeps_text(column: Column) -> bool:
-    """Whether the column's cells must keep what is typed, character for character
-    (identifiers, codes, names, and references, which may be typed as a SIREN)."""
-    return column.datatype not in _NOT_TEXT
+    """Whether the column's cells must keep what is typed, character for character: string
+    cells (identifiers, codes, names) and references to entities, which may be typed as an
+    identifier (a SIREN); not numbers, dates, years, yes/no or a choice of datatypes."""
+    if column.is_reference:
+        return column.scheme is None  # a concept is picked from its list
+    return column.datatype in _TEXT_TYPES
 
 
 def readme_lines(model: ShapesModel, lang: str) -> list[list[str]]:

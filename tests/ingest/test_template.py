@@ -75,7 +75,7 @@ def test_template_refuses_other_extensions(tmp_path: Path) -> None:
     assert result.stderr.strip() == expected
 
 
-CODE_HEADERS = ("SIREN", "SIRET", "RNA", "RNSR", "Code commune")
+CODE_HEADERS = ("SIREN", "SIRET", "RNA", "RNSR", "Code commune", "PIC", "Code postal")
 
 
 def _actor_columns() -> dict[str, Column]:
@@ -93,6 +93,9 @@ def test_xlsx_code_columns_are_text_format(tmp_path: Path) -> None:
     for header in CODE_HEADERS:
         assert formats[header] == "@", header
     assert formats["Date de création"] == "General"
+    projects = load_workbook(out)["Projets"]
+    start = next(cell for cell in projects[1] if cell.value == "Début")  # a date or a year
+    assert projects.column_dimensions[start.column_letter].number_format == "General"
     columns = _actor_columns()
     assert {header for header, fmt in formats.items() if fmt == "@"} == {
         header for header, column in columns.items() if keeps_text(column)}
