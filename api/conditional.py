@@ -1,5 +1,5 @@
 """ETags, and 304 on `If-None-Match`, for the lists, the named queries, the dataset
-description and the dumps.
+description, the dumps, and the documentation of the model (context, ontology, vocabularies).
 
 What these answer depends on the store's data and on the request alone, so their ETag is
 derived from those, before anything runs: the store's mark (resources/store_state.py), this
@@ -27,7 +27,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from .deps import get_store, may_see_restricted
 from .resources.store_state import request_mark
 
-_PREFIXES = ("/api/", "/dumps/", "/.well-known/void")
+_PREFIXES = ("/api/", "/dumps/", "/.well-known/void", "/context.jsonld", "/ontology", "/vocab")
 _VARY = "Accept, Accept-Language, Authorization"
 
 

@@ -14,7 +14,8 @@ from .conftest import READER, WRITER, AppClient
 CACHEABLE = ["/api/actors", "/api/actors?per_page=5&lang=en", "/api/projects", "/api/search?q=atelier",
              "/api/queries/cq01-tsr-actors-by-type-legal-form-region",
              "/api/queries/cq04-jobs-by-year?from_year=2022&to_year=2024",
-             "/.well-known/void", "/dumps/tsr.ttl", "/dumps/tsr.nq.gz"]
+             "/.well-known/void", "/dumps/tsr.ttl", "/dumps/tsr.nq.gz", "/context.jsonld",
+             "/ontology", "/vocab/legal-form"]
 PLAIN = {"Accept-Encoding": "identity"}
 
 
