@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import functools
 import sys
 from collections.abc import Callable
@@ -22,6 +23,15 @@ def fail(message: str, code: int) -> None:
     sys.exit(code)
 
 
+def _io_failure(error: OSError) -> str:
+    text = " ".join(str(error).split()) or type(error).__name__
+    if error.errno == errno.ENOSPC or "No space left" in text:
+        return f"the disk is full ({text}); free some space and run the command again"
+    if error.errno == errno.EFBIG or "File too large" in text:
+        return f"a file grew past the size this process may write ({text})"
+    return f"input/output error: {text}"
+
+
 def one_line_errors(command: F) -> F:
     """Turn the project's errors into one line on stderr and the right exit code."""
 
@@ -37,10 +47,13 @@ def one_line_errors(command: F) -> F:
                 PermissionError) as error:
             # a path the user gave that cannot be read or written, wherever it was opened
             fail(f"{error.filename or 'a file'}: {error.strerror or error}", 2)
-        except KeyboardInterrupt:
-            fail("interrupted", 1)
         except BrokenPipeError:
             sys.stderr.close()
             sys.exit(0)
+        except OSError as error:
+            # the disk filled up or failed while writing (RocksDB reports it this way)
+            fail(_io_failure(error), 1)
+        except KeyboardInterrupt:
+            fail("interrupted", 1)
 
     return wrapper  # type: ignore[return-value]

@@ -104,6 +104,16 @@ class Settings(BaseSettings):
         "deeper text is refused before any parser reads it (thousands of levels would "
         "overflow the parser's stack).",
     )
+    max_workbook_bytes: int = Field(
+        256 * 1024 * 1024, ge=1024 * 1024,
+        description="Largest uncompressed size of an XLSX or ODS workbook (all its parts, "
+        "as its ZIP directory lists them); larger ones are refused before reading.",
+    )
+    max_workbook_ratio: int = Field(
+        200, ge=10,
+        description="Most times a workbook part of over a MiB may unpack its compressed "
+        "size; more is refused as a decompression bomb.",
+    )
     cors_origins: list[str] = Field(
         default_factory=lambda: ["*"],
         description="Origins allowed to call the API from a browser (comma-separated).",

@@ -7,10 +7,13 @@ from __future__ import annotations
 import re
 import zipfile
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import python_calamine as calamine
+
+from store.settings import get_settings
 
 from ..errors import SpreadsheetError, Where
 from .base import Cell, RawSheet, Workbook, column_letter
@@ -19,10 +22,24 @@ _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _CHUNK = 4 << 20
 
 
-def read_excel(path: Path) -> Workbook:
+@dataclass(frozen=True)
+class WorkbookLimits:
+    """What a workbook's ZIP directory may announce before any part is unpacked."""
+
+    max_bytes: int = 256 << 20  # all parts together, uncompressed
+    max_ratio: int = 200  # uncompressed / compressed, for a part of more than a MiB
+
+    @classmethod
+    def from_settings(cls) -> WorkbookLimits:
+        settings = get_settings()
+        return cls(settings.max_workbook_bytes, settings.max_workbook_ratio)
+
+
+def read_excel(path: Path, limits: WorkbookLimits | None = None) -> Workbook:
     fmt = "ods" if path.suffix.lower() == ".ods" else "xlsx"
     where = Where(str(path))
     _check_container(path, fmt, where)
+    _check_parts(path, limits or WorkbookLimits.from_settings(), where)
     try:
         book = calamine.CalamineWorkbook.from_path(str(path))
     except calamine.PasswordError:
@@ -64,9 +81,57 @@ def _check_container(path: Path, fmt: str, where: Where) -> None:
             where, f"damaged {fmt.upper()} workbook ({_short(error)})") from None
 
 
+_MIB = 1 << 20
+# the first markup of an XML part's prolog that is a declaration or the root element
+_DECLARATION_OR_ROOT = re.compile(rb"<!(?:DOCTYPE|ENTITY)|<[A-Za-z_]", re.IGNORECASE)
+
+
+def _check_parts(path: Path, limits: WorkbookLimits, where: Where) -> None:
+    """Refuse decompression bombs (from the ZIP directory, before unpacking anything) and
+    XML parts that declare a DTD or entities (never in XLSX or ODS; the way to entity
+    expansion bombs and external entities)."""
+    with zipfile.ZipFile(path) as archive:
+        parts = archive.infolist()
+        total = sum(part.file_size for part in parts)
+        if total > limits.max_bytes:
+            raise SpreadsheetError(where, (
+                f"the workbook unpacks to {total / _MIB:,.0f} MiB; at most "
+                f"{limits.max_bytes / _MIB:,.0f} MiB are read (setting max_workbook_bytes)"))
+        for part in parts:
+            ratio = part.file_size / max(part.compress_size, 1)
+            if part.file_size > _MIB and ratio > limits.max_ratio:
+                raise SpreadsheetError(where, (
+                    f"part {part.filename} unpacks {ratio:,.0f} times its size "
+                    f"({part.compress_size / 1024:,.0f} KiB to {part.file_size / _MIB:,.0f} MiB): "
+                    f"refused as a decompression bomb (at most {limits.max_ratio} times, "
+                    "setting max_workbook_ratio)"))
+        for part in parts:
+            if part.filename.lower().endswith((".xml", ".rels")):
+                with archive.open(part) as stream:
+                    if _declares_entities(stream):
+                        raise SpreadsheetError(where, (
+                            f"part {part.filename} declares XML entities (<!DOCTYPE> or "
+                            "<!ENTITY>), which spreadsheets never hold; the file was crafted "
+                            "or damaged"))
+
+
+def _declares_entities(stream: Any) -> bool:
+    tail = b""
+    while chunk := stream.read(64 << 10):
+        window = (tail + chunk).replace(b"\0", b"")  # UTF-16 text read as ASCII
+        found = _DECLARATION_OR_ROOT.search(window)
+        if found:
+            return found.group(0).startswith(b"<!")
+        tail = window[-16:]
+    return False
+
+
 def _sheet(book: Any, name: str, where: Where) -> RawSheet:
     sheet_where = Where(where.file, name)
-    sheet = book.get_sheet_by_name(name)
+    try:
+        sheet = book.get_sheet_by_name(name)
+    except Exception as error:  # calamine's XML, ZIP and value errors
+        raise SpreadsheetError(sheet_where, f"cannot read the sheet ({_short(error)})") from None
     merged = sheet.merged_cell_ranges or []
     if merged:
         (r1, c1), (r2, c2) = merged[0]
@@ -80,10 +145,15 @@ def _sheet(book: Any, name: str, where: Where) -> RawSheet:
             return
         first_row, first_column = start
         padding: list[Cell] = [None] * first_column
-        for offset, values in enumerate(sheet.iter_rows()):
-            cells = padding + [None if v == "" else v for v in values]
-            if any(cell is not None for cell in cells):
-                yield first_row + offset + 1, cells
+        try:
+            for offset, values in enumerate(sheet.iter_rows()):
+                cells = padding + [None if v == "" else v for v in values]
+                if any(cell is not None for cell in cells):
+                    yield first_row + offset + 1, cells
+        except SpreadsheetError:
+            raise
+        except Exception as error:  # calamine's errors while it reads the rows
+            raise SpreadsheetError(sheet_where, f"cannot read the sheet ({_short(error)})") from None
 
     return RawSheet(name, rows)
 
