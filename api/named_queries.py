@@ -38,6 +38,7 @@ from store.sparql_text import query_form
 # Query-string names /api/queries routes use themselves; a query may not declare them.
 RESERVED_NAMES = frozenset({"format", "request"})
 _NAME = re.compile(r"[a-z][a-z0-9_]*")
+_MINTED_KEY = re.compile(r"[a-z0-9][a-z0-9~-]*")
 _SIMPLE_KINDS = {
     "iri": "an absolute IRI",
     "string": "a text",
@@ -99,7 +100,9 @@ class QueryParam:
         if kind.startswith("concept:"):
             return _iri(self.name, f"{TSRV}{kind[8:]}/{slug(value)}", shown=value)
         if kind.startswith("entity:"):
-            return DataIris(base_iri).entity(kind[7:], slug(value) or "-")
+            # a minted key as it is (`tsr-example~co3-sols`, `a--b--c`), else its slug
+            key = value if _MINTED_KEY.fullmatch(value) else slug(value)
+            return DataIris(base_iri).entity(kind[7:], key or "-")
         if kind == "text":
             return Literal(fold(value))
         if kind in ("integer", "decimal", "date"):

@@ -27,6 +27,17 @@ V = "https://w3id.org/tsr-observatory/vocab/"
 
 # --------------------------------------------------------------------------- identifiers
 
+# The example is the source "tsr-example" (`tsr quickstart` loads it under that name): keys
+# that identify only within a source (a project code, a bare name) are minted in its
+# namespace; identifiers (SIREN, RNSR, RNA, ROR, ORCID, DOI, HAL) and the shared codes of
+# programmes and networks are not (ontology/CONVENTIONS.md, "Keys local to a source").
+SOURCE_NAMESPACE = "tsr-example"
+
+
+def local(key: str) -> str:
+    return f"{SOURCE_NAMESPACE}~{key}"
+
+
 def slug(text: str) -> str:
     decomposed = unicodedata.normalize("NFKD", text)
     ascii_only = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
@@ -301,7 +312,7 @@ def assign_identifiers() -> None:
                 a.key = f"{prefix}-{slug(a.ids[prefix])}"
                 break
         else:
-            a.key = f"name-{slug(a.name)}"
+            a.key = local(f"name-{slug(a.name)}")
 
 
 def actor_iri(name: str) -> str:
@@ -559,7 +570,7 @@ def build() -> str:
     participations: list[str] = []
     fundings: list[str] = []
     for p in PROJECTS:
-        pkey = slug(p.code)
+        pkey = local(slug(p.code))
         props = [("tsr:code", q(p.code)), ("tsr:title", q(p.title)),
                  ("tsr:startDate", f'"{p.start}"^^xsd:date'), ("tsr:endDate", f'"{p.end}"^^xsd:date'),
                  ("tsr:projectStatus", concept("project-status", p.status)),
@@ -658,13 +669,13 @@ def outputs() -> list[str]:
         elif hal:
             key = f"hal-{slug(hal)}"
         else:
-            key = f"name-{slug(title)}"
+            key = local(f"name-{slug(title)}")
         if hal:
             props.append(("tsr:halId", q(hal)))
         if n in (3, 17):
             props.append(("tsr:wikidata", q(f"Q13000{n:04d}")))
         props += [("tsr:author", actor_iri(a)) for a in authors]
-        props += [("tsr:project", entity("project", slug(c))) for c in codes]
+        props += [("tsr:project", entity("project", local(slug(c)))) for c in codes]
         assert key not in seen
         seen.add(key)
         blocks.append(block(entity("output", key), ["tsr:Output"], props))
@@ -717,7 +728,7 @@ def partnerships() -> list[str]:
                  ("tsr:partnershipType", concept("partnership-type", t)), ("tsr:startYear", gyear(y0))]
         if y1:
             props.append(("tsr:endYear", gyear(y1)))
-        props += [("tsr:project", entity("project", slug(c))) for c in codes]
+        props += [("tsr:project", entity("project", local(slug(c)))) for c in codes]
         blocks.append(block(entity("partnership", key), ["tsr:Partnership"], props))
     assert len(blocks) == 30
     return blocks

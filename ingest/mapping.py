@@ -13,7 +13,7 @@ from typing import Any
 
 from pyoxigraph import BlankNode, Literal, NamedNode, Triple
 
-from store.namespaces import PREFIXES, RDF, XSD, DataIris, slug
+from store.namespaces import PREFIXES, RDF, TSR, XSD, DataIris, scoped_key, slug
 
 from .errors import SpreadsheetError, Where
 from .file_entities import MISSING, FileEntities
@@ -35,6 +35,9 @@ RDF_TYPE = NamedNode(RDF + "type")
 _RDF_TYPE_TEXT = str(RDF_TYPE)
 # Longer cells are pasted by mistake far more often than written on purpose.
 MAX_CELL_CHARS = 5000
+# An identifier property whose values are codes a source chose, not a register's: like a
+# name, it identifies only within its source.
+_LOCAL_IDENTIFIERS = {TSR + "code"}
 
 
 @dataclass
@@ -78,10 +81,17 @@ class Resolver:
 
     def __init__(self, model: ShapesModel, facts: ModelFacts, iris: DataIris,
                  known: dict[str, dict[str, str | None]] | None = None,
-                 entities: FileEntities | None = None) -> None:
+                 entities: FileEntities | None = None, namespace: str | None = None) -> None:
         self.model = model
         self.facts = facts
         self.iris = iris
+        # the source's namespace: keys that identify only within it (a code, a name) are
+        # minted in it, so two sources' project "1" are two projects; None: no namespace
+        self.namespace = namespace
+        self._kind_namespaces: dict[str, str | None] = {}
+        # keys from these properties (SIREN, RNA, ROR, DOI…) name the same entity in every
+        # source; every other key is local to its source
+        self.shared_paths = facts.identifier_properties - _LOCAL_IDENTIFIERS
         # the store's entities: iri type -> slug(identifier, key or name) -> IRI (None when
         # two entities share it); this file's are in `entities`, under the same rule
         self.known: dict[str, dict[str, str | None]] = known or {}
@@ -104,6 +114,34 @@ class Resolver:
         targets = (self.model.sheet_for_class(bound.column.class_iri)
                    for sheet in sheets for bound in sheet.columns if bound.column.class_iri)
         self.referenced_kinds = {target.iri_type for target in targets if target is not None}
+        for sheet in sheets:
+            self.namespace_for(sheet)
+
+    def namespace_for(self, bound: BoundSheet) -> str | None:
+        """The namespace the local keys of `bound`'s rows are minted in (None: shared).
+
+        A mapping says `key: shared` (codes every source uses), `key: {same_as: SOURCE}`
+        (another source's codes) or `key: local`; a template sheet's codes are local unless
+        its shape says `tsrx:sharedKeys true`. References to the same kind of entity from
+        this file use the same namespace."""
+        if bound.key_scope == "shared":
+            namespace = None
+        elif bound.key_source:
+            from .source_names import key_namespace
+
+            namespace = key_namespace(bound.key_source)
+        elif bound.key_scope is None and bound.sheet.shared_keys:
+            namespace = None
+        else:
+            namespace = self.namespace
+        self._kind_namespaces.setdefault(bound.sheet.iri_type, namespace)
+        return namespace
+
+    def kind_namespace(self, sheet: Sheet) -> str | None:
+        found = self._kind_namespaces.get(sheet.iri_type, MISSING)
+        if found is MISSING:
+            return None if sheet.shared_keys else self.namespace
+        return found  # type: ignore[return-value]
 
     def register(self, entity: Entity) -> None:
         kind = entity.sheet.iri_type
@@ -124,13 +162,12 @@ class Resolver:
                 self.entities.add_key(kind, key, iri)
 
     def _lookup(self, kind: str, key: str) -> str | None:
-        in_store = self.known.get(kind, {}).get(key, MISSING)
         in_file = self.entities.key(kind, key)
-        if in_file is MISSING:
-            return None if in_store is MISSING else in_store  # type: ignore[return-value]
-        if in_store is MISSING or in_store == in_file:
+        if in_file is not MISSING:
+            # this file's entity first (None: two of its entities go by this key)
             return in_file  # type: ignore[return-value]
-        return None  # the file and the store name different entities by this key
+        in_store = self.known.get(kind, {}).get(key, MISSING)
+        return None if in_store is MISSING else in_store  # type: ignore[return-value]
 
     def resolve(self, target: Sheet, text: str) -> NamedNode:
         key = slug(text)
@@ -141,10 +178,13 @@ class Resolver:
             compact = compact_identifier(text, pattern)
             if pattern.search(compact):
                 return self.iris.entity(target.iri_type, f"{prefix}-{slug(compact)}")
+        namespace = self.kind_namespace(target)
         if target.key_alternatives:
-            return self.iris.entity(target.iri_type,
-                                    f"{target.key_alternatives[-1][1]}-{key or 'empty'}")
-        return self.iris.entity(target.iri_type, key or "empty")
+            path, prefix = target.key_alternatives[-1]
+            minted = f"{prefix}-{key or 'empty'}"
+            return self.iris.entity(target.iri_type, minted if path in self.shared_paths
+                                    else scoped_key(namespace, minted))
+        return self.iris.entity(target.iri_type, scoped_key(namespace, key or "empty"))
 
 
 class RowMapper:
@@ -165,6 +205,7 @@ class RowMapper:
             c.column.has_value is not None and c.column.datatype is None) for c in bound.columns}
         self._concepts: dict[tuple[str, str], NamedNode] = {}  # drop-down values repeat
         self._concept_parts: dict[str, str] = {}  # concept IRI -> its key part
+        self.namespace = resolver.namespace_for(bound)
 
     def map_row(self, row: int, cells: list[Any]) -> Entity:
         sheet = self.bound.sheet
@@ -239,20 +280,33 @@ class RowMapper:
         return _curie_or_literal(text)
 
     def _key(self, entity: Entity) -> str:
+        """The IRI key: an identifier's is the same in every source; a code's or a name's
+        is minted in the source's namespace; a key made of other entities' keys (a
+        participation's project and actor) is as local as they are."""
         sheet = entity.sheet
         values = entity.values
         for path, prefix in sheet.key_alternatives:
             first = values.get(path)
             if first and isinstance(first[0], Literal):
-                key = slug(first[0].value)
-                if key:
-                    return f"{prefix}-{key}"
+                value = slug(first[0].value)
+                if value:
+                    key = f"{prefix}-{value}"
+                    return key if path in self.resolver.shared_paths else scoped_key(
+                        self.namespace, key)
         if sheet.key_parts:
-            parts = [self._key_part(values.get(path)) for path in sheet.key_parts]
+            objects = [values.get(path) for path in sheet.key_parts]
+            parts = [self._key_part(o) for o in objects]
             if all(parts):
-                return "--".join(parts)  # type: ignore[arg-type]
+                key = "--".join(parts)  # type: ignore[arg-type]
+                if any(self._is_entity(o) for o in objects):
+                    return key
+                return scoped_key(self.namespace, key)
         # no usable key: the row is invalid (a required key column is empty); name it by row
-        return f"row-{slug(entity.file_sheet)}-{entity.row}"
+        return scoped_key(self.namespace, f"row-{slug(entity.file_sheet)}-{entity.row}")
+
+    def _is_entity(self, objects: list[Term] | None) -> bool:
+        first = objects[0] if objects else None
+        return isinstance(first, NamedNode) and first.value not in self.facts.concepts
 
     def _key_part(self, objects: list[Term] | None) -> str | None:
         if not objects:

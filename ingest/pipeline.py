@@ -28,7 +28,7 @@ from .mapping_file import SheetMapping, read_mapping
 from .model_facts import model_facts
 from .shapes_model import shapes_model
 from .source_file import FileReading, Progress, SourceFile
-from .source_names import source_name
+from .source_names import key_namespace, source_name
 from .sources import Source, list_sources
 from .violations import Violation
 
@@ -92,7 +92,7 @@ def _mappings(options: IngestOptions) -> dict[str, SheetMapping]:
 def _source(store: Store | None, path: Path, iris: DataIris,
             mappings: dict[str, SheetMapping], name: str) -> SourceFile:
     return SourceFile(path, iris, store=store, graph=iris.source_graph(name),
-                      mappings=mappings)
+                      mappings=mappings, namespace=key_namespace(name))
 
 
 def source_names(paths: list[Path], options: IngestOptions) -> list[str]:

@@ -98,6 +98,9 @@ class Sheet:
     iri_type: str
     key_alternatives: list[tuple[str, str]] = field(default_factory=list)
     key_parts: list[str] = field(default_factory=list)
+    # tsrx:sharedKeys: its codes name the same thing in every source (a programme, a
+    # network); else a code or a name identifies only within its source
+    shared_keys: bool = False
     columns: list[Column] = field(default_factory=list)
     sparql: list[SparqlConstraint] = field(default_factory=list)
 
@@ -205,6 +208,7 @@ def _sheet(graph: Graph, shape: Node, target: Node) -> Sheet:
             for item in _list(graph, graph.value(shape, X.keyAlternatives))
         ],
         key_parts=[str(p) for p in _list(graph, graph.value(shape, X.keyParts))],
+        shared_keys=bool(_number(graph, shape, X.sharedKeys)),
     )
     for constraint in graph.objects(shape, SHN.sparql):
         select = graph.value(constraint, SHN.select)

@@ -53,13 +53,14 @@ class SourceFile:
 
     def __init__(self, path: Path, iris: DataIris, *, store: Store | None = None,
                  graph: NamedNode | None = None,
-                 mappings: dict[str, SheetSpec] | None = None,
+                 mappings: dict[str, SheetSpec] | None = None, namespace: str | None = None,
                  model: ShapesModel | None = None, facts: ModelFacts | None = None) -> None:
         self.path = path
         self.iris = iris
         self.store = store
         self.graph = graph
         self.mappings = mappings or {}
+        self.namespace = namespace  # of the source's local keys (ingest/source_names.py)
         self.model = model or shapes_model()
         self.facts = facts or model_facts()
 
@@ -71,7 +72,8 @@ class SourceFile:
         entities = FileEntities()  # shared: the checks' and the references' view of the rows
         validator = Validator(self.model, self.facts, str(self.path), self.store, self.graph,
                               entities)
-        resolver = Resolver(self.model, self.facts, self.iris, self._store_index(), entities)
+        resolver = Resolver(self.model, self.facts, self.iris, self._store_index(), entities,
+                            self.namespace)
         try:
             bound_sheets = self._bind(workbook.sheets, resolver)
             if not bound_sheets:

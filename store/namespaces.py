@@ -48,6 +48,20 @@ def slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", ascii_only.lower()).strip("-")
 
 
+# Between a source's namespace and a key that identifies only within that source
+# (`tsr-example~co3-sols`): never in a slug, so a scoped key is never an unscoped one.
+NAMESPACE_MARK = "~"
+
+
+def scoped_key(namespace: str | None, key: str) -> str:
+    """`key` in `namespace` (ontology/CONVENTIONS.md, "Keys local to a source").
+
+    >>> scoped_key("reseau-a-projets-csv", "p1"), scoped_key(None, "siren-552100554")
+    ('reseau-a-projets-csv~p1', 'siren-552100554')
+    """
+    return f"{namespace}{NAMESPACE_MARK}{key}" if namespace else key
+
+
 class DataIris:
     """IRIs minted under the configured data base IRI."""
 

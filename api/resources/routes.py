@@ -32,7 +32,7 @@ from .pagination import PageRequest, page_of, page_request
 from .running import bind, query_parameters, request_values, run_query, with_signature
 from .specialise import specialised
 
-_KEY_PATTERN = r"^[a-z0-9][a-z0-9-]*$"
+_KEY_PATTERN = r"^[a-z0-9][a-z0-9~-]*$"  # `~`: a key local to a source (CONVENTIONS.md)
 
 
 def _common_parameters() -> list[inspect.Parameter]:

@@ -39,7 +39,8 @@ KINDS = ("actor", "project", "output", "partnership", "participation", "funding"
          "observation", "transformation", "membership", "network")
 # `/id/actor/KEY.ttl`: a suffix asks for a format, for clients that cannot send Accept
 SUFFIXES = {".ttl": TURTLE, ".jsonld": JSON_LD, ".nt": N_TRIPLES, ".rdf": RDF_XML}
-_KEY = re.compile(r"[a-z0-9][a-z0-9-]{0,299}")
+# a key local to a source carries its namespace: `tsr-example~co3-sols`
+_KEY = re.compile(r"[a-z0-9][a-z0-9~-]{0,299}")
 NAME_PROPERTIES = (TSR + "name", TSR + "title", SKOS + "prefLabel", TSR + "code",
                    SKOS + "notation")
 _RESPONSES = {**RDF_RESPONSES, 200: {
@@ -54,7 +55,7 @@ _RESPONSES = {**RDF_RESPONSES, 200: {
 async def entity(
     request: Request,
     kind: str = Path(description="Entity type: " + ", ".join(KINDS)),
-    key: str = Path(description="The entity's key (lower-case letters, digits and '-'), "
+    key: str = Path(description="The entity's key (lower-case letters, digits, '-' and '~'), "
                     "optionally with a format suffix: " + ", ".join(SUFFIXES)),
     lang: Language | None = LANG_QUERY,
 ) -> Response:

@@ -24,7 +24,6 @@ from pyoxigraph import NamedNode, RdfFormat, parse
 
 from api.app import create_app
 from ingest.pipeline import IngestOptions, ingest_files
-from ingest.source_names import source_name
 from store import Settings, Store, open_store
 from store.namespaces import DataIris
 from tests.servers import free_port, wait_for
@@ -36,8 +35,11 @@ SECRET_SURVEY = Path(__file__).with_name("secret-survey.csv")
 IRIS = DataIris(Settings().base_iri)
 EXAMPLE_SOURCE = "tsr-example"  # as `tsr quickstart` loads it
 PUBLIC_GRAPH = IRIS.source_graph(EXAMPLE_SOURCE)
-SECRET_GRAPH = IRIS.source_graph(source_name(SECRET_SURVEY))
-SECRET_ACTOR = IRIS.entity("actor", "name-organisation-secrete")
+SECRET_SOURCE = "secret-survey"
+SECRET_GRAPH = IRIS.source_graph(SECRET_SOURCE)
+# an actor without identifier: its name is a key local to its source
+SECRET_KEY = f"{SECRET_SOURCE}~name-organisation-secrete"
+SECRET_ACTOR = IRIS.entity("actor", SECRET_KEY)
 SECRET_NAME = "Organisation secrète"
 RESTRICTED_LOG = NamedNode(f"{IRIS.base}graph/provenance/restricted")
 WRITE_TOKEN = "write-secret"
@@ -50,7 +52,8 @@ def load_test_data(store: Store) -> None:
     """The example workbook and a restricted survey, loaded as users load them: `tsr ingest`."""
     settings = api_settings()
     ingest_files(store, [EXAMPLE_WORKBOOK], settings, IngestOptions(source=EXAMPLE_SOURCE))
-    ingest_files(store, [SECRET_SURVEY], settings, IngestOptions(restricted=True))
+    ingest_files(store, [SECRET_SURVEY], settings,
+                 IngestOptions(restricted=True, source=SECRET_SOURCE))
 
 
 def api_settings(store: str = "memory", **overrides: Any) -> Settings:

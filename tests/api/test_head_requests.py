@@ -20,7 +20,7 @@ FULL_PATHS = {
     **{f"/api/queries/{name}": f"/api/queries/{name}?item={ATELIER}"
        for name in ("api-describe", "api-entity", "api-labels", "api-provenance")},
     "/api/queries/api-search": "/api/queries/api-search?q=atelier",
-    "/api/projects/{id}": "/api/projects/co3-habitat",
+    "/api/projects/{id}": "/api/projects/tsr-example~co3-habitat",
     "/api/vocabularies/{id}": "/api/vocabularies/legal-form",
     "/sparql": "/sparql?query=SELECT%20*%20%7B%3Fs%20%3Fp%20%3Fo%7D%20LIMIT%203",
     "/store": "/store?default",

@@ -16,8 +16,7 @@ from pyoxigraph import (
     parse,
 )
 
-from ingest.pipeline import SOURCE_ROW, SOURCE_SHEET, ingest_files
-from ingest.source_names import source_name
+from ingest.pipeline import SOURCE_ROW, SOURCE_SHEET, IngestOptions, ingest_files
 from store import Settings, open_store
 from store.namespaces import XSD, DataIris
 
@@ -47,10 +46,11 @@ def expected_quads() -> list[Quad]:
 
 
 def ingested_quads(path: Path) -> list[Quad]:
+    """The example loaded as source "tsr-example", the namespace its local keys are in."""
     settings = Settings(store="memory")
     with open_store(settings) as store:
-        ingest_files(store, [path], settings)
-        graph = DataIris(settings.base_iri).source_graph(source_name(path))
+        ingest_files(store, [path], settings, IngestOptions(source="tsr-example"))
+        graph = DataIris(settings.base_iri).source_graph("tsr-example")
         return [q for q in store.oxigraph.quads_for_pattern(None, None, None, graph)  # type: ignore[attr-defined]
                 if q.predicate not in (SOURCE_SHEET, SOURCE_ROW)]
 
@@ -73,9 +73,10 @@ def test_every_entity_keeps_its_sheet_and_row() -> None:
     settings = Settings(store="memory")
     path = EXAMPLES / "tsr-example.xlsx"
     with open_store(settings) as store:
-        ingest_files(store, [path], settings)
+        ingest_files(store, [path], settings, IngestOptions(source="tsr-example"))
         rows = list(store.query(
-            "SELECT ?sheet ?row WHERE { <https://data.tsr-observatory.org/id/project/co3-sols> "
+            "SELECT ?sheet ?row WHERE { "
+            "<https://data.tsr-observatory.org/id/project/tsr-example~co3-sols> "
             "<https://w3id.org/tsr-observatory/ontology#sourceSheet> ?sheet ; "
             "<https://w3id.org/tsr-observatory/ontology#sourceRow> ?row }"))
     assert [(r["sheet"].value, r["row"].value) for r in rows] == [("Projets", "2")]

@@ -15,7 +15,7 @@ import pytest
 from pyld import jsonld
 from rdflib import OWL, RDF, RDFS, BNode, Graph, Literal, Namespace, URIRef
 from rdflib.collection import Collection
-from rdflib.namespace import SH, SKOS
+from rdflib.namespace import DCTERMS, SH, SKOS
 
 TSR = Namespace("https://w3id.org/tsr-observatory/ontology#")
 TSRV = "https://w3id.org/tsr-observatory/vocab/"
@@ -245,23 +245,36 @@ def _key_part(example: Graph, value: URIRef | Literal, vocabularies: Graph) -> s
 
 
 def test_example_iris_follow_the_shapes_key_rules(example: Graph, vocabularies: Graph) -> None:
-    """Recompute every entity's IRI from its shape's tsrx: annotations (CONVENTIONS.md)."""
+    """Recompute every entity's IRI from its shape's tsrx: annotations (CONVENTIONS.md): a key
+    from an identifier property (but a code) is shared; a code, a name or a title is minted
+    in the example source's namespace ("tsr-example~"), unless the shape shares its keys; a
+    key made of other entities' keys is as local as they are."""
     shapes = load(("shapes", None))
+    ontology = load(("ontology", None))
+    identifiers = set(ontology.transitive_subjects(RDFS.subPropertyOf, DCTERMS.identifier))
+    shared_paths = identifiers - {TSR.code, DCTERMS.identifier}
     checked = 0
     for shape in shapes.subjects(SH.targetClass, None):
         cls = shapes.value(shape, SH.targetClass)
         kind = str(shapes.value(shape, TSRX.iriType))
         parts = shapes.value(shape, TSRX.keyParts)
         alternatives = shapes.value(shape, TSRX.keyAlternatives)
+        shared_keys = shapes.value(shape, TSRX.sharedKeys) == Literal(True)
         for entity in example.subjects(RDF.type, cls):
             if parts is not None:
-                key = "--".join(_key_part(example, example.value(entity, p), vocabularies)
-                                for p in Collection(shapes, parts))
+                values = [example.value(entity, p) for p in Collection(shapes, parts)]
+                key = "--".join(_key_part(example, v, vocabularies) for v in values)
+                of_entities = any(str(v).startswith(BASE + "id/") for v in values)
+                if not (of_entities or shared_keys):
+                    key = f"tsr-example~{key}"
             else:
                 for alt in Collection(shapes, alternatives):
-                    value = example.value(entity, shapes.value(alt, TSRX.path))
+                    path = shapes.value(alt, TSRX.path)
+                    value = example.value(entity, path)
                     if value is not None:
                         key = f"{shapes.value(alt, TSRX.prefix)}-{slug(str(value))}"
+                        if path not in shared_paths:
+                            key = f"tsr-example~{key}"
                         break
             assert str(entity) == f"{BASE}id/{kind}/{key}"
             checked += 1

@@ -7,7 +7,7 @@ import pytest
 from pyoxigraph import Literal, NamedNode
 
 from store.namespaces import SKOS, TSR, TSRV
-from tests.api.conftest import READER, SECRET_GRAPH, SECRET_NAME, WRITER, AppClient
+from tests.api.conftest import READER, SECRET_GRAPH, SECRET_KEY, SECRET_NAME, WRITER, AppClient
 
 from .jsonld_check import jsonld_triples, turtle_triples, visible_data, without_page
 
@@ -24,7 +24,7 @@ CURATED = [
     "/api/actors/siren-810079194?lang=en",
     "/api/projects?programme=co3",
     "/api/projects?year=2021&per_page=4",
-    "/api/projects/co3-habitat",
+    "/api/projects/tsr-example~co3-habitat",
     "/api/publications?year=2022",
     "/api/publications?type=report&per_page=5",
     "/api/partnerships?actor=siren-810079194",
@@ -145,9 +145,9 @@ def test_restricted_sources_stay_hidden_from_anonymous_readers(api: AppClient) -
     reader = api.get("/api/search", params={"q": "secrete"}, headers=READER).json()
     assert reader["total"] == 1
     assert reader["items"][0]["name"] == SECRET_NAME
-    hidden = api.get("/api/actors/name-organisation-secrete")
+    hidden = api.get(f"/api/actors/{SECRET_KEY}")
     assert hidden.status_code == 404
-    assert api.get("/api/actors/name-organisation-secrete", headers=READER).status_code == 200
+    assert api.get(f"/api/actors/{SECRET_KEY}", headers=READER).status_code == 200
 
 
 def test_errors_say_what_is_wrong(api: AppClient) -> None:

@@ -157,7 +157,7 @@ def test_the_budget_drops_the_least_recently_used() -> None:
 def test_kept_responses_leave_the_garbage_collector_alone(fresh_api: AppClient) -> None:
     """Thousands of kept responses must not lengthen the collector's passes (as objects they
     would, and its pauses show in the p99): after a few passes it tracks none of them."""
-    for path in (ATELIER, ATELIER_ID, "/api/projects/co3-habitat"):
+    for path in (ATELIER, ATELIER_ID, "/api/projects/tsr-example~co3-habitat"):
         assert fresh_api.get(path, headers=JSON_LD).status_code == 200
     fresh_api.app.state.label_index.fresh()  # its build ends by freezing what lives then
     gc.unfreeze()  # (as a snapshot build may have done: frozen objects are never scanned)

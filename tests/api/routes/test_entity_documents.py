@@ -19,7 +19,7 @@ from tests.servers import oxigraph_server, remote_env
 
 from .jsonld_check import jsonld_triples
 
-PATHS = ["/api/actors/siren-810079194", "/api/projects/co3-habitat",
+PATHS = ["/api/actors/siren-810079194", "/api/projects/tsr-example~co3-habitat",
          "/id/network/rrp-occitanie", "/id/actor/siren-810079194?lang=en"]
 JSON_LD = {"Accept": "application/ld+json"}
 

@@ -73,7 +73,7 @@ def test_once_every_label_is_indexed_an_entity_asks_for_none(fresh_api: AppClien
     every_label = ready_label_index(fresh_api)
     assert every_label.complete and len(every_label.by_subject) > 100
     reads = fresh_api.app.state.known_labels.reads
-    for path in (ATELIER, "/api/projects/co3-habitat"):
+    for path in (ATELIER, "/api/projects/tsr-example~co3-habitat"):
         assert fresh_api.get(path).status_code == 200
     assert legal_form_label(fresh_api) == {"fr": "Association loi 1901"}
     assert fresh_api.app.state.known_labels.reads == reads, "a label query was sent"

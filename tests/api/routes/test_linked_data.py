@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from pyoxigraph import NamedNode, RdfFormat, Triple, parse
 
-from tests.api.conftest import READER, SECRET_NAME, AppClient
+from tests.api.conftest import READER, SECRET_KEY, SECRET_NAME, AppClient
 
 from .jsonld_check import jsonld_triples, turtle_triples, visible_data
 
@@ -128,7 +128,7 @@ def test_unknown_and_hidden_entities_are_404(api: AppClient) -> None:
         "no such IRI: /id/nosuchtype/x is not an entity type (actor, project, output, "
         "partnership, participation, funding, programme, observation, transformation, "
         "membership, network)")
-    secret = "/id/actor/name-organisation-secrete"
+    secret = f"/id/actor/{SECRET_KEY}"
     assert api.get(secret, headers=BROWSER).status_code == 404
     seen = api.get(secret, headers={**BROWSER, **READER})
     assert seen.status_code == 200 and SECRET_NAME in seen.text
