@@ -185,7 +185,10 @@ def ingest(files: tuple[Path, ...], store_location: str | None, config_file: str
         verb = "valid (dry run)" if dry_run else (
             f"{outcome.triples_added} triples loaded into {outcome.graph.value} "
             f"({outcome.triples_removed} replaced)")
-        click.echo(f"{outcome.path}: {outcome.reading.rows} rows, {verb}", err=True)
+        # the rows loaded: a --partial load left the rejected ones out
+        rows = outcome.reading.rows - len(outcome.rejected)
+        left_out = f" ({len(outcome.rejected)} rejected)" if outcome.rejected else ""
+        click.echo(f"{outcome.path}: {rows} rows{left_out}, {verb}", err=True)
 
 
 def _say_what_it_replaces(outcome: Any) -> None:

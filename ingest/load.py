@@ -44,6 +44,7 @@ class LoadRecord:
     ontology_version: str
     sha256: str
     source_name: str = ""  # the source's identity (ingest/source_names.py)
+    rows_rejected: int = 0  # by a --partial load: read, not loaded
 
 
 def sha256_of(path: Path) -> str:
@@ -157,7 +158,7 @@ def record_triples(iris: DataIris, record: LoadRecord) -> list[Triple]:
         Triple(activity, p(PROV, "endedAtTime"), lit(record.ended)),
         Triple(activity, p(PROV, "wasAssociatedWith"), software),
         Triple(activity, p(PROV, "wasAssociatedWith"), person),
-        Triple(activity, p(TSR, "rowCount"), lit(sum(record.sheets.values()))),
+        Triple(activity, p(TSR, "rowCount"), lit(sum(record.sheets.values()) - record.rows_rejected)),
         Triple(activity, p(TSR, "triplesAdded"), lit(record.triples_added)),
         Triple(activity, p(TSR, "triplesRemoved"), lit(record.triples_removed)),
         Triple(activity, p(TSR, "shapesVersion"), lit(record.shapes_version)),

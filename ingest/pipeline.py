@@ -23,6 +23,7 @@ from store.namespaces import TSR, XSD, DataIris
 from store.rdf_files import BadInputError
 from store.settings import Settings
 
+from .batch_view import BatchView, StoreView
 from .load import Counter, LoadRecord, now, provenance_update, sha256_of, stage, swap_in
 from .mapping_file import SheetMapping, read_mapping
 from .model_facts import model_facts
@@ -77,8 +78,10 @@ class IngestRejected(BadInputError):
     """Some file breaks the shapes: nothing was written (exit code 2)."""
 
     def __init__(self, outcomes: list[FileOutcome]) -> None:
+        from .report import distinct
+
         bad = [o for o in outcomes if o.violations]
-        total = sum(len(o.violations) for o in bad)
+        total = sum(len(distinct(o.violations)) for o in bad)
         names = ", ".join(o.path.name for o in bad)
         super().__init__(f"{total} violation{'s' if total != 1 else ''} in {names}; "
                          "nothing was loaded")
@@ -89,7 +92,7 @@ def _mappings(options: IngestOptions) -> dict[str, SheetMapping]:
     return read_mapping(options.mapping, options.lang) if options.mapping else {}
 
 
-def _source(store: Store | None, path: Path, iris: DataIris,
+def _source(store: StoreView | None, path: Path, iris: DataIris,
             mappings: dict[str, SheetMapping], name: str) -> SourceFile:
     return SourceFile(path, iris, store=store, graph=iris.source_graph(name),
                       mappings=mappings, namespace=key_namespace(name))
@@ -116,12 +119,21 @@ def validate_files(store: Store | None, paths: list[Path], settings: Settings,
     iris = DataIris(settings.base_iri)
     mappings = _mappings(options)
     outcomes = []
-    for path, name in zip(paths, source_names(paths, options), strict=True):
-        source = _source(store, path, iris, mappings, name)
-        reading = FileReading(path)
-        for _entity in source.entities(reading, progress=options.progress):
-            pass  # checking is all a validation does
-        outcomes.append(FileOutcome(path, iris.source_graph(name), reading, source=name))
+    # each file sees the ones before it, as `tsr ingest` does through their staged graphs
+    view = BatchView(store) if len(paths) > 1 else store
+    try:
+        for number, (path, name) in enumerate(zip(paths, source_names(paths, options),
+                                                  strict=True), start=1):
+            source = _source(view, path, iris, mappings, name)
+            graph = iris.source_graph(name)
+            reading = FileReading(path)
+            for entity in source.entities(reading, progress=options.progress):
+                if isinstance(view, BatchView) and number < len(paths):
+                    view.add(entity.triples(), graph)
+            outcomes.append(FileOutcome(path, graph, reading, source=name))
+    finally:
+        if isinstance(view, BatchView):
+            view.close()
     return outcomes
 
 
@@ -214,6 +226,7 @@ def _stage_file(store: Store, path: Path, iris: DataIris, mappings: dict[str, Sh
     source, graph, skip, first_violations = _begin(store, path, iris, mappings, options, name)
     reading = FileReading(path)
     record = _record(path, graph, reading.sheets, started, options, name)
+    record.rows_rejected = len(skip)
     outcome = _outcome(store, iris, path, graph, reading, skip, record, options)
     counter = Counter()
     staging = stage(store, NTriples(counter.through(_statements(
@@ -257,6 +270,7 @@ def _load_fresh(store: EmbeddedStore, path: Path, iris: DataIris,
     source, graph, skip, first_violations = _begin(store, path, iris, mappings, options, name)
     reading = FileReading(path)
     record = _record(path, graph, reading.sheets, started, options, name)
+    record.rows_rejected = len(skip)
     outcome = _outcome(store, iris, path, graph, reading, skip, record, options)
     counter = Counter()
 

@@ -49,6 +49,20 @@ def line(violation: Violation, lang: str) -> str:
     return ", ".join(parts) + ": " + violation.message(lang)
 
 
+def distinct(violations: Iterable[Violation]) -> list[Violation]:
+    """Each error once: a bad vocabulary value breaks sh:class and sh:node of its column,
+    which pySHACL reports as two results with one message; a reader wants it once."""
+    seen: set[tuple[object, ...]] = set()
+    found = []
+    for violation in violations:
+        key = (violation.file, violation.sheet, violation.row, violation.column,
+               violation.value, tuple(sorted(violation.messages.items())))
+        if key not in seen:
+            seen.add(key)
+            found.append(violation)
+    return found
+
+
 def console_lines(violations: list[Violation], lang: str, limit: int = 50) -> list[str]:
     # one cell breaking two constraints with one message (e.g. class and node) reads once
     unique = list(dict.fromkeys(line(v, lang) for v in violations))
@@ -78,6 +92,7 @@ def write_report(target: Path, violations: list[Violation], lang: str) -> None:
     if suffix not in REPORT_FORMATS:
         raise BadInputError(f"--report {target}: use a .csv, .json or .xlsx file name")
     partial = target.with_name(target.name + ".part")
+    violations = distinct(violations)
     if suffix == ".json":
         partial.write_text(json.dumps([record(v, lang) for v in violations], indent=2,
                                       ensure_ascii=False), encoding="utf-8")
@@ -123,6 +138,8 @@ def write_annotated_workbook(target: Path, violations: list[Violation], lang: st
                 continue
             page = book[name]
             letter = violation.letter or _header_letter(page, violation.column)
+            if letter is None and violation.column is None:
+                letter = "A"  # about the whole row (a duplicate): its first cell says it
             if letter is None:
                 continue
             cell = page[f"{letter}{violation.row}"]
@@ -161,7 +178,7 @@ def write_rejected_rows(target: Path, source: Path, rejected: set[tuple[str, int
     from openpyxl import Workbook
 
     messages: dict[tuple[str, int], list[str]] = defaultdict(list)
-    for violation in violations:
+    for violation in distinct(violations):
         if violation.row is not None:
             text = (f"{violation.column}: " if violation.column else "") + violation.message(lang)
             messages[(violation.sheet, violation.row)].append(text)

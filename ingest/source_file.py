@@ -9,9 +9,9 @@ from pathlib import Path
 
 from pyoxigraph import NamedNode
 
-from store.base import Store
 from store.namespaces import DataIris, slug
 
+from .batch_view import StoreView
 from .errors import SpreadsheetError, Where
 from .file_entities import FileEntities
 from .headers import IGNORED_SHEETS, BoundSheet, bind_headers, find_sheet, known_sheets
@@ -51,7 +51,7 @@ class FileReading:
 class SourceFile:
     """Read `path` once per call of `entities()`; rows in `skip` are left out (--partial)."""
 
-    def __init__(self, path: Path, iris: DataIris, *, store: Store | None = None,
+    def __init__(self, path: Path, iris: DataIris, *, store: StoreView | None = None,
                  graph: NamedNode | None = None,
                  mappings: dict[str, SheetSpec] | None = None, namespace: str | None = None,
                  model: ShapesModel | None = None, facts: ModelFacts | None = None) -> None:

@@ -5,14 +5,14 @@ from __future__ import annotations
 
 from pyoxigraph import NamedNode
 
-from store.base import Store
 from store.namespaces import RDF, slug
 
+from .batch_view import StoreView
 from .model_facts import ModelFacts
 from .shapes_model import ShapesModel
 
 
-def identifier_index(store: Store, model: ShapesModel, facts: ModelFacts,
+def identifier_index(store: StoreView, model: ShapesModel, facts: ModelFacts,
                      exclude: NamedNode | None) -> dict[str, dict[str, str | None]]:
     """iri type -> slug(identifier) -> IRI, for classes that reference cells point at."""
     index: dict[str, dict[str, str | None]] = {}

@@ -25,9 +25,9 @@ from typing import Any
 from pyoxigraph import Literal, NamedNode, Quad
 from pyoxigraph import Store as OxStore
 
-from store.base import Store
 from store.namespaces import RDF, SH, SKOS, XSD
 
+from .batch_view import StoreView
 from .file_entities import FileEntities
 from .mapping import Entity
 from .model_facts import ModelFacts
@@ -48,7 +48,7 @@ class Validator:
     """Checks entities as they are mapped; `finish()` runs the checks that need every row."""
 
     def __init__(self, model: ShapesModel, facts: ModelFacts, file: str,
-                 store: Store | None = None, exclude_graph: NamedNode | None = None,
+                 store: StoreView | None = None, exclude_graph: NamedNode | None = None,
                  entities: FileEntities | None = None) -> None:
         self.model = model
         self.facts = facts

@@ -8,6 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ingest.pipeline import ingest_files, validate_files
+from ingest.source_names import key_namespace, source_name
 from store import Settings, open_store
 from store.namespaces import TSR, XSD
 
@@ -40,7 +41,10 @@ def files(tmp_path: Path) -> list[Path]:
 
 def test_foreign_actors_projects_and_contributions_load(tmp_path: Path) -> None:
     with open_store(SETTINGS) as store:
-        ingest_files(store, files(tmp_path), SETTINGS)
+        paths = files(tmp_path)
+        ingest_files(store, paths, SETTINGS)
+        # a project code is local to its source (ontology/CONVENTIONS.md)
+        project = f"project/{key_namespace(source_name(paths[2]))}~p-1"
 
         def objects(subject: str, prop: str) -> set[str]:
             rows = store.query(f"SELECT ?o WHERE {{ GRAPH ?g {{ <{ID}{subject}> <{TSR}{prop}> ?o }} }}")
@@ -56,13 +60,13 @@ def test_foreign_actors_projects_and_contributions_load(tmp_path: Path) -> None:
             f"SELECT ?t WHERE {{ GRAPH ?g {{ <{ID}actor/pic-999999991> a ?t }} }}")}
         assert types == {TSR + "Actor", TSR + "Organisation"}  # not a TSR actor
         # a year alone stays a year
-        assert objects("project/p-1", "startDate") == {f"2011^^{XSD}gYear"}
-        assert objects("project/p-1", "endDate") == {f"2013^^{XSD}gYear"}
-        assert objects("project/p-1", "fieldRegion") == {VOCAB + "region/53"}
-        assert objects("project/p-1", "fieldCountry") == {VOCAB + "country/FR"}
-        assert objects("project/p-1", "network") == {ID + "network/vigie-sols"}
-        assert objects("project/p-1", "totalCost") == {f"1250000.5^^{XSD}decimal"}
-        participation = "participation/p-1--pic-999999991--associated-partner"
+        assert objects(project, "startDate") == {f"2011^^{XSD}gYear"}
+        assert objects(project, "endDate") == {f"2013^^{XSD}gYear"}
+        assert objects(project, "fieldRegion") == {VOCAB + "region/53"}
+        assert objects(project, "fieldCountry") == {VOCAB + "country/FR"}
+        assert objects(project, "network") == {ID + "network/vigie-sols"}
+        assert objects(project, "totalCost") == {f"1250000.5^^{XSD}decimal"}
+        participation = f"participation/{project[8:]}--pic-999999991--associated-partner"
         assert objects(participation, "contribution") == {f"210000^^{XSD}decimal"}
         assert objects(participation, "totalCost") == {f"523750^^{XSD}decimal"}
 

@@ -1,0 +1,64 @@
+"""The store as the files of one command see it: `tsr validate A B` must check B against A
+the way `tsr ingest A B` does (there, A's staged graph is in the store when B is read), so
+the files read before are kept in a scratch store and queried with the store.
+
+Only the ingest's read queries go through here (identifiers, types, SPARQL constraints,
+single-valued properties): all are `SELECT … GRAPH ?g { … }` over named graphs.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Iterable
+from typing import Any, Protocol
+
+from pyoxigraph import NamedNode, Quad, Triple
+from pyoxigraph import Store as OxStore
+
+# Quads of the files read before, held before they go to the scratch store in one call.
+_BATCH = 100_000
+
+
+class StoreView(Protocol):
+    """What the ingest's checks read of a store."""
+
+    def query(self, sparql: str, *args: Any, **kwargs: Any) -> Any: ...
+
+
+class BatchView:
+    def __init__(self, store: StoreView | None) -> None:
+        self.store = store
+        self._folder: tempfile.TemporaryDirectory[str] | None = None
+        self._earlier: OxStore | None = None
+        self._pending: list[Quad] = []
+
+    def add(self, triples: Iterable[Triple], graph: NamedNode) -> None:
+        """Triples of a file read before the next ones, as its graph would hold them."""
+        self._pending.extend(Quad(t.subject, t.predicate, t.object, graph) for t in triples)
+        if len(self._pending) >= _BATCH:
+            self._flush()
+
+    def _flush(self) -> None:
+        if not self._pending:
+            return
+        if self._earlier is None:
+            self._folder = tempfile.TemporaryDirectory(prefix="tsr-batch-")
+            self._earlier = OxStore(self._folder.name)
+        self._earlier.bulk_extend(self._pending)
+        self._pending = []
+
+    def query(self, sparql: str, *args: Any, **kwargs: Any) -> list[Any]:
+        rows = list(self.store.query(sparql, *args, **kwargs)) if self.store is not None else []
+        self._flush()
+        if self._earlier is not None:
+            rows += list(self._earlier.query(sparql))  # type: ignore[arg-type]
+        return rows
+
+    def close(self) -> None:
+        self._pending = []
+        if self._earlier is not None:
+            del self._earlier
+            self._earlier = None
+        if self._folder is not None:
+            self._folder.cleanup()
+            self._folder = None
