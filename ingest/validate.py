@@ -83,8 +83,12 @@ class Validator:
                 "en": f"This row describes the same entity as row {previous[1]} of sheet "
                       f"'{previous[0]}' (same key).",
             }))
+        values = entity.values
         for rules in self._rules(entity.sheet):
-            found += self._check_column(entity, rules)
+            # a column without a value can only break minCount or hasValue (most are empty
+            # in a wide sheet: no call for them)
+            if rules.column.path in values or rules.fails_when_empty:
+                found += self._check_column(entity, rules)
         mentioned = self._sparql_paths.get(entity.sheet.shape)
         if mentioned is not None:  # the triples that its sheet's SPARQL constraints read
             self.sparql_triples.add_statements(entity.statements(mentioned))
@@ -308,6 +312,7 @@ class _ColumnRules:
     checks_length: bool
     ranges: tuple[tuple[Decimal, str, tuple[int, ...]], ...]
     comparisons: tuple[tuple[str, str, tuple[int, ...]], ...]
+    fails_when_empty: bool  # minCount or hasValue: checked even when the entity has no value
 
     @classmethod
     def of(cls, column: Column) -> _ColumnRules:
@@ -330,6 +335,7 @@ class _ColumnRules:
             checks_length=column.min_length is not None or column.max_length is not None,
             ranges=tuple((b, c, a) for b, c, a in ranges if b is not None),
             comparisons=tuple((p, c, a) for p, c, a in comparisons if p),
+            fails_when_empty=column.min_count > 0 or column.has_value is not None,
         )
 
 

@@ -77,7 +77,7 @@ class EntityPlan:
         self.each = each  # the items of a list cell, when the entity is made once per item
         # values of the entities made lately -> their IRI: an organisation on every row of
         # its projects is mapped once, not once a row
-        self.recent: dict[tuple[Any, ...], NamedNode] = {}
+        self.recent: dict[tuple[Any, ...], Link] = {}
         self.remembering = True
         self.repeats = 0
 
@@ -118,14 +118,18 @@ class SheetPlan:
         ctx = RowContext(cells)
         made = ctx.made
         for plan in self.plans:
-            instances: list[tuple[dict[str, Any], NamedNode]] = []
+            instances: list[tuple[dict[str, Any], Link]] = []
             recent = plan.recent if self.remember else None
             for items, links in self._iterations(plan, ctx, number):
                 ctx.items = items
                 ctx.links = links
                 virtual = [getter(ctx) for getter in plan.getters]
-                if plan.data_slots and not any(virtual[i] is not None for i in plan.data_slots):
-                    continue  # nothing of this entity in the row (nor anything it links to)
+                for slot in plan.data_slots:
+                    if virtual[slot] is not None:
+                        break
+                else:
+                    if plan.data_slots:
+                        continue  # nothing of this entity in the row (nor anything it links to)
                 inputs: tuple[Any, ...] | None = None
                 if recent is not None and plan.remembering:
                     inputs = tuple(virtual)
@@ -139,19 +143,20 @@ class SheetPlan:
                         instances.append((items, known))
                         continue
                 entity = plan.mapper.map_row(number, virtual)
+                link = Link(entity.subject)
                 if inputs is not None and recent is not None:
                     if len(recent) >= RECENT_INPUTS:
                         recent.clear()
-                    recent[inputs] = entity.subject
+                    recent[inputs] = link
                     if len(recent) == RECENT_TRIAL and plan.repeats * 10 < RECENT_TRIAL:
                         plan.remembering = False
                         recent.clear()
-                instances.append((items, entity.subject))
+                instances.append((items, link))
                 yield entity
             made[plan.name] = instances
 
     def _iterations(self, plan: EntityPlan, ctx: RowContext,
-                    number: int) -> list[tuple[dict[str, Any], dict[str, NamedNode]]]:
+                    number: int) -> list[tuple[dict[str, Any], dict[str, Link]]]:
         each = plan.spec.each
         if each is None:
             return [({}, {})]
@@ -164,7 +169,7 @@ class SheetPlan:
         parts = list(raw) if isinstance(raw, Values) else [raw]
         if each.pattern is None:
             return [({each.name: part}, {}) for part in parts]
-        found: list[tuple[dict[str, Any], dict[str, NamedNode]]] = []
+        found: list[tuple[dict[str, Any], dict[str, Link]]] = []
         for part in parts:
             match = each.pattern.fullmatch(cell_text(part).strip())
             if match is None:
@@ -287,6 +292,7 @@ class _Reads:
                 return None
             return raw
 
+        cell.index = index  # type: ignore[attr-defined]  # read directly by the empty check
         return cell
 
 

@@ -71,8 +71,8 @@ class RowContext:
     def __init__(self, cells: list[Any]) -> None:
         self.cells = cells
         self.items: dict[str, Any] = {}  # names an `each` gives, for the current item
-        self.links: dict[str, NamedNode] = {}  # entity -> IRI, for the current item
-        self.made: dict[str, list[tuple[dict[str, Any], NamedNode]]] = {}
+        self.links: dict[str, Link] = {}  # entity -> IRI, for the current item
+        self.made: dict[str, list[tuple[dict[str, Any], Link]]] = {}
 
 
 Getter = Callable[[RowContext], Any]
@@ -144,6 +144,15 @@ def compile_value(spec: ValueSpec, read: Callable[[str], Getter],
                 return None
         return convert(value) if convert is not None else value
 
+    if mapping is not None and default is None and convert is None and rank is None \
+            and otherwise is None:
+        def mapped(ctx: RowContext) -> Any:  # the usual case, in one call
+            value = source(ctx)
+            if value is None or type(value) is Values or type(value) is Link:
+                return get(ctx) if value is not None else None
+            key = (value if type(value) is str else cell_text(value)).strip().casefold()
+            return mapping.get(key, value)
+
     def get(ctx: RowContext) -> Any:
         value = source(ctx)
         if value is not None:
@@ -159,6 +168,9 @@ def compile_value(spec: ValueSpec, read: Callable[[str], Getter],
             return convert(default) if convert is not None else default
         return value
 
+    if mapping is not None and default is None and convert is None and rank is None \
+            and otherwise is None:
+        return mapped
     return get
 
 
@@ -200,28 +212,39 @@ def _source(spec: ValueSpec, read: Callable[[str], Getter], empties: frozenset[s
         return parts
     if not empties:
         return cell
+    index = getattr(cell, "index", None)
+    if index is None:  # a name an `each` gives
+        def checked(ctx: RowContext) -> Any:
+            raw = cell(ctx)
+            if raw is None:
+                return None
+            text = raw if type(raw) is str else cell_text(raw)
+            return None if text.strip().casefold() in empties else raw
 
-    def checked(ctx: RowContext) -> Any:
-        raw = cell(ctx)
+        return checked
+
+    def read_checked(ctx: RowContext) -> Any:  # one call a cell: this runs on every row
+        cells = ctx.cells
+        raw = cells[index] if index < len(cells) else None
         if raw is None:
             return None
-        text = raw if type(raw) is str else cell_text(raw)
-        return None if text.strip().casefold() in empties else raw
+        text = (raw if type(raw) is str else cell_text(raw)).strip()
+        return None if not text or text.casefold() in empties else raw
 
-    return checked
+    return read_checked
 
 
 def _link(name: str) -> Getter:
     def link(ctx: RowContext) -> Any:
         node = ctx.links.get(name)
         if node is not None:
-            return Link(node)
+            return node
         made = ctx.made.get(name)
         if not made:
             return None
         if len(made) == 1:
-            return Link(made[0][1])
-        return Values([Link(iri) for _, iri in made], "; ".join(iri.value for _, iri in made))
+            return made[0][1]
+        return Values([iri for _, iri in made], "; ".join(iri for _, iri in made))
 
     return link
 
