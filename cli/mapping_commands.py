@@ -44,16 +44,18 @@ def init(file: Path, output: Path | None, lang: str) -> None:
               "bundled mapping, see `tsr mapping list`).")
 @click.option("--rows", type=click.IntRange(min=1), default=5, show_default=True,
               help="Rows of each sheet to show.")
+@click.option("--source", help="Source name the IRIs of local keys are minted in, as "
+              "`tsr ingest --source` (default: the file's folder and name).")
 @_lang_option
 @one_line_errors
-def preview(file: Path, mapping_file: str, rows: int, lang: str) -> None:
+def preview(file: Path, mapping_file: str, rows: int, source: str | None, lang: str) -> None:
     """Show the first rows of FILE as the entities the mapping makes, and the columns that
     feed nothing. Nothing is checked against the shapes here: `tsr validate` does that."""
     from ingest.mapping_spec.starter import preview as make_preview
     from store import get_settings
 
-    click.echo(make_preview(file, mapping_file, rows, lang, get_settings().base_iri).text(lang),
-               nl=False)
+    shown = make_preview(file, mapping_file, rows, lang, get_settings().base_iri, source)
+    click.echo(shown.text(lang), nl=False)
 
 
 @mapping.command("list")

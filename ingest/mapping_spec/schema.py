@@ -100,7 +100,7 @@ class EntitySpec:
     sheet: Sheet
     columns: list[tuple[Column, ValueSpec]] = field(default_factory=list)
     each: EachSpec | None = None
-    key: str = "local"  # a local code (namespaced per source) or a shared identifier
+    key: str | None = None  # "local" (namespaced per source), "shared", None: the sheet's rule
     key_source: str | None = None  # local codes of that source (same_as), not of this one
     implicit: bool = False  # simple form: headers named like a column of `sheet` feed it
 
@@ -252,8 +252,10 @@ class _Reader:
         if sheet is None:
             return None
         entity = EntitySpec(name, where, sheet)
-        key = data.get("key", "local")
-        if isinstance(key, dict) and set(key) == {"same_as"} and isinstance(
+        key = data.get("key")
+        if key is None:
+            pass  # the sheet's own rule: local codes, but shared ones for programmes, networks
+        elif isinstance(key, dict) and set(key) == {"same_as"} and isinstance(
                 key["same_as"], str) and key["same_as"]:
             entity.key_source = key["same_as"]  # codes of another source: its namespace
         elif key not in KEY_KINDS:

@@ -17,6 +17,7 @@ from ..mapping import Entity, Resolver
 from ..model_facts import ModelFacts, model_facts
 from ..readers import open_workbook
 from ..shapes_model import ShapesModel, Sheet, shapes_model
+from ..source_names import key_namespace, source_name
 from . import read_mapping_spec, sheet_spec_for
 from .expand import Repeats, bind_sheet
 from .schema import column_named
@@ -116,13 +117,17 @@ class Preview:
 
 
 def preview(path: Path, mapping: Path | str, rows: int = PREVIEW_ROWS, lang: str = "fr",
-            base: str = "https://data.tsr-observatory.org/") -> Preview:
-    """The entities the first `rows` rows of each mapped sheet make (no validation)."""
+            base: str = "https://data.tsr-observatory.org/",
+            source: str | None = None) -> Preview:
+    """The entities the first `rows` rows of each mapped sheet make (no validation), with
+    the IRIs `tsr ingest` would mint for source `source` (default: the file's folder and
+    name)."""
     spec = read_mapping_spec(mapping, lang)
     model, facts = shapes_model(), model_facts()
     iris = DataIris(base)
     entities = FileEntities()
-    resolver = Resolver(model, facts, iris, {}, entities)
+    resolver = Resolver(model, facts, iris, {}, entities,
+                        namespace=key_namespace(source_name(path, source)))
     found = Preview()
     repeats = Repeats(str(path))
     try:
@@ -138,6 +143,7 @@ def preview(path: Path, mapping: Path | str, rows: int = PREVIEW_ROWS, lang: str
                 continue
             plan = bind_sheet(sheet_spec, str(path), raw.name, header[0], header[1], model,
                               facts, resolver, spec.file, lang)
+            resolver.expect_references(plan.bound_sheets)
             plan.remember = False  # every repeat is shown
             if plan.unused:
                 found.unused[raw.name] = plan.unused

@@ -82,4 +82,5 @@ def test_example(example: Example, tmp_path: Path) -> None:
     [outcome] = validate_files(None, paths, Settings(store="memory"),
                                IngestOptions(mapping=mapping, lang="en"))
     assert [v.message("en") for v in outcome.violations] == []
-    assert preview(paths[0], mapping, rows=100, lang="en").text("en") == example.preview
+    shown = preview(paths[0], mapping, rows=100, lang="en", source="exemple").text("en")
+    assert shown == example.preview

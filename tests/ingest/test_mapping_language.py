@@ -250,11 +250,11 @@ def test_init_writes_a_starter_mapping_and_preview_shows_the_entities(tmp_path: 
         "    ignore: [Ville]",
     ]
     shown = CliRunner().invoke(cli, ["mapping", "preview", str(export), "--mapping",
-                                     str(mapping), "--lang", "en"])
+                                     str(mapping), "--lang", "en", "--source", "Annuaire 2024"])
     assert shown.exit_code == 0, shown.stderr
     assert shown.stdout.splitlines() == [
         "annuaire, row 2",
-        "  Actors id/actor/name-atelier-des-sols",
+        "  Actors id/actor/annuaire-2024~name-atelier-des-sols",
         "    Name: Atelier des sols",
         "    Acronym: ADS",
         "    Actor type: association",
@@ -272,7 +272,7 @@ sheets:
 """)
     entities = read_mapping_spec(mapping).sheets["projets"].entities
     assert [(e.name, e.key, e.key_source) for e in entities] == [
-        ("ours", "local", None), ("shared", "shared", None), ("theirs", "local", "reseau-a")]
+        ("ours", None, None), ("shared", "shared", None), ("theirs", None, "reseau-a")]
     mapping.write_text(mapping.read_text(encoding="utf-8").replace("key: shared", "key: global"),
                        encoding="utf-8")
     with pytest.raises(MappingError) as raised:
