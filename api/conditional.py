@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from functools import cache
 
 import anyio.to_thread
 from fastapi import Request
@@ -25,7 +26,9 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .deps import get_store, may_see_restricted
+from .named_queries import shipped_queries
 from .resources.store_state import request_mark
+from .sparql.text import read_sparql
 
 _PREFIXES = ("/api/", "/dumps/", "/.well-known/void", "/context.jsonld", "/ontology", "/vocab")
 _VARY = "Accept, Accept-Language, Authorization"
@@ -34,9 +37,19 @@ _VARY = "Accept, Accept-Language, Authorization"
 def _tagged_path(path: str) -> bool:
     if not path.startswith(_PREFIXES):
         return False
-    if path.startswith("/api/") and not path.startswith("/api/queries/"):
+    if path.startswith("/api/queries/"):
+        return path.removeprefix("/api/queries/") not in _federated_queries()
+    if path.startswith("/api/"):
         return path.count("/") == 2  # a list (/api/actors), not a detail (/api/actors/x)
     return True
+
+
+@cache
+def _federated_queries() -> frozenset[str]:
+    """Named queries that ask another endpoint (SERVICE): their answer is not the store's
+    alone, so the store's mark cannot tell whether it changed."""
+    return frozenset(name for name, query in shipped_queries().items()
+                     if read_sparql(query.text).service_targets)
 
 
 def if_none_match(header: str | None, etag: str) -> bool:

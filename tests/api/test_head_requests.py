@@ -59,6 +59,9 @@ def test_every_get_route_answers_head(api: AppClient) -> None:
         head = api.request("HEAD", path, headers=HEADERS, follow_redirects=False)
         assert head.status_code == got.status_code, path
         assert head.content == b"", path
+        if path == "/health":  # its body changes from one request to the next (uptime)
+            head.headers.pop("content-length")
+            got.headers.pop("content-length")
         assert _headers(head) == _headers(got), path
         if "content-length" in got.headers:
             assert int(head.headers["content-length"]) == len(got.content), path

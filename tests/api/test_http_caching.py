@@ -124,3 +124,11 @@ def test_a_dump_streams_first_then_is_served_from_its_file(fresh_api: AppClient)
     assert after.status_code == 206 and b"added later" in after.content
     reader = fresh_api.get("/dumps/tsr.ttl", headers={**PLAIN, **READER})
     assert reader.content != after.content  # the restricted graphs are another dump
+
+
+def test_named_queries_that_ask_another_endpoint_get_no_mark_etag() -> None:
+    """A SERVICE query's answer is not the store's alone: the mark cannot validate it."""
+    from api.conditional import _federated_queries
+
+    assert _federated_queries() == {"federated-wikidata-coordinates",
+                                    "federated-wikidata-descriptions"}
