@@ -386,6 +386,9 @@ def _run(work: Path, kills: int, jobs: int, rng: random.Random, say: Callable[[s
             results.append(kill)
             if kill.outcome == "FAIL":
                 say(f"  FAIL {kill.scenario} {kill.how}: {kill.detail}")
+            if len(results) % 25 == 0:
+                say(f"  {len(results)} kills, {sum(k.outcome == 'FAIL' for k in results)} "
+                    f"failed, {(time.perf_counter() - started) / 60:.0f} min")
 
     with ThreadPoolExecutor(max_workers=jobs) as pool:
         for future in [pool.submit(kill_at_step, s, k, work, graph) for s, k in steps]:
