@@ -18,7 +18,7 @@ from ..model_facts import ModelFacts, model_facts
 from ..readers import open_workbook
 from ..shapes_model import ShapesModel, Sheet, shapes_model
 from ..source_names import key_namespace, source_name
-from . import read_mapping_spec, sheet_spec_for
+from . import bundled_mappings, read_mapping_spec, sheet_spec_for
 from .expand import Repeats, bind_sheet
 from .schema import column_named
 
@@ -39,8 +39,15 @@ def starter_mapping(path: Path, lang: str = "fr", model: ShapesModel | None = No
     workbook = open_workbook(path)
     lines = [f"# Starter mapping for {path.name}, written by `tsr mapping init`.",
              f"# Check it, then: tsr mapping preview {path.name} --mapping THIS_FILE",
-             "# Every key is explained in docs/mapping.md.",
-             "sheets:"]
+             "# Every key is explained in docs/mapping.md."]
+    all_headers = set()
+    for raw in workbook.sheets:
+        first = next(raw.rows(), None)
+        all_headers |= {slug(str(c)) for c in (first[1] if first else []) if c is not None}
+    for name in _fitting_bundled(all_headers):
+        lines.append(f"# The mapping shipped with tsr for this kind of export may do: "
+                     f"tsr ingest {path.name} --mapping {name}")
+    lines.append("sheets:")
     for raw in workbook.sheets:
         if slug(raw.name) in IGNORED_SHEETS:
             continue
@@ -68,6 +75,20 @@ def starter_mapping(path: Path, lang: str = "fr", model: ShapesModel | None = No
             lines += [f"    # {note}:",
                       f"    ignore: [{', '.join(_key(h) for h in unmatched)}]"]
     return "\n".join(lines) + "\n"
+
+
+def _fitting_bundled(headers: set[str]) -> list[str]:
+    """Bundled mappings every header of which the file has."""
+    fitting = []
+    for name in bundled_mappings():
+        spec = read_mapping_spec(name)
+        wanted = {slug(h) for sheet in spec.sheets.values() for entity in sheet.entities
+                  for _, value in entity.columns for h in value.headers()}
+        wanted |= {slug(e.each.column) for sheet in spec.sheets.values()
+                   for e in sheet.entities if e.each is not None and e.each.column}
+        if wanted and wanted <= headers:
+            fitting.append(name)
+    return fitting
 
 
 def _best_sheet(model: ShapesModel, headers: list[str]) -> Sheet:

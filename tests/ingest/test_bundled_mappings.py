@@ -129,3 +129,13 @@ def test_ror_dump_csv_loads_with_the_bundled_mapping() -> None:
             SELECT (COUNT(*) AS ?n) WHERE {{ ?a <{TSR}actorType> <{VOCAB}actor-type/other> ;
               <{TSR}country> <{VOCAB}country/FR> }}""")
         assert count["n"].value == "6"
+
+
+def test_init_points_at_the_bundled_mapping_that_fits() -> None:
+    made = CliRunner().invoke(cli, ["mapping", "init", str(CORDIS), "--lang", "en"])
+    assert made.exit_code == 0, made.stderr
+    assert made.stdout.splitlines()[3] == (
+        "# The mapping shipped with tsr for this kind of export may do: "
+        f"tsr ingest {CORDIS.name} --mapping cordis")
+    made = CliRunner().invoke(cli, ["mapping", "init", str(ROR)])
+    assert "--mapping ror" in made.stdout.splitlines()[3]
