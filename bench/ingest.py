@@ -153,12 +153,16 @@ def ingest_run(path: Path, work: Path, mapping: Path | None = None) -> dict[str,
     store = work / f"store-{path.name}"
     load_before = os.getloadavg()[0]
     extra = ["--mapping", str(mapping)] if mapping else []
-    seconds, cpu, peak, _ = measure([TSR, "ingest", str(path), "--store", str(store), *extra])
+    # a source named after the file alone, so its graph's name is known here
+    seconds, cpu, peak, _ = measure([TSR, "ingest", str(path), "--store", str(store),
+                                     "--source", path.name, *extra])
     graph = f"https://data.tsr-observatory.org/graph/source/{path.name.replace('.', '-').lower()}"
     nt = work / f"{path.name}.nt"
     measure([TSR, "dump", str(nt), "--graph", graph, "--format", "ntriples", "--store",
              str(store)])
     triples = sum(1 for _ in nt.open("rb"))
+    if not triples:
+        raise SystemExit(f"{graph}: no triples dumped (the source's graph name changed?)")
     bulk = work / f"bulk-{path.name}"
     bulk_seconds, bulk_cpu, bulk_peak, _ = measure(
         [sys.executable, __file__, "_bulk", str(nt), str(bulk)])
