@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
 from fastapi_offline import FastAPIOffline
+from starlette.requests import ClientDisconnect
+from starlette.responses import Response
 
 from store import Settings, Store, get_settings, open_store
 
@@ -46,6 +49,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
                          static_url="/static/docs")
     app.state.settings = settings
     install_error_pages(app)
+    app.add_exception_handler(ClientDisconnect, _client_left)
     # the last added is the outermost: CORS, body limit, HEAD, gzip, ETags, then the routes
     app.add_middleware(ConditionalGet)
     app.add_middleware(GzipWhenAccepted)
@@ -56,3 +60,13 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     # full load); each module's routes already carry their prefix and tags.
     app.router.routes.extend(route for router in ROUTERS for route in router.routes)
     return app
+
+
+async def _client_left(request: Request, error: Exception) -> Response:
+    """A client that closed its connection before sending its whole body: one log line
+    (a traceback each, before: a thousand such clients wrote a thousand), no answer to
+    deliver."""
+    logging.getLogger("uvicorn.error").warning(
+        "%s %s: the client left before sending its whole request body",
+        request.method, request.url.path)
+    return Response(status_code=400)

@@ -8,7 +8,14 @@
 
 from __future__ import annotations
 
-from .base import GraphInfo, QuerySyntaxError, Store, StoreBusyError, StoreError
+from .base import (
+    GraphInfo,
+    QuerySyntaxError,
+    Store,
+    StoreBusyError,
+    StoreError,
+    UpdateRefused,
+)
 from .settings import ConfigError, Settings, get_settings
 
 
@@ -34,5 +41,5 @@ def open_store(settings: Settings) -> Store:
 
 __all__ = [
     "ConfigError", "GraphInfo", "QuerySyntaxError", "Settings", "Store", "StoreBusyError",
-    "StoreError", "get_settings", "open_store",
+    "StoreError", "UpdateRefused", "get_settings", "open_store",
 ]

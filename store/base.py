@@ -33,6 +33,12 @@ class QuerySyntaxError(StoreError):
     """The SPARQL text does not parse; the message carries the parser's position."""
 
 
+class UpdateRefused(StoreError):
+    """A well-formed update the store will not apply as written: DROP or CLEAR of a graph
+    that does not exist (without SILENT), CREATE of one that does, LOAD of a document that
+    is not RDF. The message names the graph or document."""
+
+
 class StoreBusyError(StoreError):
     """Another process owns the embedded store for writing."""
 

@@ -60,6 +60,7 @@ from .base import (
     Store,
     StoreBusyError,
     StoreError,
+    UpdateRefused,
     UpdateText,
     as_quads,
     counts_as_write,
@@ -158,6 +159,8 @@ class EmbeddedStore(Store):
             self._store.update(sparql)
         except SyntaxError as error:
             raise QuerySyntaxError(str(error)) from None
+        except RuntimeError as error:  # Oxigraph's refusals of a well-formed update
+            raise UpdateRefused(str(error)) from None
         except OSError as error:
             raise StoreError(str(error)) from None
 

@@ -2,37 +2,61 @@
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from fastapi import APIRouter, Request
 
-from ..deps import app_singleton, get_store
+from store.access import visible_graphs
+from store.namespaces import DataIris
+
+from ..deps import app_singleton, get_settings_of, get_store, may_see_restricted
 from ..resources.kept_snapshot import KeptSnapshot
-from ..resources.store_state import request_mark, store_state
+from ..resources.store_state import StoreState, request_mark, store_state
 
 router = APIRouter(tags=["service"])
 
 
-class QuadCount(KeptSnapshot[int]):
+class QuadCounts(NamedTuple):
+    every: int  # the whole store: for readers with the read token
+    public: int  # the default graph and the graphs an anonymous reader may query
+
+
+class QuadCount(KeptSnapshot[QuadCounts]):
     """The store's size, counted again in the background when the store changes. Counting
     reads every quad (0.15 s of CPU at a million, growing with the store): done on every
     call, a health check every few seconds would cost a share of a core, and past some
-    tens of millions of quads it would outlast the check's own timeout."""
+    tens of millions of quads it would outlast the check's own timeout. The public count
+    leaves out restricted sources (and graphs being loaded): their size is not public."""
 
     name = "quad-count"
 
-    def _read(self) -> int:
-        return self._store.count()
+    def __init__(self, state: StoreState, iris: DataIris) -> None:
+        super().__init__(state)
+        self._iris = iris
+
+    def _read(self) -> QuadCounts:
+        store = self._store
+        in_default = store.query("SELECT (COUNT(*) AS ?n) { ?s ?p ?o }", default_graph=[])
+        public = int(next(iter(in_default))["n"].value) + sum(
+            store.count(graph) for graph in
+            visible_graphs(store, self._iris, include_restricted=False))
+        return QuadCounts(store.count(), public)
 
 
 @router.get("/health", summary="Liveness and store check")
 def health(request: Request) -> dict[str, object]:
     """Up, and the store answers a query; its size (`quads`: null while it is being
-    counted again after a write); how often entity GETs were answered with a kept response
-    since the server started (`entity_responses`: hits, misses, responses kept, bytes)."""
+    counted again after a write; without the read token, restricted sources left out); how
+    often entity GETs were answered with a kept response since the server started
+    (`entity_responses`: hits, misses, responses kept, bytes)."""
     store = get_store(request)
     bool(store.query("ASK { ?s ?p ?o }"))  # reads the store: raises if it cannot
-    count = app_singleton(request, "quad_count", lambda: QuadCount(store_state(request)))
+    count = app_singleton(request, "quad_count", lambda: QuadCount(
+        store_state(request), DataIris(get_settings_of(request).base_iri)))
+    counts = count.ready(mark=request_mark(request))
     kept = getattr(request.app.state, "entity_responses", None)
     return {"status": "ok", "backend": store.kind,
-            "quads": count.ready(mark=request_mark(request)),
+            "quads": None if counts is None else
+            counts.every if may_see_restricted(request) else counts.public,
             "entity_responses": kept.stats() if kept is not None else
             {"kept": 0, "bytes": 0, "hits": 0, "misses": 0}}

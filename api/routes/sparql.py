@@ -13,7 +13,7 @@ from pyoxigraph import QueryBoolean, QuerySolutions
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import RedirectResponse, Response
 
-from store import QuerySyntaxError, StoreError
+from store import QuerySyntaxError, StoreError, UpdateRefused
 from store.sparql_nesting import NestingError, check_nesting
 
 from ..deps import get_settings_of, get_store, may_see_restricted
@@ -194,6 +194,8 @@ async def _run_update(request: Request, operation: Operation) -> Response:
         await run_in_threadpool(store.update, operation.update)
     except QuerySyntaxError as error:
         raise ProtocolError(400, f"malformed update: {error}") from None
+    except UpdateRefused as error:
+        raise ProtocolError(400, f"the update was not applied: {error}") from None
     except StoreError as error:
         raise ProtocolError(500, f"the update failed: {error}") from None
     finally:

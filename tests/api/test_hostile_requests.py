@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import subprocess
 import sys
 import threading
@@ -226,3 +227,52 @@ def test_a_large_query_body_does_not_stall_other_requests(served: Served) -> Non
         f"{served.base}/sparql", data={"query": query}, timeout=120))
     assert response.status_code == 200, response.text
     assert worst < min(0.5, took / 2), (worst, took)
+
+
+def _leave_mid_body(base: str, path: str, content_type: str) -> None:
+    host, port = base.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=10) as sock:
+        sock.sendall((f"POST {path} HTTP/1.1\r\nHost: {host}\r\nContent-Type: {content_type}\r\n"
+                      f"Content-Length: 10000\r\n\r\n").encode() + b"SELECT * WHERE { " * 8)
+
+
+@pytest.mark.parametrize(("path", "content_type"), [
+    ("/sparql", "application/sparql-query"),
+    ("/reconcile", "application/x-www-form-urlencoded"),
+    ("/store?graph=urn:x:g", "text/turtle"),
+])
+def test_clients_leaving_mid_body_leave_one_line_each(served: Served, path: str,
+                                                      content_type: str) -> None:
+    clients = 200
+    served.still_serving()
+    time.sleep(0.2)
+    before = served.log.read_text().splitlines()
+    for _ in range(clients):
+        _leave_mid_body(served.base, path, content_type)
+    served.still_serving()
+    time.sleep(0.5)  # the server notices the last disconnections
+    written = served.log.read_text().splitlines()[len(before):]
+    assert not [line for line in written if "Traceback" in line]
+    assert len(written) <= clients + 2, "\n".join(written[:40])
+
+
+@pytest.mark.parametrize(("update", "message"), [
+    ("DROP GRAPH <urn:x:missing>", "The graph <urn:x:missing> does not exist"),
+    ("CLEAR GRAPH <urn:x:missing>", "The graph <urn:x:missing> does not exist"),
+    ("LOAD <{base}/html/page>", "The content media type text/html is not supported"),
+])
+def test_updates_the_store_refuses_are_400_with_one_line(served: Served, update: str,
+                                                           message: str) -> None:
+    before = len(served.log.read_text().splitlines())
+    response = served.update(update.format(base=served.listener.base))
+    assert response.status_code == 400
+    assert response.text.strip() == f"the update was not applied: {message}"
+    assert "Traceback" not in "\n".join(served.log.read_text().splitlines()[before:])
+
+
+def test_graph_store_names_a_missing_graph_with_404(served: Served) -> None:
+    for method in ("GET", "DELETE"):
+        response = httpx.request(method, f"{served.base}/store",
+                                 params={"graph": "urn:x:missing"}, headers=WRITER)
+        assert response.status_code == 404
+        assert response.text.strip() == "no graph <urn:x:missing> in the store"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import time
 
 import pytest
 import rdflib
@@ -87,3 +88,21 @@ def test_void_and_service_description_hide_restricted_graph(api: AppClient) -> N
     for url in ("/.well-known/void", "/sparql"):
         assert SECRET not in api.get(url, headers={"Accept": "application/n-triples"}).text
         assert SECRET in api.get(url, headers={**READER, "Accept": "application/n-triples"}).text
+
+
+def test_health_counts_no_restricted_quad_for_anonymous_readers(api: AppClient) -> None:
+    """The size of a restricted source is not public: anonymous /health counts the graphs
+    an anonymous reader may query; the read token sees the whole store."""
+    store = api.app.state.store
+    secret = store.count(SECRET_GRAPH)
+    assert secret > 0
+    health: dict[str, int | None] = {}
+    for who, headers in (("anonymous", {}), ("reader", READER)):
+        for _ in range(100):  # counted in the background: null until it is ready
+            health[who] = api.get("/health", headers=headers).json()["quads"]
+            if health[who] is not None:
+                break
+            time.sleep(0.05)
+    assert health["reader"] == store.count()
+    assert health["anonymous"] is not None
+    assert health["anonymous"] <= store.count() - secret
