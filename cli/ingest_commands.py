@@ -36,6 +36,10 @@ _source_option = click.option(
     "--source", "source_name", metavar="NAME",
     help="Name of the source (one file): its graph and the namespace of its local keys. "
          "Default: the file's folder and name, e.g. reseau-a/projets.csv.")
+_review_option = click.option(
+    "--review", type=click.Path(path_type=Path, dir_okay=False),
+    help="Write the same-name organisations to review (not merged) to this CSV file "
+         "(ingest: FILE.review.csv next to the file by default).")
 _files_argument = click.argument("files", nargs=-1, required=True,
                                  type=click.Path(path_type=Path, dir_okay=False))
 
@@ -90,11 +94,12 @@ def template(out: Path, lang: str) -> None:
 @_report_option
 @_mapping_option
 @_source_option
+@_review_option
 @_lang_option
 @one_line_errors
 def validate(files: tuple[Path, ...], store_location: str | None, config_file: str | None,
              report: Path | None, mapping: Path | None, source_name: str | None,
-             lang: str) -> None:
+             review: Path | None, lang: str) -> None:
     """Check spreadsheets against the shapes (and the store); changes nothing."""
     from ingest.pipeline import IngestOptions, validate_files
 
@@ -111,6 +116,7 @@ def validate(files: tuple[Path, ...], store_location: str | None, config_file: s
     violations = [v for o in outcomes for v in o.violations]
     _finish_report(violations, report, lang)
     _notices(outcomes, lang)
+    _review(outcomes, review, default=False)
     for outcome in outcomes:
         if not outcome.violations:
             click.echo(f"{outcome.path}: {outcome.reading.rows} rows, valid", err=True)
@@ -145,11 +151,13 @@ def _finish_report(violations: list, report: Path | None, lang: str) -> None:
 @click.option("--restricted", is_flag=True, help="Mark the sources as not public.")
 @_source_option
 @_report_option
+@_review_option
 @_lang_option
 @one_line_errors
 def ingest(files: tuple[Path, ...], store_location: str | None, config_file: str | None,
            mapping: Path | None, dry_run: bool, partial: bool, restricted: bool,
-           source_name: str | None, report: Path | None, lang: str) -> None:
+           source_name: str | None, report: Path | None, review: Path | None,
+           lang: str) -> None:
     """Validate spreadsheets and load each into its own named graph, with provenance.
 
     Any violation: nothing is written, the report is printed, exit code 2.
@@ -175,8 +183,13 @@ def ingest(files: tuple[Path, ...], store_location: str | None, config_file: str
     if violations:
         _finish_report(violations, report, lang)
     _notices(outcomes, lang)
+    _review(outcomes, review, default=True)
     for outcome in outcomes:
         _say_what_it_replaces(outcome)
+        if outcome.dropped:
+            click.echo(f"{outcome.path}: {outcome.dropped} bad optional "
+                       f"cell{'s' if outcome.dropped != 1 else ''} left empty, "
+                       "rows kept (listed above)", err=True)
         if outcome.rejected:
             target = outcome.path.with_name(outcome.path.stem + ".rejected.xlsx")
             write_rejected_rows(target, outcome.path, outcome.rejected, outcome.violations, lang)
@@ -189,6 +202,24 @@ def ingest(files: tuple[Path, ...], store_location: str | None, config_file: str
         rows = outcome.reading.rows - len(outcome.rejected)
         left_out = f" ({len(outcome.rejected)} rejected)" if outcome.rejected else ""
         click.echo(f"{outcome.path}: {rows} rows{left_out}, {verb}", err=True)
+
+
+def _review(outcomes: list, review: Path | None, default: bool) -> None:
+    """Count the same-name candidates on stderr; write them to `review` (or, by `default`,
+    to FILE.review.csv beside the first file that has some)."""
+    from ingest.report import write_review
+
+    candidates = [c for o in outcomes for c in o.reading.candidates]
+    if not candidates:
+        return
+    first = next(o for o in outcomes if o.reading.candidates)
+    target = review or (first.path.with_name(first.path.stem + ".review.csv") if default
+                        else None)
+    if target is not None:
+        write_review(target, candidates)
+    where = f", written to {target}" if target is not None else " (--review FILE lists them)"
+    click.echo(f"{len(candidates)} same-name organisation{'s' if len(candidates) != 1 else ''}"
+               f" to review, not merged{where}", err=True)
 
 
 def _say_what_it_replaces(outcome: Any) -> None:

@@ -61,6 +61,7 @@ class FileOutcome:
     triples_added: int = 0
     triples_removed: int = 0
     rejected: set[tuple[str, int]] = field(default_factory=set)
+    dropped: int = 0  # bad optional cells a --partial load left empty, their rows kept
     rejected_file: Path | None = None
     source: str = ""  # the source's name (ingest/source_names.py)
     sha256: str = ""
@@ -93,9 +94,12 @@ def _mappings(options: IngestOptions) -> dict[str, SheetMapping]:
 
 
 def _source(store: StoreView | None, path: Path, iris: DataIris,
-            mappings: dict[str, SheetMapping], name: str) -> SourceFile:
+            mappings: dict[str, SheetMapping], name: str,
+            batch: dict[str, str] | None = None) -> SourceFile:
+    """`batch`: graphs holding the files of this command read before, and their names."""
     return SourceFile(path, iris, store=store, graph=iris.source_graph(name),
-                      mappings=mappings, namespace=key_namespace(name))
+                      mappings=mappings, namespace=key_namespace(name), source_name=name,
+                      batch_names=batch)
 
 
 def source_names(paths: list[Path], options: IngestOptions) -> list[str]:
@@ -121,11 +125,13 @@ def validate_files(store: Store | None, paths: list[Path], settings: Settings,
     outcomes = []
     # each file sees the ones before it, as `tsr ingest` does through their staged graphs
     view = BatchView(store) if len(paths) > 1 else store
+    batch: dict[str, str] = {}
     try:
         for number, (path, name) in enumerate(zip(paths, source_names(paths, options),
                                                   strict=True), start=1):
-            source = _source(view, path, iris, mappings, name)
             graph = iris.source_graph(name)
+            source = _source(view, path, iris, mappings, name, batch)
+            batch[graph.value] = name
             reading = FileReading(path)
             for entity in source.entities(reading, progress=options.progress):
                 if isinstance(view, BatchView) and number < len(paths):
@@ -159,13 +165,16 @@ def ingest_files(store: Store, paths: list[Path], settings: Settings,
             raise IngestRejected([outcome])
         return [outcome]
     staged: list[tuple[FileOutcome, NamedNode, LoadRecord]] = []
+    batch: dict[str, str] = {}  # staging graph -> its source's name, for the files after it
     try:
         outcomes = []
         for path, name in zip(paths, names, strict=True):
-            outcome, staging, record = _stage_file(store, path, iris, mappings, options, name)
+            outcome, staging, record = _stage_file(store, path, iris, mappings, options, name,
+                                                   batch)
             outcomes.append(outcome)
             if staging is not None and record is not None:
                 staged.append((outcome, staging, record))
+                batch[staging.value] = name
         if any(o.violations and not options.partial for o in outcomes):
             raise IngestRejected(outcomes)
         _install_model_if_needed(store, iris)
@@ -183,10 +192,10 @@ def ingest_files(store: Store, paths: list[Path], settings: Settings,
 
 
 def _begin(store: Store, path: Path, iris: DataIris, mappings: dict[str, SheetMapping],
-           options: IngestOptions, name: str,
+           options: IngestOptions, name: str, batch: dict[str, str] | None = None,
            ) -> tuple[SourceFile, NamedNode, set[tuple[str, int]], list[Violation]]:
     """The file's source, its graph, and (with --partial) the rows to leave out and why."""
-    source = _source(store, path, iris, mappings, name)
+    source = _source(store, path, iris, mappings, name, batch)
     skip: set[tuple[str, int]] = set()
     first_violations: list[Violation] = []
     if options.partial:
@@ -220,14 +229,17 @@ def _outcome(store: Store, iris: DataIris, path: Path, graph: NamedNode, reading
 
 
 def _stage_file(store: Store, path: Path, iris: DataIris, mappings: dict[str, SheetMapping],
-                options: IngestOptions, name: str,
+                options: IngestOptions, name: str, batch: dict[str, str],
                 ) -> tuple[FileOutcome, NamedNode | None, LoadRecord | None]:
     started = now()
-    source, graph, skip, first_violations = _begin(store, path, iris, mappings, options, name)
+    source, graph, skip, first_violations = _begin(store, path, iris, mappings, options, name,
+                                                   batch)
     reading = FileReading(path)
     record = _record(path, graph, reading.sheets, started, options, name)
     record.rows_rejected = len(skip)
     outcome = _outcome(store, iris, path, graph, reading, skip, record, options)
+    outcome.dropped = sum(len(cells) for where, cells in source.drop_cells.items()
+                          if where not in skip)
     counter = Counter()
     staging = stage(store, NTriples(counter.through(_statements(
         source, reading, skip, options.progress))) if isinstance(store, EmbeddedStore)
@@ -272,6 +284,8 @@ def _load_fresh(store: EmbeddedStore, path: Path, iris: DataIris,
     record = _record(path, graph, reading.sheets, started, options, name)
     record.rows_rejected = len(skip)
     outcome = _outcome(store, iris, path, graph, reading, skip, record, options)
+    outcome.dropped = sum(len(cells) for where, cells in source.drop_cells.items()
+                          if where not in skip)
     counter = Counter()
 
     def statements() -> Iterator[str]:
@@ -301,16 +315,32 @@ def _load_fresh(store: EmbeddedStore, path: Path, iris: DataIris,
 
 
 def _rows_to_reject(source: SourceFile) -> tuple[set[tuple[str, int]], list[Violation]]:
-    """Rows with a violation, plus rows that only fail once those are left out."""
+    """Rows to leave out and cells to leave empty (`source.drop_cells`), and why.
+
+    A bad value of an optional column that is no part of the key is dropped and its row
+    kept; any other violation rejects its row. Then rows that only fail once those are
+    left out (a reference to a rejected row), over a few rounds."""
     skip: set[tuple[str, int]] = set()
     found: list[Violation] = []
+    source.drop_cells = {}
     for _ in range(_PARTIAL_ROUNDS):
         reading = FileReading(source.path)
         for _entity in source.entities(reading, skip):
             pass
         found += reading.violations
-        bad = reading.bad_rows() - skip
-        if not bad:
+        bad: set[tuple[str, int]] = set()
+        dropped = False
+        for violation in reading.violations:
+            if violation.row is None or (violation.sheet, violation.row) in skip:
+                continue
+            where = (violation.sheet, violation.row)
+            if violation.droppable and violation.path is not None:
+                cells = source.drop_cells.setdefault(where, set())
+                dropped = dropped or violation.path not in cells
+                cells.add(violation.path)
+            else:
+                bad.add(where)
+        if not bad and not dropped:
             break
         skip |= bad
     return skip, found

@@ -145,8 +145,9 @@ def write_annotated_workbook(target: Path, violations: list[Violation], lang: st
             cell = page[f"{letter}{violation.row}"]
             cell.fill = red
             previous = cell.comment.text if cell.comment else ""
-            if violation.message(lang) not in previous:
-                text = (previous + "\n" if previous else "") + violation.message(lang)
+            said = violation.detail(lang)  # the part of the rule the value broke
+            if said not in previous:
+                text = (previous + "\n" if previous else "") + said
                 cell.comment = Comment(text, "tsr", width=300, height=120)
     book.save(target)
 
@@ -180,7 +181,10 @@ def write_rejected_rows(target: Path, source: Path, rejected: set[tuple[str, int
     messages: dict[tuple[str, int], list[str]] = defaultdict(list)
     for violation in distinct(violations):
         if violation.row is not None:
-            text = (f"{violation.column}: " if violation.column else "") + violation.message(lang)
+            where = violation.column or ""
+            if violation.value is not None:
+                where += f" ({_short(violation.value)!r})" if where else repr(violation.value)
+            text = (f"{where}: " if where else "") + violation.detail(lang)
             messages[(violation.sheet, violation.row)].append(text)
     book = Workbook()
     book.remove(book.active)
@@ -198,3 +202,19 @@ def write_rejected_rows(target: Path, source: Path, rejected: set[tuple[str, int
     if not book.sheetnames:
         book.create_sheet(_LABELS[lang]["errors"])
     book.save(target)
+
+
+_REVIEW_FIELDS = ("name", "sheet", "row", "entity", "source", "other_entity", "other_source")
+
+
+def write_review(target: Path, candidates: Iterable[Any]) -> None:
+    """Same-name organisations without a shared identifier, one per line, for a person to
+    decide (the ingest never merges them): a CSV that opens in a spreadsheet."""
+    partial = target.with_name(target.name + ".part")
+    with partial.open("w", encoding="utf-8-sig", newline="") as out:
+        writer = csv.writer(out)
+        writer.writerow(_REVIEW_FIELDS)
+        for c in candidates:
+            writer.writerow((c.name, c.sheet, c.row, c.entity, c.source, c.other,
+                             c.other_source))
+    partial.replace(target)

@@ -22,6 +22,7 @@ from .model_facts import ModelFacts, model_facts
 from .readers import open_workbook
 from .readers.base import RawSheet
 from .shapes_model import ShapesModel, shapes_model
+from .store_conflicts import Candidate, StoreConflicts
 from .validate import Validator
 from .violations import Notice, Violation
 
@@ -38,6 +39,8 @@ class FileReading:
     sheets: dict[str, int] = field(default_factory=dict)  # file sheet -> data rows
     violations: list[Violation] = field(default_factory=list)
     notices: list[Notice] = field(default_factory=list)  # e.g. columns a mapping leaves out
+    # organisations named like one already loaded, without a shared identifier (not merged)
+    candidates: list[Candidate] = field(default_factory=list)
     triples: int = 0
 
     @property
@@ -54,6 +57,7 @@ class SourceFile:
     def __init__(self, path: Path, iris: DataIris, *, store: StoreView | None = None,
                  graph: NamedNode | None = None,
                  mappings: dict[str, SheetSpec] | None = None, namespace: str | None = None,
+                 source_name: str = "", batch_names: dict[str, str] | None = None,
                  model: ShapesModel | None = None, facts: ModelFacts | None = None) -> None:
         self.path = path
         self.iris = iris
@@ -61,6 +65,11 @@ class SourceFile:
         self.graph = graph
         self.mappings = mappings or {}
         self.namespace = namespace  # of the source's local keys (ingest/source_names.py)
+        # --partial: (sheet, row) -> paths of bad optional cells to leave empty
+        self.drop_cells: dict[tuple[str, int], set[str]] = {}
+        self.source_name = source_name or path.name
+        # graphs of the files of this command read before, and their sources' names
+        self.batch_names = batch_names or {}
         self.model = model or shapes_model()
         self.facts = facts or model_facts()
 
@@ -70,8 +79,10 @@ class SourceFile:
         workbook = open_workbook(self.path)
         reading.format = workbook.format
         entities = FileEntities()  # shared: the checks' and the references' view of the rows
+        conflicts = None if self.store is None else StoreConflicts(
+            self.store, str(self.path), self.graph, self.source_name, self.batch_names)
         validator = Validator(self.model, self.facts, str(self.path), self.store, self.graph,
-                              entities)
+                              entities, conflicts)
         resolver = Resolver(self.model, self.facts, self.iris, self._store_index(), entities,
                             self.namespace)
         try:
@@ -97,6 +108,8 @@ class SourceFile:
                     if skip and (bound.file_sheet, number) in skip:
                         continue
                     entity = mapper.map_row(number, cells)
+                    if self.drop_cells:
+                        self._leave_out_cells(entity)
                     reading.violations += validator.check(entity)
                     if progress is not None:
                         progress(1)
@@ -105,8 +118,16 @@ class SourceFile:
             if not reading.rows:
                 raise SpreadsheetError(Where(str(self.path)), "no data row, only headers")
             reading.violations += validator.finish()
+            if conflicts is not None:
+                reading.candidates = conflicts.candidates
         finally:
             validator.close()  # temporary files of the end-of-file state
+
+    def _leave_out_cells(self, entity: Entity) -> None:
+        """Empty the cells --partial drops (never a key cell: the IRI stays as minted)."""
+        for path in self.drop_cells.get((entity.file_sheet, entity.row), ()):
+            entity.values.pop(path, None)
+            entity.cells.pop(path, None)
 
     def _mapped(self, plan: SheetPlan, rows: Rows, reading: FileReading, validator: Validator,
                 repeats: Repeats, skip: set[tuple[str, int]] | None,
@@ -119,6 +140,8 @@ class SourceFile:
             if skip and (plan.file_sheet, number) in skip:
                 continue
             for entity in plan.expand(number, cells):
+                if self.drop_cells:
+                    self._leave_out_cells(entity)
                 new, conflict = repeats.check(entity)
                 if conflict is not None:
                     reading.violations.append(conflict)

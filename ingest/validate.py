@@ -33,6 +33,7 @@ from .mapping import Entity
 from .model_facts import ModelFacts
 from .scratch_store import ScratchStore
 from .shapes_model import Column, ShapesModel, Sheet
+from .store_conflicts import StoreConflicts
 from .violations import Violation
 
 _NUMERIC = {XSD + t for t in ("decimal", "integer", "int", "long", "double", "float",
@@ -49,7 +50,8 @@ class Validator:
 
     def __init__(self, model: ShapesModel, facts: ModelFacts, file: str,
                  store: StoreView | None = None, exclude_graph: NamedNode | None = None,
-                 entities: FileEntities | None = None) -> None:
+                 entities: FileEntities | None = None,
+                 conflicts: StoreConflicts | None = None) -> None:
         self.model = model
         self.facts = facts
         self.file = file
@@ -67,6 +69,8 @@ class Validator:
         # (value, class or helper shape) -> does it conform: vocabulary concepts repeat
         self._concept_classes: dict[tuple[str, str], bool] = {}
         self._helper_conforms: dict[tuple[str, str], bool] = {}
+        # single-valued properties against what other sources gave the same shared IRI
+        self.conflicts = conflicts
 
     # -- row by row -------------------------------------------------------------------------
     def check(self, entity: Entity) -> list[Violation]:
@@ -89,6 +93,8 @@ class Validator:
             # in a wide sheet: no call for them)
             if rules.column.path in values or rules.fails_when_empty:
                 found += self._check_column(entity, rules)
+        if self.conflicts is not None:  # values already found bad are reported once
+            found += self.conflicts.hold(entity, {v.path for v in found if v.path})
         mentioned = self._sparql_paths.get(entity.sheet.shape)
         if mentioned is not None:  # the triples that its sheet's SPARQL constraints read
             self.sparql_triples.add_statements(entity.statements(mentioned))
@@ -214,6 +220,10 @@ class Validator:
         letter, header, text = (None, None, None)
         if column is not None:
             letter, header, text = entity.cells.get(column.path, (None, column.name("fr"), None))
+        values = entity.values.get(column.path, []) if column is not None else []
+        # the one value that failed: the cell as typed when it holds one value
+        failed = text if text is not None and len(values) <= 1 else (
+            _shown(value) if value is not None else text)
         return Violation(
             file=self.file, sheet=entity.file_sheet, row=entity.row, column=header,
             # the text the user typed reads better than the literal or IRI made from it
@@ -221,6 +231,11 @@ class Validator:
             focus=entity.subject.value, path=column.path if column else None,
             component=component,
             messages=messages or (column.messages if column else {}),
+            details=rule_part(self.model, column, component, failed, len(values))
+            if column is not None else {},
+            droppable=column is not None and column.min_count == 0 and (
+                column.path not in _key_paths(entity.sheet)) and component != (
+                "MinCountConstraintComponent"),
         )
 
     # -- after the last row -----------------------------------------------------------------
@@ -234,6 +249,8 @@ class Validator:
                 found.append(violation)
         self.deferred.clear()
         found += self._sparql_violations()
+        if self.conflicts is not None:
+            found += self.conflicts.finish()
         return found
 
     def close(self) -> None:
@@ -337,6 +354,71 @@ class _ColumnRules:
             comparisons=tuple((p, c, a) for p, c, a in comparisons if p),
             fails_when_empty=column.min_count > 0 or column.has_value is not None,
         )
+
+
+def _key_paths(sheet: Sheet) -> set[str]:
+    return {p for p, _ in sheet.key_alternatives} | set(sheet.key_parts)
+
+
+def _shown(value: Any) -> str:
+    """A value as the coordinator would recognise it: a literal's text, a minted entity's
+    key without its source namespace, a concept's last segment."""
+    if isinstance(value, Literal):
+        return value.value
+    text = str(getattr(value, "value", value))
+    return text.rstrip("/").rsplit("/", 1)[-1].split("~", 1)[-1]
+
+
+# what a datatype asks for, in the words of the template's help
+_DATATYPE_WORDS = {
+    XSD + "date": ("une date (JJ/MM/AAAA ou AAAA-MM-JJ)", "a date (DD/MM/YYYY or YYYY-MM-DD)"),
+    XSD + "gYear": ("une année (AAAA)", "a year (YYYY)"),
+    XSD + "decimal": ("un nombre", "a number"),
+    XSD + "integer": ("un nombre entier", "a whole number"),
+    XSD + "boolean": ("oui ou non", "yes or no"),
+    XSD + "anyURI": ("une adresse web", "a web address"),
+}
+_KIND_WORDS = {"actor": "acteur", "project": "projet", "output": "production",
+               "programme": "programme", "network": "réseau", "partnership": "partenariat",
+               "participation": "participation", "funding": "financement",
+               "observation": "observation", "transformation": "transformation",
+               "membership": "adhésion"}
+
+
+def rule_part(model: ShapesModel, column: Column, component: str, value: str | None,
+              count: int) -> dict[str, str]:
+    """The part of the column's rule that `value` broke, in French and English; {} when the
+    column's whole message says it best."""
+    shown = value if value is not None else ""
+    name_fr, name_en = column.name("fr"), column.name("en")
+    if component == "MinCountConstraintComponent":
+        return {"fr": f"« {name_fr} » est obligatoire : la cellule est vide",
+                "en": f"'{name_en}' is required: the cell is empty"}
+    if component == "MaxCountConstraintComponent" and column.max_count is not None:
+        allowed = "une seule valeur" if column.max_count == 1 else f"au plus {column.max_count}"
+        allowed_en = "a single value" if column.max_count == 1 else f"at most {column.max_count}"
+        return {"fr": f"« {name_fr} » : {allowed}, la cellule en donne {count}",
+                "en": f"'{name_en}': {allowed_en}, the cell gives {count}"}
+    if component in ("ClassConstraintComponent", "NodeConstraintComponent",
+                     "InConstraintComponent"):
+        target = model.sheet_for_class(column.class_iri) if column.class_iri else None
+        if target is not None:
+            kind = target.iri_type
+            return {"fr": f"aucun·e {_KIND_WORDS.get(kind, kind)} nommé·e « {shown} » "
+                          "(ni dans ce fichier ni dans les sources chargées)",
+                    "en": f"no {kind} named '{shown}' (in this file or the loaded sources)"}
+        return {"fr": f"« {shown} » n'est pas une valeur de la liste « {name_fr} »",
+                "en": f"'{shown}' is not a value of the list '{name_en}'"}
+    if component == "DatatypeConstraintComponent" and column.datatype in _DATATYPE_WORDS:
+        fr, en = _DATATYPE_WORDS[column.datatype]
+        return {"fr": f"« {shown} » n'est pas {fr}", "en": f"'{shown}' is not {en}"}
+    if component == "PatternConstraintComponent":
+        # the last clause of the column's message describes the expected form
+        fr = column.messages.get("fr", "").rstrip(".").rsplit(" ; ", 1)[-1]
+        en = column.messages.get("en", "").rstrip(".").rsplit("; ", 1)[-1]
+        return {"fr": f"« {shown} » n'a pas la forme attendue : {fr}",
+                "en": f"'{shown}' does not have the expected form: {en}"}
+    return {}
 
 
 def _has_datatype(value: Any, datatype: str) -> bool:

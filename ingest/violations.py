@@ -17,9 +17,18 @@ class Violation:
     path: str | None
     component: str  # SHACL constraint component, local name (e.g. MinCountConstraintComponent)
     messages: dict[str, str] = field(default_factory=dict, compare=False, hash=False)
+    # the part of the rule the value broke ("no actor named 'GISOM'"), when known; reports
+    # that sit next to the cell (annotated workbook, rejected rows) show it
+    details: dict[str, str] = field(default_factory=dict, compare=False, hash=False)
+    # about one value of an optional column that is no part of the key: --partial may
+    # leave the cell empty and keep the row
+    droppable: bool = field(default=False, compare=False, hash=False)
 
     def message(self, lang: str) -> str:
         return self.messages.get(lang) or next(iter(self.messages.values()), self.component)
+
+    def detail(self, lang: str) -> str:
+        return self.details.get(lang) or self.message(lang)
 
     @property
     def key(self) -> tuple[str, str | None, str]:

@@ -3,17 +3,25 @@ same organisation names. Nothing merges that should not; identifier matches do m
 
 from __future__ import annotations
 
+import csv
 from pathlib import Path
 
+import pytest
+from click.testing import CliRunner, Result
 from openpyxl import Workbook
 
-from ingest.pipeline import ingest_files
+from cli.main import cli
+from ingest.pipeline import IngestRejected, ingest_files, validate_files
 from store import Settings, Store
 from store.namespaces import TSR
 
 SETTINGS = Settings(store="memory")
 BASE = "https://data.tsr-observatory.org/"
 ATELIER = "810079194"  # a SIREN (fictional actor of the example)
+
+
+def tsr(*args: str) -> Result:
+    return CliRunner().invoke(cli, list(args))
 
 
 def catalogue(folder: Path, actors: list[list[str]], projects: list[list[str]],
@@ -60,7 +68,7 @@ def values(store: Store, predicate: str) -> dict[str, set[str]]:
 
 def test_same_codes_and_names_in_two_sources_stay_apart(any_store: Store, tmp_path: Path) -> None:
     ingest_files(any_store, [network_a(tmp_path)], SETTINGS)
-    ingest_files(any_store, [network_b(tmp_path)], SETTINGS)
+    [outcome] = ingest_files(any_store, [network_b(tmp_path)], SETTINGS)
     a, b = "reseau-a-catalogue-xlsx", "reseau-b-catalogue-xlsx"
     # project "1" of each catalogue: two projects, one title each
     assert values(any_store, "title") == {
@@ -82,3 +90,54 @@ def test_same_codes_and_names_in_two_sources_stay_apart(any_store: Store, tmp_pa
         (f"{BASE}id/project/{a}~1", f"{BASE}id/actor/siren-{ATELIER}"),
         (f"{BASE}id/project/{b}~1", f"{BASE}id/actor/{b}~name-collectif-des-mares"),
         (f"{BASE}id/project/{b}~1", f"{BASE}id/actor/siren-{ATELIER}")}
+    # the same-name organisations without identifier are proposed for review, not merged
+    assert [(c.name, c.sheet, c.row, c.source, c.other, c.other_source)
+            for c in outcome.reading.candidates] == [
+        ("Collectif des Mares", "Acteurs", 2, "reseau-b/catalogue.xlsx",
+         f"{BASE}id/actor/{a}~name-collectif-des-mares", "reseau-a/catalogue.xlsx")]
+
+
+def test_a_shared_identifier_with_other_single_values_is_an_error_naming_both_sources(
+        any_store: Store, tmp_path: Path) -> None:
+    ingest_files(any_store, [network_a(tmp_path)], SETTINGS)
+    before = any_store.count()
+    with pytest.raises(IngestRejected) as rejected:
+        ingest_files(any_store, [network_b(tmp_path, atelier_name="Atelier Autre")], SETTINGS)
+    [violation] = [v for o in rejected.value.outcomes for v in o.violations]
+    assert (violation.sheet, violation.row, violation.column, violation.value,
+            violation.component) == ("Acteurs", 3, "Nom", "Atelier Autre",
+                                     "MaxCountConstraintComponent")
+    assert violation.message("en") == (
+        f"'Name': a single value for siren-{ATELIER}, already loaded: source "
+        "'reseau-b/catalogue.xlsx' says 'Atelier Autre', source 'reseau-a/catalogue.xlsx' "
+        "says 'Atelier des Savoirs Partagés'.")
+    assert any_store.count() == before  # nothing was merged
+
+
+def test_files_of_one_command_are_checked_against_each_other(any_store: Store,
+                                                             tmp_path: Path) -> None:
+    paths = [network_a(tmp_path), network_b(tmp_path, atelier_name="Atelier Autre")]
+    for check in (validate_files, ingest_files):
+        outcomes = check(any_store, paths, SETTINGS) if check is validate_files else None
+        if outcomes is None:
+            with pytest.raises(IngestRejected) as rejected:
+                ingest_files(any_store, paths, SETTINGS)
+            outcomes = rejected.value.outcomes
+        [violation] = [v for o in outcomes for v in o.violations]
+        assert "source 'reseau-a/catalogue.xlsx' says 'Atelier des Savoirs Partagés'" in (
+            violation.message("en"))
+
+
+def test_ingest_writes_the_review_file_and_counts_it(tmp_path: Path) -> None:
+    store = str(tmp_path / "store")
+    assert tsr("ingest", str(network_a(tmp_path)), "--store", store).exit_code == 0
+    second = network_b(tmp_path)
+    result = tsr("ingest", str(second), "--store", store)
+    assert result.exit_code == 0, result.stderr
+    review = second.with_name("catalogue.review.csv")
+    assert (f"1 same-name organisation to review, not merged, written to {review}"
+            in result.stderr)
+    with review.open(encoding="utf-8-sig", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert [(r["name"], r["source"], r["other_source"]) for r in rows] == [
+        ("Collectif des Mares", "reseau-b/catalogue.xlsx", "reseau-a/catalogue.xlsx")]
