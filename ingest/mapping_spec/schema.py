@@ -20,7 +20,7 @@ from ..model_facts import ModelFacts
 from ..shapes_model import Column, ShapesModel, Sheet
 from .problems import Problem, quoted
 
-TOP_KEYS = {"description", "source", "empty", "sheets"}
+TOP_KEYS = {"description", "empty", "sheets"}
 SHEET_KEYS = {"entities", "ignore", "empty", "skip", "description"}
 SIMPLE_SHEET_KEYS = {"sheet", "columns", "split", "constants", "ignore", "empty", "description"}
 ENTITY_KEYS = {"sheet", "columns", "each", "key", "description"}
@@ -124,7 +124,6 @@ class MappingSpec:
     file: str
     sheets: dict[str, SheetSpec]
     description: str = ""
-    source: str | None = None
 
     def for_sheet(self, name: str) -> SheetSpec | None:
         found = self.sheets.get(name)
@@ -184,7 +183,6 @@ class _Reader:
             return spec
         self.unknown_keys("", data, TOP_KEYS)
         spec.description = str(data.get("description") or "")
-        spec.source = _text(data["source"]) if data.get("source") is not None else None
         empty = frozenset(normal(v) for v in self.texts("empty", data.get("empty")))
         for name, sheet_data in data["sheets"].items():
             sheet = self.sheet(str(name), sheet_data, empty)
