@@ -1,8 +1,10 @@
-"""Errors as a page for browsers, as JSON for everyone else.
+"""Errors as a page for browsers, as JSON (or the SPARQL protocol's plain text) for everyone
+else.
 
 A person who follows a wrong link gets a readable page in their language, with the same
-status; a program keeps FastAPI's JSON bodies (`{"detail": ...}`), which it can parse. A
-browser is a client whose Accept prefers text/html to JSON.
+status; a program keeps FastAPI's JSON bodies (`{"detail": ...}`) and the one-line text of
+the SPARQL endpoints (api/sparql/errors.py), which it can read. A browser is a client
+whose Accept prefers text/html to JSON.
 """
 
 from __future__ import annotations
@@ -16,8 +18,10 @@ from fastapi.exception_handlers import (
     request_validation_exception_handler,
 )
 from fastapi.exceptions import RequestValidationError
+from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .resources.negotiation import LANGUAGES, choose_media_type, reader_language
 from .resources.pages import render_page
@@ -34,7 +38,10 @@ _TITLES = {
 
 
 def wants_html(request: Request) -> bool:
-    accept = request.headers.get("accept")
+    return _prefers_html(request.headers.get("accept"))
+
+
+def _prefers_html(accept: str | None) -> bool:
     return bool(accept) and choose_media_type(accept, ("application/json", "text/html")) == (
         "text/html")
 
@@ -70,6 +77,53 @@ def _describe(problem: dict[str, Any]) -> str:
     return f"{where}: {problem.get('msg', 'invalid')}"
 
 
+class PlainErrorsAsPages:
+    """The SPARQL endpoints' one-line text errors (`/sparql`, `/store`, VoID, dumps), as a
+    page for a browser; untouched for everyone else (the request's Accept decides before
+    any response is looked at)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not _prefers_html(_accept(scope)):
+            await self.app(scope, receive, send)
+            return
+        start: Message | None = None
+        body = bytearray()
+
+        async def as_page(message: Message) -> None:
+            nonlocal start
+            if message["type"] == "http.response.start":
+                content_type = Headers(raw=message["headers"]).get("content-type", "")
+                if message["status"] >= 400 and content_type.startswith("text/plain"):
+                    start = message  # held until the body, which becomes the page
+                    return
+            elif message["type"] == "http.response.body" and start is not None:
+                body.extend(message.get("body", b""))
+                if message.get("more_body", False):
+                    return
+                kept = {name: value for name, value in Headers(raw=start["headers"]).items()
+                        if name.lower() in ("www-authenticate", "allow", "retry-after")}
+                page = _page(Request(scope), start["status"],
+                             body.decode("utf-8", "replace").strip(), kept)
+                await page(scope, receive, send)
+                return
+            await send(message)
+
+        await self.app(scope, receive, as_page)
+
+
+def _accept(scope: Scope) -> str | None:
+    """The Accept header when it names text/html (a cheap test on every request: programs
+    rarely send it), else None."""
+    for name, value in scope["headers"]:
+        if name == b"accept":
+            return value.decode("latin-1") if b"text/html" in value else None
+    return None
+
+
 def install_error_pages(app: FastAPI) -> None:
     app.add_exception_handler(HTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _invalid_request)
+    app.add_middleware(PlainErrorsAsPages)

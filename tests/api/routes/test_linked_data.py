@@ -189,3 +189,21 @@ def test_a_browser_gets_an_error_page_a_program_gets_json(api: AppClient, path: 
         assert machine.status_code == status
         assert machine.headers["content-type"] == "application/json"
         assert "detail" in machine.json()
+
+
+@pytest.mark.parametrize(("path", "status", "text"), [
+    ("/sparql?query=SELECT", 400, "malformed query"),
+    ("/store?graph=not%20an%20iri", 400, "is not a valid IRI"),
+    ("/store?graph=urn:x:nothing", 404, "no graph &lt;urn:x:nothing&gt; in the store"),
+])
+def test_a_browser_gets_a_page_for_sparql_errors_a_client_the_text(
+        api: AppClient, path: str, status: int, text: str) -> None:
+    page = api.get(path, headers=BROWSER)
+    assert page.status_code == status
+    assert page.headers["content-type"].startswith("text/html")
+    assert text in page.text and f"<h1>{status} · " in page.text
+    for accept in ("*/*", "application/json"):
+        client = api.get(path, headers={"Accept": accept})
+        assert client.status_code == status
+        assert client.headers["content-type"].startswith("text/plain")
+        assert text.replace("&lt;", "<").replace("&gt;", ">") in client.text
