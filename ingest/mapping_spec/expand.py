@@ -38,8 +38,24 @@ _MASK64 = (1 << 64) - 1
 class MappedRowMapper(RowMapper):
     """The template's row mapper, reading the values a mapping made as they are."""
 
+    # vocabulary values a mapping gives are a few texts repeated on every row
+    VOCABULARY_TEXTS = 10_000
+
+    def __init__(self, bound: BoundSheet, file: str, model: ShapesModel, facts: ModelFacts,
+                 resolver: Resolver) -> None:
+        super().__init__(bound, file, model, facts, resolver)
+        self._vocabulary: dict[tuple[str, str], list[Term]] = {}
+
     def _objects(self, column: Column, raw: Any, text: str) -> list[Term]:
         kind = type(raw)
+        if kind is str and column.scheme is not None:
+            vocabulary = self._vocabulary
+            found = vocabulary.get((column.path, raw))
+            if found is None:
+                found = super()._objects(column, raw, text)
+                if len(vocabulary) < self.VOCABULARY_TEXTS:
+                    vocabulary[(column.path, raw)] = found  # read, never changed, by map_row
+            return found
         if kind is Link:
             return [raw.node]
         if kind is Typed:
