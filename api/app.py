@@ -12,6 +12,7 @@ from starlette.requests import ClientDisconnect
 from starlette.responses import Response
 
 from store import Settings, Store, get_settings, open_store
+from store.isolation import isolate
 
 from .compression import GzipWhenAccepted
 from .conditional import ConditionalGet
@@ -34,6 +35,8 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.store = store if store is not None else open_store(settings)
+        # queries clients control run in worker processes (on-disk stores)
+        isolate(app.state.store, settings)
         set_aside_long_lived()
         # every entity document names resources whose labels it shows: read them all now,
         # in the background while the server is idle (built under load, the index competed

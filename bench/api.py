@@ -189,7 +189,7 @@ class Tally:
     seconds: float = 0.0
     errors: int = 0
     timeouts: int = 0
-    cpu_seconds: float = 0.0  # the serving process's, over the windows
+    cpu_seconds: float = 0.0  # the serving process's and its children's, over the windows
     kept: int = 0  # tsr: answers that were kept entity responses
     asked: int = 0  # tsr: entity answers, kept or built
 
@@ -331,9 +331,22 @@ def actor_keys(url: str) -> list[str]:
 
 
 def cpu_seconds(pid: int) -> float:
-    """User + system CPU time the process has used so far (Linux /proc)."""
+    """User + system CPU time the process has used so far (Linux /proc), with that of its
+    child processes (tsr's query workers): those running, and those that ended."""
     fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    ticks = sum(int(value) for value in fields[11:15])
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        try:
+            children = (task / "children").read_text().split()
+        except OSError:
+            continue
+        for child in children:
+            try:
+                child_fields = Path(f"/proc/{child}/stat").read_text().rpartition(")")[2].split()
+            except OSError:  # ended meanwhile: counted in the parent's once waited for
+                continue
+            ticks += int(child_fields[11]) + int(child_fields[12])
+    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 def kept_counts(url: str) -> tuple[int, int]:
@@ -399,7 +412,8 @@ def run(args: argparse.Namespace, urls: dict[str, str], pids: dict[str, int]) ->
           "kept responses (its /health counts). The analytical mix: the "
           f"{len(texts)} competency queries {args.mix_rounds} times each, in the same "
           "shuffled order on both servers, no warm-up, twice on each, alternating. Server "
-          "CPU: the serving process's user + system time over the requests it answered "
+          "CPU: the serving process's user + system time, with its child processes' (tsr's "
+          "query workers), over the requests it answered "
           "(what a request costs the server, whatever else the machine runs)\n")
     print("| workload | requests | requests/s | p50 ms | p99 ms | server CPU ms/request "
           "| kept | non-200 | timed out |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|")

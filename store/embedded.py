@@ -65,6 +65,7 @@ from .base import (
     as_quads,
     counts_as_write,
 )
+from .isolation import QueryPool, isolated_query
 from .namespaces import STAGING_PREFIX
 from .sparql_text import with_values
 
@@ -99,6 +100,9 @@ class NTriples:
 
 class EmbeddedStore(Store):
     kind = "embedded"
+    # Worker processes that run the queries given a timeout (store/isolation.py); None:
+    # every query runs in this process (the in-memory store, or isolation turned off).
+    pool: QueryPool | None = None
 
     def __init__(self, path: str | None) -> None:
         self.location = "memory" if path is None else str(Path(path))
@@ -116,6 +120,17 @@ class EmbeddedStore(Store):
         _write_owner(directory)
         self._recover()
 
+    @classmethod
+    def read_only(cls, path: str) -> EmbeddedStore:
+        """A checkpoint of a store opened read-only (a query worker's view of the store)."""
+        store = cls.__new__(cls)
+        store.location = path
+        try:
+            store._store = OxStore.read_only(path)
+        except OSError as error:
+            raise StoreError(f"cannot open store checkpoint {path}: {error}") from None
+        return store
+
     # -- queries ---------------------------------------------------------------------------
     def query(
         self,
@@ -126,6 +141,12 @@ class EmbeddedStore(Store):
         named_graphs: list[NamedNode] | None = None,
         timeout: float | None = None,
     ) -> Any:
+        """With a `timeout` and a pool, the query runs in a worker process that is killed
+        at the deadline (QueryTimeout) or over the memory budget (QueryOverBudget), and
+        the results, read whole, are parsed back here; without, in this process."""
+        if timeout is not None and self.pool is not None:
+            return isolated_query(self.pool, sparql, bindings, default_graph, named_graphs,
+                                  timeout)
         options: dict[str, Any] = {}
         if default_graph is None:
             options["use_default_graph_as_union"] = True
@@ -324,6 +345,9 @@ class EmbeddedStore(Store):
         return sum(1 for _ in self._store.quads_for_pattern(None, None, None, graph))
 
     def close(self) -> None:
+        if self.pool is not None:
+            self.pool.close()
+            self.pool = None
         if self.location != "memory":
             self._store.flush()
         del self._store

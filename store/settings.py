@@ -58,6 +58,32 @@ class Settings(BaseSettings):
     query_timeout: float = Field(
         30.0, gt=0, description="Seconds a SPARQL query may run before it is stopped."
     )
+    query_isolation: bool = Field(
+        True,
+        description="On-disk stores: run the queries a client controls (/sparql, "
+        "/api/queries, dumps) in worker processes that are killed at the query timeout or "
+        "over the memory budget, so that no query outlives its deadline or crashes the "
+        "server (see the README, store layer). The in-memory store always runs queries "
+        "in the server process.",
+    )
+    query_workers: int = Field(
+        0, ge=0, description="Query worker processes (0: four per CPU core, at most 16)."
+    )
+    query_memory_bytes: int = Field(
+        2 * 1024**3, ge=256 * 1024**2,
+        description="Address space one query worker may use (bytes); a query that needs "
+        "more is stopped (503).",
+    )
+    query_queue: int = Field(
+        64, ge=0,
+        description="Queries that may wait for a query worker; beyond, 503 with Retry-After.",
+    )
+    client_queries: int = Field(
+        0, ge=0,
+        description="Queries one client (its token, else its address) may run at once; its "
+        "others wait their turn after other clients' (0: one less than the workers, so "
+        "that one client never holds them all).",
+    )
     result_limit: int = Field(
         100_000, ge=1, description="Most rows (or triples) one query returns through the API."
     )

@@ -12,22 +12,38 @@ from pyoxigraph import NamedNode
 
 from store import StoreError
 from store.base import Term
+from store.isolation import QUERY_CLIENT
 
 from ..deps import get_settings_of, get_store
 from ..named_queries import NamedQuery, ParameterValueError, QueryParam
 from ..sparql.dataset import visibility
+from ..sparql.execution import QueryStopped, client_key, query_pool, stopped
 
 
-def run_query(request: Request, query: NamedQuery, bindings: Mapping[str, Term]) -> Any:
+def run_query(request: Request, query: NamedQuery, bindings: Mapping[str, Term], *,
+              isolated: bool = False) -> Any:
     """Results of `query` over the graphs this reader may see; 400 for a bad query.
 
     Runs in a worker thread (the routes are plain functions): it may touch the store.
+    `isolated`: the client chose the parameters, so the cost: on a store with query
+    workers the query runs in one of them, stopped at the query timeout (503). The
+    curated routes' fixed queries run in this process (faster for their many small
+    queries; nothing in them grows with what a client sends).
     """
     settings = get_settings_of(request)
+    store = get_store(request)
     graphs = request_graphs(request)  # as named graphs too, so GRAPH ?g stays within them
+    # a timeout sends the query to a worker (embedded store with a pool), or bounds the
+    # HTTP call (remote store)
+    timeout = settings.query_timeout if isolated or query_pool(store) is None else None
+    QUERY_CLIENT.set(client_key(request))  # in this worker thread's own context
     try:
-        return get_store(request).query(query.text, bindings, default_graph=graphs,
-                                        named_graphs=graphs, timeout=settings.query_timeout)
+        return store.query(query.text, bindings, default_graph=graphs, named_graphs=graphs,
+                           timeout=timeout)
+    except QueryStopped as error:
+        refusal = stopped(error)
+        raise HTTPException(refusal.status, f"query {query.name}: {refusal.message}",
+                            refusal.headers or None) from None
     except StoreError as error:
         raise HTTPException(400, f"query {query.name}: {error}") from None
 

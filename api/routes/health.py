@@ -7,11 +7,13 @@ from typing import NamedTuple
 from fastapi import APIRouter, Request
 
 from store.access import visible_graphs
+from store.isolation import QueryPool
 from store.namespaces import DataIris
 
 from ..deps import app_singleton, get_settings_of, get_store, may_see_restricted
 from ..resources.kept_snapshot import KeptSnapshot
 from ..resources.store_state import StoreState, request_mark, store_state
+from ..sparql.execution import query_pool
 
 router = APIRouter(tags=["service"])
 
@@ -43,19 +45,41 @@ class QuadCount(KeptSnapshot[QuadCounts]):
         return QuadCounts(store.count(), public)
 
 
+def query_load(pool: QueryPool | None) -> tuple[str, str | None]:
+    """"degraded" while queries wait for a query worker or every worker is busy."""
+    if pool is None:
+        return "ok", None
+    stats = pool.stats()
+    if stats.broken and stats.busy == 0 and stats.queued == 0:
+        return "degraded", stats.broken
+    if stats.queued:
+        return "degraded", f"{stats.queued} queries wait for the {stats.workers} query workers"
+    if stats.busy >= stats.workers:
+        return "degraded", f"all {stats.workers} query workers are busy"
+    return "ok", None
+
+
 @router.get("/health", summary="Liveness and store check")
 def health(request: Request) -> dict[str, object]:
-    """Up, and the store answers a query; its size (`quads`: null while it is being
-    counted again after a write; without the read token, restricted sources left out); how
-    often entity GETs were answered with a kept response since the server started
-    (`entity_responses`: hits, misses, responses kept, bytes)."""
+    """Up, and the store answers a query (`status` "degraded", with a `reason`, while
+    queries wait for a query worker or all of them are busy; `query_workers`: how many
+    there are, are ready, run a query, and how many queries wait); its size (`quads`: null
+    while it is being counted again after a write; without the read token, restricted
+    sources left out); how often entity GETs were answered with a kept response since the
+    server started (`entity_responses`: hits, misses, responses kept, bytes)."""
     store = get_store(request)
     bool(store.query("ASK { ?s ?p ?o }"))  # reads the store: raises if it cannot
     count = app_singleton(request, "quad_count", lambda: QuadCount(
         store_state(request), DataIris(get_settings_of(request).base_iri)))
     counts = count.ready(mark=request_mark(request))
     kept = getattr(request.app.state, "entity_responses", None)
-    return {"status": "ok", "backend": store.kind,
+    pool = query_pool(store)
+    status, reason = query_load(pool)
+    stats = pool.stats() if pool is not None else None
+    return {"status": status, **({"reason": reason} if reason else {}), "backend": store.kind,
+            **({"query_workers": {"workers": stats.workers, "ready": stats.ready,
+                                  "busy": stats.busy, "queued": stats.queued}}
+               if stats is not None else {}),
             "quads": None if counts is None else
             counts.every if may_see_restricted(request) else counts.public,
             "entity_responses": kept.stats() if kept is not None else

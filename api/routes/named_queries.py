@@ -74,7 +74,7 @@ def _add_route(router: APIRouter, query: NamedQuery) -> None:
         if refusal:
             raise HTTPException(400, f"query {query.name}: {refusal}")
         bindings = bind(request, query, request_values(query, values))
-        result = run_query(request, query, bindings)
+        result = run_query(request, query, bindings, isolated=True)
         body = BytesIO()
         try:
             write_result(result, body, result_format)

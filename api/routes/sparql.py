@@ -6,10 +6,10 @@ updates need the write token. Results stream from a worker thread (api/sparql/ex
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from fastapi import APIRouter, Request
-from pyoxigraph import QueryBoolean, QuerySolutions
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import RedirectResponse, Response
 
@@ -22,7 +22,17 @@ from ..sparql.calls import UncheckedCall, may_call, network_calls, unlisted_call
 from ..sparql.dataset import request_dataset, visibility
 from ..sparql.description import public_base, service_description
 from ..sparql.errors import ProtocolError
-from ..sparql.execution import ChunkWriter, QueryTimeout, query_runner, respond
+from ..sparql.execution import (
+    ChunkWriter,
+    QueryTimeout,
+    StoppedQuery,
+    client_key,
+    query_pool,
+    query_runner,
+    respond,
+    stopped,
+)
+from ..sparql.jobs import ANSWER, write_answer
 from ..sparql.negotiation import GRAPH_TYPES, RESULT_TYPES, NotAcceptable, choose
 from ..sparql.request import (
     FORM,
@@ -33,7 +43,7 @@ from ..sparql.request import (
     read_operation,
 )
 from ..sparql.text import SparqlFacts, read_sparql, unlisted_service
-from ..sparql.writers import Cap, boolean_bytes, write_graph, write_solutions
+from ..sparql.writers import Cap, write_graph
 
 router = APIRouter(tags=["sparql"])
 
@@ -147,6 +157,9 @@ async def _run_query(request: Request, operation: Operation) -> Response:
     store = get_store(request)
     graphs = visibility(request)
     include_restricted = may_see_restricted(request)
+    pool = query_pool(store)
+    deadline = time.monotonic() + settings.query_timeout
+    client = client_key(request)
 
     def produce(writer: ChunkWriter) -> None:
         # in the worker: listing graphs touches the store, the event loop must not wait on it
@@ -154,22 +167,24 @@ async def _run_query(request: Request, operation: Operation) -> Response:
         dataset = request_dataset(facts, operation.default_graph_uris,
                                   operation.named_graph_uris, view.graphs,
                                   whole_store=view.is_whole_store(store))
+        if pool is not None:  # a worker process, stopped at the deadline
+            writer.stop_at(deadline)
+            pool.run(ANSWER, (text, dataset.default_graph, dataset.named_graphs, media.name,
+                              settings.result_limit),
+                     writer.write, deadline=deadline, client=client,
+                     abandoned=writer.abandoned)
+            return
         result = store.query(text, default_graph=dataset.default_graph,
                              named_graphs=dataset.named_graphs)
-        cap = Cap(settings.result_limit)
-        if isinstance(result, QueryBoolean | bool):
-            writer.write(boolean_bytes(bool(result), media))
-        elif isinstance(result, QuerySolutions):
-            write_solutions(result, media, writer, cap)
-        else:
-            write_graph(result, media, writer, cap)
+        write_answer(result, media, writer, settings.result_limit)
 
     try:
-        first, rest = await query_runner(request.app.state).start(produce, settings.query_timeout)
+        first, rest = await query_runner(request.app.state, pool).start(
+            produce, settings.query_timeout)
     except QuerySyntaxError as error:
         raise ProtocolError(400, f"malformed query: {error}") from None
-    except QueryTimeout as error:
-        raise ProtocolError(503, str(error), {"Retry-After": "10"}) from None
+    except (QueryTimeout, StoppedQuery) as error:
+        raise stopped(error) from None
     except OSError as error:
         if facts.service_targets:  # pyoxigraph reports a failed SERVICE call this way
             raise ProtocolError(502, f"a SERVICE endpoint failed: {error}") from None

@@ -1,6 +1,10 @@
 """Running a query in a worker thread with a deadline, and streaming what it writes.
 
-pyoxigraph cannot cancel a query once the engine runs it. What this module guarantees:
+On an on-disk store with query isolation (the default), the thread only relays: the query
+runs in a worker process of store/isolation.py, killed at the deadline or over its memory
+budget, and its serialised output arrives as bytes (see `query_pool`). On the in-memory
+store, or with isolation turned off, the thread runs the query itself, and pyoxigraph
+cannot cancel it. What this module guarantees then:
 
 * The event loop never runs a query: the server keeps answering other requests while
   queries run (pyoxigraph releases the GIL while it evaluates).
@@ -19,6 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import os
 import queue
 import threading
@@ -26,7 +31,14 @@ import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 
+from fastapi import Request
 from starlette.responses import Response, StreamingResponse
+
+from store import Store
+from store.isolation import PoolBusy, QueryCrashed, QueryOverBudget, QueryPool, QueryStopped
+from store.isolation import QueryTimeout as WorkerTimeout
+
+from .errors import ProtocolError
 
 # Queries release the GIL while the engine works, so workers beyond the cores still help:
 # a short query starts beside the long ones instead of queueing behind them (16 workers on
@@ -70,13 +82,16 @@ class _Channel:
         self._queue: asyncio.Queue[object] = asyncio.Queue()
         self._slots: threading.Semaphore | None = None
         self.closed = False  # set by the loop, read by the worker (a plain flag suffices)
+        # time.monotonic() past which a worker waiting for a slow client gives up
+        self.deadline: float | None = None
 
     def send(self, item: object, *, last: bool = False) -> None:
         if not (last and self._slots is None):
             if self._slots is None:
                 self._slots = threading.Semaphore(_QUEUE_DEPTH)
             while not self._slots.acquire(timeout=0.25):
-                if self.closed:
+                if self.closed or (self.deadline is not None
+                                   and time.monotonic() > self.deadline):
                     raise Abandoned
         if self.closed:
             raise Abandoned
@@ -110,6 +125,15 @@ class ChunkWriter:
             self.flush()
         return len(data)
 
+    def stop_at(self, deadline: float) -> None:
+        """Give up waiting for a client that does not read, past `deadline` (monotonic):
+        a query worker must not be held by a slow reader past the query's deadline."""
+        self._channel.deadline = deadline
+
+    def abandoned(self) -> bool:
+        """Nobody reads what this writer writes any more (the client went away)."""
+        return self._channel.closed
+
     def flush(self) -> None:
         if self._channel.closed:
             raise Abandoned
@@ -138,6 +162,7 @@ class QueryRunner:
     """
 
     def __init__(self, workers: int = QUERY_WORKERS) -> None:
+        self.size = workers
         self._jobs: queue.SimpleQueue[Callable[[], None]] = queue.SimpleQueue()
         for number in range(workers):
             threading.Thread(target=self._work, name=f"sparql-{number}", daemon=True).start()
@@ -182,7 +207,7 @@ class QueryRunner:
             channel.close()
             if not started:
                 raise QueryTimeout(
-                    f"all {QUERY_WORKERS} query workers stayed busy for {timeout:g} s "
+                    f"all {self.size} query workers stayed busy for {timeout:g} s "
                     "(the query timeout); try again later") from None
             raise QueryTimeout(
                 f"the query ran longer than {timeout:g} s, the server's query timeout; "
@@ -242,10 +267,43 @@ def respond(first: bytes, rest: AsyncIterator[bytes] | None, media_type: str,
     return StreamingResponse(body(), media_type=media_type, headers=headers)
 
 
-def query_runner(app_state: object) -> QueryRunner:
-    """The app's runner, made on first use (worker threads start lazily)."""
+def query_runner(app_state: object, pool: QueryPool | None = None) -> QueryRunner:
+    """The app's runner, made on first use (worker threads start lazily). With a pool of
+    worker processes its threads only relay bytes: there are enough for every query a
+    worker runs and every one that waits for a worker (the pool's queue)."""
     runner = getattr(app_state, "query_runner", None)
     if runner is None:
-        runner = QueryRunner()
+        threads = QUERY_WORKERS if pool is None else max(
+            QUERY_WORKERS, pool.size + pool.queue_limit + 1)
+        runner = QueryRunner(threads)
         app_state.query_runner = runner  # type: ignore[attr-defined]
     return runner
+
+
+StoppedQuery = QueryStopped  # the name the routes use beside the thread runner's QueryTimeout
+
+
+def query_pool(store: Store) -> QueryPool | None:
+    """The store's worker processes, if its queries run isolated (store/isolation.py)."""
+    pool: QueryPool | None = getattr(store, "pool", None)
+    return pool
+
+
+def client_key(request: Request) -> str:
+    """Who shares the query workers fairly with others: a bearer token, else the address."""
+    header = request.headers.get("authorization", "")
+    if header:
+        return "token " + hashlib.sha256(header.encode()).hexdigest()[:16]
+    return request.client.host if request.client is not None else ""
+
+
+def stopped(error: QueryTimeout | QueryStopped) -> ProtocolError:
+    """The HTTP answer to a query the server refused or stopped: 503 (with Retry-After when
+    trying again may work), 400 for a query the engine cannot run at any load."""
+    if isinstance(error, QueryTimeout | WorkerTimeout | PoolBusy):
+        return ProtocolError(503, str(error), {"Retry-After": "10"})
+    if isinstance(error, QueryOverBudget):
+        return ProtocolError(503, str(error))
+    if isinstance(error, QueryCrashed):
+        return ProtocolError(500, str(error))
+    return ProtocolError(400, str(error))

@@ -1,0 +1,139 @@
+"""One query worker process: `python -m store.query_worker FD MEMORY_BYTES`.
+
+It runs jobs sent by the server's pool (store/isolation.py) over the socket `FD` and writes
+their output back as bytes. It opens read-only checkpoints of the store (never the live
+store, which the server writes), under an address-space limit of MEMORY_BYTES, and dies
+with its parent. A job that runs past its deadline or over its budget, or that crashes the
+engine, takes this process with it, never the server: the pool starts another one.
+
+Messages to the worker: a pickled `(checkpoint path, "module:function", args)`. Messages
+back: b"D" + bytes (output), b"E" + the last bytes (done), b"X" + pickled (error kind,
+message).
+"""
+
+from __future__ import annotations
+
+import ctypes
+import importlib
+import pickle
+import resource
+import signal
+import sys
+import time
+from collections.abc import Callable
+from multiprocessing.connection import Connection
+from typing import IO, Any, cast
+
+CHUNK_BYTES = 64 * 1024
+# a slow result still reaches the client: send what is buffered after this long
+FLUSH_SECONDS = 0.1
+_PR_SET_PDEATHSIG = 1
+
+
+class Output:
+    """The job's output file: writes gathered into chunks sent to the pool."""
+
+    def __init__(self, connection: Connection) -> None:
+        self._connection = connection
+        self._buffer = bytearray(b"D")
+        self._last_send = time.monotonic()
+
+    def write(self, data: bytes) -> int:
+        self._buffer += data
+        if len(self._buffer) >= CHUNK_BYTES or time.monotonic() - self._last_send > FLUSH_SECONDS:
+            self.flush()
+        return len(data)
+
+    def flush(self) -> None:
+        if len(self._buffer) > 1:
+            self._connection.send_bytes(self._buffer)
+            del self._buffer[1:]
+        self._last_send = time.monotonic()
+
+    def finish(self) -> None:
+        """The last bytes travel with the end mark: a small result is one message."""
+        self._buffer[:1] = b"E"
+        self._connection.send_bytes(self._buffer)
+
+
+def write_results(store: Any, sparql: str, bindings: Any, default_graph: Any,
+                  named_graphs: Any, output: Output) -> None:
+    """The job behind `EmbeddedStore.query(timeout=...)`: the result as one kind letter
+    (S: solutions in SPARQL JSON, B: boolean, G: triples in N-Triples), then its text."""
+    from pyoxigraph import QueryBoolean, QueryResultsFormat, QuerySolutions, RdfFormat, serialize
+    result = store.query(sparql, bindings, default_graph=default_graph,
+                         named_graphs=named_graphs)
+    if isinstance(result, QueryBoolean):
+        output.write(b"Btrue" if result else b"Bfalse")
+    elif isinstance(result, QuerySolutions):
+        output.write(b"S")
+        result.serialize(cast(IO[bytes], output), QueryResultsFormat.JSON)
+    else:
+        output.write(b"G")
+        serialize(result, cast(IO[bytes], output), RdfFormat.N_TRIPLES)
+
+
+def _die_with_parent() -> None:
+    """SIGKILL this process when the server goes, whatever it is doing (Linux)."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):  # pragma: no cover - not Linux
+        pass
+
+
+def _limit_memory(budget: int) -> None:
+    if budget > 0:
+        resource.setrlimit(resource.RLIMIT_AS, (budget, budget))
+    # an engine abort must not write a core file of the budget's size
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+
+
+def _error_kind(error: BaseException) -> str:
+    from .base import QuerySyntaxError, StoreError
+    if isinstance(error, QuerySyntaxError | SyntaxError):
+        return "syntax"
+    if isinstance(error, MemoryError):
+        return "memory"
+    if isinstance(error, OSError):
+        return "io"
+    if isinstance(error, StoreError):
+        return "store"
+    return "other"
+
+
+def serve(connection: Connection) -> None:
+    from .embedded import EmbeddedStore
+    connection.send_bytes(b"R")  # ready: imports done, limits set
+    opened: tuple[str, EmbeddedStore] | None = None
+    functions: dict[str, Callable[..., None]] = {}
+    while True:
+        try:
+            path, name, args = pickle.loads(connection.recv_bytes())
+        except EOFError:
+            return
+        try:
+            if opened is None or opened[0] != path:
+                opened = None  # the previous checkpoint is closed before the next opens
+                opened = (path, EmbeddedStore.read_only(path))
+            function = functions.get(name)
+            if function is None:
+                module, _, attribute = name.partition(":")
+                function = functions[name] = getattr(importlib.import_module(module), attribute)
+            output = Output(connection)
+            function(opened[1], *args, output)
+            output.finish()
+        except Exception as error:  # reported to the request, the worker goes on
+            message = str(error).splitlines()[0] if str(error) else type(error).__name__
+            connection.send_bytes(b"X" + pickle.dumps((_error_kind(error), message)))
+
+
+def main(argv: list[str]) -> None:
+    _die_with_parent()
+    descriptor, budget = int(argv[1]), int(argv[2])
+    _limit_memory(budget)
+    serve(Connection(descriptor))
+
+
+if __name__ == "__main__":
+    main(sys.argv)

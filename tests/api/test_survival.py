@@ -1,0 +1,255 @@
+"""A real `tsr serve` on an on-disk store survives runaway and crashing queries (issue 14):
+a query past its deadline is killed with its worker process, memory stays within the
+budget, an engine crash costs one worker, and one client's heavy queries leave room for
+others' light ones."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+from store import Settings, open_store
+from tests.servers import free_port, wait_for
+
+from .conftest import load_test_data
+
+TIMEOUT = 2.0
+WORKERS = 4
+BUDGET = 1024**3
+QUEUE = 6
+CARTESIAN_SORT = "SELECT * { ?a ?b ?c . ?d ?e ?f } ORDER BY ?c ?f LIMIT 1"
+CARTESIAN_COUNT = "SELECT (COUNT(*) AS ?n) { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
+CONCAT_BOMB = ('SELECT (STRLEN(?x26) AS ?n) { BIND("ab" AS ?x0) '
+               + " ".join(f"BIND(CONCAT(?x{i}, ?x{i}) AS ?x{i + 1})" for i in range(26)) + " }")
+DEEP = "ASK { FILTER(" + "(" * 6000 + "1" + ")" * 6000 + ") }"
+LIGHT = "ASK { ?s ?p ?o }"
+_TICK = os.sysconf("SC_CLK_TCK")
+
+
+@dataclass
+class Server:
+    url: str
+    pid: int
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    location = tmp_path_factory.mktemp("survival") / "store"
+    with open_store(Settings(store=str(location))) as store:
+        load_test_data(store)  # 8,400 triples: a cartesian product of two patterns is 71 M rows
+    port = free_port()
+    env = {**os.environ, "TSR_QUERY_TIMEOUT": str(TIMEOUT), "TSR_QUERY_WORKERS": str(WORKERS),
+           "TSR_QUERY_MEMORY_BYTES": str(BUDGET), "TSR_QUERY_QUEUE": str(QUEUE),
+           "TSR_ACCESS_LOG": "false"}
+    tsr = str(Path(sys.executable).with_name("tsr"))
+    process = subprocess.Popen([tsr, "serve", "--store", str(location), "--port", str(port)],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_for(f"{url}/health", process)
+        started = Server(url, process.pid)
+        _wait_for_workers(started)
+        yield started
+    finally:
+        _HTTP.close()
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        finally:
+            if process.poll() is None:
+                process.kill()
+                process.wait()
+
+
+def _children(pid: int) -> list[int]:
+    found: list[int] = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        try:
+            found += [int(child) for child in (task / "children").read_text().split()]
+        except OSError:
+            continue
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+def _cpu_seconds(pid: int) -> float:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / _TICK
+
+
+def _rss_bytes(pid: int) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 0
+
+
+def _wait_for_workers(server: Server, seconds: float = 60) -> None:
+    """Until every query worker has started and none runs a query."""
+    deadline = time.monotonic() + seconds
+    while True:
+        health = httpx.get(f"{server.url}/health", timeout=10).json()
+        if health["query_workers"]["ready"] == WORKERS:
+            return
+        assert time.monotonic() < deadline, f"the query workers did not start: {health}"
+        time.sleep(0.1)
+
+
+# one client for every request, its connections made once: twenty fresh httpx clients
+# started in threads take a second of this process's CPU before the first request leaves
+_HTTP = httpx.Client(limits=httpx.Limits(max_connections=64))
+
+
+def _query(server: Server, query: str, headers: dict[str, str] | None = None) -> httpx.Response:
+    return _HTTP.post(f"{server.url}/sparql", data={"query": query}, timeout=60,
+                      headers={"Accept": "application/sparql-results+json", **(headers or {})})
+
+
+class Background(threading.Thread):
+    """A request sent from a thread, its answer and how long it took."""
+
+    def __init__(self, server: Server, query: str, headers: dict[str, str] | None = None) -> None:
+        super().__init__(daemon=True)
+        self.server, self.query, self.headers = server, query, headers
+        self.response: httpx.Response | None = None
+        self.seconds = 0.0
+        self.start()
+
+    def run(self) -> None:
+        started = time.monotonic()
+        self.response = _query(self.server, self.query, headers=self.headers)
+        self.seconds = time.monotonic() - started
+
+
+def _light_answers_quickly(server: Server, headers: dict[str, str] | None = None) -> float:
+    started = time.monotonic()
+    response = _query(server, LIGHT, headers=headers)
+    assert response.status_code == 200, response.text
+    assert response.json()["boolean"] is True
+    return time.monotonic() - started
+
+
+def _stopped(response: httpx.Response) -> None:
+    """503 with one line saying why: the deadline or the memory budget."""
+    assert response.status_code == 503, response.text
+    message = response.text.strip()
+    assert "\n" not in message
+    assert ("the server's query timeout" in message
+            or "the server's memory budget for one query" in message), message
+
+
+@pytest.mark.slow
+def test_runaway_sort_is_killed_within_a_second_of_its_deadline(server: Server) -> None:
+    _wait_for_workers(server)
+    before = {child: _cpu_seconds(child) for child in _children(server.pid)}
+    runaway = Background(server, CARTESIAN_SORT)
+    time.sleep(1.0)
+    grown = {child: _cpu_seconds(child) - cpu for child, cpu in before.items()}
+    worker = max(grown, key=grown.__getitem__)
+    assert grown[worker] > 0.1, f"no query worker is running the query: {grown}"
+    peak = 0
+    while runaway.is_alive():
+        peak = max(peak, _rss_bytes(worker))
+        time.sleep(0.02)
+    assert runaway.response is not None
+    _stopped(runaway.response)
+    assert runaway.seconds < TIMEOUT + 1.0
+    time.sleep(1.0)
+    assert not _alive(worker), "the worker still runs a second after the deadline"
+    assert peak < BUDGET
+    assert _light_answers_quickly(server) < 1.0
+
+
+@pytest.mark.slow
+def test_concat_bomb_stays_within_the_memory_budget(server: Server) -> None:
+    _wait_for_workers(server)
+    server_before = _rss_bytes(server.pid)
+    workers = _children(server.pid)
+    bomb = Background(server, CONCAT_BOMB)
+    peak = 0
+    while bomb.is_alive():
+        peak = max([peak, *(_rss_bytes(worker) for worker in workers)])
+        time.sleep(0.02)
+    assert bomb.response is not None
+    _stopped(bomb.response)
+    assert peak < BUDGET
+    assert _rss_bytes(server.pid) - server_before < 100 * 1024**2
+    assert _light_answers_quickly(server) < 1.0
+
+
+@pytest.mark.slow
+def test_twenty_cartesian_counts_leave_room_for_other_clients(server: Server) -> None:
+    _wait_for_workers(server)
+    heavy = [Background(server, CARTESIAN_COUNT) for _ in range(20)]
+    time.sleep(0.5)
+    health = httpx.get(f"{server.url}/health", timeout=10).json()
+    assert health["status"] == "degraded", health
+    assert "query workers" in health["reason"]
+    # another client (another token) gets the worker one client may not take
+    other = {"Authorization": "Bearer someone-else"}
+    assert _light_answers_quickly(server, other) < 1.0
+    for request in heavy:
+        request.join(30)
+    statuses = [request.response.status_code if request.response else None for request in heavy]
+    assert statuses == [503] * 20
+    refused = [request for request in heavy
+               if request.response is not None and "wait already" in request.response.text]
+    # the queue has a bound: beyond it, 503 at once, with Retry-After
+    assert len(refused) >= 20 - (WORKERS - 1) - QUEUE
+    assert all(request.seconds < 1.0 and request.response is not None
+               and request.response.headers["retry-after"] for request in refused)
+    for request in heavy:
+        assert request.response is not None
+        _stopped_or_refused(request.response)
+    # not wedged: the next query answers at once, and /health is ok again
+    assert _light_answers_quickly(server) < 1.0
+    _wait_for_workers(server)
+    assert httpx.get(f"{server.url}/health", timeout=10).json()["status"] == "ok"
+
+
+def _stopped_or_refused(response: httpx.Response) -> None:
+    message = response.text.strip()
+    assert "\n" not in message
+    assert ("query timeout" in message or "wait already" in message
+            or "stayed busy" in message), message
+
+
+@pytest.mark.slow
+def test_engine_crash_does_not_take_the_server_down(server: Server) -> None:
+    response = _query(server, DEEP)
+    assert response.status_code == 400
+    assert "\n" not in response.text.strip()
+    assert _alive(server.pid)
+    assert httpx.get(f"{server.url}/health", timeout=10).status_code == 200
+    assert _light_answers_quickly(server) < 1.0
+    _wait_for_workers(server)  # the pool started a worker in place of the dead one
+
+
+@pytest.mark.slow
+def test_named_query_with_parameters_runs_in_a_worker(server: Server) -> None:
+    response = httpx.get(f"{server.url}/api/queries/cq01-tsr-actors-by-type-legal-form-region",
+                         headers={"Accept": "application/sparql-results+json"}, timeout=30)
+    assert response.status_code == 200, response.text
+    assert response.json()["results"]["bindings"]

@@ -1,0 +1,144 @@
+"""Queries in worker processes (store/isolation.py): stopped at their deadline, a crash or an
+allocation failure takes only the worker, checkpoints follow the store's writes."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from pyoxigraph import Literal, NamedNode, QuerySolutions, Triple
+
+from store.embedded import EmbeddedStore
+from store.isolation import (
+    CHECKPOINTS,
+    PoolBusy,
+    QueryOverBudget,
+    QueryPool,
+    QueryTimeout,
+    QueryTooDeep,
+)
+
+GRAPH = NamedNode("http://example.org/graph")
+CARTESIAN_SORT = "SELECT * { ?a ?b ?c . ?d ?e ?f } ORDER BY ?c ?f LIMIT 1"
+DEEP = "ASK { FILTER(" + "(" * 6000 + "1" + ")" * 6000 + ") }"
+# 26 doublings of a 2-character string: 128 MiB, then copies of it in every step
+CONCAT_BOMB = ('SELECT (STRLEN(?x26) AS ?n) { BIND("ab" AS ?x0) '
+               + " ".join(f"BIND(CONCAT(?x{i}, ?x{i}) AS ?x{i + 1})" for i in range(26)) + " }")
+
+
+def _triples(count: int) -> list[Triple]:
+    return [Triple(NamedNode(f"http://example.org/s{i}"), NamedNode(f"http://example.org/p{i % 7}"),
+                   Literal(i)) for i in range(count)]
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[EmbeddedStore]:
+    opened = EmbeddedStore(str(tmp_path / "store"))
+    opened.add(_triples(3000), GRAPH)
+    opened.pool = QueryPool(opened, workers=2, memory_bytes=1024**3, queue=2, per_client=1)
+    _wait_ready(opened.pool)
+    try:
+        yield opened
+    finally:
+        opened.close()
+
+
+def _wait_ready(pool: QueryPool, seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while pool.stats().busy != 0 or len(pool._alive) < pool.size:
+        assert time.monotonic() < deadline, "query workers did not start"
+        time.sleep(0.05)
+
+
+def test_query_with_timeout_runs_in_a_worker_and_gives_the_same_results(
+        store: EmbeddedStore) -> None:
+    isolated = store.query("SELECT ?o { <http://example.org/s5> ?p ?o }", timeout=10)
+    assert isinstance(isolated, QuerySolutions)
+    assert [row["o"] for row in isolated] == [Literal(5)]
+    assert store.query("ASK { ?s ?p 2999 }", timeout=10) is True
+    bound = store.query("SELECT ?p { ?_s ?p ?o }", {"_s": NamedNode("http://example.org/s8")},
+                        timeout=10)
+    assert [row["p"] for row in bound] == [NamedNode("http://example.org/p1")]
+    graph = store.query("CONSTRUCT WHERE { <http://example.org/s1> ?p ?o }", timeout=10)
+    assert list(graph) == [Triple(NamedNode("http://example.org/s1"),
+                                  NamedNode("http://example.org/p1"), Literal(1))]
+
+
+def test_runaway_query_is_killed_at_its_deadline(store: EmbeddedStore) -> None:
+    assert store.pool is not None
+    started = time.monotonic()
+    with pytest.raises((QueryTimeout, QueryOverBudget)):
+        store.query(CARTESIAN_SORT, timeout=1.5)
+    assert time.monotonic() - started < 2.5
+    # the worker that ran it is gone (its CPU and memory with it); others answer at once
+    assert store.query("ASK { ?s ?p 1 }", timeout=5) is True
+    _wait_ready(store.pool)
+
+
+def test_engine_crash_costs_a_worker_not_the_process(store: EmbeddedStore) -> None:
+    assert store.pool is not None
+    with pytest.raises(QueryTooDeep, match="nest"):
+        store.query(DEEP, timeout=10)
+    assert store.query("ASK { ?s ?p 1 }", timeout=10) is True
+    _wait_ready(store.pool)
+    assert len(store.pool._alive) == 2
+
+
+@pytest.mark.slow
+def test_memory_budget_stops_a_query(tmp_path: Path) -> None:
+    small = EmbeddedStore(str(tmp_path / "store"))
+    small.add(_triples(10), GRAPH)
+    small.pool = QueryPool(small, workers=1, memory_bytes=512 * 1024**2, queue=2, per_client=1)
+    try:
+        _wait_ready(small.pool)
+        with pytest.raises(QueryOverBudget, match="512 MiB, the server's memory budget"):
+            small.query(CONCAT_BOMB, timeout=25)
+        assert small.query("ASK { ?s ?p 1 }", timeout=10) is True
+    finally:
+        small.close()
+
+
+def test_queries_see_every_write_and_old_checkpoints_go(store: EmbeddedStore) -> None:
+    new = NamedNode("http://example.org/new")
+    assert store.query(f"ASK {{ {new} ?p ?o }}", timeout=10) is False
+    store.add([Triple(new, NamedNode("http://example.org/p"), Literal(1))], GRAPH)
+    assert store.query(f"ASK {{ {new} ?p ?o }}", timeout=10) is True
+    store.update(f"DELETE DATA {{ GRAPH {GRAPH} {{ {new} <http://example.org/p> 1 }} }}")
+    assert store.query(f"ASK {{ {new} ?p ?o }}", timeout=10) is False
+    # at most one checkpoint per worker, and the current one
+    checkpoints = list((Path(store.location) / CHECKPOINTS).iterdir())
+    assert 1 <= len(checkpoints) <= 3
+
+
+def test_full_queue_is_refused_at_once(store: EmbeddedStore) -> None:
+    assert store.pool is not None
+    pool = store.pool
+    import threading
+
+    errors: list[BaseException] = []
+
+    def heavy() -> None:
+        try:
+            pool.run("store.query_worker:write_results",
+                     ("SELECT (COUNT(*) AS ?n) { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }", None, None,
+                      None), lambda data: None, deadline=time.monotonic() + 3, client="heavy")
+        except BaseException as error:  # noqa: BLE001 - collected for the assertions
+            errors.append(error)
+
+    threads = [threading.Thread(target=heavy) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+        time.sleep(0.1)
+    # one running (its client's share), two waiting (the queue), one refused at once
+    time.sleep(0.3)
+    stats = pool.stats()
+    assert (stats.busy, stats.queued) == (1, 2)
+    assert any(isinstance(error, PoolBusy) for error in errors)
+    # another client still gets the free worker
+    assert store.query("ASK { ?s ?p 1 }", timeout=5) is True
+    for thread in threads:
+        thread.join()
+    assert sorted(type(error).__name__ for error in errors) == [
+        "PoolBusy", "QueryTimeout", "QueryTimeout", "QueryTimeout"]
