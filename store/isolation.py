@@ -50,7 +50,7 @@ from typing import Any, Protocol
 from pyoxigraph import Store as OxStore
 
 from .base import QuerySyntaxError, StoreError
-from .query_worker import Channel
+from .worker_channel import Channel
 
 
 class Checkpointable(Protocol):

@@ -10,8 +10,9 @@ from pyoxigraph import NamedNode, QueryBoolean, QuerySolutions
 
 from store import Store
 
+from .cap import Cap, Sink
 from .negotiation import GRAPH_TYPES, RESULT_TYPES, MediaType
-from .writers import Cap, Sink, boolean_bytes, write_graph, write_solutions
+from .writers import boolean_bytes, write_graph, write_solutions
 
 MEDIA_TYPES = {media.name: media for media in (*RESULT_TYPES, *GRAPH_TYPES)}
 ANSWER = f"{__name__}:answer"
