@@ -156,7 +156,8 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         load_test_data(store)
     port = free_port()
     env = {**os.environ, "TSR_WRITE_TOKEN": WRITE_TOKEN, "TSR_READ_TOKEN": READ_TOKEN,
-           "TSR_RESULT_LIMIT": "2000000", "TSR_QUERY_TIMEOUT": "20"}
+           # the deadline covers a whole streamed answer (a million rows: 100 MB of TSV)
+           "TSR_RESULT_LIMIT": "2000000", "TSR_QUERY_TIMEOUT": "60"}
     tsr = str(Path(sys.executable).with_name("tsr"))
     process = subprocess.Popen(
         [tsr, "serve", "--store", str(location), "--port", str(port)],
