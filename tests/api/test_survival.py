@@ -194,8 +194,11 @@ def test_concat_bomb_stays_within_the_memory_budget(server: Server) -> None:
         time.sleep(0.02)
     assert bomb.response is not None
     _stopped(bomb.response)
-    assert peak < BUDGET
-    assert _rss_bytes(server.pid) - server_before < 100 * 1024**2
+    assert peak < BUDGET, f"a worker reached {peak // 2**20} MiB"
+    # in the server process the bomb took 2 GB; what the server builds in the background
+    # meanwhile (its label index) is far less
+    grown = _rss_bytes(server.pid) - server_before
+    assert grown < 500 * 1024**2, f"the server grew by {grown // 2**20} MiB"
     assert _light_answers_quickly(server) < 1.0
 
 
