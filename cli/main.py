@@ -8,7 +8,7 @@ from .ingest_commands import drop_source, ingest, sources, template, validate
 from .link_commands import link
 from .mapping_commands import mapping
 from .serve import quickstart, serve
-from .store_commands import dump, info, load, query
+from .store_commands import dump, info, load, materialise_types, query
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -17,7 +17,7 @@ def cli() -> None:
     """The TSR Observatory graph: ingest, store, query and serve."""
 
 
-for command in (quickstart, info, query, load, dump, serve):
+for command in (quickstart, info, query, load, dump, materialise_types, serve):
     cli.add_command(command)
 cli.add_command(link)
 cli.add_command(mapping)

@@ -1,4 +1,5 @@
-"""`tsr info`, `tsr query`, `tsr load`, `tsr dump`: the store as a user sees it."""
+"""`tsr info`, `tsr query`, `tsr load`, `tsr dump`, `tsr materialise`: the store as a user
+sees it."""
 
 from __future__ import annotations
 
@@ -9,7 +10,10 @@ from pathlib import Path
 import click
 from pyoxigraph import NamedNode
 
-from store.rdf_files import BadInputError, RdfFormatName, load_files
+from store.entailment import TypeRules, materialise
+from store.model import model_triples
+from store.namespaces import DataIris
+from store.rdf_files import BadInputError, RdfFormatName, load_files, loaded_graphs
 from store.report import describe_store, render_description
 from store.results import FormatMismatch, ResultFormat, write_result
 from store.sparql_nesting import NestingError, check_nesting
@@ -72,13 +76,31 @@ def read_query_text(text: str) -> str:
 @one_line_errors
 def load(files: tuple[Path, ...], store_location: str | None, config_file: str | None,
          graph: str | None) -> None:
-    """Load RDF files (Turtle, N-Triples, N-Quads, TriG, RDF/XML, JSON-LD) as they are."""
+    """Load RDF files (Turtle, N-Triples, N-Quads, TriG, RDF/XML, JSON-LD) as they are, plus
+    the classes their entities have up the model's hierarchy."""
     target = _graph_iri(graph)
-    _, store = store_for(store_location, config_file)
+    settings, store = store_for(store_location, config_file)
     with store:
         counts = load_files(store, list(files), target)
+        materialise(store, TypeRules.of(model_triples()), DataIris(settings.base_iri).model_graph,
+                    loaded_graphs(list(files), target))
     for path, count in counts.items():
         click.echo(f"{path}: {count} statements loaded", err=True)
+
+
+@click.command("materialise")
+@store_options
+@one_line_errors
+def materialise_types(store_location: str | None, config_file: str | None) -> None:
+    """Write the classes every entity lacks up the model's hierarchy (rdf:type for each
+    superclass, and the class its actor type implies), in every graph: after loading data
+    by other means than tsr ingest or tsr load, e.g. a SPARQL update."""
+    settings, store = store_for(store_location, config_file, existing=True)
+    with store:
+        before = store.count()
+        materialise(store, TypeRules.of(model_triples()), DataIris(settings.base_iri).model_graph)
+        added = store.count() - before
+    click.echo(f"{added} type statements added", err=True)
 
 
 @click.command()

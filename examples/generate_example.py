@@ -18,11 +18,16 @@ import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from store.entailment import TypeRules
+from store.model import model_triples
+from store.namespaces import TSR
+
 HERE = Path(__file__).resolve().parent
 OUT = HERE / "tsr-example.ttl"
 DEPARTMENTS = HERE.parent / "ontology" / "vocabularies" / "department.ttl"
 BASE = "https://data.tsr-observatory.org/"
 V = "https://w3id.org/tsr-observatory/vocab/"
+TSR_PREFIX = "tsr:"
 
 
 # --------------------------------------------------------------------------- identifiers
@@ -493,7 +498,13 @@ IMPLIED = {
 }
 
 
+RULES = TypeRules.of(model_triples())
+
+
 def block(subject: str, types: list[str], props: list[tuple[str, str]]) -> str:
+    # every class up the model's hierarchy, as the ingest writes them (materialised classes)
+    types = [TSR_PREFIX + t.removeprefix(TSR) for t in RULES.closed(
+        [TSR + t.removeprefix(TSR_PREFIX) for t in types])]
     lines = [f"{subject} a {', '.join(types)} ;"]
     lines += [f"    {p} {o} ;" for p, o in props]
     lines[-1] = lines[-1][:-2] + " ."

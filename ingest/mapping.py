@@ -238,6 +238,7 @@ class RowMapper:
                 if concept is not None and concept.implies_class and (
                         concept.implies_class not in entity.types):
                     entity.types.append(concept.implies_class)
+        entity.types = self.facts.type_rules.closed(entity.types)  # materialised classes
         self.resolver.register(entity)
         return entity
 

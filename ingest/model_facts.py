@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 from pyoxigraph import Literal, NamedNode
 
+from store.entailment import TypeRules
 from store.model import model_triples
 from store.namespaces import DCTERMS, ONTOLOGY_IRI, OWL, RDF, RDFS, SKOS, TSR, slug
 
@@ -35,6 +36,7 @@ class ModelFacts:
     identifier_properties: set[str]
     types: dict[str, set[str]]  # rdf:type of every subject of the model
     ontology_version: str = "0"
+    type_rules: TypeRules = field(default_factory=lambda: TypeRules({}, {}))
 
     def concept_for(self, scheme: str, text: str) -> str | None:
         return self.by_scheme.get(scheme, {}).get(slug(text))
@@ -94,6 +96,8 @@ def model_facts() -> ModelFacts:
                                if DCTERMS + "identifier" in _closure(p, subproperty)},
         types=dict(types),
         ontology_version=version,
+        type_rules=TypeRules.build(subclass, {c.iri: c.implies_class for c in concepts.values()
+                                              if c.implies_class}),
     )
 
 

@@ -3,6 +3,7 @@ and the `graph/model` graph that holds the ontology and vocabularies in the stor
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 from importlib.resources import as_file, files
 from importlib.resources.abc import Traversable
@@ -10,6 +11,7 @@ from importlib.resources.abc import Traversable
 from pyoxigraph import RdfFormat, Triple, parse
 
 from .base import Store
+from .entailment import TypeRules, materialise
 from .namespaces import DataIris
 
 
@@ -51,8 +53,23 @@ def model_triples() -> Iterator[Triple]:
                 yield Triple(quad.subject, quad.predicate, quad.object)
 
 
+@functools.cache
+def shipped_type_rules() -> TypeRules:
+    """The class rules of the shipped model (what `install_model` installs)."""
+    return TypeRules.of(model_triples())
+
+
 def install_model(store: Store, iris: DataIris) -> int:
-    """Replace `graph/model` with the shipped ontology and vocabularies; returns its size."""
+    """Replace `graph/model` with the shipped ontology and vocabularies; returns its size.
+
+    When the class hierarchy (or a concept's implied class) differs from the installed
+    one, every graph's materialised types are rewritten first: a crash in between leaves
+    the old model installed, so the next install does it again.
+    """
     triples = list(model_triples())
+    rules = TypeRules.of(triples)
+    previous = TypeRules.installed(store, iris.model_graph)
+    if rules != previous:
+        materialise(store, rules, iris.model_graph, previous=previous)
     store.replace_graph(iris.model_graph, triples)
     return len(triples)

@@ -70,3 +70,15 @@ def load_files(store: Store, paths: list[Path], graph: NamedNode | None) -> dict
         except StoreError as error:
             raise BadInputError(f"{path}: {error}") from None
     return counts
+
+
+def loaded_graphs(paths: list[Path], graph: NamedNode | None) -> list[NamedNode] | None:
+    """The graphs `load_files(store, paths, graph)` writes to; None when a dataset file
+    (N-Quads, TriG) may have written to any."""
+    found = []
+    for path in paths:
+        rdf_format = format_of(path)
+        if graph is None and rdf_format.supports_datasets:
+            return None
+        found.append(graph if graph is not None else NamedNode(path.resolve().as_uri()))
+    return list(dict.fromkeys(found))

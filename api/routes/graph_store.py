@@ -17,6 +17,8 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from store import StoreError
+from store.entailment import entailed_triples
+from store.model import shipped_type_rules
 
 from ..deps import get_settings_of, get_store, may_see_restricted
 from ..sparql.auth import require_write_token
@@ -131,6 +133,7 @@ async def _write(request: Request, graph: str | None, default: str | None, *,
         if target is None:
             raise ProtocolError(405, _READ_ONLY_DEFAULT, {"Allow": "GET, HEAD"})
         triples = await _read_triples(request, target)
+        triples += entailed_triples(triples, shipped_type_rules())  # materialised classes
         store = get_store(request)
         existed = await run_in_threadpool(_exists, request, target)
         try:

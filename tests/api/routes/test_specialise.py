@@ -34,7 +34,7 @@ def test_filters_not_given_are_left_out_and_given_ones_joined() -> None:
 def test_a_path_closure_is_joined_and_other_conditions_keep_their_test() -> None:
     actors = specialised(shipped_queries()["api-actors"].text, ["class"])
     assert "EXISTS" not in actors
-    assert "{ ?item a/rdfs:subClassOf* ?_class }" in actors
+    assert "{ ?item a ?_class }" in actors
     projects = specialised(shipped_queries()["api-projects"].text, ["year"])
     assert "FILTER((BOUND(?start) && YEAR(?start) <=" in projects
 
