@@ -24,7 +24,9 @@ class Channel:
         self._timeout: float | None = None
 
     def send(self, data: bytes | bytearray) -> None:
-        # in the timeout mode of the last receive: a message is sent within it
+        # blocking: the other side reads whatever it is sent (a worker given a job is idle,
+        # the pool reads a running job's output), and a big query text may take a while
+        self._set_timeout(None)
         self.socket.sendall(_HEADER.pack(len(data)) + data)
 
     def receive(self, timeout: float | None = None) -> bytes | None:

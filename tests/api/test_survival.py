@@ -6,6 +6,7 @@ others' light ones."""
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
 import threading
@@ -13,6 +14,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import quote
 
 import httpx
 import pytest
@@ -258,3 +260,22 @@ def test_named_query_with_parameters_runs_in_a_worker(server: Server) -> None:
                          headers={"Accept": "application/sparql-results+json"}, timeout=30)
     assert response.status_code == 200, response.text
     assert response.json()["results"]["bindings"]
+
+
+@pytest.mark.slow
+def test_a_client_that_does_not_read_holds_no_worker_past_the_deadline(
+        server: Server) -> None:
+    _wait_for_workers(server)
+    before = {child: _cpu_seconds(child) for child in _children(server.pid)}
+    query = quote("SELECT * { ?a ?b ?c . ?d ?e ?f } LIMIT 100000")
+    with socket.create_connection(("127.0.0.1", int(server.url.rsplit(":", 1)[1]))) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        sock.sendall(f"GET /sparql?query={query} HTTP/1.1\r\nHost: test\r\n"
+                     "Accept: application/sparql-results+xml\r\n\r\n".encode())
+        time.sleep(1.0)  # the answer (about 40 MB of XML) fills every buffer on the way
+        grown = {child: _cpu_seconds(child) - cpu for child, cpu in before.items()}
+        worker = max(grown, key=grown.__getitem__)
+        assert grown[worker] > 0.05, f"no query worker is running the query: {grown}"
+        time.sleep(TIMEOUT + 0.5)
+        assert not _alive(worker), "a client that does not read holds a worker"
+    assert _light_answers_quickly(server) < 1.0
