@@ -13,10 +13,13 @@ queries that follow `rdfs:subClassOf`; written on every entity they would add se
 triples each and types outside the published JSON-LD context.
 
 The ingest writes the types of each entity as it maps its row (so replacing a source
-replaces its types); `tsr load` of raw RDF writes them for the graphs it loaded;
-`install_model` rewrites them in every graph when the installed hierarchy changes; and
-`tsr materialise` writes whatever is missing. The types live in the entity's own graph, so
-a restricted source's types stay as restricted as the rest of it.
+replaces its types); `tsr load` of raw RDF writes them for the graphs it loaded, and the
+Graph Store Protocol for the triples it is sent; `install_model` rewrites them in every
+graph when the installed hierarchy changes; and `tsr materialise` writes whatever is
+missing. A SPARQL update is stored as it is sent: running the rules over a whole store is
+too slow to follow every update (bench/query-notes.md), so an update writes the classes
+itself, or `materialise_update`'s text follows it. The types live in the entity's own
+graph, so a restricted source's types stay as restricted as the rest of it.
 
 >>> rules = TypeRules.build({TSR + "B": {TSR + "A"}, TSR + "C": {TSR + "B", "x:Ext"}}, {})
 >>> [t.removeprefix(TSR) for t in rules.closed([TSR + "C"])]
@@ -171,12 +174,3 @@ def _values(pairs: set[tuple[str, str]], first: str, second: str = "class") -> s
     rows = " ".join(f"(<{a}> <{b}>)" for a, b in sorted(pairs))
     return f"VALUES (?{first} ?{second}) {{ {rows} }}"
 
-
-def then_materialise(update: str, rules: TypeRules, model_graph: NamedNode) -> str:
-    """`update`, then the writing of the types it left out, as one update (one transaction):
-    what a client writes through SPARQL Update carries its classes as loaded data does."""
-    tail = materialise_update(rules, model_graph)
-    if not tail:
-        return update
-    # a new line ends a trailing comment; a trailing `;` may not be followed by another
-    return update.rstrip().removesuffix(";") + "\n;\n" + tail

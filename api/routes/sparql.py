@@ -14,9 +14,6 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import RedirectResponse, Response
 
 from store import QuerySyntaxError, StoreError, UpdateRefused
-from store.entailment import then_materialise
-from store.model import shipped_type_rules
-from store.namespaces import DataIris
 from store.sparql_nesting import NestingError, check_nesting
 
 from ..deps import get_settings_of, get_store, may_see_restricted
@@ -209,9 +206,7 @@ async def _run_update(request: Request, operation: Operation) -> Response:
     await _check_calls(request, facts, operation.update, update=True)
     store = get_store(request)
     try:
-        model_graph = DataIris(get_settings_of(request).base_iri).model_graph
-        update = then_materialise(operation.update, shipped_type_rules(), model_graph)
-        await run_in_threadpool(store.update, update)
+        await run_in_threadpool(store.update, operation.update)
     except QuerySyntaxError as error:
         raise ProtocolError(400, f"malformed update: {error}") from None
     except UpdateRefused as error:

@@ -114,3 +114,19 @@ def test_writes_refused_when_no_write_token_is_set() -> None:
 def test_source_graph_of_example_is_readable(api: AppClient) -> None:
     response = api.get("/store", params={"graph": PUBLIC_GRAPH.value}, headers=WRITER)
     assert len(parse_rdf(response.content, "turtle")) > 1000
+
+
+def test_a_graph_written_by_the_protocol_gets_its_classes(api: AppClient) -> None:
+    tsr = "https://w3id.org/tsr-observatory/ontology#"
+    turtle = (f"<https://data.tsr-observatory.org/id/actor/gsp-lab> a <{tsr}ResearchUnit> ; "
+              f"<{tsr}name> 'Laboratoire fictif' .").encode()
+    graph = GRAPH + "-classes"
+    assert api.request("PUT", "/store", params={"graph": graph}, content=turtle,
+                       headers={**WRITER, "Content-Type": "text/turtle"}).status_code == 201
+    read = api.get("/store", params={"graph": graph},
+                   headers={**WRITER, "Accept": "application/n-triples"})
+    types = {str(t[2]).removeprefix(tsr) for t in parse_rdf(read.content, "nt")
+             if str(t[1]).endswith("#type")}
+    assert types == {"ResearchUnit", "ESRActor", "Organisation", "Actor"}
+    assert api.request("DELETE", "/store", params={"graph": graph},
+                       headers=WRITER).status_code == 204
