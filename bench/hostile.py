@@ -532,6 +532,11 @@ def category_d(server: Server, quick: bool) -> list[Case]:
             f"{server.base}/reconcile", data={"queries": json.dumps(
                 {f"q{i}": {"query": f"Association {i} " + "y" * 5_000} for i in range(20)})},
             timeout=120).status_code,
+        "/reconcile, 33 names of 290 characters (the largest batch accepted)": lambda: httpx.post(
+            f"{server.base}/reconcile", data={"queries": json.dumps(
+                {f"q{i}": {"query": (f"Association {i} " + "ab " * 100)[:290]}
+                 for i in range(33)})},
+            timeout=120).status_code,
         "/sparql, a 1 MB query body": lambda: httpx.post(
             f"{server.base}/sparql", content=("#" + "z" * 1_000_000 + "\nASK {}").encode(),
             headers={"Content-Type": "application/sparql-query"}, timeout=120).status_code,
