@@ -1,8 +1,10 @@
 """Loading a source file's triples: staged in a hidden graph, then swapped in with its PROV-O
-record in one commit, so readers see the old graph or the new one, and a process killed at
-any point leaves the store as it was before the load or, past the commit point, after it
-(an abandoned staging graph is invisible, and the embedded store drops it, or finishes a
-committed swap, when next opened).
+record in one commit, so a process killed at any point leaves the store as it was before
+the load or, past the commit point, after it (an abandoned staging graph is invisible, and
+the embedded store drops it, or finishes a committed swap, when next opened: see
+store/embedded.py). On a remote store the swap is one update, so readers see the old graph
+or the new one; on the embedded store the graph is emptied and refilled from the staging
+graph after the commit point, and a reader at that moment may find it part-filled.
 """
 
 from __future__ import annotations
