@@ -222,6 +222,8 @@ def judge(scenario: Scenario, state: dict[str, Any]) -> tuple[str, str]:
         return "FAIL", f"the store did not open: {state['error']}"
     if state["hidden"]:
         return "FAIL", f"hidden graphs left: {state['hidden']}"
+    if any(triples != state["count"] for triples, _ in state["prov"]):
+        return "FAIL", f"the record says {state['prov']}, the graph holds {state['count']}"
     for label in ("new", "old"):  # (the recovery's two are the same: new)
         expected = getattr(scenario, label)
         keys = ("count", "digest", "prov", "links")
