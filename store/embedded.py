@@ -51,7 +51,16 @@ from itertools import chain, islice
 from pathlib import Path
 from typing import IO, Any
 
-from pyoxigraph import DefaultGraph, NamedNode, Quad, RdfFormat, Triple, Variable, serialize
+from pyoxigraph import (
+    DefaultGraph,
+    NamedNode,
+    Quad,
+    QuerySolutions,
+    RdfFormat,
+    Triple,
+    Variable,
+    serialize,
+)
 from pyoxigraph import Store as OxStore
 
 from .base import (
@@ -342,7 +351,12 @@ class EmbeddedStore(Store):
     def count(self, graph: NamedNode | None = None) -> int:
         if graph is None:
             return len(self._store)
-        return sum(1 for _ in self._store.quads_for_pattern(None, None, None, graph))
+        # counted by the engine: iterating a graph's quads in Python took 8.8 s a million
+        # quads holding the interpreter lock (stalling every request meanwhile; /health
+        # counts in the background), this 0.6 s
+        solutions = self._store.query(f"SELECT (COUNT(*) AS ?n) {{ GRAPH {graph} {{ ?s ?p ?o }} }}")
+        assert isinstance(solutions, QuerySolutions)
+        return int(next(iter(solutions))["n"].value)
 
     def close(self) -> None:
         if self.pool is not None:
