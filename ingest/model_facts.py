@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 from pyoxigraph import Literal, NamedNode
 
-from store.entailment import TypeRules
+from store.entailment import TypeRules, closure
 from store.model import model_triples
 from store.namespaces import DCTERMS, ONTOLOGY_IRI, OWL, RDF, RDFS, SKOS, TSR, slug
 
@@ -91,22 +91,11 @@ def model_facts() -> ModelFacts:
     return ModelFacts(
         concepts=concepts,
         by_scheme=dict(by_scheme),
-        superclasses={c: _closure(c, subclass) for c in {*subclass, *types}},
+        superclasses={c: closure(c, subclass) for c in {*subclass, *types}},
         identifier_properties={p for p in subproperty
-                               if DCTERMS + "identifier" in _closure(p, subproperty)},
+                               if DCTERMS + "identifier" in closure(p, subproperty)},
         types=dict(types),
         ontology_version=version,
         type_rules=TypeRules.build(subclass, {c.iri: c.implies_class for c in concepts.values()
                                               if c.implies_class}),
     )
-
-
-def _closure(start: str, parents: dict[str, set[str]]) -> set[str]:
-    seen = {start}
-    todo = [start]
-    while todo:
-        for parent in parents.get(todo.pop(), ()):
-            if parent not in seen:
-                seen.add(parent)
-                todo.append(parent)
-    return seen

@@ -41,6 +41,19 @@ _IMPLIES = TSR + "impliesClass"
 _TYPE = RDF + "type"
 
 
+def closure(start: str, parents: Mapping[str, Iterable[str]]) -> set[str]:
+    """`start` and everything above it through `parents` (class -> direct superclasses, or
+    property -> direct superproperties)."""
+    seen = {start}
+    todo = [start]
+    while todo:
+        for parent in parents.get(todo.pop(), ()):
+            if parent not in seen:
+                seen.add(parent)
+                todo.append(parent)
+    return seen
+
+
 @dataclass(frozen=True)
 class TypeRules:
     """What the model says about classes: each class's strict superclasses (the model's own)
@@ -57,14 +70,7 @@ class TypeRules:
         """From `class -> direct superclasses` and `concept -> implied class`."""
         superclasses = {}
         for start in parents:
-            seen: set[str] = set()
-            todo = [start]
-            while todo:
-                for parent in parents.get(todo.pop(), ()):
-                    if parent not in seen:
-                        seen.add(parent)
-                        todo.append(parent)
-            ours = frozenset(c for c in seen - {start} if c.startswith(TSR))
+            ours = frozenset(c for c in closure(start, parents) - {start} if c.startswith(TSR))
             if ours:
                 superclasses[start] = ours
         return cls(superclasses, dict(implied))

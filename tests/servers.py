@@ -33,6 +33,17 @@ def wait_for(url: str, process: subprocess.Popen[bytes], seconds: float = 30) ->
     raise RuntimeError(f"no answer from {url} after {seconds} s")
 
 
+def stop(process: subprocess.Popen[bytes]) -> None:
+    """Ask a server to stop, and kill it if it has not within 20 s."""
+    process.terminate()
+    try:
+        process.wait(timeout=20)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+
+
 def oxigraph_binary() -> str:
     found = shutil.which("oxigraph") or str(Path(sys.executable).with_name("oxigraph"))
     if not Path(found).exists():

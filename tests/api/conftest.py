@@ -26,7 +26,7 @@ from api.app import create_app
 from ingest.pipeline import IngestOptions, ingest_files
 from store import Settings, Store, open_store
 from store.namespaces import DataIris
-from tests.servers import free_port, wait_for
+from tests.servers import free_port, stop, wait_for
 
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLE = REPO / "examples" / "tsr-example.ttl"
@@ -167,12 +167,6 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         wait_for(f"{base}/health", process)
         yield base
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        finally:
-            if process.poll() is None:
-                process.kill()
-                process.wait()
+        stop(process)
         assert process.stderr is not None
         process.stderr.close()

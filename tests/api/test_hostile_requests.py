@@ -20,7 +20,7 @@ import pytest
 
 from store import Settings, open_store
 from tests.listener import Listener, counting_listener
-from tests.servers import free_port, wait_for
+from tests.servers import free_port, stop, wait_for
 
 from .conftest import WRITE_TOKEN, WRITER, load_test_data
 
@@ -65,13 +65,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
             wait_for(f"{base}/health", process)
             yield Served(base, listener, log, process)
         finally:
-            process.terminate()
-            try:
-                process.wait(timeout=20)
-            finally:
-                if process.poll() is None:
-                    process.kill()
-                    process.wait()
+            stop(process)
 
 
 def _hidden_services(target: str) -> dict[str, tuple[str, bool]]:

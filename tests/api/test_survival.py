@@ -20,7 +20,7 @@ import httpx
 import pytest
 
 from store import Settings, open_store
-from tests.servers import free_port, wait_for
+from tests.servers import free_port, stop, wait_for
 
 from .conftest import load_test_data
 
@@ -65,13 +65,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         yield started
     finally:
         _HTTP.close()
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        finally:
-            if process.poll() is None:
-                process.kill()
-                process.wait()
+        stop(process)
 
 
 def _children(pid: int) -> list[int]:
