@@ -20,6 +20,7 @@ from .error_pages import install_error_pages
 from .head_requests import HeadAsGet
 from .limits import install_limits
 from .long_lived import set_aside_long_lived
+from .portal.routes import ROUTERS as PORTAL_ROUTERS
 from .resources.neighbourhood import label_index
 from .routes import ROUTERS
 
@@ -62,6 +63,8 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     # wrapper per router and per route (a tenth of the event loop's time per request at
     # full load); each module's routes already carry their prefix and tags.
     app.router.routes.extend(route for router in ROUTERS for route in router.routes)
+    # the public portal's pages (api/portal), after the API: its paths are its own
+    app.router.routes.extend(route for router in PORTAL_ROUTERS for route in router.routes)
     return app
 
 

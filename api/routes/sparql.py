@@ -222,7 +222,7 @@ async def _describe_service(request: Request, operation: Operation) -> Response:
     accept = request.headers.get("accept", "")
     if operation.format is None and accept.lower().startswith("text/html"):
         # a person who opened the endpoint in a browser: show the query editor
-        return RedirectResponse("/", status_code=303)
+        return RedirectResponse("/query", status_code=303)
     try:
         media = choose(GRAPH_TYPES, accept, operation.format)
     except NotAcceptable as error:

@@ -9,7 +9,7 @@ import pyoxigraph
 import pytest
 import rdflib
 
-from api.routes import home
+from api.portal.routes import query as editor_page
 
 from .conftest import PUBLIC_GRAPH, WRITER, AppClient, bindings, sparql
 
@@ -85,16 +85,16 @@ def test_health_counts_the_store_once_per_change(fresh_api: AppClient) -> None:
     assert fresh_api.get("/health").json()["quads"] == first["quads"] + 1
 
 
-def test_home_page_has_editor_or_fallback(api: AppClient) -> None:
-    page = api.get("/").text
-    if home.editor_installed():
+def test_query_page_has_editor_or_fallback(api: AppClient) -> None:
+    page = api.get("/query").text
+    if editor_page.editor_installed():
         assert '<script src="/static/yasgui/yasgui.min.js"></script>' in page
         asset = api.get("/static/yasgui/yasgui.min.js")
         assert asset.status_code == 200 and asset.headers["content-type"].startswith(
             "text/javascript")
     else:
-        assert "The SPARQL editor is not installed" in page
-    for title, _ in home.example_queries():
+        assert "L’éditeur SPARQL n’est pas installé" in page
+    for title, _ in editor_page.example_queries():
         assert title.split(":")[0] in page
     assert api.get("/static/yasgui/package.json").status_code == 404
     assert api.get("/docs").status_code == 200
@@ -114,9 +114,10 @@ def test_api_docs_work_offline(api: AppClient, path: str) -> None:
             assert api.get(asset).status_code == 200, asset
 
 
-def test_home_page_fallback_without_assets(api: AppClient, monkeypatch: object) -> None:
-    monkeypatch.setattr(home, "YASGUI_BUILD", home.YASGUI_BUILD / "missing")  # type: ignore[attr-defined]
-    page = api.get("/").text
-    assert "run <code>npm ci</code> in <code>api/ui</code>" in page
+def test_query_page_fallback_without_assets(api: AppClient, monkeypatch: object) -> None:
+    monkeypatch.setattr(editor_page, "YASGUI_BUILD",  # type: ignore[attr-defined]
+                        editor_page.YASGUI_BUILD / "missing")
+    page = api.get("/query", params={"lang": "en"}).text
+    assert "run npm ci in api/ui" in page
     assert '<form action="/sparql" method="post">' in page
     assert api.get("/static/yasgui/yasgui.min.js").status_code == 404

@@ -1,4 +1,4 @@
-"""The home page's SPARQL editor, rendered by a real headless Chromium against `tsr serve`."""
+"""The SPARQL editor page (/query), rendered by a real headless Chromium against `tsr serve`."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from api.routes.home import editor_installed
+from api.portal.routes.query import editor_installed
 from store.model import query_files
 
 from ..servers import free_port, wait_for
@@ -36,7 +36,7 @@ def test_editor_renders_with_the_competency_queries_as_tabs(tmp_path: Path) -> N
         wait_for(f"http://127.0.0.1:{port}/health", server)
         browser = subprocess.run(
             [chromium(), *CHROMIUM_FLAGS, f"--user-data-dir={tmp_path / 'profile'}",
-             "--virtual-time-budget=8000", "--dump-dom", f"http://127.0.0.1:{port}/"],
+             "--virtual-time-budget=8000", "--dump-dom", f"http://127.0.0.1:{port}/query"],
             capture_output=True, text=True, timeout=120)
     finally:
         server.terminate()

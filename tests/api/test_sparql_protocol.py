@@ -182,7 +182,7 @@ def test_service_description_without_query(api: AppClient) -> None:
 
 def test_browser_on_endpoint_goes_to_editor(api: AppClient) -> None:
     response = api.get("/sparql", headers={"Accept": "text/html,*/*;q=0.8"})
-    assert response.status_code == 303 and response.headers["location"] == "/"
+    assert response.status_code == 303 and response.headers["location"] == "/query"
 
 
 def test_select_json_is_valid_for_literals_with_language_and_datatype(api: AppClient) -> None:

@@ -1,0 +1,9 @@
+"""The portal's routers, one module per page kind; ROUTERS is what api/app.py mounts."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from . import assets, home, query
+
+ROUTERS: list[APIRouter] = [home.router, query.router, assets.router]
