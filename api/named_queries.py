@@ -25,7 +25,7 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, cached_property
 from importlib.resources.abc import Traversable
 
 from pyoxigraph import Literal, NamedNode
@@ -34,6 +34,8 @@ from store.model import query_files
 from store.namespaces import TSR, TSRV, XSD, DataIris, slug
 from store.rdf_files import BadInputError
 from store.sparql_text import query_form
+
+from .sparql.text import SparqlFacts, read_sparql
 
 # Query-string names /api/queries routes use themselves; a query may not declare them.
 RESERVED_NAMES = frozenset({"format", "request"})
@@ -124,6 +126,11 @@ class NamedQuery:
     description: str = ""
     question: str = ""
     params: tuple[QueryParam, ...] = field(default_factory=tuple)
+
+    @cached_property
+    def facts(self) -> SparqlFacts:
+        """What the server reads from the text before running it (FROM clauses...)."""
+        return read_sparql(self.text)
 
     @property
     def returns_graph(self) -> bool:

@@ -10,6 +10,9 @@ from pathlib import Path
 import click
 from pyoxigraph import NamedNode
 
+from api.named_queries import NamedQuery, ParameterValueError, parse_named_query
+from api.sparql.dataset import request_dataset
+from api.sparql.text import read_sparql
 from store.entailment import TypeRules, materialise
 from store.model import model_triples
 from store.namespaces import DataIris
@@ -39,22 +42,55 @@ def info(store_location: str | None, config_file: str | None, as_json: bool) -> 
 @store_options
 @click.option("--format", "fmt", type=click.Choice([f.value for f in ResultFormat]),
               help="Output format (default: table for SELECT/ASK, turtle for graphs).")
+@click.option("--param", "params", multiple=True, metavar="NAME=VALUE",
+              help="A value for a parameter the query's `#+ param:` header declares, bound "
+                   "as /api/queries/NAME binds it (repeatable; the others take their default).")
 @one_line_errors
-def query(text: str, store_location: str | None, config_file: str | None, fmt: str | None) -> None:
-    """Run a SPARQL query; the default graph is the union of all graphs."""
+def query(text: str, store_location: str | None, config_file: str | None, fmt: str | None,
+          params: tuple[str, ...]) -> None:
+    """Run a SPARQL query; the default graph is the union of all graphs, unless the query
+    names its dataset with FROM / FROM NAMED."""
     sparql = read_query_text(text)
+    settings = settings_for(store_location, config_file)
     try:  # before the engine's parser, which a few thousand levels would crash
-        check_nesting(sparql, settings_for(store_location, config_file).max_query_nesting)
+        check_nesting(sparql, settings.max_query_nesting)
     except NestingError as error:
         raise BadInputError(str(error)) from None
+    named = parse_named_query(Path(text[1:]).stem if text.startswith("@") else "query", sparql,
+                              source=text[1:] if text.startswith("@") else "the query")
+    try:
+        bindings = named.bindings(_param_values(named, params), settings.base_iri)
+    except ParameterValueError as error:
+        raise BadInputError(str(error)) from None
+    facts = read_sparql(sparql)
     _, store = store_for(store_location, config_file, existing=True)
     with store:
-        result = store.query(sparql)
+        # the owner of the store sees every graph; FROM / FROM NAMED choose among them
+        dataset = request_dataset(facts, [], [], store.graph_names() if facts.names_dataset
+                                  else [], whole_store=True)
+        result = store.query(sparql, bindings, default_graph=dataset.default_graph,
+                             named_graphs=dataset.named_graphs)
         try:
             write_result(result, sys.stdout.buffer, ResultFormat(fmt) if fmt else None)
         except FormatMismatch as error:
             raise BadInputError(str(error)) from None
         sys.stdout.flush()
+
+
+def _param_values(query: NamedQuery, given: tuple[str, ...]) -> dict[str, str | None]:
+    """`--param name=value` options by name; each name must be one the header declares."""
+    declared = {param.name for param in query.params}
+    values: dict[str, str | None] = {}
+    for option in given:
+        name, equals, value = option.partition("=")
+        if not equals:
+            raise BadInputError(f"--param {option!r}: write --param NAME=VALUE")
+        if name not in declared:
+            known = ", ".join(sorted(declared)) or "none"
+            raise BadInputError(f"--param {name}: the query declares no such parameter "
+                                f"(its `#+ param:` header declares: {known})")
+        values[name] = value
+    return values
 
 
 def read_query_text(text: str) -> str:

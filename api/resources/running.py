@@ -16,7 +16,7 @@ from store.isolation import QUERY_CLIENT
 
 from ..deps import get_settings_of, get_store
 from ..named_queries import NamedQuery, ParameterValueError, QueryParam
-from ..sparql.dataset import visibility
+from ..sparql.dataset import request_dataset, visibility
 from ..sparql.execution import QueryStopped, client_key, query_pool, stopped
 
 
@@ -32,20 +32,32 @@ def run_query(request: Request, query: NamedQuery, bindings: Mapping[str, Term],
     """
     settings = get_settings_of(request)
     store = get_store(request)
-    graphs = request_graphs(request)  # as named graphs too, so GRAPH ?g stays within them
+    default_graph, named_graphs = query_dataset(request, query)
     # a timeout sends the query to a worker (embedded store with a pool), or bounds the
     # HTTP call (remote store)
     timeout = settings.query_timeout if isolated or query_pool(store) is None else None
     QUERY_CLIENT.set(client_key(request))  # in this worker thread's own context
     try:
-        return store.query(query.text, bindings, default_graph=graphs, named_graphs=graphs,
-                           timeout=timeout)
+        return store.query(query.text, bindings, default_graph=default_graph,
+                           named_graphs=named_graphs, timeout=timeout)
     except QueryStopped as error:
         refusal = stopped(error)
         raise HTTPException(refusal.status, f"query {query.name}: {refusal.message}",
                             refusal.headers or None) from None
     except StoreError as error:
         raise HTTPException(400, f"query {query.name}: {error}") from None
+
+
+def query_dataset(request: Request, query: NamedQuery
+                  ) -> tuple[list[NamedNode] | None, list[NamedNode] | None]:
+    """The default and named graphs `query` reads for this reader: its FROM / FROM NAMED
+    graphs among those the reader sees, as on /sparql; without them, the reader's graphs,
+    as named graphs too (so GRAPH ?g stays within them)."""
+    if not query.facts.names_dataset:
+        graphs = request_graphs(request)
+        return graphs, graphs
+    dataset = request_dataset(query.facts, [], [], visibility(request).view(request).graphs)
+    return dataset.default_graph, dataset.named_graphs
 
 
 def request_graphs(request: Request) -> list[NamedNode] | None:

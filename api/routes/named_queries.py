@@ -27,7 +27,7 @@ from ..resources.running import (
     with_signature,
 )
 from ..sparql.execution import forget_frames
-from ..sparql.text import read_sparql, unlisted_service
+from ..sparql.text import unlisted_service
 
 SOLUTION_TYPES = {
     "application/sparql-results+json": ResultFormat.json,
@@ -66,7 +66,7 @@ def query_router(queries: Iterable[NamedQuery]) -> APIRouter:
 
 def _add_route(router: APIRouter, query: NamedQuery) -> None:
     offered = GRAPH_TYPES if query.returns_graph else SOLUTION_TYPES
-    facts = read_sparql(query.text)
+    facts = query.facts
 
     def endpoint(request: Request, format: QueryFormat | None, **values: Any) -> Response:  # noqa: A002
         media, result_format = _choose_format(request, offered, format)

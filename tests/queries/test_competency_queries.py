@@ -2,7 +2,8 @@
 
 Each query runs on an in-memory Oxigraph store holding the example dataset in its own named
 graph and the ontology + vocabularies in graph/model, with the default graph as the union
-of all graphs, its parameters bound to their `#+ default:` values through pyoxigraph
+of all graphs, its parameters bound to their `#+ default:` values (read by the API's
+one header reader, api/named_queries.py) through pyoxigraph
 `substitutions`. The answer must equal tests/queries/expected/{query}.csv, and be the same
 when the parameters travel as a VALUES block instead (as the remote backend, `/sparql`
 clients and bench/api.py bind them). A few answers are also recomputed here in plain Python
@@ -19,17 +20,17 @@ from importlib.resources import as_file, files
 from pathlib import Path
 
 import pytest
+from pyoxigraph import BlankNode, NamedNode, QuerySolutions, RdfFormat, Store, Variable
 from pyoxigraph import Literal as OxLiteral
-from pyoxigraph import NamedNode, QuerySolutions, RdfFormat, Store, Variable
 from rdflib import RDF, Graph, Namespace, URIRef
 
+from api.named_queries import NamedQuery, parse_named_query
 from store.sparql_text import with_values
 
 HERE = Path(__file__).resolve().parent
 EXPECTED = HERE / "expected"
 BASE = "https://data.tsr-observatory.org/"
 TSR = Namespace("https://w3id.org/tsr-observatory/ontology#")
-XSD = "http://www.w3.org/2001/XMLSchema#"
 QUERIES = sorted((r.name, r) for r in files("queries").iterdir() if re.match(r"cq\d\d-.*\.rq$", r.name))
 PARAM_TYPES = {"iri", "string", "integer", "date"}
 
@@ -38,30 +39,14 @@ def query_text(name: str) -> str:
     return (files("queries") / name).read_text(encoding="utf-8")
 
 
-def header(text: str) -> dict[str, list[str]]:
-    found: dict[str, list[str]] = defaultdict(list)
-    for key, value in re.findall(r"^#\+ (\w+): (.*)$", text, flags=re.M):
-        found[key].append(value.strip())
-    return found
+def parsed(name: str) -> NamedQuery:
+    """The query as the API and the CLI read it (one `#+` header reader)."""
+    return parse_named_query(name.removesuffix(".rq"), query_text(name))
 
 
-def substitutions(text: str) -> dict[Variable, NamedNode | OxLiteral]:
-    info = header(text)
-    types = {line.split()[0]: line.split()[1] for line in info["param"]}
-    defaults = dict(line.split(" ", 1) for line in info["default"])
-    bound: dict[Variable, NamedNode | OxLiteral] = {}
-    for name, kind in types.items():
-        value = defaults[name]
-        if kind == "iri":
-            term: NamedNode | OxLiteral = NamedNode(value)
-        elif kind == "integer":
-            term = OxLiteral(value, datatype=NamedNode(XSD + "integer"))
-        elif kind == "date":
-            term = OxLiteral(value, datatype=NamedNode(XSD + "date"))
-        else:
-            term = OxLiteral(value)
-        bound[Variable("_" + name)] = term
-    return bound
+def substitutions(name: str) -> dict[Variable, NamedNode | OxLiteral | BlankNode]:
+    bound = parsed(name).bindings({}, BASE)  # every parameter at its `#+ default:`
+    return {Variable(variable): term for variable, term in bound.items()}
 
 
 @pytest.fixture(scope="module")
@@ -82,7 +67,7 @@ def store() -> Store:
 
 def run(store: Store, name: str, *, as_values: bool = False) -> tuple[list[str], list[list[str]]]:
     text = query_text(name)
-    bound = substitutions(text)
+    bound = substitutions(name)
     if as_values:
         text = with_values(text, {variable.value: term for variable, term in bound.items()})
         bound = {}
@@ -111,25 +96,24 @@ def example() -> Graph:
 # --------------------------------------------------------------------------- headers
 
 def test_one_query_per_competency_question() -> None:
-    numbers = sorted(int(header(query_text(name))["question"][0]) for name, _ in QUERIES)
+    numbers = sorted(int(parsed(name).question) for name, _ in QUERIES)
     assert numbers == list(range(1, 16))
 
 
 @pytest.mark.parametrize("name", [n for n, _ in QUERIES])
 def test_query_header(name: str) -> None:
     text = query_text(name)
-    info = header(text)
+    query = parsed(name)
     for key in ("summary", "summary_fr", "description", "question"):
-        assert len(info[key]) == 1 and info[key][0], key
-    assert int(info["question"][0]) == int(name[2:4])
-    defaults = {line.split(" ", 1)[0] for line in info["default"]}
+        assert getattr(query, key), key
+        assert len(re.findall(rf"^#\+ {key}:", text, flags=re.M)) == 1, key
+    assert int(query.question) == int(name[2:4])
     select = text[text.index("SELECT"):text.index("WHERE")]
-    for line in info["param"]:
-        pname, kind, need, *description = line.split()
-        assert kind in PARAM_TYPES and need in ("required", "optional") and description, line
-        assert pname in defaults, f"no default for {pname}"
+    for param in query.params:
+        assert param.kind in PARAM_TYPES and param.description, param
+        assert param.default is not None, f"no default for {param.name}"
         # pyoxigraph substitutes only variables of the top-level projection
-        assert f"?_{pname}" in select, f"?_{pname} must be projected"
+        assert f"?_{param.name}" in select, f"?_{param.name} must be projected"
 
 
 # --------------------------------------------------------------------------- answers

@@ -8,15 +8,13 @@ run) the page still works: a plain query form, and a line saying how to get the 
 from __future__ import annotations
 
 import json
-from importlib.resources import as_file
 from pathlib import Path
 
 from fastapi import APIRouter, HTTPException, Request
 from markupsafe import Markup
 from starlette.responses import FileResponse, HTMLResponse
 
-from store.model import query_files
-
+from ...named_queries import shipped_queries
 from ..i18n import Translator, page_language
 from ..render import render
 
@@ -29,20 +27,10 @@ YASGUI_FILES = {"yasgui.min.js": "text/javascript", "yasgui.min.css": "text/css"
 
 
 def example_queries() -> list[tuple[str, str]]:
-    """(title, text) of each competency query `queries/cq*.rq`, in file order."""
-    examples = []
-    for resource in query_files():
-        if not resource.name.startswith("cq"):
-            continue
-        with as_file(resource) as path:
-            text = path.read_text(encoding="utf-8")
-        title = resource.name.removesuffix(".rq")
-        for line in text.splitlines():
-            if line.startswith("#+ summary:"):
-                title = f"{title}: {line.partition(':')[2].strip()}"
-                break
-        examples.append((title, text))
-    return examples
+    """(title, text) of each competency query `queries/cq*.rq`, in file order; the title
+    is the file name and the `#+ summary:` its header gives (api/named_queries.py reads it)."""
+    return [(f"{name}: {query.summary}" if query.summary else name, query.text)
+            for name, query in shipped_queries().items() if name.startswith("cq")]
 
 
 def editor_installed() -> bool:

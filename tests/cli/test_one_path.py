@@ -1,0 +1,113 @@
+"""One answer whatever the path: `tsr query` and the HTTP API agree on the same store.
+
+The CLI runs first (it opens the store for itself), then the app on the same directory.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from api.named_queries import parse_named_query
+from api.routes.named_queries import query_router
+from store import Settings, open_store
+from tests.api.conftest import PUBLIC_GRAPH, AppClient, api_settings, load_test_data
+
+from .conftest import tsr_command
+
+CQ04 = Path(__file__).resolve().parents[2] / "queries" / "cq04-jobs-by-year.rq"
+pytestmark = pytest.mark.slow  # a store on disk, six CLI runs and a server: about 20 s
+
+FROM_PUBLIC = f"SELECT (COUNT(*) AS ?n) FROM <{PUBLIC_GRAPH.value}> WHERE {{ ?s ?p ?o }}"
+EVERYTHING = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
+# a named query naming its dataset, served as /api/queries/from-public
+FROM_QUERY = parse_named_query("from-public", "#+ summary: Statements of the example source\n"
+                               + FROM_PUBLIC)
+
+
+@pytest.fixture(scope="module")
+def location(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    location = tmp_path_factory.mktemp("one-path") / "store"
+    with open_store(Settings(store=str(location))) as store:
+        load_test_data(store)
+    return location
+
+
+@pytest.fixture(scope="module")
+def cli_answers(location: Path) -> dict[str, subprocess.CompletedProcess[str]]:
+    """Every CLI answer the tests compare, run before the app holds the store."""
+    def tsr(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([*tsr_command(), "query", *args, "--store", str(location)],
+                              capture_output=True, text=True, timeout=120)
+
+    return {
+        "cq04": tsr(f"@{CQ04}", "--param", "from_year=2022",
+                    "--param", "to_year=2024", "--format", "csv"),
+        "cq04-2023": tsr(f"@{CQ04}", "--param", "from_year=2023",
+                         "--format", "csv"),
+        "from": tsr(FROM_PUBLIC, "--format", "csv"),
+        "everything": tsr(EVERYTHING, "--format", "csv"),
+        "undeclared": tsr(f"@{CQ04}", "--param", "year=2022"),
+        "malformed": tsr(f"@{CQ04}", "--param", "from_year=twenty"),
+    }
+
+
+@pytest.fixture(scope="module")
+def api(location: Path, cli_answers: dict[str, subprocess.CompletedProcess[str]]
+        ) -> Iterator[AppClient]:
+    client = AppClient(api_settings(store=str(location)), data=False)
+    client.app.include_router(query_router([FROM_QUERY]))
+    try:
+        yield client
+    finally:
+        client.close()
+
+
+def rows(text: str) -> list[list[str]]:
+    return list(csv.reader(io.StringIO(text)))
+
+
+def cli_rows(answer: subprocess.CompletedProcess[str]) -> list[list[str]]:
+    assert answer.returncode == 0, answer.stderr
+    return rows(answer.stdout)
+
+
+def test_named_query_with_parameters_same_rows(cli_answers: dict[str, subprocess.CompletedProcess[str]],
+                                               api: AppClient) -> None:
+    served = api.get("/api/queries/cq04-jobs-by-year",
+                     params={"from_year": "2022", "to_year": "2024", "format": "csv"})
+    assert served.status_code == 200, served.text
+    expected = rows(served.text)
+    assert [row[0] for row in expected[1:]] == ["2022", "2023", "2024"]
+    assert cli_rows(cli_answers["cq04"]) == expected
+    # a parameter left out takes its `#+ default:`, on both paths
+    served = api.get("/api/queries/cq04-jobs-by-year", params={"from_year": "2023", "format": "csv"})
+    assert cli_rows(cli_answers["cq04-2023"]) == rows(served.text)
+    assert [row[0] for row in rows(served.text)[1:]] == ["2023", "2024"]
+
+
+def test_from_reads_the_same_graphs(cli_answers: dict[str, subprocess.CompletedProcess[str]],
+                                    api: AppClient) -> None:
+    from_cli = cli_rows(cli_answers["from"])
+    everything = cli_rows(cli_answers["everything"])
+    assert int(from_cli[1][0]) < int(everything[1][0])  # FROM is honoured, not the union
+    sparql = api.get("/sparql", params={"query": FROM_PUBLIC}, headers={"Accept": "text/csv"})
+    assert rows(sparql.text) == from_cli
+    named = api.get("/api/queries/from-public", params={"format": "csv"})
+    assert named.status_code == 200, named.text
+    assert rows(named.text) == from_cli
+
+
+def test_bad_parameters_are_one_line(cli_answers: dict[str, subprocess.CompletedProcess[str]]) -> None:
+    undeclared = cli_answers["undeclared"]
+    assert undeclared.returncode == 2
+    assert undeclared.stderr == ("tsr: error: --param year: the query declares no such parameter "
+                                 "(its `#+ param:` header declares: from_year, to_year)\n")
+    malformed = cli_answers["malformed"]
+    assert malformed.returncode == 2
+    assert malformed.stderr == "tsr: error: parameter from_year: 'twenty' is not an integer\n"
