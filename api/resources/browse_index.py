@@ -247,7 +247,7 @@ def _sort_key(values: list[str]) -> str | None:
     return min(value.lower() for value in values) if values else None
 
 
-def _ordered(keys: dict[str, tuple[Any, ...]]) -> list[str]:
+def _ordered(keys: dict[str, tuple[tuple[int, str]]]) -> list[str]:
     return sorted(keys, key=lambda item: (*keys[item], item))
 
 
@@ -259,7 +259,8 @@ def _kind_view(kind: Kind, union: _Union, names: dict[str, str]) -> KindView:
     members = union.classes.get(kind.item_class, set())
     if kind.name == "actors":
         named = union.subjects("name")
-        keys = {item: (_sort_key(named[item]),) for item in members if item in named}
+        keys = {item: (_unbound_first(_sort_key(named[item])),) for item in members
+                if item in named}
         items = _ordered(keys)
     elif kind.name == "projects":
         keys = {item: (_unbound_first(_sort_key(union.of("title", item))),) for item in members}
@@ -316,9 +317,9 @@ def _programme_values(kind: Kind, union: _Union, position: dict[str, int],
                 found[project] |= programmes
     elif kind.name == "actors":
         # anything linking an actor to a project: a participation (or a partnership)
-        projects = union.subjects("project")
+        linked = union.subjects("project")
         for link, actors in union.subjects("actor").items():
-            for project in projects.get(link, ()):
+            for project in linked.get(link, ()):
                 for actor in actors:
                     if actor in position:
                         found[actor] |= programmes_of.get(project, set())
@@ -388,7 +389,7 @@ def set_bits(bits: int, start: int, size: int) -> list[int]:
             else:
                 high = middle
         at = low
-    found = []
+    found: list[int] = []
     while len(found) < size:
         at = text.find("1", at)
         if at < 0:

@@ -4,6 +4,6 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from . import assets, home, query
+from . import assets, browse, home, query
 
-ROUTERS: list[APIRouter] = [home.router, query.router, assets.router]
+ROUTERS: list[APIRouter] = [home.router, query.router, browse.router, assets.router]
