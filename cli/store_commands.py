@@ -8,21 +8,26 @@ import sys
 from pathlib import Path
 
 import click
-from pyoxigraph import NamedNode
+from pyoxigraph import NamedNode, QueryBoolean
 
 from api.named_queries import NamedQuery, ParameterValueError, parse_named_query
+from api.sparql.cap import Cap
 from api.sparql.dataset import request_dataset
-from api.sparql.text import read_sparql
+from api.sparql.jobs import write_answer
+from api.sparql.negotiation import GRAPH_TYPES, RESULT_TYPES, NotAcceptable, choose, table_for
 from store.entailment import TypeRules, materialise
 from store.model import model_triples
 from store.namespaces import DataIris
 from store.rdf_files import BadInputError, RdfFormatName, load_files, loaded_graphs
 from store.report import describe_store, render_description
-from store.results import FormatMismatch, ResultFormat, write_result
+from store.results import write_table
 from store.sparql_nesting import NestingError, check_nesting
 
 from .errors import one_line_errors
 from .options import settings_for, store_for, store_options
+
+# `table` for people, then the names `format=` takes on /sparql
+FORMAT_NAMES = ["table", *dict.fromkeys(media.name for media in (*RESULT_TYPES, *GRAPH_TYPES))]
 
 
 @click.command()
@@ -40,8 +45,9 @@ def info(store_location: str | None, config_file: str | None, as_json: bool) -> 
 @click.command()
 @click.argument("text", metavar="TEXT|@FILE.rq")
 @store_options
-@click.option("--format", "fmt", type=click.Choice([f.value for f in ResultFormat]),
-              help="Output format (default: table for SELECT/ASK, turtle for graphs).")
+@click.option("--format", "fmt", type=click.Choice(FORMAT_NAMES),
+              help="Output format, as /sparql's format= (default: table for SELECT/ASK, "
+                   "turtle for graphs).")
 @click.option("--param", "params", multiple=True, metavar="NAME=VALUE",
               help="A value for a parameter the query's `#+ param:` header declares, bound "
                    "as /api/queries/NAME binds it (repeatable; the others take their default).")
@@ -62,19 +68,30 @@ def query(text: str, store_location: str | None, config_file: str | None, fmt: s
         bindings = named.bindings(_param_values(named, params), settings.base_iri)
     except ParameterValueError as error:
         raise BadInputError(str(error)) from None
-    facts = read_sparql(sparql)
+    try:
+        media = None if fmt in (None, "table") and not named.returns_graph else choose(
+            table_for(named.form), None, fmt or GRAPH_TYPES[0].name)
+    except NotAcceptable as error:
+        raise BadInputError(str(error)) from None
     _, store = store_for(store_location, config_file, existing=True)
     with store:
         # the owner of the store sees every graph; FROM / FROM NAMED choose among them
-        dataset = request_dataset(facts, [], [], store.graph_names() if facts.names_dataset
-                                  else [], whole_store=True)
+        dataset = request_dataset(named.facts, [], [], store.graph_names()
+                                  if named.facts.names_dataset else [], whole_store=True)
         result = store.query(sparql, bindings, default_graph=dataset.default_graph,
                              named_graphs=dataset.named_graphs)
-        try:
-            write_result(result, sys.stdout.buffer, ResultFormat(fmt) if fmt else None)
-        except FormatMismatch as error:
-            raise BadInputError(str(error)) from None
+        output = sys.stdout.buffer
+        # the same row cap as the API, and the same bytes as /sparql for every format
+        if media is not None:
+            cut = write_answer(result, media, output, settings.result_limit).truncated
+        elif isinstance(result, QueryBoolean):
+            output.write(b"true\n" if result else b"false\n")
+            cut = False
+        else:
+            cut = write_table(result, output, settings.result_limit)
         sys.stdout.flush()
+    if cut:
+        click.echo(f"tsr: {Cap(settings.result_limit).note} (setting result_limit)", err=True)
 
 
 def _param_values(query: NamedQuery, given: tuple[str, ...]) -> dict[str, str | None]:

@@ -1,10 +1,9 @@
-"""Writing query results in the formats users ask for (CLI, API)."""
+"""Query results as a person reads them: the aligned table of `tsr query` (the other formats
+are written by the API's writers, api/sparql/jobs.py, the same for the CLI and HTTP)."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Iterator
-from enum import StrEnum
 from itertools import islice
 from typing import IO, Any
 
@@ -12,80 +11,13 @@ from pyoxigraph import (
     BlankNode,
     Literal,
     NamedNode,
-    QueryBoolean,
-    QueryResultsFormat,
     QuerySolutions,
-    RdfFormat,
-    serialize,
 )
 
 from .namespaces import PREFIXES
 
-
-class ResultFormat(StrEnum):
-    table = "table"
-    csv = "csv"
-    tsv = "tsv"
-    json = "json"
-    xml = "xml"
-    turtle = "turtle"
-    ntriples = "ntriples"
-    nquads = "nquads"
-    jsonld = "jsonld"
-    rdfxml = "rdfxml"
-
-
-_SOLUTION_FORMATS = {
-    ResultFormat.csv: QueryResultsFormat.CSV, ResultFormat.tsv: QueryResultsFormat.TSV,
-    ResultFormat.json: QueryResultsFormat.JSON, ResultFormat.xml: QueryResultsFormat.XML,
-}
-_GRAPH_FORMATS = {
-    ResultFormat.turtle: RdfFormat.TURTLE, ResultFormat.ntriples: RdfFormat.N_TRIPLES,
-    ResultFormat.nquads: RdfFormat.N_QUADS, ResultFormat.jsonld: RdfFormat.JSON_LD,
-    ResultFormat.rdfxml: RdfFormat.RDF_XML,
-}
 _TABLE_SAMPLE = 200
 _CELL_MAX = 60
-
-
-class FormatMismatch(ValueError):
-    pass
-
-
-def write_result(result: Any, output: IO[bytes], fmt: ResultFormat | None) -> None:
-    """Write a SELECT/ASK/CONSTRUCT result; `fmt=None` picks table or Turtle."""
-    if isinstance(result, QueryBoolean | bool):
-        write_boolean(bool(result), output, fmt or ResultFormat.table)
-    elif isinstance(result, QuerySolutions):
-        fmt = fmt or ResultFormat.table
-        if fmt is ResultFormat.table:
-            write_table(result, output)
-        elif fmt in _SOLUTION_FORMATS:
-            result.serialize(output, _SOLUTION_FORMATS[fmt])
-        else:
-            raise FormatMismatch(f"a SELECT result cannot be written as {fmt.value}; "
-                                 "use table, csv, tsv, json or xml")
-    else:
-        fmt = fmt or ResultFormat.turtle
-        if fmt not in _GRAPH_FORMATS:
-            raise FormatMismatch(f"a graph result cannot be written as {fmt.value}; "
-                                 "use turtle, ntriples, jsonld or rdfxml")
-        prefixes = PREFIXES if fmt is ResultFormat.turtle else None
-        serialize(result, output, _GRAPH_FORMATS[fmt], prefixes=prefixes)
-
-
-def write_boolean(value: bool, output: IO[bytes], fmt: ResultFormat) -> None:
-    if fmt is ResultFormat.json:
-        output.write(json.dumps({"head": {}, "boolean": value}).encode())
-    elif fmt in (ResultFormat.table, ResultFormat.csv, ResultFormat.tsv):
-        output.write(b"true\n" if value else b"false\n")
-    elif fmt is ResultFormat.xml:
-        output.write(
-            b'<?xml version="1.0"?><sparql xmlns="http://www.w3.org/2005/sparql-results#">'
-            b"<head/><boolean>" + (b"true" if value else b"false") + b"</boolean></sparql>"
-        )
-    else:
-        raise FormatMismatch(f"an ASK result cannot be written as {fmt.value}")
 
 
 def short(term: Any) -> str:
@@ -104,10 +36,12 @@ def short(term: Any) -> str:
     return str(term)
 
 
-def write_table(solutions: QuerySolutions, output: IO[bytes]) -> None:
-    """An aligned text table; widths come from the first rows, so output still streams."""
+def write_table(solutions: QuerySolutions, output: IO[bytes], limit: int | None = None) -> bool:
+    """An aligned text table of at most `limit` rows (True if it cut the result); widths
+    come from the first rows, so output still streams."""
     names = [variable.value for variable in solutions.variables]
-    rows = _text_rows(solutions, names)
+    every_row = _text_rows(solutions, names)
+    rows = every_row if limit is None else islice(every_row, limit)
     sample = list(islice(rows, _TABLE_SAMPLE))
     widths = [max([len(name)] + [len(row[i]) for row in sample]) for i, name in enumerate(names)]
 
@@ -124,7 +58,9 @@ def write_table(solutions: QuerySolutions, output: IO[bytes]) -> None:
     for row in rows:
         output.write(line(row))
         count += 1
+    cut = limit is not None and count == limit and next(every_row, None) is not None
     output.write(f"({count} row{'s' if count != 1 else ''})\n".encode())
+    return cut
 
 
 def _text_rows(solutions: QuerySolutions, names: list[str]) -> Iterator[list[str]]:

@@ -19,6 +19,7 @@ from store.sparql_nesting import NestingError, check_nesting
 from ..deps import get_settings_of, get_store, may_see_restricted
 from ..sparql.auth import require_write_token
 from ..sparql.calls import UncheckedCall, may_call, network_calls, unlisted_call
+from ..sparql.cap import LIMIT_HEADER
 from ..sparql.dataset import request_dataset, visibility
 from ..sparql.description import public_base, service_description
 from ..sparql.errors import ProtocolError
@@ -47,7 +48,6 @@ from ..sparql.writers import Cap, write_graph
 
 router = APIRouter(tags=["sparql"])
 
-LIMIT_HEADER = "TSR-Result-Limit"
 TRUNCATION_NOTE = (
     f"At most `result_limit` rows (or triples) are returned; the `{LIMIT_HEADER}` header "
     "gives the limit, and a cut result says so in SPARQL JSON (`truncated` member), "

@@ -8,6 +8,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import Any, Protocol
 
+# The response header giving the row cap, on every route that answers a query.
+LIMIT_HEADER = "TSR-Result-Limit"
+
 
 class Sink(Protocol):
     def write(self, data: bytes) -> Any: ...

@@ -18,8 +18,9 @@ MEDIA_TYPES = {media.name: media for media in (*RESULT_TYPES, *GRAPH_TYPES)}
 ANSWER = f"{__name__}:answer"
 
 
-def write_answer(result: Any, media: MediaType, sink: Sink, limit: int) -> None:
-    """A query's result written in `media`, at most `limit` rows or triples."""
+def write_answer(result: Any, media: MediaType, sink: Sink, limit: int) -> Cap:
+    """A query's result written in `media`, at most `limit` rows or triples: the one writer
+    of `/sparql`, `/api/queries/*` and `tsr query --format` (the cap says if it cut)."""
     cap = Cap(limit)
     if isinstance(result, QueryBoolean | bool):
         sink.write(boolean_bytes(bool(result), media))
@@ -27,6 +28,7 @@ def write_answer(result: Any, media: MediaType, sink: Sink, limit: int) -> None:
         write_solutions(result, media, sink, cap)
     else:
         write_graph(result, media, sink, cap)
+    return cap
 
 
 def answer(store: Store, text: str, default_graph: list[NamedNode] | None,

@@ -24,6 +24,7 @@ CQ04 = Path(__file__).resolve().parents[2] / "queries" / "cq04-jobs-by-year.rq"
 pytestmark = pytest.mark.slow  # a store on disk, six CLI runs and a server: about 20 s
 
 FROM_PUBLIC = f"SELECT (COUNT(*) AS ?n) FROM <{PUBLIC_GRAPH.value}> WHERE {{ ?s ?p ?o }}"
+ASK = "ASK { ?s a <https://w3id.org/tsr-observatory/ontology#TSRActor> }"
 EVERYTHING = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
 # a named query naming its dataset, served as /api/queries/from-public
 FROM_QUERY = parse_named_query("from-public", "#+ summary: Statements of the example source\n"
@@ -39,11 +40,11 @@ def location(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def cli_answers(location: Path) -> dict[str, subprocess.CompletedProcess[str]]:
+def cli_answers(location: Path) -> dict[str, subprocess.CompletedProcess[bytes]]:
     """Every CLI answer the tests compare, run before the app holds the store."""
-    def tsr(*args: str) -> subprocess.CompletedProcess[str]:
+    def tsr(*args: str) -> subprocess.CompletedProcess[bytes]:
         return subprocess.run([*tsr_command(), "query", *args, "--store", str(location)],
-                              capture_output=True, text=True, timeout=120)
+                              capture_output=True, timeout=120)
 
     return {
         "cq04": tsr(f"@{CQ04}", "--param", "from_year=2022",
@@ -52,13 +53,15 @@ def cli_answers(location: Path) -> dict[str, subprocess.CompletedProcess[str]]:
                          "--format", "csv"),
         "from": tsr(FROM_PUBLIC, "--format", "csv"),
         "everything": tsr(EVERYTHING, "--format", "csv"),
+        "ask-csv": tsr(ASK, "--format", "csv"),
+        "ask-table": tsr(ASK),
         "undeclared": tsr(f"@{CQ04}", "--param", "year=2022"),
         "malformed": tsr(f"@{CQ04}", "--param", "from_year=twenty"),
     }
 
 
 @pytest.fixture(scope="module")
-def api(location: Path, cli_answers: dict[str, subprocess.CompletedProcess[str]]
+def api(location: Path, cli_answers: dict[str, subprocess.CompletedProcess[bytes]]
         ) -> Iterator[AppClient]:
     client = AppClient(api_settings(store=str(location)), data=False)
     client.app.include_router(query_router([FROM_QUERY]))
@@ -72,12 +75,12 @@ def rows(text: str) -> list[list[str]]:
     return list(csv.reader(io.StringIO(text)))
 
 
-def cli_rows(answer: subprocess.CompletedProcess[str]) -> list[list[str]]:
+def cli_rows(answer: subprocess.CompletedProcess[bytes]) -> list[list[str]]:
     assert answer.returncode == 0, answer.stderr
-    return rows(answer.stdout)
+    return rows(answer.stdout.decode())
 
 
-def test_named_query_with_parameters_same_rows(cli_answers: dict[str, subprocess.CompletedProcess[str]],
+def test_named_query_with_parameters_same_rows(cli_answers: dict[str, subprocess.CompletedProcess[bytes]],
                                                api: AppClient) -> None:
     served = api.get("/api/queries/cq04-jobs-by-year",
                      params={"from_year": "2022", "to_year": "2024", "format": "csv"})
@@ -91,7 +94,7 @@ def test_named_query_with_parameters_same_rows(cli_answers: dict[str, subprocess
     assert [row[0] for row in rows(served.text)[1:]] == ["2023", "2024"]
 
 
-def test_from_reads_the_same_graphs(cli_answers: dict[str, subprocess.CompletedProcess[str]],
+def test_from_reads_the_same_graphs(cli_answers: dict[str, subprocess.CompletedProcess[bytes]],
                                     api: AppClient) -> None:
     from_cli = cli_rows(cli_answers["from"])
     everything = cli_rows(cli_answers["everything"])
@@ -103,11 +106,22 @@ def test_from_reads_the_same_graphs(cli_answers: dict[str, subprocess.CompletedP
     assert rows(named.text) == from_cli
 
 
-def test_bad_parameters_are_one_line(cli_answers: dict[str, subprocess.CompletedProcess[str]]) -> None:
+def test_bad_parameters_are_one_line(cli_answers: dict[str, subprocess.CompletedProcess[bytes]]) -> None:
     undeclared = cli_answers["undeclared"]
     assert undeclared.returncode == 2
-    assert undeclared.stderr == ("tsr: error: --param year: the query declares no such parameter "
+    assert undeclared.stderr.decode() == ("tsr: error: --param year: the query declares no such parameter "
                                  "(its `#+ param:` header declares: from_year, to_year)\n")
     malformed = cli_answers["malformed"]
     assert malformed.returncode == 2
-    assert malformed.stderr == "tsr: error: parameter from_year: 'twenty' is not an integer\n"
+    assert malformed.stderr.decode() == "tsr: error: parameter from_year: 'twenty' is not an integer\n"
+
+
+def test_ask_as_csv_is_the_same_bytes(cli_answers: dict[str, subprocess.CompletedProcess[bytes]],
+                                      api: AppClient) -> None:
+    sparql = api.get("/sparql", params={"query": ASK}, headers={"Accept": "text/csv"})
+    assert sparql.status_code == 200, sparql.text
+    assert sparql.content == b"_askResult\r\ntrue\r\n"
+    ask = cli_answers["ask-csv"]
+    assert ask.returncode == 0, ask.stderr
+    assert ask.stdout == sparql.content
+    assert cli_answers["ask-table"].stdout == b"true\n"

@@ -140,7 +140,8 @@ def test_broken_turtle_names_file_and_position_and_loads_nothing(tsr: Runner, tm
 def test_wrong_format_for_result_kind(tsr: Runner) -> None:
     result = tsr("query", "SELECT * { ?s ?p ?o }", "--format", "turtle")
     assert result.returncode == 2
-    assert "a SELECT result cannot be written as turtle" in result.stderr
+    assert result.stderr == ("tsr: error: format turtle does not fit this query's result; use "
+                             "one of json, xml, csv, tsv\n")
 
 
 def test_unknown_extension(tsr: Runner, tmp_path: Path) -> None:

@@ -73,8 +73,9 @@ def test_graph_results_as_turtle_and_jsonld(api: AppClient) -> None:
                              RdfFormat.JSON_LD)}
     assert turtle and turtle == jsonld
     wrong = api.get(url, params={"item": ATELIER, "format": "csv"})
-    assert wrong.status_code == 400
-    assert wrong.json()["detail"].startswith("format csv does not fit this query")
+    assert wrong.status_code == 406  # as /sparql answers format=csv for a graph
+    assert wrong.json()["detail"] == ("format csv does not fit this query's result; use one "
+                                      "of turtle, ntriples, rdfxml, jsonld")
 
 
 def test_parameter_errors_are_one_clear_line(api: AppClient) -> None:
