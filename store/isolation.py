@@ -20,6 +20,20 @@ queries a client controls run in worker processes (store/query_worker.py):
   hold workers at once; the others wait in a queue of at most `queue` entries, served
   client by client (the waiting client with the fewest queries running goes first).
   A full queue is refused at once (`PoolBusy`); a wait past the deadline is a timeout.
+* **A light lane.** Light queries must not wait behind heavy ones (64 clients with 5%
+  runaway queries among them held every worker: a point lookup waited up to 4 s). So
+  `light_workers` of the workers only take queries of a *shape* known to be light: the
+  query text with its IRIs, strings and numbers blanked (`query_shape`), learned from
+  runs: a shape whose run used at most `LIGHT_CPU_SECONDS` of the worker's CPU is light,
+  one that did not (or was stopped) is heavy for good. Unknown shapes, and every heavy
+  one, take the other workers, which run at a lower CPU priority (`GENERAL_NICE`): a
+  runaway query on them gives its cores to light queries and to the server itself.
+  Light queries may take any free worker, and are served first. A query of a light
+  shape that has used more than `LIGHT_LANE_CPU_SECONDS` (a constant that made one
+  cheap, say a pathological regex) leaves the lane: its worker is counted as an ordinary one (and
+  lowered in priority), its shape is heavy from then on, and a new light worker starts;
+  the extra ordinary worker retires when it comes free. Per client, light queries and
+  the others are counted apart.
 
 Only on-disk stores have checkpoints: an in-memory store lives in the server process,
 and a remote store is isolated by its own server (the HTTP timeout applies).
@@ -34,14 +48,16 @@ import logging
 import os
 import pickle
 import queue as queues
+import re
 import shutil
 import signal
 import socket
+import struct
 import subprocess
 import sys
 import threading
 import time
-from collections import Counter
+from collections import Counter, OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -67,6 +83,24 @@ class Checkpointable(Protocol):
 CHECKPOINTS = "tsr-checkpoints"
 _START_SECONDS = 60.0  # a worker that is not ready by then is reported broken
 _POLL_SECONDS = 0.1  # how often a waiting relay looks at its deadline and its client
+# A query shape is light when one run used at most this much of its worker's CPU (a point
+# lookup uses 0.2-1 ms at a million triples, a page of a named query a few ms)
+LIGHT_CPU_SECONDS = 0.05
+# A query in the light lane that has used more CPU than this leaves it (see the module's
+# text); its worker's CPU is read once it has run LIGHT_SECONDS (CPU, not wall time: on a
+# busy machine a cheap query may wait long for a core, and must not be taken for heavy)
+LIGHT_LANE_CPU_SECONDS = 0.5
+LIGHT_SECONDS = 0.25
+# Niceness of the workers that run queries of unknown or heavy shapes (light ones run at
+# the server's own priority)
+GENERAL_NICE = 10
+_SHAPES = 4096  # query shapes remembered (each at most _SHAPE_CHARACTERS long)
+_SHAPE_CHARACTERS = 4000
+_CPU = struct.Struct("!dd")  # a job's CPU seconds, the worker's own since it started
+_CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+# what `query_shape` blanks: IRIs, strings (with their escapes) and numbers
+_CONSTANTS = re.compile(r'<[^<>"{}|^`\\\x00-\x20]*>|"(?:[^"\\\n\r]|\\.)*"'
+                        r"|'(?:[^'\\\n\r]|\\.)*'|(?<![\w?$])\d+(?:\.\d*)?(?:[eE][+-]?\d+)?")
 _log = logging.getLogger("tsr.queries")
 # Who asks for the queries `EmbeddedStore.query(timeout=...)` runs (its share of the workers)
 QUERY_CLIENT: contextvars.ContextVar[str] = contextvars.ContextVar("query_client", default="")
@@ -104,7 +138,9 @@ class _Abandoned(QueryStopped):
 class _Worker:
     process: subprocess.Popen[bytes]
     channel: Channel
+    light: bool = False  # of the light lane (see the module's text)
     path: str | None = None  # the checkpoint it has open
+    cpu: float = 0.0  # its CPU seconds when it last finished a job (or became ready)
 
 
 @dataclass(eq=False)
@@ -113,8 +149,18 @@ class _Ticket:
 
     client: str
     number: int
+    light: bool = False  # a query of a light shape
     ready: threading.Event = field(default_factory=threading.Event)
     worker: _Worker | None = None
+
+
+@dataclass(eq=False)
+class _Job:
+    """One query's claim on the pool: whose it is, and in which count (light or not)."""
+
+    client: str
+    light: bool
+    shape: str | None
 
 
 @dataclass
@@ -125,6 +171,49 @@ class PoolStats:
     queued: int
     broken: str | None = None
     clients: dict[str, int] = field(default_factory=dict)
+    light_workers: int = 0  # of `workers`, those kept for light queries
+
+
+def query_shape(text: str) -> str | None:
+    """The query with its IRIs, strings and numbers blanked: point lookups of different
+    resources share a shape, and so does every page of a named query. None for a text too
+    long to remember (it is never taken for light).
+
+    >>> query_shape('SELECT ?o { <http://x/1> ?p ?o FILTER(?o != "a") } LIMIT 50')
+    'SELECT ?o { <> ?p ?o FILTER(?o != "") } LIMIT 0'
+    """
+    if len(text) > _SHAPE_CHARACTERS:
+        return None
+    return _CONSTANTS.sub(_blank, text)
+
+
+def _blank(match: re.Match[str]) -> str:
+    first = match.group()[0]
+    return "<>" if first == "<" else '""' if first in "\"'" else "0"
+
+
+class _Shapes:
+    """What runs taught the pool about query shapes: light, or heavy for good."""
+
+    def __init__(self) -> None:
+        self._known: OrderedDict[str, bool] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def light(self, shape: str | None) -> bool:
+        if shape is None:
+            return False
+        with self._lock:
+            return self._known.get(shape, False)
+
+    def note(self, shape: str | None, light: bool) -> None:
+        if shape is None:
+            return
+        with self._lock:
+            if self._known.get(shape, True):  # unknown or light: heavy once is heavy for good
+                self._known[shape] = light
+            self._known.move_to_end(shape)
+            while len(self._known) > _SHAPES:
+                self._known.popitem(last=False)
 
 
 class QueryPool:
@@ -136,11 +225,12 @@ class QueryPool:
     """
 
     def __init__(self, store: Checkpointable, *, workers: int, memory_bytes: int,
-                 queue: int, per_client: int) -> None:
+                 queue: int, per_client: int, light_workers: int = 0) -> None:
         if store.location == "memory":
             raise StoreError("query isolation needs an on-disk store")
         self._store = store
         self.size = workers
+        self.light_size = max(0, min(light_workers, workers - 1))
         self.memory_bytes = memory_bytes
         self.queue_limit = queue
         self.per_client = max(1, per_client)
@@ -151,55 +241,73 @@ class QueryPool:
         self._checkpoint: tuple[int, str] | None = None  # (store.writes, path)
         self._numbers = itertools.count(1)
         self._condition = threading.Condition()
-        self._free: list[_Worker] = []
+        self._free: dict[bool, list[_Worker]] = {True: [], False: []}  # by lane (light?)
         self._starting: set[subprocess.Popen[bytes]] = set()
+        self._coming: Counter[bool] = Counter()  # workers asked for and not yet ready, by lane
         self._alive: set[_Worker] = set()
-        self._running: Counter[str] = Counter()
-        self._waiting: list[_Ticket] = []
+        self._running: dict[bool, Counter[str]] = {True: Counter(), False: Counter()}
+        self._waiting: dict[bool, list[_Ticket]] = {True: [], False: []}
+        self._shapes = _Shapes()
         self._broken: str | None = None
         self._closed = False
-        self._spawns: queues.SimpleQueue[None] = queues.SimpleQueue()
+        self._spawns: queues.SimpleQueue[bool] = queues.SimpleQueue()
         threading.Thread(target=self._spawner, name="tsr-query-worker-start",
                          daemon=True).start()
-        for _ in range(workers):
-            self._start_worker()
+        self._top_up()
+
+    @property
+    def capacity(self) -> int:
+        """Queries that may be in the pool at once: running (an ordinary worker may be left
+        over from a demotion) and waiting in either lane's queue."""
+        return self.size + 1 + 2 * self.queue_limit
 
     # -- running a job ---------------------------------------------------------------------
     def run(self, function: str, args: tuple[Any, ...], write: Callable[[bytes], object], *,
             deadline: float, client: str = "",
-            abandoned: Callable[[], bool] = lambda: False) -> None:
+            abandoned: Callable[[], bool] = lambda: False, query: str | None = None) -> None:
         """Run a job on a worker, relaying its output to `write`, within `deadline`
         (time.monotonic()). Raises the job's own error as StoreError / QuerySyntaxError,
         or one of this module's errors; an exception from `write` stops the worker and
-        is raised again."""
-        worker = self._acquire(client, deadline, abandoned)
+        is raised again. `query`: the SPARQL text the job runs, whose shape decides its
+        lane (none: an ordinary worker)."""
+        shape = query_shape(query) if query is not None and self.light_size else None
+        job = _Job(client, self._shapes.light(shape), shape)
+        worker = self._acquire(job, deadline, abandoned)
         if deadline - time.monotonic() < _POLL_SECONDS:
             # a worker came free too late to be of use: keep it, it did nothing
-            self._release(worker, client)
+            self._release(worker, job)
             raise QueryTimeout(self._busy_message())
         try:
             path = self._fresh_checkpoint(worker)
             worker.channel.send(pickle.dumps((path, function, args)))
-            self._relay(worker, write, deadline, abandoned)
+            cpu = self._relay(worker, job, write, deadline, abandoned)
         except (StoreError, SyntaxError) as error:
             if isinstance(error, QuerySyntaxError | _JobError):
-                self._release(worker, client)  # the job failed, its worker is fine
+                self._release(worker, job)  # the job failed, its worker is fine
             else:
-                self._stop(worker, client)
+                self._shapes.note(shape, False)
+                self._stop(worker, job)
             raise
         except BaseException:
-            self._stop(worker, client)
+            self._stop(worker, job)
             raise
-        self._release(worker, client)
+        self._shapes.note(shape, cpu <= LIGHT_CPU_SECONDS)
+        self._release(worker, job)
 
-    def _relay(self, worker: _Worker, write: Callable[[bytes], object], deadline: float,
-               abandoned: Callable[[], bool]) -> None:
+    def _relay(self, worker: _Worker, job: _Job, write: Callable[[bytes], object],
+               deadline: float, abandoned: Callable[[], bool]) -> float:
+        """Relay the job's output; the CPU seconds the worker spent on it."""
         channel = worker.channel
+        look_at = time.monotonic() + LIGHT_SECONDS  # when a light job's CPU is read
         while True:
-            remaining = deadline - time.monotonic()
+            now = time.monotonic()
+            remaining = deadline - now
             if remaining <= 0:
                 raise QueryTimeout("the query ran past the server's query timeout and was "
                                    "stopped; simplify it or add a LIMIT")
+            if job.light and now > look_at and (
+                    _process_cpu(worker.process.pid) - worker.cpu > LIGHT_LANE_CPU_SECONDS):
+                self._demote(worker, job)
             try:
                 message = channel.receive(min(remaining, _POLL_SECONDS))
             except (EOFError, OSError):
@@ -212,9 +320,10 @@ class QueryPool:
             if tag == b"D":
                 write(message[1:])
             elif tag == b"E":
-                if len(message) > 1:
-                    write(message[1:])
-                return
+                if len(message) > 1 + _CPU.size:
+                    write(message[1 + _CPU.size:])
+                cpu, worker.cpu = _CPU.unpack_from(message, 1)
+                return float(cpu)
             elif tag == b"X":
                 kind, text = pickle.loads(message[1:])
                 if kind == "syntax":
@@ -224,6 +333,20 @@ class QueryPool:
                 if kind == "io":
                     raise _JobIOError(text)
                 raise _JobError(text)
+
+    def _demote(self, worker: _Worker, job: _Job) -> None:
+        """A query of a light shape ran too long: it and its worker leave the light lane
+        (the worker goes on with it at the ordinary workers' priority); its shape is heavy
+        from now on, and another light worker starts."""
+        self._shapes.note(job.shape, False)
+        with self._condition:
+            self._uncount(job)
+            job.light = False
+            self._running[False][job.client] += 1
+            was_light, worker.light = worker.light, False
+        if was_light:
+            _lower_priority(worker.process.pid)
+            self._top_up()
 
     def _over_budget(self) -> str:
         return (f"the query needed more than {self.memory_bytes // 2**20} MiB, the server's "
@@ -256,20 +379,25 @@ class QueryPool:
         return QueryCrashed(f"the query's worker process died ({how}); the server goes on")
 
     # -- fair sharing ----------------------------------------------------------------------
-    def _acquire(self, client: str, deadline: float, abandoned: Callable[[], bool]) -> _Worker:
+    def _acquire(self, job: _Job, deadline: float, abandoned: Callable[[], bool]) -> _Worker:
+        light, client = job.light, job.client
         with self._condition:
             if self._broken is not None and not self._alive:
                 raise QueryCrashed(self._broken)
-            if (self._free and self._running[client] < self.per_client
-                    and self._next_ticket() is None):
+            if self._running[light][client] < self.per_client and self._next_ticket(True) is None:
                 # a free worker no waiting query may take (their clients hold their share)
-                self._running[client] += 1
-                return self._free.pop()
-            if len(self._waiting) >= self.queue_limit:
-                raise PoolBusy(f"{len(self._waiting)} queries wait already for the server's "
+                if light and self._free[True]:
+                    self._running[True][client] += 1
+                    return self._free[True].pop()
+                if self._free[False] and (light or self._next_ticket(False) is None):
+                    self._running[light][client] += 1
+                    return self._free[False].pop()
+            waiting = self._waiting[light]
+            if len(waiting) >= self.queue_limit:
+                raise PoolBusy(f"{len(waiting)} queries wait already for the server's "
                                f"{self.size} query workers; try again in a few seconds")
-            ticket = _Ticket(client, next(self._numbers))
-            self._waiting.append(ticket)
+            ticket = _Ticket(client, next(self._numbers), light)
+            waiting.append(ticket)
         # A worker is handed to one waiting query at a time (`_hand_out`), which alone is
         # woken: waking every waiter at each release cost a point lookup a tenth more CPU
         # with 16 clients on 8 workers.
@@ -282,52 +410,67 @@ class QueryPool:
                 if ticket.worker is not None:  # handed out meanwhile
                     return ticket.worker
                 if remaining <= 0 or abandoned():
-                    self._waiting.remove(ticket)
+                    waiting.remove(ticket)
                     if remaining <= 0:
                         raise QueryTimeout(self._busy_message())
                     raise _Abandoned
 
     def _hand_out(self) -> None:
-        """Give free workers to waiting queries, fairly (call with the lock held)."""
-        while self._free:
-            ticket = self._next_ticket()
-            if ticket is None:
-                return
-            self._waiting.remove(ticket)
-            self._running[ticket.client] += 1
-            ticket.worker = self._free.pop()
+        """Give free workers to waiting queries, fairly (call with the lock held): light
+        workers to light queries only, ordinary ones to light queries first."""
+        while True:
+            ticket, lane = self._next_ticket(True), True
+            if ticket is None or not self._free[True]:
+                ticket, lane = ticket or self._next_ticket(False), False
+                if ticket is None or not self._free[False]:
+                    return
+            self._waiting[ticket.light].remove(ticket)
+            self._running[ticket.light][ticket.client] += 1
+            ticket.worker = self._free[lane].pop()
             ticket.ready.set()
 
     def _busy_message(self) -> str:
         return (f"the server's {self.size} query workers stayed busy until the query "
                 "timeout; try again later")
 
-    def _next_ticket(self) -> _Ticket | None:
-        """The waiting query to serve next: of the clients under their share, the one with
-        the fewest queries running; the earliest of its queries."""
+    def _next_ticket(self, light: bool) -> _Ticket | None:
+        """The waiting query of a lane to serve next: of the clients under their share, the
+        one with the fewest queries running; the earliest of its queries."""
+        running = self._running[light]
         best: _Ticket | None = None
-        for ticket in self._waiting:
-            running = self._running[ticket.client]
-            if running >= self.per_client:
+        for ticket in self._waiting[light]:
+            count = running[ticket.client]
+            if count >= self.per_client:
                 continue
-            if best is None or running < self._running[best.client]:
+            if best is None or count < running[best.client]:
                 best = ticket
         return best
 
-    def _release(self, worker: _Worker, client: str) -> None:
+    def _release(self, worker: _Worker, job: _Job) -> None:
         with self._condition:
-            self._uncount(client)
-            if worker in self._alive:
-                self._free.append(worker)
-            if self._waiting:
-                self._hand_out()
+            self._uncount(job)
+            retire = (worker in self._alive and not worker.light
+                      and self._lane_count(False) > self.size - self.light_size)
+            if retire:  # left over from a demotion
+                self._alive.discard(worker)
+            elif worker in self._alive:
+                self._free[worker.light].append(worker)
+            self._hand_out()
+        if retire:
+            with contextlib.suppress(OSError):
+                worker.process.kill()
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                worker.process.wait(timeout=5)
+            self._close(worker)
+            self._tidy()
 
-    def _uncount(self, client: str) -> None:
-        self._running[client] -= 1
-        if self._running[client] <= 0:
-            del self._running[client]
+    def _uncount(self, job: _Job) -> None:
+        running = self._running[job.light]
+        running[job.client] -= 1
+        if running[job.client] <= 0:
+            del running[job.client]
 
-    def _stop(self, worker: _Worker, client: str) -> None:
+    def _stop(self, worker: _Worker, job: _Job) -> None:
         """Kill a worker that is mid-job (deadline, client gone, crash) and start another."""
         with contextlib.suppress(OSError):
             worker.process.send_signal(signal.SIGKILL)
@@ -335,33 +478,51 @@ class QueryPool:
             worker.process.wait(timeout=5)
         self._close(worker)
         with self._condition:
-            self._uncount(client)
+            self._uncount(job)
             self._alive.discard(worker)
             self._hand_out()  # the client's share is free again
-        if not self._closed:
-            self._start_worker()
+        self._top_up()
         self._tidy()
 
     def stats(self) -> PoolStats:
         with self._condition:
-            return PoolStats(workers=self.size, ready=len(self._free),
-                             busy=len(self._alive) - len(self._free),
-                             queued=len(self._waiting), broken=self._broken,
-                             clients=dict(self._running))
+            ready = len(self._free[True]) + len(self._free[False])
+            clients = self._running[False] + self._running[True]
+            return PoolStats(workers=self.size, ready=ready, busy=len(self._alive) - ready,
+                             queued=len(self._waiting[True]) + len(self._waiting[False]),
+                             broken=self._broken, clients=dict(clients),
+                             light_workers=self.light_size)
 
     # -- workers ---------------------------------------------------------------------------
-    def _start_worker(self) -> None:
-        """Start a worker in the background; it joins the free ones once it is ready."""
-        self._spawns.put(None)
+    def _lane_count(self, light: bool) -> int:
+        """Workers of a lane, alive or on their way (call with the lock held)."""
+        return sum(1 for worker in self._alive if worker.light == light) + self._coming[light]
+
+    def _top_up(self) -> None:
+        """Start the workers each lane lacks (in the background: they join the free ones
+        once ready)."""
+        with self._condition:
+            if self._closed:
+                return
+            wanted = {True: self.light_size, False: self.size - self.light_size}
+            missing = [light for light in (True, False)
+                       for _ in range(wanted[light] - self._lane_count(light))]
+            for light in missing:
+                self._coming[light] += 1
+        for light in missing:
+            self._spawns.put(light)
 
     def _spawner(self) -> None:
         """Every worker is started from this one thread, which lives as long as the pool:
         a worker asks the kernel to kill it when the thread that started it ends
         (PR_SET_PDEATHSIG is per thread), so that it dies with the server."""
-        while self._spawns.get() is None and not self._closed:
-            self._spawn()
+        while True:
+            light = self._spawns.get()
+            if self._closed:
+                return
+            self._spawn(light)
 
-    def _spawn(self) -> None:
+    def _spawn(self, light: bool) -> None:
         ours, theirs = socket.socketpair()
         try:
             process = subprocess.Popen(
@@ -373,23 +534,32 @@ class QueryPool:
         except OSError as error:
             ours.close()
             theirs.close()
+            with self._condition:
+                self._coming[light] -= 1
             self._give_up(f"cannot start a query worker: {error}")
             return
         theirs.close()
+        if not light:
+            _lower_priority(process.pid)
         with self._condition:
             self._starting.add(process)
-        threading.Thread(target=self._welcome, args=(process, ours), daemon=True,
+        threading.Thread(target=self._welcome, args=(process, ours, light), daemon=True,
                          name="tsr-query-worker-ready").start()
 
-    def _welcome(self, process: subprocess.Popen[bytes], ours: socket.socket) -> None:
+    def _welcome(self, process: subprocess.Popen[bytes], ours: socket.socket,
+                 light: bool) -> None:
         """Wait until a new worker is ready, then hand it out."""
         channel = Channel(ours)
-        worker = _Worker(process, channel)
+        worker = _Worker(process, channel, light)
         ready = False
         with contextlib.suppress(EOFError, OSError):
-            ready = channel.receive(_START_SECONDS) == b"R"
+            said = channel.receive(_START_SECONDS) or b""
+            ready = said[:1] == b"R"
+            if ready:
+                worker.cpu = _CPU.unpack_from(said, 1)[1]
         with self._condition:
             self._starting.discard(process)
+            self._coming[light] -= 1
         if not ready and self._closed:  # killed by `close`
             process.wait()
             self._close(worker)
@@ -406,7 +576,7 @@ class QueryPool:
             closed = self._closed
             if not closed:
                 self._alive.add(worker)
-                self._free.append(worker)
+                self._free[light].append(worker)
                 self._broken = None
                 self._hand_out()
         if closed:
@@ -468,9 +638,9 @@ class QueryPool:
             workers = list(self._alive)
             starting = list(self._starting)
             self._alive.clear()
-            self._free.clear()
+            self._free = {True: [], False: []}
             self._condition.notify_all()
-        self._spawns.put(None)  # the spawner sees `_closed` and ends
+        self._spawns.put(False)  # the spawner sees `_closed` and ends
         for process in starting:  # their _welcome waits for them
             with contextlib.suppress(OSError):
                 process.kill()
@@ -481,6 +651,22 @@ class QueryPool:
                 worker.process.wait(timeout=5)
             self._close(worker)
         shutil.rmtree(self._directory, ignore_errors=True)
+
+
+def _process_cpu(pid: int) -> float:
+    """CPU seconds a process has used (user and system), as the kernel counts them."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as stat:
+            fields = stat.read().rpartition(b")")[2].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / _CLOCK_TICKS
+
+
+def _lower_priority(pid: int) -> None:
+    """Run a worker of queries of unknown cost below the server and the light lane."""
+    with contextlib.suppress(OSError):  # a worker that just died: nothing to lower
+        os.setpriority(os.PRIO_PROCESS, pid, GENERAL_NICE)
 
 
 class _JobError(StoreError):
@@ -505,7 +691,7 @@ def isolated_query(pool: QueryPool, sparql: str, bindings: Any, default_graph: A
         pool.run("store.query_worker:write_results",
                  (sparql, dict(bindings) if bindings else None, default_graph, named_graphs),
                  chunks.append, deadline=time.monotonic() + timeout,
-                 client=QUERY_CLIENT.get())
+                 client=QUERY_CLIENT.get(), query=sparql)
     except _JobSyntaxError as error:
         raise QuerySyntaxError(str(error)) from None
     body = b"".join(chunks)
@@ -525,6 +711,7 @@ def isolate(store: Any, settings: Any) -> QueryPool | None:
     workers = settings.query_workers or min(16, 4 * (os.cpu_count() or 1))
     pool = QueryPool(store, workers=workers, memory_bytes=settings.query_memory_bytes,
                      queue=settings.query_queue,
-                     per_client=settings.client_queries or max(1, workers - 1))
+                     per_client=settings.client_queries or max(1, workers - 1),
+                     light_workers=max(1, workers // 4) if workers > 1 else 0)
     store.pool = pool
     return pool

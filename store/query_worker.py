@@ -7,8 +7,9 @@ with its parent. A job that runs past its deadline or over its budget, or that c
 engine, takes this process with it, never the server: the pool starts another one.
 
 Messages to the worker: a pickled `(checkpoint path, "module:function", args)`. Messages
-back: b"D" + bytes (output), b"E" + the last bytes (done), b"X" + pickled (error kind,
-message).
+back: b"R" + two doubles (ready), b"D" + bytes (output), b"E" + two network-order
+doubles (the CPU seconds of the job, and of this process so far) + the last bytes
+(done), b"X" + pickled (error kind, message).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import pickle
 import resource
 import signal
 import socket
+import struct
 import sys
 import time
 from collections.abc import Callable
@@ -30,6 +32,7 @@ CHUNK_BYTES = 64 * 1024
 # a slow result still reaches the client: send what is buffered after this long
 FLUSH_SECONDS = 0.1
 _PR_SET_PDEATHSIG = 1
+_CPU = struct.Struct("!dd")  # a job's CPU seconds, this process's own since it started
 
 
 class Output:
@@ -52,9 +55,10 @@ class Output:
             del self._buffer[1:]
         self._last_send = time.monotonic()
 
-    def finish(self) -> None:
-        """The last bytes travel with the end mark: a small result is one message."""
-        self._buffer[:1] = b"E"
+    def finish(self, cpu_seconds: float) -> None:
+        """The last bytes travel with the end mark and the CPU time the job took (the pool
+        learns from it which query shapes are light): a small result is one message."""
+        self._buffer[:1] = b"E" + _CPU.pack(cpu_seconds, time.process_time())
         self._channel.send(self._buffer)
 
 
@@ -106,7 +110,7 @@ def _error_kind(error: BaseException) -> str:
 
 def serve(channel: Channel) -> None:
     from .embedded import EmbeddedStore
-    channel.send(b"R")  # ready: imports done, limits set
+    channel.send(b"R" + _CPU.pack(0.0, time.process_time()))  # ready: imports done, limits set
     opened: tuple[str, EmbeddedStore] | None = None
     functions: dict[str, Callable[..., None]] = {}
     while True:
@@ -123,8 +127,9 @@ def serve(channel: Channel) -> None:
                 module, _, attribute = name.partition(":")
                 function = functions[name] = getattr(importlib.import_module(module), attribute)
             output = Output(channel)
+            started = time.process_time()
             function(opened[1], *args, output)
-            output.finish()
+            output.finish(time.process_time() - started)
         except Exception as error:  # reported to the request, the worker goes on
             message = str(error).splitlines()[0] if str(error) else type(error).__name__
             channel.send(b"X" + pickle.dumps((_error_kind(error), message)))

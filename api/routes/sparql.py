@@ -172,7 +172,7 @@ async def _run_query(request: Request, operation: Operation) -> Response:
             pool.run(ANSWER, (text, dataset.default_graph, dataset.named_graphs, media.name,
                               settings.result_limit),
                      writer.write, deadline=deadline, client=client,
-                     abandoned=writer.abandoned)
+                     abandoned=writer.abandoned, query=text)
             return
         result = store.query(text, default_graph=dataset.default_graph,
                              named_graphs=dataset.named_graphs)

@@ -274,7 +274,7 @@ def query_runner(app_state: object, pool: QueryPool | None = None) -> QueryRunne
     runner = getattr(app_state, "query_runner", None)
     if runner is None:
         threads = QUERY_WORKERS if pool is None else max(
-            QUERY_WORKERS, pool.size + pool.queue_limit + 1)
+            QUERY_WORKERS, pool.capacity + 1)
         runner = QueryRunner(threads)
         app_state.query_runner = runner  # type: ignore[attr-defined]
     return runner

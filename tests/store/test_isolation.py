@@ -142,3 +142,99 @@ def test_full_queue_is_refused_at_once(store: EmbeddedStore) -> None:
         thread.join()
     assert sorted(type(error).__name__ for error in errors) == [
         "PoolBusy", "QueryTimeout", "QueryTimeout", "QueryTimeout"]
+
+
+CARTESIAN_COUNT = "SELECT (COUNT(*) AS ?n) { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
+# cheap for a subject the store lacks, a runaway for one it holds: one shape
+LOOKUP_THEN_COUNT = "SELECT (COUNT(*) AS ?n) {{ <{}> ?p ?o . ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }}"
+
+
+def _lanes(pool: QueryPool) -> list[bool]:
+    with pool._condition:
+        return sorted(worker.light for worker in pool._alive)
+
+
+def _heavy(pool: QueryPool, client: str, errors: list[BaseException], seconds: float,
+           query: str = CARTESIAN_COUNT) -> None:
+    try:
+        pool.run("store.query_worker:write_results", (query, None, None, None),
+                 lambda data: None, deadline=time.monotonic() + seconds, client=client,
+                 query=query)
+    except BaseException as error:  # noqa: BLE001 - collected for the assertions
+        errors.append(error)
+
+
+def test_light_queries_do_not_wait_behind_heavy_ones(tmp_path: Path) -> None:
+    import threading
+    opened = EmbeddedStore(str(tmp_path / "store"))
+    opened.add(_triples(3000), GRAPH)
+    pool = opened.pool = QueryPool(opened, workers=3, memory_bytes=1024**3, queue=4,
+                                   per_client=1, light_workers=1)
+    try:
+        _wait_ready(pool)
+        assert _lanes(pool) == [False, False, True]
+        # a point lookup's shape is learned light on its first run (an ordinary worker)
+        assert [row["o"] for row in opened.query(
+            "SELECT ?o { <http://example.org/s5> ?p ?o }", timeout=10)] == [Literal(5)]
+        errors: list[BaseException] = []
+        threads = [threading.Thread(target=_heavy, args=(pool, f"heavy{n}", errors, 4))
+                   for n in range(3)]
+        for thread in threads:
+            thread.start()
+        deadline = time.monotonic() + 5
+        while pool.stats().busy < 2 or pool.stats().queued < 1:
+            assert time.monotonic() < deadline
+            time.sleep(0.02)
+        # every ordinary worker runs a runaway, another waits: a lookup of the light shape
+        # (another resource) is answered at once by the light worker
+        started = time.monotonic()
+        rows = opened.query("SELECT ?o { <http://example.org/s7> ?p ?o }", timeout=10)
+        assert [row["o"] for row in rows] == [Literal(7)]
+        assert time.monotonic() - started < 1.0
+        # a query of a shape never seen waits for an ordinary worker like the runaways
+        assert pool.stats().busy == 2
+        for thread in threads:
+            thread.join()
+        assert sorted(type(error).__name__ for error in errors) == ["QueryTimeout"] * 3
+    finally:
+        opened.close()
+
+
+def test_a_light_shape_that_runs_long_leaves_the_lane(tmp_path: Path) -> None:
+    from store.isolation import query_shape
+    opened = EmbeddedStore(str(tmp_path / "store"))
+    opened.add(_triples(3000), GRAPH)
+    pool = opened.pool = QueryPool(opened, workers=2, memory_bytes=1024**3, queue=4,
+                                   per_client=2, light_workers=1)
+    try:
+        _wait_ready(pool)
+        cheap = LOOKUP_THEN_COUNT.format("http://example.org/none")
+        assert next(iter(opened.query(cheap, timeout=10)))["n"] == Literal(0)
+        shape = query_shape(cheap)
+        assert pool._shapes.light(shape)
+        import threading
+        errors: list[BaseException] = []
+        runaway = threading.Thread(target=_heavy, args=(
+            pool, "someone", errors, 12, LOOKUP_THEN_COUNT.format("http://example.org/s1")))
+        runaway.start()
+        # past its CPU allowance the runaway's worker leaves the light lane, which gets a
+        # new worker while the runaway goes on
+        deadline = time.monotonic() + 11
+        while _lanes(pool) != [False, False, True] or pool.stats().ready != 2:
+            assert time.monotonic() < deadline, _lanes(pool)
+            time.sleep(0.05)
+        assert not pool._shapes.light(shape)
+        assert runaway.is_alive()
+        started = time.monotonic()
+        assert next(iter(opened.query(cheap, timeout=10)))["n"] == Literal(0)
+        assert time.monotonic() - started < 1
+        runaway.join()
+        assert [type(error).__name__ for error in errors] == ["QueryTimeout"]
+        # heavy for good, even after a cheap run; the lanes are as they were (the extra
+        # ordinary worker retired)
+        opened.query(cheap, timeout=10)
+        assert not pool._shapes.light(shape)
+        _wait_ready(pool)
+        assert _lanes(pool) == [False, True]
+    finally:
+        opened.close()
