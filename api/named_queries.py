@@ -12,6 +12,11 @@ term by the store (never pasted into the query text)::
     #+ default: legal_form association-1901
     SELECT ...
 
+A query whose rows are aggregates of indicator observations may be marked as a published
+aggregate (`#+ published: actors jobsFTE budget`): the first column counts the actors behind
+a row, the others are the values that statistical confidentiality suppresses for a reader
+without the read token when fewer than k actors are behind the row (api/confidentiality.py).
+
 >>> query = parse_named_query("demo", "#+ param: year year required Year\\nASK { ?s ?p ?_year }")
 >>> query.params[0].kind, query.params[0].required
 ('year', True)
@@ -124,8 +129,11 @@ class NamedQuery:
     summary: str = ""
     summary_fr: str = ""
     description: str = ""
+    description_fr: str = ""
     question: str = ""
     params: tuple[QueryParam, ...] = field(default_factory=tuple)
+    # a published aggregate: (column counting the actors behind a row, suppressed columns...)
+    published: tuple[str, ...] = ()
 
     @cached_property
     def facts(self) -> SparqlFacts:
@@ -175,6 +183,7 @@ def parse_named_query(name: str, text: str, *, source: str | None = None) -> Nam
     """Read the header of one query; BadInputError names the file and line of a bad header."""
     where = source or f"{name}.rq"
     header: dict[str, str] = {}
+    published: tuple[str, ...] = ()
     declared: list[tuple[str, str, bool, str]] = []
     defaults: dict[str, str] = {}
     for number, line in enumerate(text.splitlines(), start=1):
@@ -182,8 +191,14 @@ def parse_named_query(name: str, text: str, *, source: str | None = None) -> Nam
             continue
         key, _, value = line[2:].partition(":")
         key, value = key.strip(), value.strip()
-        if key in ("summary", "summary_fr", "description", "question"):
+        if key in ("summary", "summary_fr", "description", "description_fr", "question"):
             header[key] = f"{header[key]} {value}".strip() if key in header else value
+        elif key == "published":
+            published = tuple(value.split())
+            if len(published) < 2:
+                raise BadInputError(f"{where} line {number}: write `#+ published: ACTORS_COLUMN "
+                                    "VALUE_COLUMN...` (the column counting the actors, then "
+                                    "the columns to suppress)")
         elif key == "param":
             declared.append(_parse_param(value, f"{where} line {number}"))
         elif key == "default":
@@ -191,7 +206,8 @@ def parse_named_query(name: str, text: str, *, source: str | None = None) -> Nam
             defaults[param_name] = default.strip()
         else:
             raise BadInputError(f"{where} line {number}: unknown header key {key!r} (use "
-                                "summary, summary_fr, description, question, param, default)")
+                                "summary, summary_fr, description, description_fr, question, "
+                                "param, default, published)")
     try:
         form = query_form(text)
     except ValueError as error:
@@ -207,7 +223,12 @@ def parse_named_query(name: str, text: str, *, source: str | None = None) -> Nam
         if f"?_{param.name}" not in text and f"$_{param.name}" not in text:
             raise BadInputError(f"{where}: parameter {param.name} is declared but the query "
                                 f"never uses ?_{param.name}")
-    return NamedQuery(name=name, text=text, form=form, params=params, **header)
+    for column in published:
+        if f"?{column}" not in text:
+            raise BadInputError(f"{where}: published column {column} is not a variable of "
+                                "the query")
+    return NamedQuery(name=name, text=text, form=form, params=params, published=published,
+                      **header)
 
 
 def _parse_param(value: str, where: str) -> tuple[str, str, bool, str]:

@@ -114,6 +114,13 @@ class Settings(BaseSettings):
     read_token: SecretStr | None = Field(
         None, description="Bearer token that also shows restricted sources."
     )
+    confidentiality_threshold: int = Field(
+        3, ge=1,
+        description="Statistical confidentiality: a published aggregate computed from fewer "
+        "than this many actors shows as suppressed (\"secret statistique\") to readers "
+        "without the read token, on pages, in the curated API, in published named queries "
+        "and their CSV.",
+    )
     service_allowlist: list[str] = Field(
         default_factory=lambda: ["https://query.wikidata.org/sparql"],
         description="SPARQL endpoints a query may call with SERVICE (comma-separated in "

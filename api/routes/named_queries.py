@@ -13,6 +13,7 @@ from typing import Any
 
 from fastapi import APIRouter, HTTPException, Query, Request, Response
 
+from ..confidentiality import published_table
 from ..deps import get_settings_of
 from ..named_queries import NamedQuery, shipped_queries
 from ..resources.running import (
@@ -51,7 +52,11 @@ def _add_route(router: APIRouter, query: NamedQuery) -> None:
         if refusal:
             raise HTTPException(400, f"query {query.name}: {refusal}")
         bindings = bind(request, query, request_values(query, values))
-        result = run_query(request, query, bindings, isolated=True)
+        if query.published:
+            # aggregates over restricted sources too, small groups suppressed (secret statistique)
+            result = published_table(request, query, bindings, isolated=True).solutions()
+        else:
+            result = run_query(request, query, bindings, isolated=True)
         body = BytesIO()
         try:
             write_answer(result, media, body, settings.result_limit)
@@ -99,6 +104,11 @@ def _description(query: NamedQuery) -> str:
         parts.append(f"*{query.summary_fr}*")
     if query.question:
         parts.append(f"Competency question: {query.question}.")
+    if query.published:
+        parts.append(f"A published aggregate: `{query.published[0]}` counts the actors behind "
+                     "a row; for a reader without the read token, a row from fewer actors than "
+                     "the confidentiality threshold shows `secret statistique` in "
+                     + ", ".join(f"`{c}`" for c in query.published[1:]) + ".")
     parts.append(f"```sparql\n{query.text.strip()}\n```")
     return "\n\n".join(part for part in parts if part)
 

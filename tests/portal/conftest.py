@@ -1,20 +1,67 @@
-"""The portal's tests reuse the API tests' in-process app over the example data."""
+"""The portal's tests: the in-process app over the example data plus two indicator files of
+2025, one public and one restricted (see README.md here), with a read token."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
-from ..api.conftest import AppClient, serving_app
+from ingest.pipeline import IngestOptions, ingest_files
+from store import Settings, Store, open_store
+
+from ..api.conftest import READ_TOKEN, WRITE_TOKEN, AppClient, api_settings, load_test_data
+from ..servers import free_port, stop, wait_for
+
+HERE = Path(__file__).resolve().parent
+PUBLIC_2025 = HERE / "public-indicators-2025.csv"
+RESTRICTED_2025 = HERE / "restricted-indicators.csv"
+
+
+def load_portal_data(store: Store) -> None:
+    load_test_data(store)
+    settings = api_settings()
+    ingest_files(store, [PUBLIC_2025], settings, IngestOptions(source="public-2025"))
+    ingest_files(store, [RESTRICTED_2025], settings,
+                 IngestOptions(restricted=True, source="restricted-2025"))
 
 
 @pytest.fixture(scope="module")
 def api() -> Iterator[AppClient]:
-    yield from serving_app()
+    client = AppClient(api_settings(read_token=READ_TOKEN, write_token=WRITE_TOKEN), data=False)
+    try:
+        load_portal_data(client.app.state.store)
+        yield client
+    finally:
+        client.close()
 
 
 @pytest.fixture(autouse=True)
-def no_remembered_language(api: AppClient) -> None:
+def no_remembered_language(request: pytest.FixtureRequest) -> None:
     """Each test starts as a new reader: the client forgets the `lang` cookie a page set."""
-    api.client.cookies.clear()
+    if "api" in request.fixturenames:
+        request.getfixturevalue("api").client.cookies.clear()
+
+
+@pytest.fixture(scope="module")
+def served_portal(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """`tsr serve` on an on-disk store with the portal's test data; yields its base URL."""
+    location = tmp_path_factory.mktemp("portal") / "store"
+    with open_store(Settings(store=str(location))) as store:
+        load_portal_data(store)
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TSR_")}
+    env["TSR_READ_TOKEN"] = READ_TOKEN
+    tsr = str(Path(sys.executable).with_name("tsr"))
+    process = subprocess.Popen([tsr, "serve", "--store", str(location), "--port", str(port)],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_for(f"{base}/health", process)
+        yield base
+    finally:
+        stop(process)

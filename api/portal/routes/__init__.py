@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from . import assets, browse, home, query
+from . import assets, browse, home, indicators, query
 
-ROUTERS: list[APIRouter] = [home.router, query.router, browse.router, assets.router]
+ROUTERS: list[APIRouter] = [home.router, indicators.router, query.router, browse.router,
+                            assets.router]

@@ -1,19 +1,41 @@
-"""The portal's home page (`/`): what the observatory knows, at a glance."""
+"""The portal's home page (`/`): what the observatory knows, at a glance.
+
+Each block names the query it comes from (`figures.py`); the figures are kept until the
+store changes, so the page costs a template rendering per view.
+"""
 
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
 from starlette.responses import HTMLResponse
 
+from .. import figures
 from ..i18n import Translator, page_language
+from ..maps import choropleth
 from ..render import render
 
 router = APIRouter(tags=["pages"])
+
+HOME_FIGURES = ("tsrActors", "esrActors", "otherActors", "projects", "tsrEsrProjects",
+                "tsrEsrPartnerships", "outputs", "programmes")
+HOME_MEASURES = ("jobsFTE", "researchJobsFTE", "phdCount", "budget", "researchBudget")
 
 
 @router.get("/", summary="Portal home page (HTML, French by default, ?lang=en)",
             response_class=HTMLResponse)
 def home(request: Request) -> HTMLResponse:
     lang = page_language(request)
-    return render(request, "home.html", lang=lang, title=Translator(lang)("home.title"),
-                  section="home")
+    t = Translator(lang)
+    yearly = figures.indicator_rows(request, lang, "total")
+    territories = figures.territories(request, lang)
+    return render(
+        request, "home.html", lang=lang, title=t("home.title"), section="home",
+        key_figures=figures.key_figures(request), figure_names=HOME_FIGURES,
+        yearly=yearly, latest=yearly[-1] if yearly else None, home_measures=HOME_MEASURES,
+        measures=figures.MEASURES, money=figures.MONEY,
+        sector_types=[row for row in figures.sector_types(request, lang)
+                      if row.values["sector"] == "tsr"],
+        territories=territories,
+        region_map=choropleth("region", territories["region"], lang),
+        department_map=choropleth("department", territories["department"], lang),
+        loads=figures.loads(request)[:5])

@@ -1,0 +1,183 @@
+"""Statistical confidentiality of published aggregates ("secret statistique").
+
+A named query marked `#+ published: ACTORS VALUE...` publishes aggregates of indicator
+observations. It is computed over every source, restricted ones included (individual
+observations may stay restricted while their aggregates are published), and for a reader
+without the read token each row's values are replaced by "secret statistique" when:
+
+* fewer than k actors are behind the row (k: the `confidentiality_threshold` setting), or
+* between 1 and k-1 of its actors come from restricted sources only: the public part of the
+  row is visible elsewhere, so publishing the total would give away the restricted part by
+  subtraction (the row over public sources is computed too, and the counts compared).
+
+A reader with the read token sees every value. The answers are kept per store change mark
+(`request_mark`), per reader kind and per parameters: the portal's home and indicators
+pages and `/api/queries/...` read them from there until the store changes.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from fastapi import Request
+from pyoxigraph import Literal, QuerySolutions
+from pyoxigraph import Store as OxStore
+
+from store.base import Term
+
+from .deps import app_singleton, get_settings_of, get_store, may_see_restricted
+from .named_queries import NamedQuery
+from .resources.running import request_graphs, run_query, run_query_over
+from .resources.store_state import StoreMark, request_mark
+from .sparql.dataset import visibility
+
+SUPPRESSED_TEXT = "secret statistique"
+SUPPRESSED = Literal(SUPPRESSED_TEXT, language="fr")
+# published answers kept at once, across queries, parameters and reader kinds
+KEPT_ANSWERS = 256
+
+
+@dataclass(frozen=True)
+class PublishedTable:
+    """A SELECT answer as rows of terms (None: unbound); in a suppressed row, the
+    `hidden_columns` read as "secret statistique"."""
+    columns: tuple[str, ...]
+    rows: tuple[dict[str, Term | None], ...]
+    suppressed: tuple[bool, ...]
+    hidden_columns: frozenset[str]
+
+    def value(self, index: int, column: str) -> Term | None:
+        return SUPPRESSED if self.is_suppressed(index, column) else self.rows[index].get(column)
+
+    def is_suppressed(self, index: int, column: str) -> bool:
+        return self.suppressed[index] and column in self.hidden_columns
+
+    def solutions(self) -> QuerySolutions:
+        """The answer as engine solutions, suppressed cells as "secret statistique", for
+        the writers of every results format (api/sparql/jobs.write_answer)."""
+        return solutions_of(self.columns, [[self.value(i, c) for c in self.columns]
+                                           for i in range(len(self.rows))])
+
+
+def table_of(result: QuerySolutions) -> tuple[tuple[str, ...], tuple[dict[str, Term | None], ...]]:
+    columns = tuple(variable.value for variable in result.variables)
+    rows = tuple({name: solution[name] for name in columns} for solution in result)
+    return columns, rows
+
+
+def threshold(request: Request) -> int:
+    return get_settings_of(request).confidentiality_threshold
+
+
+def published_table(request: Request, query: NamedQuery, bindings: Mapping[str, Term], *,
+                    isolated: bool = False) -> PublishedTable:
+    """The answer of a published aggregate for this reader, suppressed as above; kept until
+    the store changes."""
+    sees_all = may_see_restricted(request)
+    key = (query.name, tuple(sorted((name, str(term)) for name, term in bindings.items())),
+           sees_all)
+    answers = app_singleton(request, "published_answers", PublishedAnswers)
+    mark = request_mark(request)
+    kept = answers.get(key, mark)
+    if kept is not None:
+        return kept
+    made = _compute(request, query, bindings, sees_all, isolated)
+    answers.put(key, mark, made)
+    return made
+
+
+def kept_table(request: Request, query: NamedQuery, bindings: Mapping[str, Term]
+               ) -> PublishedTable:
+    """Any SELECT named query's answer for this reader, kept until the store changes: a
+    published aggregate as `published_table`, any other over the reader's graphs (the
+    pages' figures are computed once per store change, not once per view)."""
+    if query.published:
+        return published_table(request, query, bindings)
+    sees_all = may_see_restricted(request)
+    key = (query.name, tuple(sorted((name, str(term)) for name, term in bindings.items())),
+           sees_all)
+    answers = app_singleton(request, "published_answers", PublishedAnswers)
+    mark = request_mark(request)
+    kept = answers.get(key, mark)
+    if kept is not None:
+        return kept
+    result = run_query(request, query, bindings)
+    columns, rows = table_of(result)
+    del result
+    made = PublishedTable(columns, rows, (False,) * len(rows), frozenset())
+    answers.put(key, mark, made)
+    return made
+
+
+def _compute(request: Request, query: NamedQuery, bindings: Mapping[str, Term], sees_all: bool,
+             isolated: bool) -> PublishedTable:
+    count_column, *value_columns = query.published
+    store = get_store(request)
+    view = visibility(request).view(request, include_restricted=True)
+    every_graph = None if view.is_whole_store(store) else view.graphs
+    result = run_query_over(request, query, bindings, every_graph, every_graph, isolated=isolated)
+    columns, rows = table_of(result)
+    del result
+    if sees_all:
+        return PublishedTable(columns, rows, (False,) * len(rows), frozenset(value_columns))
+    key_columns = [c for c in columns if c not in query.published]
+    public_graphs = request_graphs(request)
+    public_result = run_query_over(request, query, bindings, public_graphs, public_graphs,
+                                   isolated=isolated)
+    _, public_rows = table_of(public_result)
+    del public_result
+    public_counts = {_row_key(row, key_columns): _count(row.get(count_column))
+                     for row in public_rows}
+    k = threshold(request)
+    suppressed = []
+    for row in rows:
+        actors = _count(row.get(count_column))
+        restricted_only = actors - public_counts.get(_row_key(row, key_columns), 0)
+        suppressed.append(actors < k or 0 < restricted_only < k)
+    return PublishedTable(columns, rows, tuple(suppressed), frozenset(value_columns))
+
+
+def _row_key(row: Mapping[str, Term | None], columns: list[str]) -> tuple[str, ...]:
+    return tuple(str(row.get(column)) for column in columns)
+
+
+def _count(term: Term | None) -> int:
+    try:
+        return int(term.value) if term is not None else 0
+    except ValueError:
+        return 0
+
+
+def solutions_of(columns: tuple[str, ...], rows: list[list[Term | None]]) -> QuerySolutions:
+    """Rows of terms as engine solutions (a VALUES block evaluated over an empty store gives
+    the rows back as they are, in order)."""
+    if not columns:
+        columns = ("_",)
+    variables = " ".join(f"?{c}" for c in columns)
+    lines = " ".join("(" + " ".join("UNDEF" if term is None else str(term) for term in row) + ")"
+                     for row in rows)
+    result = OxStore().query(f"SELECT {variables} WHERE {{ VALUES ({variables}) {{ {lines} }} }}")
+    assert isinstance(result, QuerySolutions)
+    return result
+
+
+class PublishedAnswers:
+    """Published answers by (query, parameters, reader kind), each with the store mark it
+    was computed at; a different mark is a miss (the store changed since)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._kept: dict[Any, tuple[StoreMark, PublishedTable]] = {}
+
+    def get(self, key: Any, mark: StoreMark) -> PublishedTable | None:
+        kept = self._kept.get(key)
+        return kept[1] if kept is not None and kept[0] == mark else None
+
+    def put(self, key: Any, mark: StoreMark, table: PublishedTable) -> None:
+        with self._lock:
+            if len(self._kept) >= KEPT_ANSWERS:
+                self._kept.clear()
+            self._kept[key] = (mark, table)

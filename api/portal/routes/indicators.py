@@ -1,0 +1,32 @@
+"""The indicators page (`/indicators`): the Data Cube by year, region, actor type and form
+of investment, as tables (charts drawn from them when scripts run), each with its CSV and
+the named query behind it. Statistical confidentiality applies (api/confidentiality.py)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Query, Request
+from starlette.responses import HTMLResponse
+
+from .. import figures
+from ..i18n import Translator, page_language
+from ..render import render
+
+router = APIRouter(tags=["pages"])
+
+
+@router.get("/indicators", summary="Indicators page (HTML)", response_class=HTMLResponse)
+def indicators(request: Request,
+               measure: str = Query("jobsFTE", pattern="^(" + "|".join(figures.MEASURES) + ")$",
+                                    description="The measure shown by region, actor type and "
+                                    "form of investment")) -> HTMLResponse:
+    lang = page_language(request)
+    t = Translator(lang)
+    tables = []
+    for dimension in figures.DIMENSIONS[1:]:
+        years, values = figures.by_value_and_year(figures.indicator_rows(request, lang, dimension))
+        tables.append((dimension, years, values))
+    return render(
+        request, "indicators.html", lang=lang, title=t("indicators.title"), section="indicators",
+        yearly=figures.indicator_rows(request, lang, "total"), measures=figures.MEASURES,
+        money=figures.MONEY, measure=measure, tables=tables,
+        threshold=request.app.state.settings.confidentiality_threshold)
