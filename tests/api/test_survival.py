@@ -286,3 +286,27 @@ def test_a_client_that_does_not_read_holds_no_worker_past_the_deadline(
         time.sleep(TIMEOUT + 0.5)
         assert not _alive(worker), "a client that does not read holds a worker"
     assert _light_answers_quickly(server) < 1.0
+
+
+def _workers_cpu(server: Server) -> float:
+    return sum(_cpu_seconds(child) for child in _children(server.pid))
+
+
+def test_point_lookups_run_in_the_server_and_joins_in_the_workers(server: Server) -> None:
+    """One triple pattern with a constant is one index scan, bounded by the result cap: it
+    runs in the server's threads (the worker's process hop was a quarter of its time);
+    anything else runs in a worker."""
+    _wait_for_workers(server)
+    subject = _query(server, "SELECT ?s { ?s ?p ?o } LIMIT 1").json()[
+        "results"]["bindings"][0]["s"]["value"]
+
+    def workers_cpu_over(query: str) -> float:
+        before = _workers_cpu(server)
+        for _ in range(150):
+            response = _query(server, query)
+            assert response.status_code == 200, response.text
+            assert response.json()["results"]["bindings"]
+        return _workers_cpu(server) - before
+
+    assert workers_cpu_over(f"SELECT ?p ?o WHERE {{ <{subject}> ?p ?o }}") < 0.02
+    assert workers_cpu_over(f"SELECT ?p ?o WHERE {{ <{subject}> ?p ?o . ?s ?p ?o }}") > 0.02
