@@ -23,6 +23,7 @@ from .long_lived import set_aside_long_lived
 from .portal.routes import ROUTERS as PORTAL_ROUTERS
 from .resources.neighbourhood import label_index
 from .routes import ROUTERS
+from .workspace import install_workspace
 
 
 def create_app(settings: Settings | None = None, store: Store | None = None) -> FastAPI:
@@ -65,6 +66,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     app.router.routes.extend(route for router in ROUTERS for route in router.routes)
     # the public portal's pages (api/portal), after the API: its paths are its own
     app.router.routes.extend(route for router in PORTAL_ROUTERS for route in router.routes)
+    install_workspace(app, settings)  # the outermost layer: /workspace is its own app
     return app
 
 

@@ -9,6 +9,7 @@ from .link_commands import link
 from .mapping_commands import mapping
 from .serve import quickstart, serve
 from .store_commands import dump, info, load, materialise_types, query
+from .user_commands import user
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -21,6 +22,7 @@ for command in (quickstart, info, query, load, dump, materialise_types, serve):
     cli.add_command(command)
 cli.add_command(link)
 cli.add_command(mapping)
+cli.add_command(user)
 for command in (template, validate, ingest, sources, drop_source):
     cli.add_command(command)
 

@@ -47,6 +47,8 @@ class LoadRecord:
     sha256: str
     source_name: str = ""  # the source's identity (ingest/source_names.py)
     rows_rejected: int = 0  # by a --partial load: read, not loaded
+    # the workspace account that published the file; empty: the system user running tsr
+    agent: str = ""
 
 
 def sha256_of(path: Path) -> str:
@@ -128,7 +130,7 @@ def record_triples(iris: DataIris, record: LoadRecord) -> list[Triple]:
     # with its own name (a node per checksum gave both names to both loads)
     source = NamedNode(f"{iris.base}id/file/{uuid.uuid4()}")
     software = NamedNode(f"{iris.base}id/agent/tsr-ingest")
-    person = NamedNode(f"{iris.base}id/agent/user-{_user()}")
+    person = agent_node(iris, record.agent)
     g = record.graph
 
     def p(ns: str, name: str) -> NamedNode:
@@ -168,12 +170,23 @@ def record_triples(iris: DataIris, record: LoadRecord) -> list[Triple]:
         Triple(software, a, p(PROV, "SoftwareAgent")),
         Triple(software, p(RDFS, "label"), lit("tsr ingest")),
         Triple(person, a, p(PROV, "Person")),
+        Triple(person, p(RDFS, "label"), lit(record.agent or _user())),
         Triple(software, p(PROV, "actedOnBehalfOf"), person),
     ]
     triples += [Triple(source, p(TSR, "sheet"), lit(name)) for name in record.sheets]
     if record.source_name:
         triples.append(Triple(activity, p(TSR, "sourceName"), lit(record.source_name)))
     return triples
+
+
+def agent_node(iris: DataIris, account: str = "") -> NamedNode:
+    """The person a write is attributed to: a workspace account (`account-NAME`), else the
+    system user running the command (`user-NAME`)."""
+    from store.namespaces import slug
+
+    if account:
+        return NamedNode(f"{iris.base}id/agent/account-{slug(account)}")
+    return NamedNode(f"{iris.base}id/agent/user-{_user()}")
 
 
 def _user() -> str:
@@ -185,9 +198,11 @@ def _user() -> str:
         return "unknown"
 
 
-def drop_source(store: Store, iris: DataIris, graph: NamedNode) -> None:
-    """Remove a source graph and its restricted flag, and record the drop; one update."""
+def drop_source(store: Store, iris: DataIris, graph: NamedNode, agent: str = "") -> None:
+    """Remove a source graph and its restricted flag, and record the drop (by the
+    workspace account `agent`, when one asked); one update."""
     activity = NamedNode(f"{iris.base}id/drop/{uuid.uuid4()}")
+    by = f" ; <{PROV}wasAssociatedWith> {agent_node(iris, agent)}" if agent else ""
     stamp = now().isoformat().replace("+00:00", "Z")
     restricted = f"<{TSR}restricted>"
     store.update(
@@ -198,5 +213,5 @@ def drop_source(store: Store, iris: DataIris, graph: NamedNode) -> None:
         f"DELETE WHERE {{ GRAPH {restricted_provenance_graph(iris)} {{ {graph} a <{TSR}SourceGraph> }} }} ;\n"
         f"INSERT DATA {{ GRAPH {iris.provenance_graph} {{ {activity} a <{PROV}Activity> ; "
         f"<{RDFS}label> \"tsr drop-source\" ; <{PROV}invalidated> {graph} ; "
-        f"<{PROV}endedAtTime> \"{stamp}\"^^<{XSD}dateTime> }} }}"
+        f"<{PROV}endedAtTime> \"{stamp}\"^^<{XSD}dateTime>{by} }} }}"
     )

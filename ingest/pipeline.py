@@ -25,6 +25,7 @@ from store.settings import Settings
 
 from .batch_view import BatchView, StoreView
 from .load import Counter, LoadRecord, now, provenance_update, sha256_of, stage, swap_in
+from .mapping import Entity
 from .mapping_file import SheetMapping, read_mapping
 from .model_facts import model_facts
 from .shapes_model import shapes_model
@@ -50,6 +51,9 @@ class IngestOptions:
     restricted: bool = False
     progress: Progress | None = None
     source: str | None = None  # the source's name (one file only); else folder/file
+    agent: str = ""  # the workspace account the load is attributed to (PROV)
+    # called with each entity `validate_files` reads (the workspace's preview of a change)
+    on_entity: Callable[[Entity], None] | None = None
 
 
 @dataclass
@@ -134,6 +138,8 @@ def validate_files(store: Store | None, paths: list[Path], settings: Settings,
             batch[graph.value] = name
             reading = FileReading(path)
             for entity in source.entities(reading, progress=options.progress):
+                if options.on_entity is not None:
+                    options.on_entity(entity)
                 if isinstance(view, BatchView) and number < len(paths):
                     view.add(entity.triples(), graph)
             outcomes.append(FileOutcome(path, graph, reading, source=name))
@@ -209,7 +215,7 @@ def _record(path: Path, graph: NamedNode, sheets: dict[str, int], started: dt.da
         path=path, graph=graph, sheets=sheets, triples_added=0, triples_removed=0,
         started=started, ended=started, restricted=options.restricted,
         shapes_version=shapes_model().version, ontology_version=model_facts().ontology_version,
-        sha256=sha256_of(path), source_name=name)
+        sha256=sha256_of(path), source_name=name, agent=options.agent)
 
 
 def _outcome(store: Store, iris: DataIris, path: Path, graph: NamedNode, reading: FileReading,

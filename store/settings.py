@@ -147,6 +147,26 @@ class Settings(BaseSettings):
         description="Most times a workbook part of over a MiB may unpack its compressed "
         "size; more is refused as a decompression bomb.",
     )
+    workspace_dir: str | None = Field(
+        None,
+        description="Folder of the coordinators' workspace: accounts (SQLite), uploads being "
+        "checked, and the files of each source's published versions; default: beside an "
+        "on-disk store (`{store}.workspace`), else `./data/workspace`.",
+    )
+    history_versions: int = Field(
+        5, ge=1,
+        description="Published files (with their PROV records) the workspace keeps per "
+        "source, to restore one in one step.",
+    )
+    secure_cookies: bool | None = Field(
+        None,
+        description="Mark the workspace's session cookie Secure (sent over https "
+        "only); default: when `public_url` starts with https.",
+    )
+    max_upload_bytes: int = Field(
+        256 * 1024 * 1024, ge=1024 * 1024,
+        description="Largest spreadsheet (bytes) the workspace accepts as an upload.",
+    )
     cors_origins: list[str] = Field(
         default_factory=lambda: ["*"],
         description="Origins allowed to call the API from a browser (comma-separated).",
@@ -192,6 +212,12 @@ class Settings(BaseSettings):
         if self.store == "remote":
             return "remote"
         return "disk"
+
+    @property
+    def cookies_secure(self) -> bool:
+        if self.secure_cookies is not None:
+            return self.secure_cookies
+        return (self.public_url or "").startswith("https://")
 
     @property
     def api_url(self) -> str:
