@@ -183,7 +183,7 @@ def ingest_files(store: Store, paths: list[Path], settings: Settings,
                 batch[staging.value] = name
         if any(o.violations and not options.partial for o in outcomes):
             raise IngestRejected(outcomes)
-        _install_model_if_needed(store, iris)
+        _install_model_if_needed(store, iris, [outcome.graph for outcome, _, _ in staged])
         for outcome, staging, record in staged:
             record.triples_removed = store.count(outcome.graph)
             record.ended = now()
@@ -303,7 +303,7 @@ def _load_fresh(store: EmbeddedStore, path: Path, iris: DataIris,
             raise _FileRejected()
 
     def provenance() -> str:  # once every triple is in and the file is found good
-        _install_model_if_needed(store, iris)
+        _install_model_if_needed(store, iris, [graph])
         record.triples_added = counter.count
         record.ended = now()
         return provenance_update(iris, record)
@@ -381,11 +381,12 @@ def _statements(source: SourceFile, reading: FileReading, skip: set[tuple[str, i
         yield f'{subject} {_SOURCE_ROW_TEXT} "{entity.row}"^^{_XSD_INT}'
 
 
-def _install_model_if_needed(store: Store, iris: DataIris) -> None:
-    """(Re)install graph/model when it is missing or differs in size from the shipped files."""
+def _install_model_if_needed(store: Store, iris: DataIris, loading: list[NamedNode]) -> None:
+    """(Re)install graph/model when it is missing or differs in size from the shipped files;
+    the graphs being loaded already carry their classes, closed under the shipped rules."""
     shipped = sum(1 for _ in model_triples())
     if store.count(iris.model_graph) != shipped:
-        install_model(store, iris)
+        install_model(store, iris, closed=loading)
 
 
 ProgressFactory = Callable[[], Progress]
