@@ -23,8 +23,9 @@ from starlette.exceptions import HTTPException
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from .resources.negotiation import LANGUAGES, choose_media_type, reader_language
-from .resources.pages import render_page
+from .portal.i18n import page_language
+from .portal.render import render
+from .resources.negotiation import choose_media_type
 
 _TITLES = {
     400: ("Bad request", "Requête incorrecte"),
@@ -48,12 +49,11 @@ def _prefers_html(accept: str | None) -> bool:
 
 def _page(request: Request, status: int, message: str,
           headers: Mapping[str, str] | None = None) -> Response:
-    asked = request.query_params.get("lang")
-    lang = asked if asked in LANGUAGES else reader_language(request)
+    lang = page_language(request)
     english, french = _TITLES.get(status, ("Error", "Erreur"))
-    response = render_page("error.html", lang, status_code=status,
-                           title=f"{status} · {french if lang == 'fr' else english}",
-                           message=message)
+    # in the portal's layout (header, navigation, search box, language switch)
+    response = render(request, "error.html", lang=lang, status_code=status,
+                      title=f"{status} · {french if lang == 'fr' else english}", message=message)
     response.headers.update(headers or {})
     return response
 

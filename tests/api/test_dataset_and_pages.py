@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import re
 
+import markupsafe
 import pyoxigraph
 import pytest
 import rdflib
@@ -94,8 +95,11 @@ def test_query_page_has_editor_or_fallback(api: AppClient) -> None:
             "text/javascript")
     else:
         assert "L’éditeur SPARQL n’est pas installé" in page
-    for title, _ in editor_page.example_queries():
-        assert title.split(":")[0] in page
+    # the gallery lists every example by name, with its French title by default
+    for example in editor_page.example_queries():
+        assert f'<li data-example="{example.name}">' in page
+        assert str(markupsafe.escape(example.summary_fr)) in page
+    assert 'data-example="api-actors"' not in page
     assert api.get("/static/yasgui/package.json").status_code == 404
     assert api.get("/docs").status_code == 200
 
@@ -119,5 +123,5 @@ def test_query_page_fallback_without_assets(api: AppClient, monkeypatch: object)
                         editor_page.YASGUI_BUILD / "missing")
     page = api.get("/query", params={"lang": "en"}).text
     assert "run npm ci in api/ui" in page
-    assert '<form action="/sparql" method="post">' in page
+    assert '<form action="/sparql" method="post" class="plain-query">' in page
     assert api.get("/static/yasgui/yasgui.min.js").status_code == 404

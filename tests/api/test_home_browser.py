@@ -9,7 +9,6 @@ import sys
 from pathlib import Path
 
 from api.portal.routes.query import editor_installed
-from store.model import query_files
 
 from ..servers import free_port, wait_for
 
@@ -26,7 +25,7 @@ def chromium() -> str:
     return found
 
 
-def test_editor_renders_with_the_competency_queries_as_tabs(tmp_path: Path) -> None:
+def test_editor_renders_with_the_chosen_example_bound(tmp_path: Path) -> None:
     assert editor_installed(), "the SPARQL editor's assets are missing: run `npm ci` in api/ui"
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("TSR_")}
@@ -36,16 +35,14 @@ def test_editor_renders_with_the_competency_queries_as_tabs(tmp_path: Path) -> N
         wait_for(f"http://127.0.0.1:{port}/health", server)
         browser = subprocess.run(
             [chromium(), *CHROMIUM_FLAGS, f"--user-data-dir={tmp_path / 'profile'}",
-             "--virtual-time-budget=8000", "--dump-dom", f"http://127.0.0.1:{port}/query"],
+             "--virtual-time-budget=8000", "--dump-dom", f"http://127.0.0.1:{port}/query?example=cq04-jobs-by-year"],
             capture_output=True, text=True, timeout=120)
     finally:
         server.terminate()
         server.wait(timeout=20)
     dom = browser.stdout
     assert browser.returncode == 0, browser.stderr[-2000:]
-    # YASGUI ran: it built its tab list and a CodeMirror editor inside the page
-    assert 'class="tabsList"' in dom
+    # YASGUI ran: it built a CodeMirror editor holding the example, its parameters bound
     assert "CodeMirror" in dom
-    for resource in query_files():
-        if resource.name.startswith("cq"):
-            assert resource.name.removesuffix(".rq") in dom, f"no tab for {resource.name}"
+    editor = dom[dom.index('id="yasgui"'):]
+    assert "VALUES" in editor and "2022" in editor and "_from_year" in editor

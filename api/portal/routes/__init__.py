@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from . import assets, browse, home, indicators, query
+from . import assets, browse, data, home, indicators, query
 
-ROUTERS: list[APIRouter] = [home.router, indicators.router, query.router, browse.router,
+ROUTERS: list[APIRouter] = [home.router, indicators.router, query.router, data.router, browse.router,
                             assets.router]

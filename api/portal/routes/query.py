@@ -1,4 +1,7 @@
-"""The SPARQL editor page (`/query`): YASGUI with the competency queries as examples.
+"""The query page (`/query`): a gallery of example queries (bilingual titles and descriptions
+from their `#+` headers) and the SPARQL editor (YASGUI). `/query?example=NAME` opens that
+named query in the editor with its parameters bound in a VALUES block, exactly as
+`/api/queries/NAME` binds them, so running it on /sparql gives the API's rows.
 
 YASGUI comes from npm (`api/ui/package.json`) and is served from the installed package under
 `/static/yasgui/`; no CDN is involved when the page runs. Without those files (npm was not
@@ -9,12 +12,16 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from urllib.parse import urlencode
 
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, HTTPException, Query, Request
 from markupsafe import Markup
 from starlette.responses import FileResponse, HTMLResponse
 
-from ...named_queries import shipped_queries
+from store.sparql_text import with_values
+
+from ...deps import get_settings_of
+from ...named_queries import NamedQuery, ParameterValueError, shipped_queries
 from ..i18n import Translator, page_language
 from ..render import render
 
@@ -26,27 +33,76 @@ YASGUI_BUILD = (Path(__file__).resolve().parent.parent.parent
 YASGUI_FILES = {"yasgui.min.js": "text/javascript", "yasgui.min.css": "text/css"}
 
 
-def example_queries() -> list[tuple[str, str]]:
-    """(title, text) of each competency query `queries/cq*.rq`, in file order; the title
-    is the file name and the `#+ summary:` its header gives (api/named_queries.py reads it)."""
-    return [(f"{name}: {query.summary}" if query.summary else name, query.text)
-            for name, query in shipped_queries().items() if name.startswith("cq")]
+def example_queries() -> list[NamedQuery]:
+    """The gallery: the competency queries (`cq*`) and the portal's figures (`portal-*`), in
+    file order; the curated routes' own queries (`api-*`, `browse-*`) and those calling
+    outside services are left out."""
+    return [query for name, query in shipped_queries().items()
+            if name.startswith(GALLERY_PREFIXES) and not query.facts.service_targets]
+
+
+GALLERY_PREFIXES = ("cq", "portal-")
 
 
 def editor_installed() -> bool:
     return all((YASGUI_BUILD / name).is_file() for name in YASGUI_FILES)
 
 
-@router.get("/query", summary="SPARQL editor page", response_class=HTMLResponse)
-def query_page(request: Request) -> HTMLResponse:
+def bound_text(request: Request, query: NamedQuery, lang: str) -> tuple[str, dict[str, str]]:
+    """The query's text with its parameters bound in a VALUES block, as /api/queries binds
+    them: the values in the URL, else the `#+ default:` ones (a `lang` parameter defaults
+    to the page's language); and the values used, for the form and the API link."""
+    values: dict[str, str] = {}
+    for param in query.params:
+        given = request.query_params.get(param.name)
+        if param.name == "lang" and not given:
+            given = lang
+        if given:
+            values[param.name] = given
+        elif param.default:
+            values[param.name] = param.default
+    try:
+        bindings = query.bindings(dict(values), get_settings_of(request).base_iri)
+    except ParameterValueError as error:
+        raise HTTPException(400, str(error)) from None
+    return with_values(query.text, bindings), values
+
+
+@router.get("/query", summary="Query page: the example gallery and the SPARQL editor",
+            response_class=HTMLResponse)
+def query_page(request: Request,
+               example: str | None = Query(None, description="A named query to open in "
+                                           "the editor, its parameters bound (from the URL, "
+                                           "else their defaults)")) -> HTMLResponse:
     lang = page_language(request)
-    examples = example_queries()
+    gallery = example_queries()
+    chosen = None
+    if example is not None:
+        chosen = shipped_queries().get(example)
+        if chosen is None or chosen not in gallery:
+            raise HTTPException(404, f"no example query named {example!r}")
+    if chosen is not None:
+        text, values = bound_text(request, chosen, lang)
+    else:
+        text, values = DEFAULT_QUERY, {}
     # `</` inside a script would end it; JSON with escaped slashes cannot
-    payload = Markup(json.dumps(examples).replace("</", "<\\/"))
-    first = examples[0][1] if examples else "SELECT * WHERE { ?s ?p ?o } LIMIT 10"
+    payload = Markup(json.dumps(text).replace("</", "<\\/"))
     return render(request, "query.html", lang=lang, title=Translator(lang)("query.title"),
-                  section="queries", editor=editor_installed(), examples=examples,
-                  examples_json=payload, first_query=first)
+                  section="queries", editor=editor_installed(), gallery=gallery,
+                  chosen=chosen, values=values, query_json=payload, query_text_bound=text,
+                  api_link=api_link(chosen, values) if chosen else "")
+
+
+DEFAULT_QUERY = """PREFIX tsr: <https://w3id.org/tsr-observatory/ontology#>
+SELECT ?class (COUNT(?entity) AS ?entities)
+WHERE { ?entity a ?class . FILTER (STRSTARTS(STR(?class), STR(tsr:))) }
+GROUP BY ?class
+ORDER BY DESC(?entities)
+"""
+
+
+def api_link(query: NamedQuery, values: dict[str, str]) -> str:
+    return f"/api/queries/{query.name}" + ("?" + urlencode(values) if values else "")
 
 
 @router.get("/static/yasgui/{name}", summary="SPARQL editor assets", include_in_schema=False)
