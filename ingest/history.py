@@ -79,7 +79,7 @@ class History:
                 mapping_name = "mapping-" + mapping.name
                 shutil.copy2(mapping, target / mapping_name)
             version = Version(version_id, source, file.name, sha,
-                              stamp.replace(microsecond=0).isoformat(), account, restricted,
+                              stamp.strftime("%Y-%m-%d %H:%M:%S UTC"), account, restricted,
                               mapping_name, load, restored_from)
             meta = {k: v for k, v in asdict(version).items() if k != "folder"}
             partial = target / (_META + ".part")

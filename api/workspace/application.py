@@ -6,7 +6,6 @@ from fastapi import FastAPI
 
 from store.rdf_files import BadInputError
 
-from .pages import environment
 from .routes import accounts, session, sources, uploads
 from .web import CsrfFailed, Forbidden, NotSignedIn, bad_input, csrf_failed, forbidden, not_signed_in
 
@@ -20,9 +19,4 @@ def workspace_app(main: FastAPI) -> FastAPI:
     app.add_exception_handler(BadInputError, bad_input)
     for module in (session, uploads, sources, accounts):
         app.router.routes.extend(module.router.routes)
-    env = environment()
-    base = main.state.settings.base_iri
-    env.filters["short"] = lambda iri: iri.rstrip("/#").rsplit("/", 1)[-1].rsplit("#", 1)[-1]
-    env.globals["public_path"] = lambda iri: "/" + iri[len(base):] if iri.startswith(base) \
-        else iri
     return app

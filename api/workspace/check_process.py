@@ -51,7 +51,8 @@ def main(folder: Path) -> int:
         (folder / "failed.txt").write_text(str(error), "utf-8")
         return 0
     finally:
-        store.close()
+        if not spec.get("checkpoint"):  # a read-only checkpoint is dropped, not flushed
+            store.close()
     partial = folder / "result.json.part"
     partial.write_text(json.dumps(check.to_json(), ensure_ascii=False), "utf-8")
     partial.replace(folder / "result.json")

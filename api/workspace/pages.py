@@ -1,57 +1,18 @@
-"""Workspace pages: Jinja2 templates in the reader's language (French by default)."""
+"""Workspace pages: the portal's templates and languages (api/portal), with what every
+workspace page adds: the account, the CSRF token of its forms, no caching."""
 
 from __future__ import annotations
 
-import json
 import secrets
-from functools import cache
-from importlib.resources import files
 from typing import Any
 
-from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
-LANGUAGES = ("fr", "en")
+from ..portal.i18n import Translator, page_language
+from ..portal.render import render as render_portal
 
-
-def page_language(request: Request) -> str:
-    """`?lang=`, then the `lang` cookie, then Accept-Language, then French."""
-    asked = request.query_params.get("lang")
-    if asked in LANGUAGES:
-        return asked
-    remembered = request.cookies.get("lang")
-    if remembered in LANGUAGES:
-        return remembered
-    for part in request.headers.get("accept-language", "").split(","):
-        primary = part.split(";")[0].strip().split("-")[0].lower()
-        if primary in LANGUAGES:
-            return primary
-    return "fr"
-
-
-@cache
-def strings(lang: str) -> dict[str, str]:
-    text = files(__package__).joinpath("i18n", f"{lang}.json").read_text(encoding="utf-8")
-    loaded: dict[str, str] = json.loads(text)
-    return loaded
-
-
-class Translator:
-    def __init__(self, lang: str) -> None:
-        self.lang = lang
-        self._strings = strings(lang)
-
-    def __call__(self, key: str, **values: object) -> str:
-        text = self._strings.get(key, key)
-        return text.format(**values) if values else text
-
-
-@cache
-def environment() -> Environment:
-    return Environment(loader=PackageLoader("api.workspace", "templates"),
-                       autoescape=select_autoescape(["html"]), undefined=StrictUndefined,
-                       trim_blocks=True, lstrip_blocks=True)
+__all__ = ["Translator", "csrf_token", "page_language", "render"]
 
 
 def csrf_token(request: Request) -> str:
@@ -63,17 +24,22 @@ def csrf_token(request: Request) -> str:
     return token
 
 
+def _short(iri: str) -> str:
+    return iri.rstrip("/#").rsplit("/", 1)[-1].rsplit("#", 1)[-1]
+
+
 def render(request: Request, template: str, *, title: str, status_code: int = 200,
            **values: Any) -> HTMLResponse:
-    lang = page_language(request)
-    other = "en" if lang == "fr" else "fr"
-    html = environment().get_template(template).render(
-        request=request, lang=lang, other_lang=other, t=Translator(lang), title=title,
-        csrf=csrf_token(request), account=values.pop("account", None), **values)
-    response = HTMLResponse(html, status_code=status_code, headers={
-        "Content-Language": lang, "Cache-Control": "no-store",
-        "Vary": "Accept-Language, Cookie"})
-    if request.query_params.get("lang") in LANGUAGES:
-        response.set_cookie("lang", lang, max_age=365 * 24 * 3600, samesite="lax",
-                            httponly=True)
+    """`workspace/{template}` in the page's language, never kept by a cache."""
+    base: str = request.app.state.main.state.settings.base_iri
+    values.setdefault("account", None)
+    response = render_portal(
+        request, f"workspace/{template}", title=title, status_code=status_code,
+        csrf=csrf_token(request),
+        short_names=lambda iris: ", ".join(_short(i) for i in iris),
+        public_path=lambda iri: "/" + iri[len(base):] if iri.startswith(base) else iri,
+        **values)
+    response.headers["Cache-Control"] = "no-store"
     return response
+
+

@@ -30,12 +30,15 @@ def source_page(request: Request, account: SignedIn, name: str, done: str = "") 
     graph = iris.source_graph(name)
     current = next(iter(list_sources(ws.store, iris, graph)), None)
     t = Translator(page_language(request))
-    messages = {"restored": t("ws.restored", version=request.query_params.get("version", "")),
+    versions = ws.history.versions(name)
+    when = {v.id: v.published_at for v in versions}  # a version is shown by its date
+    restored = request.query_params.get("version", "")
+    messages = {"restored": t("ws.restored", version=when.get(restored, restored)),
                 "withdrawn": t("ws.withdrawn", name=name)}
     return render(request, "source.html", title=t("ws.source_title", name=name),
                   account=account, name=name, current=current,
                   current_load=current_load(ws.store, iris, graph) if current else "",
-                  versions=ws.history.versions(name), done=messages.get(done, ""),
+                  versions=versions, when=when, done=messages.get(done, ""),
                   may_replace=account.may(Right.replace, name),
                   may_withdraw=account.may(Right.withdraw, name))
 
