@@ -27,6 +27,8 @@ FULL_PATHS = {
     "/store": "/store?default",
     "/reconcile/preview": "/reconcile/preview?id=actor/siren-810079194",
     "/api/search": "/api/search?q=atelier",
+    "/browse/{name}": "/browse/actors",
+    "/static/portal/{name}": "/static/portal/portal.css",
 }
 # the body as sent (not gzipped), to compare its length with Content-Length
 HEADERS = {**READER, "Accept-Encoding": "identity"}
