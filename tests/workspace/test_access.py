@@ -63,6 +63,12 @@ def test_a_coordinator_cannot_touch_a_source_outside_their_rights(workspace: Wor
     assert workspace.form(job + "/publish", {}, page=job).status_code == 303
     assert workspace.wait(job)["state"] == "published"
     version = app.app.state.workspace.history.versions(theirs)[0].id
+    # without the right `restrict`, the neighbour cannot publish a source as restricted
+    hidden = workspace.upload(EXAMPLE, OTHER_PREFIX + "cachee", restricted="1")
+    hidden_job = hidden.headers["location"]
+    assert workspace.wait(hidden_job)["state"] == "checked"
+    refused = workspace.form(hidden_job + "/publish", {}, page=hidden_job)
+    assert refused.status_code == 403 and "« restrict »" in html.unescape(refused.text)
     workspace.sign_out()
     # the coordinator of reseau-a/ may not upload, restore, withdraw or read it
     assert workspace.sign_in(*COORDINATOR).status_code == 303

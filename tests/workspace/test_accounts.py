@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -134,3 +135,34 @@ def test_api_tokens_of_accounts(workspace: Workspace, tmp_path: Path) -> None:
     # the old single write token keeps working
     assert app.post("/sparql", data={"update": update},
                     headers={"Authorization": "Bearer write-secret"}).status_code in (200, 204)
+
+
+def test_the_accounts_page_is_for_admins(workspace: Workspace) -> None:
+    app = workspace.app
+    assert workspace.sign_in(*ADMIN).status_code == 303
+    page = app.get("/workspace/accounts")
+    assert page.status_code == 200 and "voisin" in page.text
+    added = workspace.form("/workspace/accounts", {
+        "name": "nouveau", "password": "a new passphrase", "grants": "reseau-c/=load,replace"},
+        page="/workspace/accounts")
+    assert added.status_code == 200 and "Compte « nouveau » ajouté." in added.text
+    token_page = workspace.form("/workspace/accounts/token", {"name": "nouveau"},
+                                page="/workspace/accounts")
+    token = re.search(r'id="new-token">([^<]+)<', token_page.text)
+    assert token is not None
+    disabled = workspace.form("/workspace/accounts/active", {"name": "nouveau", "active": "0"},
+                              page="/workspace/accounts")
+    assert disabled.status_code == 200
+    from api.workspace.accounts import open_accounts
+
+    accounts = open_accounts(app.app.state.settings)
+    found = accounts.get("nouveau")
+    assert found is not None and not found.active
+    assert found.grants == {"reseau-c/": frozenset({Right.load, Right.replace})}
+    assert accounts.token_account(token.group(1)) is None  # disabled: its token stops too
+    workspace.sign_out()
+    assert workspace.sign_in(*COORDINATOR).status_code == 303
+    assert app.get("/workspace/accounts").status_code == 403
+    assert workspace.form("/workspace/accounts", {"name": "intrus", "password": "x" * 12,
+                                                  "admin": "1"}).status_code == 403
+    assert accounts.get("intrus") is None
