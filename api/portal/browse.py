@@ -23,8 +23,8 @@ from ..deps import app_singleton, get_settings_of
 from ..named_queries import ParameterValueError, shipped_queries
 from ..resources.browse_index import KINDS, RESULT_CLASSES, BrowseIndex, Kind, KindView, View
 from ..resources.model_docs import page_of
+from ..resources.search_index import search_index
 from ..resources.store_state import request_mark, store_state
-from ..routes.search import search_index
 from ..sparql.dataset import visibility
 from .i18n import Translator, label
 

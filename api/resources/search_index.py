@@ -22,11 +22,14 @@ from bisect import bisect_right
 from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass, field
 
+from fastapi import Request
 from pyoxigraph import BlankNode, NamedNode
 
 from store.namespaces import RDFS, TSR
 
+from ..deps import app_singleton
 from .kept_snapshot import KeptSnapshot
+from .store_state import store_state
 
 # The properties the search looks in: the same as the UNION branches of
 # queries/api-search.rq (a test holds the two together).
@@ -212,3 +215,8 @@ class SearchIndex(KeptSnapshot[Snapshot]):
             f"GRAPH ?g {{ ?item ?property ?value }} FILTER(!isBlank(?value)) }}",
             default_graph=[])
         return Snapshot.of((row["g"].value, row["item"], row["value"].value) for row in rows)
+
+
+def search_index(request: Request) -> SearchIndex:
+    """The app's index, made on first use (it reads the store on the first search)."""
+    return app_singleton(request, "search_index", lambda: SearchIndex(store_state(request)))

@@ -16,7 +16,6 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request, Response
 from pyoxigraph import Literal, NamedNode
 
-from ..deps import app_singleton
 from ..named_queries import NamedQuery, shipped_queries
 from ..resources.documents import RDF_RESPONSES, collection_response, rdf_media_type
 from ..resources.negotiation import LANG_QUERY, Language, reader_language
@@ -31,19 +30,13 @@ from ..resources.running import (
     run_query,
     with_signature,
 )
-from ..resources.search_index import Item, SearchIndex
+from ..resources.search_index import Item, search_index
 from ..resources.specialise import specialised, with_items
-from ..resources.store_state import store_state
 from ..sparql.dataset import visibility
 
 router = APIRouter(prefix="/api/search", tags=["search"])
 QUERY = shipped_queries()["api-search"]
 DESCRIBE = shipped_queries()["api-describe"]
-
-
-def search_index(request: Request) -> SearchIndex:
-    """The app's index, made on first use (it reads the store on the first search)."""
-    return app_singleton(request, "search_index", lambda: SearchIndex(store_state(request)))
 
 
 def search(request: Request, lang: Language | None, page: PageRequest,
