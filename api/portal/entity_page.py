@@ -137,8 +137,9 @@ class _Page:
                 found.append(self.t(f"browse.sector.{cls}"))
         if not found:
             found.append(label(TSR + _MAIN_CLASS.get(kind, "Actor"), lang))
-        place = [link.text for prop in ("commune", "department", "region", "country")
-                 for link in self.facts.links(item, prop)]
+        place = list(dict.fromkeys(  # Paris, Paris: the commune and its department once
+            link.text for prop in ("commune", "department", "region", "country")
+            for link in self.facts.links(item, prop)))
         return found + ([", ".join(place)] if place else [])
 
     def own_facts(self) -> list[dict[str, Any]]:

@@ -97,6 +97,7 @@ def test_each_page_kind_reads_for_people(browser: Browser, served: str,  # noqa:
         assert axe_violations(page) == []
         screenshot(page, f"entity-{kind}-{lang}")
         page.set_viewport_size(PHONE)
+        page.wait_for_timeout(300)  # the chart follows its box's new width
         widths = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
         assert widths[0] <= widths[1], f"{widths[0]} px wide in a {widths[1]} px window"
         screenshot(page, f"entity-{kind}-{lang}-phone")
@@ -130,6 +131,9 @@ def test_an_actor_page_shows_what_the_store_holds(browser: Browser, served: str,
         jobs = page.eval_on_selector_all(".indicators tbody tr:first-child td",
                                          "cells => cells.map(c => c.textContent)")
         assert [number(cell) for cell in jobs] == [float(row["jobs"]) for row in observed]
+        if len(observed) > 1:  # the chart (Chart.js from npm) is drawn over the table
+            page.wait_for_selector("#indicator-chart canvas[role=img]", state="visible")
+            assert page.get_attribute("#indicator-chart canvas", "aria-label")
         if which == "busiest":
             screenshot(page, "entity-actor-with-projects-fr")
         # projects with their roles, partners, outputs, memberships: as many rows as records

@@ -5,7 +5,7 @@
   "use strict";
   var figure = document.getElementById("indicator-chart");
   if (!figure || typeof window.Chart === "undefined") { return; }
-  var data = JSON.parse(figure.getAttribute("data-series"));
+  var data = JSON.parse(document.getElementById("indicator-data").textContent);
   if (!data.series.length || data.years.length < 2) { return; }
   var canvas = document.createElement("canvas");
   canvas.setAttribute("role", "img");
