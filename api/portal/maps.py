@@ -23,7 +23,7 @@ from .i18n import Translator, label
 
 # light to dark blue (contrast of the darkest against white text is not needed: no text on it)
 PALETTE = ("#deebf7", "#9ecae1", "#6baed6", "#3182bd", "#08519c")
-EMPTY = "#f2f2f2"
+EMPTY = "#ffffff"
 
 
 @cache
@@ -76,7 +76,7 @@ def choropleth(level: str, rows: list[Row], lang: str) -> Markup:
     shape = geometry()
     title_id = f"map-{level}-title"
     title = t(f"map.{level}.title")
-    parts = [f'<svg class="map" viewBox="{" ".join(str(v) for v in shape["viewBox"])}" '
+    parts = [f'<svg id="map-{level}" class="map" viewBox="{" ".join(str(v) for v in shape["viewBox"])}" '
              f'role="img" aria-labelledby="{title_id}" xmlns="http://www.w3.org/2000/svg">',
              f'<title id="{title_id}">{escape(title)}</title>']
     for department in shape["departments"]:
@@ -85,7 +85,9 @@ def choropleth(level: str, rows: list[Row], lang: str) -> Markup:
         value = counts.get(key, 0)
         fill = colour(value, bounds)
         name = label(f"{TSRV}{level}/{key}", lang) if key else department["name"]
-        stroke = fill if level == "region" else "#ffffff"
+        # a region map hides the borders inside a region (same colour); the department
+        # map shows them all
+        stroke = fill if level == "region" and value else "#aab4bd"
         parts.append(f'<path d="{department["path"]}" fill="{fill}" stroke="{stroke}" '
                      f'stroke-width="1" data-code="{escape(key)}" data-actors="{value}">'
                      f"<title>{escape(name)}{separator}{value}</title></path>")
