@@ -15,6 +15,7 @@ from starlette.responses import RedirectResponse, Response
 
 from store import QuerySyntaxError, StoreError, UpdateRefused
 from store.single_scan import single_scan
+from store.sparql_breadth import BreadthError, check_breadth
 from store.sparql_nesting import NestingError, check_nesting
 
 from ..deps import get_settings_of, get_store, may_see_restricted
@@ -117,6 +118,17 @@ async def _read_checked(request: Request, text: str, what: str) -> SparqlFacts:
     return _read_checked_now(request, text, what)
 
 
+async def _check_breadth(text: str, what: str) -> None:
+    """Refuse chains too long to evaluate in this process (store/sparql_breadth.py)."""
+    try:
+        if len(text) > INLINE_BYTES:
+            await run_in_threadpool(check_breadth, text, what)
+        else:
+            check_breadth(text, what)
+    except BreadthError as error:
+        raise ProtocolError(400, str(error)) from None
+
+
 def _read_checked_now(request: Request, text: str, what: str) -> SparqlFacts:
     try:
         check_nesting(text, get_settings_of(request).max_query_nesting, what)
@@ -160,8 +172,12 @@ async def _run_query(request: Request, operation: Operation) -> Response:
     include_restricted = may_see_restricted(request)
     pool = query_pool(store)
     # one index scan, bounded by the result cap, runs here: a worker's process hop would be
-    # a quarter of a point lookup's time (store/single_scan.py)
-    isolated = pool is not None and not single_scan(text)
+    # a quarter of a point lookup's time (store/single_scan.py); but not while the server
+    # writes: a worker reads the checkpoint from before the write, never a graph that a
+    # staged replacement has emptied and not yet refilled
+    isolated = pool is not None and (bool(store.writing) or not single_scan(text))
+    if not isolated:  # nothing could stop the engine here
+        await _check_breadth(text, "query")
     deadline = time.monotonic() + settings.query_timeout
     client = client_key(request)
 
@@ -209,6 +225,7 @@ async def _run_update(request: Request, operation: Operation) -> Response:
                                  "put USING or WITH in the update itself")
     facts = await _read_checked(request, operation.update, "update")
     await _check_calls(request, facts, operation.update, update=True)
+    await _check_breadth(operation.update, "update")  # updates run in this process
     store = get_store(request)
     try:
         await run_in_threadpool(store.update, operation.update)

@@ -1,0 +1,74 @@
+"""A server that evaluates queries in its own process (the in-memory store) refuses flat
+chains the engine cannot get through: a long property path, many triple patterns, many
+OPTIONALs (issue 14: each held a core for minutes or crashed the process). Updates run in
+the server's process on every store, so they are checked too. A real `tsr serve`."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.servers import free_port, stop, wait_for
+
+from .conftest import WRITE_TOKEN, WRITER
+
+PATH = "SELECT * { ?s " + "/".join(["<urn:p>"] * 1000) + " ?o }"
+PATTERNS = "SELECT * { " + " ".join(f"?s{i} <urn:p> ?s{i + 1} ." for i in range(1000)) + " }"
+OPTIONALS = "SELECT * { ?s ?p ?o " + " ".join(
+    f"OPTIONAL {{ ?s <urn:p> ?o{i} }}" for i in range(3000)) + " }"
+BINDS = "SELECT * { " + " ".join(f"BIND({i} AS ?b{i})" for i in range(3000)) + " }"
+UPDATE = ("INSERT { GRAPH <urn:g> { ?s <urn:q> 1 } } WHERE { " + " ".join(
+    f"OPTIONAL {{ ?s <urn:p> ?o{i} }}" for i in range(3000)) + " }")
+
+
+@pytest.fixture(scope="module")
+def base() -> Iterator[str]:
+    port = free_port()
+    env = {**os.environ, "TSR_STORE": "memory", "TSR_WRITE_TOKEN": WRITE_TOKEN,
+           "TSR_ACCESS_LOG": "false", "TSR_QUERY_TIMEOUT": "5"}
+    tsr = str(Path(sys.executable).with_name("tsr"))
+    process = subprocess.Popen([tsr, "serve", "--port", str(port)], env=env,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_for(f"{url}/health", process, seconds=120)
+        yield url
+    finally:
+        stop(process)
+
+
+@pytest.mark.parametrize(("text", "what"), [
+    (PATH, "999 property path operators (/ | ^), the limit is 64"),
+    (PATTERNS, "1000 pattern ends (. ; ,), the limit is 128"),
+    (OPTIONALS, "3000 OPTIONAL, MINUS or EXISTS groups, the limit is 32"),
+    (BINDS, "3002 groups and other clauses, the limit is 256"),
+], ids=["path", "patterns", "optionals", "binds"])
+def test_a_flat_chain_is_refused_before_the_engine_sees_it(base: str, text: str,
+                                                           what: str) -> None:
+    answer = httpx.post(f"{base}/sparql", data={"query": text}, timeout=60)
+    assert answer.status_code == 400
+    assert answer.text.strip() == (
+        f"query too long for this server to evaluate in its own process: {what}; split it "
+        "into smaller queries")
+    still = httpx.post(f"{base}/sparql", data={"query": "ASK { }"}, timeout=10)
+    assert still.status_code == 200 and still.json()["boolean"] is True
+
+
+def test_an_update_is_checked_too(base: str) -> None:
+    answer = httpx.post(f"{base}/sparql", content=UPDATE.encode(), timeout=60,
+                        headers={"Content-Type": "application/sparql-update", **WRITER})
+    assert answer.status_code == 400
+    assert "3000 OPTIONAL, MINUS or EXISTS groups, the limit is 32" in answer.text
+
+
+def test_queries_of_ordinary_size_still_run(base: str) -> None:
+    text = "SELECT * { ?s ?p ?o " + " ".join(
+        f"OPTIONAL {{ ?s <urn:p> ?o{i} }}" for i in range(10)) + " }"
+    answer = httpx.post(f"{base}/sparql", data={"query": text}, timeout=60)
+    assert answer.status_code == 200, answer.text
