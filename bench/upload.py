@@ -153,7 +153,7 @@ def main() -> None:
                                headers={"Accept": "application/ld+json"}, timeout=60).text
             keys = sorted(set(part.split('"')[0] for part in
                               listed.split("/id/actor/")[1:]))[:40] or ["siren-810079194"]
-            asyncio.run(phase(base, args.clients, keys, 5))  # warm-up: caches, workers
+            asyncio.run(phase(base, args.clients, keys, 15))  # warm-up: caches, workers
             before = asyncio.run(phase(base, args.clients, keys, args.seconds))
             started = time.monotonic()
             during, checked, state = asyncio.run(

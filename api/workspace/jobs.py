@@ -47,6 +47,7 @@ class Job:
     state: str = "checking"  # checking, checked, failed, publishing, published, rejected
     started: float = field(default_factory=time.monotonic)
     rows: int = 0
+    expected_rows: int | None = None  # known for a CSV (its lines), to show a proportion
     check: Check | None = None
     error: str = ""
     published: Version | None = None
@@ -105,9 +106,24 @@ def start_check(job: Job, store: Store, settings: Settings, lang: str,
                      name=f"tsr-check-{job.id}", daemon=True).start()
 
 
+def expected_rows(path: Path) -> int | None:
+    """The data rows of a CSV (its lines but the header; a quoted line break counts one
+    more: it is an estimate); None for a workbook, whose rows are known once read."""
+    if path.suffix.lower() not in (".csv", ".tsv", ".txt"):
+        return None
+    lines = 0
+    last = b"\n"
+    with path.open("rb") as handle:
+        while chunk := handle.read(1 << 20):
+            lines += chunk.count(b"\n")
+            last = chunk[-1:]
+    return max(0, lines + (last != b"\n") - 1)
+
+
 def _run_check(job: Job, store: Store, settings: Settings, lang: str,
                snapshot: Callable[[Path], None] | None) -> None:
     try:
+        job.expected_rows = expected_rows(job.file)
         if isinstance(store, EmbeddedStore) and store.location == "memory":
             job.check = _check_here(job, store, settings, lang)
         else:

@@ -119,3 +119,36 @@ def test_a_bundled_mapping_can_be_chosen(workspace: Workspace) -> None:
     refused = workspace.upload(export, "reseau-a/cordis", mapping="nonsense")
     assert refused.status_code == 400
     assert csrf_of(workspace.app.get("/workspace/"))
+
+
+def test_a_check_under_way_shows_its_progress(workspace: Workspace, tmp_path: Path) -> None:
+    from api.workspace.jobs import PROGRESS, expected_rows
+
+    csv = tmp_path / "acteurs.csv"
+    csv.write_text("Nom;Type d'acteur\n" + "".join(f"A{n};Association\n" for n in range(1500)))
+    assert expected_rows(csv) == 1500
+    assert expected_rows(EXAMPLE) is None
+    assert workspace.sign_in(*COORDINATOR).status_code == 303
+    # a job whose check process has read 1,200 rows so far (its progress file says so)
+    job = workspace.app.app.state.workspace.jobs.new(COORDINATOR[0], SOURCE, csv.name)
+    job.expected_rows = 1500
+    (job.folder / PROGRESS).write_text("1200")
+    page = workspace.app.get(f"/workspace/uploads/{job.id}?lang=fr")
+    assert 'http-equiv="refresh"' in page.text
+    assert "Vérification en cours : 1\u202f200 lignes lues en" in page.text
+    assert "Le fichier en compte environ 1\u202f500." in page.text
+    assert '<progress aria-labelledby="progress" max="1500" value="1200">' in page.text
+    assert workspace.app.get(f"/workspace/uploads/{job.id}",
+                             headers={"Accept": "application/json"}).json()["rows"] == 1200
+
+
+def test_the_templates_download_in_both_formats_and_languages(workspace: Workspace) -> None:
+    assert workspace.sign_in(*COORDINATOR).status_code == 303
+    english = workspace.app.get("/workspace/template.xlsx?template_lang=en")
+    assert english.status_code == 200
+    assert 'filename="tsr-observatory-template.xlsx"' in english.headers["content-disposition"]
+    assert "Actors" in load_workbook(BytesIO(english.content)).sheetnames
+    french = workspace.app.get("/workspace/template.ods?template_lang=fr")
+    assert french.status_code == 200 and french.content[:2] == b"PK"
+    assert 'filename="modele-observatoire-tsr.ods"' in french.headers["content-disposition"]
+    assert workspace.app.get("/workspace/template.pdf").status_code == 404

@@ -120,6 +120,7 @@ def _groups(job: Job) -> tuple[list[tuple[tuple[str, str | None], list[Any]]], i
 def _job_json(job: Job, lang: str) -> dict[str, Any]:
     data: dict[str, Any] = {"id": job.id, "state": job.state, "source": job.source,
                             "file": job.file.name, "rows": job.progress_rows(),
+                            "expected_rows": job.expected_rows,
                             "error": job.error or None}
     if job.check is not None:
         d = job.check.difference
