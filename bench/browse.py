@@ -1,0 +1,177 @@
+"""Browse and search benchmark: the portal's filtered lists and search against the entity GET,
+in requests/s with 16 concurrent clients on ~1M triples, measured in the same run.
+
+    python bench/browse.py [--quick] [--copies 220] [--seconds 12] [--clients 16]
+
+The store is the one bench/api.py synthesises (bench/synthetic.py: the example's entities
+re-minted until about a million triples, plus the model graph), loaded once into its own
+directory (`--reuse-store` serves the previous run's). One `tsr serve`, and in turns of short
+windows (so the machine's drift falls on every workload alike):
+
+* entity GET `/api/actors/{id}` (JSON-LD): the issue's yardstick, keys drawn at random;
+* the entity page `/id/actor/{key}` (HTML, the portal's page for people);
+* filtered list `/browse/actors?…`: a region and an actor type drawn from the data, a page
+  of the first two: 360 distinct pages, kept once built until the store changes;
+* the same lists, each request distinct (a `per_page` from 10 to 99 is drawn too: about
+  81,000 combinations of the first five pages, nearly all built from the index);
+* search `/browse?q=…` over words of the data, a page of the first three;
+* the same lists as downloads, `/browse/actors.csv?region=…` (a whole filtered list each).
+
+It prints requests/s, p50/p95/p99, the server's CPU per request, the share of answers that
+were kept pages (the server's /health counts), and each workload's ratio to the entity GET.
+The first requests after start wait for the browse and search indexes (built once per store
+change, timed here through the first /browse/actors answer); the warm-up absorbs them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import random
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.api import (  # noqa: E402
+    BASE,
+    Tally,
+    actor_keys,
+    cpu_seconds,
+    for_seconds,
+    kept_counts,
+    load,
+    measure,
+    uvloop,
+)
+from bench.synthetic import synthesise  # noqa: E402
+from tests.servers import free_port, wait_for  # noqa: E402
+
+OUT = ROOT / "bench" / "out" / "browse"
+REGIONS = ("84", "53", "11", "76", "75", "52", "93", "44", "32", "27", "28", "24", "94", "01",
+           "02", "03", "04", "06", "00")
+TYPES = ("association", "cooperative", "research-third-place", "university", "research-unit",
+         "foundation", "ess-company", "collective", "science-shop", "funder")
+WORDS = ("atelier", "sols", "eau", "savoirs", "recherche", "habitat", "jardins", "santé",
+         "numérique", "810079194", "collectif", "fondation")
+ENTITY = "entity GET /api/actors/{id}"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="20 copies, 4 s per workload")
+    parser.add_argument("--copies", type=int, default=220)
+    parser.add_argument("--seconds", type=float, default=12,
+                        help="measured seconds per workload, in --windows turns")
+    parser.add_argument("--windows", type=int, default=4)
+    parser.add_argument("--clients", type=int, default=16)
+    parser.add_argument("--warm-up", type=float, default=3)
+    parser.add_argument("--reuse-store", action="store_true",
+                        help="serve the store the previous run loaded (same --copies)")
+    args = parser.parse_args()
+    if uvloop is not None:
+        asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
+    if args.quick:
+        args.copies, args.seconds, args.warm_up, args.windows = 20, 4, 1, 2
+    OUT.mkdir(parents=True, exist_ok=True)
+    store = OUT / "store"
+    if not (args.reuse_store and store.is_dir()):
+        data = OUT / "data.nq"
+        triples = synthesise(ROOT / "examples" / "tsr-example.ttl", args.copies, data, BASE)
+        print(f"synthesised {triples} triples ({args.copies} copies of the example entities, "
+              "and the model graph)", flush=True)
+        load(store, data)
+        data.unlink()
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    env = {"TSR_QUERY_TIMEOUT": "300", "TSR_ACCESS_LOG": "false"}
+    tsr = Path(sys.executable).with_name("tsr")
+    process = subprocess.Popen([str(tsr), "serve", "--store", str(store), "--port", str(port)],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                               env={**os.environ, **env})
+    try:
+        wait_for(url + "/health", process, seconds=180)
+        run(args, url, process.pid)
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def run(args: argparse.Namespace, url: str, pid: int) -> None:
+    keys = actor_keys(url)
+    print(f"{len(keys)} actors", flush=True)
+    started = time.perf_counter()
+    first = httpx.get(url + "/browse/actors", timeout=300)
+    print(f"first /browse/actors (builds the browse index and the reader's view): "
+          f"{time.perf_counter() - started:.2f} s, HTTP {first.status_code}", flush=True)
+    started = time.perf_counter()
+    first = httpx.get(url + "/browse", params={"q": "atelier"}, timeout=300)
+    print(f"first /browse?q=atelier (builds the search index): "
+          f"{time.perf_counter() - started:.2f} s, HTTP {first.status_code}", flush=True)
+
+    def entity(rng: random.Random) -> tuple[str, dict[str, str]]:
+        return f"{url}/api/actors/{rng.choice(keys)}", {}
+
+    def entity_page(rng: random.Random) -> tuple[str, dict[str, str]]:
+        return f"{url}/id/actor/{rng.choice(keys)}", {}
+
+    def listed(rng: random.Random) -> tuple[str, dict[str, str]]:
+        return f"{url}/browse/actors", {"region": rng.choice(REGIONS), "type": rng.choice(TYPES),
+                                        "page": str(rng.randint(1, 2))}
+
+    def listed_distinct(rng: random.Random) -> tuple[str, dict[str, str]]:
+        return f"{url}/browse/actors", {"region": rng.choice(REGIONS), "type": rng.choice(TYPES),
+                                        "page": str(rng.randint(1, 5)),
+                                        "per_page": str(rng.randint(10, 99))}
+
+    def searched(rng: random.Random) -> tuple[str, dict[str, str]]:
+        return f"{url}/browse", {"q": rng.choice(WORDS), "page": str(rng.randint(1, 3))}
+
+    def exported(rng: random.Random) -> tuple[str, dict[str, str]]:
+        return f"{url}/browse/actors.csv", {"region": rng.choice(REGIONS),
+                                            "type": rng.choice(TYPES)}
+
+    workloads = [(ENTITY, entity), ("entity page /id/actor/{key} (HTML)", entity_page),
+                 ("filtered list /browse/actors?region=&type=&page=", listed),
+                 ("filtered list, every request distinct (+per_page=10..99)", listed_distinct),
+                 ("search /browse?q=&page=", searched),
+                 ("download /browse/actors.csv?region=&type=", exported)]
+    print(f"\n{args.clients} concurrent clients, {args.warm_up:g} s of warm-up per workload, "
+          f"then {args.windows} windows of {args.seconds / args.windows:g} s taking turns "
+          "(order reversed each round). Kept: the share of answers that were kept responses.\n")
+    for _, make in workloads:
+        asyncio.run(measure(for_seconds(make, args.warm_up), args.clients))
+    results: dict[str, Tally] = {}
+    for number in range(args.windows):
+        for name, make in (workloads if number % 2 == 0 else workloads[::-1]):
+            tally = results.setdefault(name, Tally())
+            before = kept_counts(url)
+            cpu_before = cpu_seconds(pid)
+            tally.add(asyncio.run(measure(for_seconds(make, args.seconds / args.windows),
+                                          args.clients)))
+            tally.cpu_seconds += cpu_seconds(pid) - cpu_before
+            hits, misses = kept_counts(url)
+            tally.kept += hits - before[0]
+            tally.asked += hits + misses - sum(before)
+    print("| workload | requests | requests/s | p50 ms | p95 ms | p99 ms | server CPU ms/request "
+          "| kept | non-200 | ratio to entity GET |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    base_rps = results[ENTITY].rps
+    for name, _ in workloads:
+        tally = results[name]
+        kept = f"{tally.kept / tally.asked:.0%}" if tally.asked else "–"
+        ratio = f"{tally.rps / base_rps:.2f}x" if base_rps else "–"
+        print(f"| {name} | {tally.requests} | {tally.rps:.1f} | {tally.percentile(0.5):.1f} "
+              f"| {tally.percentile(0.95):.1f} | {tally.percentile(0.99):.1f} "
+              f"| {tally.cpu_seconds * 1000 / max(1, tally.requests):.2f} | {kept} "
+              f"| {tally.errors + tally.timeouts} | {ratio} |", flush=True)
+    print("\ntarget (issue 16): the filtered list and search at least 0.5x the entity GET")
+
+
+if __name__ == "__main__":
+    main()
