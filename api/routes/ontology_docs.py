@@ -14,6 +14,7 @@ from pyoxigraph import NamedNode, RdfFormat, serialize
 from store.model import model_triples, ontology_files, vocabulary_files
 from store.namespaces import OWL, PREFIXES, RDFS, TSRV
 
+from ..portal.concept_page import concept_page
 from ..resources.context import context_bytes
 from ..resources.model_docs import TermDoc, model_docs, page_of
 from ..resources.negotiation import LANG_QUERY, Language, choose_media_type, reader_language
@@ -106,11 +107,17 @@ def vocabulary(request: Request, scheme: str = Path(pattern=r"^[a-z0-9-]+$", max
                             "href": f"/api/vocabularies/{scheme}"}])
 
 
-@router.get("/vocab/{scheme}/{notation}", summary="One concept: its place in the vocabulary",
-            status_code=303, response_class=RedirectResponse,
-            responses={303: {"description": "See the vocabulary page, at the concept."}})
-def concept(scheme: str = Path(pattern=r"^[a-z0-9-]+$", max_length=100),
-            notation: str = Path(max_length=200)) -> RedirectResponse:
+@router.get("/vocab/{scheme}/{notation}", summary="One concept: a page for people, or its place "
+            "in the vocabulary", status_code=303, response_class=Response,
+            responses={303: {"description": "See the vocabulary page, at the concept."},
+                       200: {"description": "A browser (Accept names text/html): the "
+                             "portal's page of the concept",
+                             "content": {HTML: {"schema": {"type": "string"}}}}})
+def concept(request: Request, scheme: str = Path(pattern=r"^[a-z0-9-]+$", max_length=100),
+            notation: str = Path(max_length=200)) -> Response:
+    doc = model_docs().terms.get(f"{TSRV}{scheme}/{notation}")
+    if doc is not None and HTML in request.headers.get("accept", ""):
+        return concept_page(request, doc, scheme)
     return RedirectResponse(f"/vocab/{scheme}#{notation}", status_code=303)
 
 

@@ -156,3 +156,27 @@ def test_an_actor_page_shows_what_the_store_holds(browser: Browser, served: str,
         assert shown == [row["d"] for row in transformations]
     finally:
         page.close()
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_a_concept_page_counts_what_has_it(browser: Browser, served: str,  # noqa: F811
+                                           lang: str) -> None:
+    page = open_page(browser, f"{served}/vocab/region/84?lang={lang}")
+    try:
+        assert page.inner_text("h1") == "Auvergne-Rhône-Alpes"
+        links = page.eval_on_selector_all(
+            "table.records a", "links => links.map(a => [a.getAttribute('href'), a.textContent])")
+        counts = {}
+        for kind in ("actors", "projects"):
+            response = httpx.get(f"{served}/api/queries/browse-{kind}-facets", timeout=30)
+            for row in response.json()["results"]["bindings"]:
+                if row["value"]["value"] == "https://w3id.org/tsr-observatory/vocab/region/84":
+                    counts[f"/browse/{kind}?{row['facet']['value']}=84&lang={lang}"] = row["count"]["value"]
+        assert counts and dict(links) == counts
+        assert axe_violations(page) == []
+        screenshot(page, f"entity-concept-{lang}")
+        page.set_viewport_size(PHONE)
+        widths = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+        assert widths[0] <= widths[1]
+    finally:
+        page.close()
