@@ -160,6 +160,9 @@ def test_the_accounts_page_is_for_admins(workspace: Workspace) -> None:
     assert found is not None and not found.active
     assert found.grants == {"reseau-c/": frozenset({Right.load, Right.replace})}
     assert accounts.token_account(token.group(1)) is None  # disabled: its token stops too
+    myself = workspace.form("/workspace/accounts/active", {"name": ADMIN[0], "active": "0"},
+                            page="/workspace/accounts")
+    assert myself.status_code == 400 and accounts.get(ADMIN[0]).active  # type: ignore[union-attr]
     workspace.sign_out()
     assert workspace.sign_in(*COORDINATOR).status_code == 303
     assert app.get("/workspace/accounts").status_code == 403

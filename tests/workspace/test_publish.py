@@ -6,6 +6,7 @@ import html
 from io import BytesIO
 from pathlib import Path
 
+import httpx
 from openpyxl import load_workbook
 
 from store.namespaces import PROV, RDFS, DataIris
@@ -92,6 +93,10 @@ def test_errors_then_fix_then_publish_restore_and_withdraw(workspace: Workspace,
     assert gone.status_code == 303
     assert app.get(FIRST_ACTOR_PATH, headers={"Accept": "text/html"}).status_code == 404
     assert store.count(iris.source_graph(SOURCE)) == 0
+    withdrawn_by = [r["who"].value for r in store.query(
+        f"SELECT ?who WHERE {{ GRAPH {iris.provenance_graph} {{ ?drop <{PROV}invalidated> "
+        f"{iris.source_graph(SOURCE)} ; <{PROV}wasAssociatedWith> ?who }} }}", default_graph=[])]
+    assert withdrawn_by == [f"{iris.base}id/agent/account-{COORDINATOR[0]}"]
 
 
 def test_history_keeps_the_last_n_versions(tmp_path: Path) -> None:
@@ -152,3 +157,38 @@ def test_the_templates_download_in_both_formats_and_languages(workspace: Workspa
     assert french.status_code == 200 and french.content[:2] == b"PK"
     assert 'filename="modele-observatoire-tsr.ods"' in french.headers["content-disposition"]
     assert workspace.app.get("/workspace/template.pdf").status_code == 404
+
+
+def test_a_remote_store_is_checked_and_published(oxigraph_url: str, tmp_path: Path) -> None:
+    """On a remote store the check process reads the SPARQL server itself."""
+    from api.workspace.accounts import open_accounts
+    from tests.api.conftest import AppClient, api_settings
+    from tests.servers import remote_env
+
+    from .conftest import Workspace as Client
+    from .conftest import make_accounts
+
+    with httpx.Client() as client:
+        client.post(f"{oxigraph_url}/update", data={"update": "DROP SILENT ALL"})
+    env = remote_env(oxigraph_url)
+    settings = api_settings(store="remote", query_url=env["TSR_QUERY_URL"],
+                            update_url=env["TSR_UPDATE_URL"],
+                            graph_store_url=env["TSR_GRAPH_STORE_URL"],
+                            workspace_dir=str(tmp_path / "workspace"))
+    accounts = open_accounts(settings)
+    make_accounts(accounts)
+    accounts.close()
+    app = AppClient(settings, data=False)
+    try:
+        workspace = Client(app, tmp_path / "workspace")
+        assert workspace.sign_in(*COORDINATOR).status_code == 303
+        first = _job(workspace, workspace.upload(EXAMPLE, SOURCE))
+        assert workspace.wait(first)["difference"]["added"] > 500
+        assert workspace.form(first + "/publish", {}, page=first).status_code == 303
+        assert workspace.wait(first)["state"] == "published"
+        second = _job(workspace, workspace.upload(corrected(tmp_path / "enquete.xlsx"), SOURCE))
+        state = workspace.wait(second)
+        assert state["state"] == "checked", state["error"]
+        assert state["difference"]["changed"] == 1 and state["difference"]["added"] == 0
+    finally:
+        app.close()

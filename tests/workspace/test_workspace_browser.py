@@ -23,7 +23,7 @@ from store import Settings
 
 from ..browser import axe_violations, chromium, screenshot
 from ..servers import free_port, stop, wait_for
-from .conftest import COORDINATOR, PREFIX
+from .conftest import ADMIN, COORDINATOR, PREFIX
 from .workbooks import (
     BAD_RNA,
     BAD_TYPE,
@@ -45,6 +45,7 @@ def served(tmp_path: Path) -> Iterator[tuple[str, str]]:
     location = tmp_path / "store"
     accounts = open_accounts(Settings(store=str(location)))
     accounts.add(*COORDINATOR, grants={PREFIX: ALL_RIGHTS})
+    accounts.add(*ADMIN, admin=True)
     token = accounts.new_token(COORDINATOR[0], "script")
     accounts.close()
     port = free_port()
@@ -174,6 +175,15 @@ def test_a_coordinator_checks_fixes_publishes_and_restores(served: tuple[str, st
         page.wait_for_url(f"{base}/workspace/login")
         page.goto(f"{base}/workspace/")
         assert page.url.startswith(f"{base}/workspace/login")
+        # an admin's page of accounts
+        page.fill("#name", ADMIN[0])
+        page.fill("#password", ADMIN[1])
+        page.click("button[type=submit] >> text=Se connecter")
+        page.wait_for_url(f"{base}/workspace/")
+        page.click("a >> text=Comptes")
+        assert "reseau-a/: load, replace, restrict, withdraw" in page.inner_text("table")
+        assert axe_violations(page) == []
+        screenshot(page, "workspace-accounts-fr")
     # three versions kept, each attributed to the coordinator
     versions = httpx.get(f"{base}/workspace/sources/{SOURCE}", timeout=30,
                          headers={"Authorization": f"Bearer {token}"}).text

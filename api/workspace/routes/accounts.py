@@ -5,6 +5,8 @@ from __future__ import annotations
 from fastapi import APIRouter, Form, Request
 from starlette.responses import Response
 
+from store.rdf_files import BadInputError
+
 from ..accounts import Account, parse_grant
 from ..pages import Translator, page_language, render
 from ..web import PROTECTED, SignedIn, require_admin, workspace
@@ -40,6 +42,9 @@ def add_account(request: Request, account: SignedIn, name: str = Form(...), pass
 def set_active(request: Request, account: SignedIn, name: str = Form(...),
                active: str = Form(...)) -> Response:
     require_admin(account)
+    if name == account.name and active != "1":
+        raise BadInputError("an admin cannot disable their own account here "
+                            "(another admin can, or tsr user disable)")
     workspace(request).accounts.set_active(name, active == "1")
     t = Translator(page_language(request))
     return _page(request, account, done=t("ws.account_changed", name=name))
