@@ -89,7 +89,7 @@ class ConditionalGet:
         await self.app(scope, receive, tagged)
 
     async def _etag(self, request: Request) -> str:
-        if get_store(request).kind == "embedded":
+        if get_store(request).capabilities.local_change_mark:
             mark = request_mark(request)  # a counter in memory
         else:  # a query to the remote store
             mark = await anyio.to_thread.run_sync(request_mark, request)

@@ -22,7 +22,7 @@ from pyoxigraph import Literal, NamedNode, Triple
 
 from store.access import restricted_provenance_graph
 from store.base import Store
-from store.embedded import EmbeddedStore, NTriples
+from store.embedded import NTriples
 from store.namespaces import DCTERMS, PROV, RDF, RDFS, STAGING_PREFIX, TSR, XSD, DataIris
 
 _XSD_INT = NamedNode(XSD + "integer")
@@ -80,11 +80,9 @@ def stage(store: Store, triples: Iterable[Triple] | NTriples) -> NamedNode:
     """Write `triples` to a fresh staging graph that no reader sees; returns its name."""
     staging = NamedNode(f"{STAGING_PREFIX}{uuid.uuid4()}")
     try:
-        if isinstance(store, EmbeddedStore):
-            store.bulk_add(triples, staging)  # fast, not atomic: fine for a hidden graph
-        else:
-            assert not isinstance(triples, NTriples), "N-Triples text is for the embedded store"
-            store.replace_graph(staging, triples)
+        assert store.capabilities.text_loads or not isinstance(triples, NTriples), (
+            "N-Triples text is for a store that takes it")
+        store.stage(staging, triples)  # type: ignore[arg-type]  # text only where it is taken
     except BaseException:
         store.drop_graph(staging)
         raise
@@ -98,15 +96,7 @@ def swap_in(store: Store, iris: DataIris, graph: NamedNode, staging: NamedNode,
     Embedded: the store's crash-safe swap (one small transaction is the commit point; the
     copy is finished at the next open if the process dies). Remote: one SPARQL update.
     """
-    if isinstance(store, EmbeddedStore):
-        store.commit_staged(staging, graph, with_update=provenance_update(iris, record))
-        return
-    store.update(
-        f"DROP SILENT GRAPH {graph} ;\n"
-        f"ADD SILENT {staging} TO {graph} ;\n" + provenance_update(iris, record)
-    )
-    # outside the swap: the staging graph is hidden, and dropped at next open if we die here
-    store.drop_graph(staging)
+    store.commit_staged(staging, graph, with_update=provenance_update(iris, record))
 
 
 def provenance_update(iris: DataIris, record: LoadRecord) -> str:

@@ -17,7 +17,7 @@ from pyoxigraph import Literal, NamedNode, Triple
 
 from store.access import restricted_provenance_graph
 from store.base import Store
-from store.embedded import EmbeddedStore, NTriples
+from store.embedded import NTriples
 from store.model import install_model, model_triples
 from store.namespaces import TSR, XSD, DataIris
 from store.rdf_files import BadInputError
@@ -164,7 +164,7 @@ def ingest_files(store: Store, paths: list[Path], settings: Settings,
     iris = DataIris(settings.base_iri)
     mappings = _mappings(options)
     names = source_names(paths, options)
-    if len(paths) == 1 and isinstance(store, EmbeddedStore) and _is_fresh(
+    if len(paths) == 1 and store.capabilities.text_loads and _is_fresh(
             store, iris, iris.source_graph(names[0])):
         outcome = _load_fresh(store, paths[0], iris, mappings, options, names[0])
         if outcome.violations and not outcome.loaded:
@@ -248,7 +248,7 @@ def _stage_file(store: Store, path: Path, iris: DataIris, mappings: dict[str, Sh
                           if where not in skip)
     counter = Counter()
     staging = stage(store, NTriples(counter.through(_statements(
-        source, reading, skip, options.progress))) if isinstance(store, EmbeddedStore)
+        source, reading, skip, options.progress))) if store.capabilities.text_loads
         else counter.through(_triples(source, reading, skip, options.progress)))
     if reading.violations:
         store.drop_graph(staging)
@@ -276,7 +276,7 @@ class _FileRejected(Exception):
     store rolls the half-written graph back."""
 
 
-def _load_fresh(store: EmbeddedStore, path: Path, iris: DataIris,
+def _load_fresh(store: Store, path: Path, iris: DataIris,
                 mappings: dict[str, SheetMapping], options: IngestOptions,
                 name: str) -> FileOutcome:
     """First load of a file into an embedded store, in one pass: rows are mapped, checked
@@ -310,7 +310,8 @@ def _load_fresh(store: EmbeddedStore, path: Path, iris: DataIris,
 
     try:
         # bulk-loaded (memory stays flat), crash-safe: see EmbeddedStore.replace_graph
-        store.replace_graph(graph, NTriples(statements()), with_update=provenance)
+        store.replace_graph(graph, NTriples(statements()),  # type: ignore[arg-type]
+                            with_update=provenance)  # text: only when capabilities.text_loads
     except _FileRejected:
         return outcome
     outcome.loaded = True

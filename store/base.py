@@ -44,6 +44,27 @@ class StoreBusyError(StoreError):
 
 
 @dataclass(frozen=True)
+class Capabilities:
+    """What a backend does beyond the interface's common ground: ingest/ and api/ ask
+    these, never the backend's class.
+
+    Query timeouts (`Store.query(timeout=...)`), for the record: the embedded store with
+    query isolation (on disk, the default) runs the query in a worker process killed at the
+    deadline (store/isolation.py); the remote store bounds the HTTP call by it; the
+    in-memory store (and a disk store with isolation off) cannot stop the engine, so the
+    API's runner stops waiting at the deadline and answers 503 (api/sparql/execution.py),
+    and the query ends with its next row written.
+    """
+
+    # replace_graph and stage take N-Triples text (store.embedded.NTriples) and bulk-load
+    # it, and replace_graph commits under a journal: a first load streams in one pass
+    text_loads: bool = False
+    # `writes` is a complete change mark read in memory: this process is the only writer
+    # (a remote store can be written by others, so its mark needs a query)
+    local_change_mark: bool = False
+
+
+@dataclass(frozen=True)
 class GraphInfo:
     name: NamedNode
     triples: int
@@ -61,6 +82,7 @@ class Store(abc.ABC):
     # Writes under way: until they end, graphs may appear or go at any moment, so nothing
     # derived from the graph list holds (see ReaderView.is_whole_store in the API).
     writing: int = 0
+    capabilities = Capabilities()
 
     def begin_write(self) -> None:
         with _WRITES_LOCK:
@@ -135,6 +157,25 @@ class Store(abc.ABC):
         rows = self.query("SELECT DISTINCT ?g WHERE { GRAPH ?g { } } ORDER BY ?g",
                           default_graph=[], named_graphs=None)
         return [row["g"] for row in rows if not row["g"].value.startswith(STAGING_PREFIX)]
+
+    def every_graph_name(self) -> list[NamedNode] | None:
+        """Every named graph, staging ones included, when the backend lists them cheaply
+        (the embedded store); None otherwise."""
+        return None
+
+    def stage(self, staging: NamedNode, triples: Iterable[Triple]) -> None:
+        """Write triples into a hidden staging graph (not atomic: nobody reads it)."""
+        self.replace_graph(staging, triples)
+
+    def commit_staged(self, staging: NamedNode, graph: NamedNode, *,
+                      with_update: UpdateText = None) -> None:
+        """Make `graph` hold what `stage` wrote into `staging`, with `with_update` (e.g. the
+        load's provenance record): here one SPARQL update, then the staging graph dropped
+        (outside the swap: it is hidden, and dropped at the next open if the process dies)."""
+        extra = with_update() if callable(with_update) else with_update
+        self.update(f"DROP SILENT GRAPH {graph} ;\nADD SILENT {staging} TO {graph}"
+                    + (f" ;\n{extra}" if extra else ""))
+        self.drop_graph(staging)
 
     def close(self) -> None:  # noqa: B027 - optional hook
         """Release files or connections."""

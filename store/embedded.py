@@ -65,6 +65,7 @@ from pyoxigraph import Store as OxStore
 
 from .base import (
     Bindings,
+    Capabilities,
     QuerySyntaxError,
     Store,
     StoreBusyError,
@@ -109,6 +110,7 @@ class NTriples:
 
 class EmbeddedStore(Store):
     kind = "embedded"
+    capabilities = Capabilities(text_loads=True, local_change_mark=True)
     # Worker processes that run the queries given a timeout (store/isolation.py); None:
     # every query runs in this process (the in-memory store, or isolation turned off).
     pool: QueryPool | None = None
@@ -202,6 +204,12 @@ class EmbeddedStore(Store):
     def bulk_add(self, triples: Iterable[Triple] | NTriples, graph: NamedNode) -> None:
         """Fast, not atomic: for staging graphs and first loads of big files."""
         self._bulk_write(triples, graph)
+
+    def stage(self, staging: NamedNode, triples: Iterable[Triple] | NTriples) -> None:
+        self.bulk_add(triples, staging)
+
+    def every_graph_name(self) -> list[NamedNode] | None:
+        return [name for name in self._store.named_graphs() if isinstance(name, NamedNode)]
 
     def _bulk_write(self, triples: Iterable[Triple] | NTriples, graph: NamedNode) -> None:
         if isinstance(triples, NTriples):

@@ -32,7 +32,7 @@ class StoreState:
     def __init__(self, store: Store, iris: DataIris) -> None:
         self.store = store
         self._provenance = [iris.provenance_graph, restricted_provenance_graph(iris)]
-        self._others_may_write = store.kind != "embedded"
+        self._others_may_write = not store.capabilities.local_change_mark
 
     def mark(self) -> StoreMark:
         """Read it before reading the data: a write landing during the read is counted

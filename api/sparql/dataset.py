@@ -65,24 +65,15 @@ class ReaderView:
         writes = store.writes
         if self._confirmed_at == [writes] and store.quiet_since(writes):
             return True
-        same = frozenset(_every_graph_name(store) or ()) == self.whole_store
+        same = frozenset(store.every_graph_name() or ()) == self.whole_store
         if same and store.quiet_since(writes):
             self._confirmed_at[:] = [writes]
         return same
 
 
-def _every_graph_name(store: Store) -> list[NamedNode] | None:
-    """All named graphs, staging ones included, on the embedded store (None elsewhere:
-    a remote store is always sent explicit graph lists)."""
-    engine = getattr(store, "oxigraph", None)
-    if engine is None:
-        return None
-    return [name for name in engine.named_graphs() if isinstance(name, NamedNode)]
-
-
 def _reader_view(store: Store, iris: DataIris, include_restricted: bool) -> ReaderView:
     now = time.monotonic()
-    every = _every_graph_name(store)
+    every = store.every_graph_name()
     graphs = visible_graphs(store, iris, include_restricted=include_restricted)
     whole = None
     if every is not None and set(every) == set(graphs) and not bool(
