@@ -16,8 +16,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import threading
-from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterable
 from typing import Any, NamedTuple
 
@@ -25,6 +23,7 @@ import anyio.to_thread
 from fastapi import Request, Response
 
 from ..deps import app_singleton, get_settings_of
+from .marked_lru import MarkedLRU
 from .running import request_graphs
 from .store_state import StoreMark, graphs_key, request_mark
 
@@ -48,53 +47,28 @@ class KeptResponse(NamedTuple):
 
 
 class EntityResponses:
-    """An LRU of entity responses for one store mark, at most `budget` bytes."""
+    """Entity responses kept for one store mark, at most `budget` bytes (marked_lru.py)."""
 
     def __init__(self, budget: int) -> None:
-        self._budget = budget
-        self._lock = threading.Lock()
-        self._kept: OrderedDict[Hashable, tuple[Any, ...]] = OrderedDict()
-        self._mark: StoreMark | None = None
-        self._size = 0
+        self._kept: MarkedLRU[tuple[Any, ...]] = MarkedLRU(budget, lambda kept: _cost(kept[0]))
         self.hits = self.misses = 0  # tests and the benchmark read them
 
     def get(self, key: Hashable, mark: StoreMark) -> KeptResponse | None:
-        with self._lock:
-            if mark != self._mark:
-                self._drop_all(mark)
-            kept = self._kept.get(key)
-            if kept is None:
-                self.misses += 1
-                return None
-            self._kept.move_to_end(key)
-            self.hits += 1
-            return KeptResponse._make(kept)
+        kept = self._kept.get(key, mark)
+        if kept is None:
+            self.misses += 1
+            return None
+        self.hits += 1
+        return KeptResponse._make(kept)
 
     def put(self, key: Hashable, mark: StoreMark, kept: KeptResponse) -> None:
-        size = _cost(kept.body)
-        if size > self._budget // 8:  # a hub's page would push out many ordinary ones
+        if _cost(kept.body) > self._kept.budget // 8:  # a hub's page would push out many
             return
-        with self._lock:
-            if mark != self._mark:  # the store moved while this was built: it may be stale
-                return
-            previous = self._kept.pop(key, None)
-            if previous is not None:
-                self._size -= _cost(previous[0])
-            self._kept[key] = tuple(kept)
-            self._size += size
-            while self._size > self._budget:
-                _, evicted = self._kept.popitem(last=False)
-                self._size -= _cost(evicted[0])
+        self._kept.put(key, mark, tuple(kept))
 
     def stats(self) -> dict[str, int]:
-        with self._lock:
-            return {"kept": len(self._kept), "bytes": self._size, "hits": self.hits,
-                    "misses": self.misses}
-
-    def _drop_all(self, mark: StoreMark) -> None:
-        self._kept.clear()
-        self._size = 0
-        self._mark = mark
+        return {"kept": len(self._kept), "bytes": self._kept.size, "hits": self.hits,
+                "misses": self.misses}
 
 
 def _cost(body: bytes) -> int:

@@ -22,8 +22,7 @@ Either way a label from a restricted source never reaches an anonymous reader.
 from __future__ import annotations
 
 import dataclasses
-import threading
-from collections import OrderedDict, defaultdict
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -46,8 +45,9 @@ from .framing import (
     statements_of_triples,
 )
 from .kept_snapshot import KeptSnapshot
+from .marked_lru import MarkedLRU
 from .running import request_graphs, run_query
-from .store_state import StoreMark, StoreState, graphs_key, request_mark, store_state
+from .store_state import StoreState, graphs_key, request_mark, store_state
 
 # IRIs whose labels are kept (a few label triples each): every concept of the vocabularies
 # and the actors, projects and networks most recently named.
@@ -233,45 +233,33 @@ def labels_query(iris: Iterable[NamedNode]) -> NamedQuery:
 
 class KnownLabels:
     """Label triples by reader graphs and IRI (an empty list: it has none); least recently
-    used first out, within `LABEL_BUDGET` IRIs."""
+    used first out, within `LABEL_BUDGET` IRIs (marked_lru.py)."""
 
     def __init__(self, state: StoreState, budget: int = LABEL_BUDGET) -> None:
         self._state = state
-        self._budget = budget
-        self._lock = threading.Lock()
-        self._labels: OrderedDict[LabelKey, list[Triple]] = OrderedDict()
-        self._mark: StoreMark | None = None
+        self._labels: MarkedLRU[list[Triple]] = MarkedLRU(budget)
         self.reads = 0  # label queries sent to the store: tests watch it
 
     def of(self, request: Request, iris: Iterable[NamedNode]) -> list[Triple]:
         """The label triples of `iris` this request's reader may see."""
         mark = request_mark(request)  # before reading, so a write meanwhile is not kept
         graphs = graphs_key(request_graphs(request))
+        wanted = list(iris)
         found: list[Triple] = []
         missing: list[NamedNode] = []
-        with self._lock:
-            if mark != self._mark:
-                self._labels.clear()
-                self._mark = mark
-            for iri in iris:
-                kept = self._labels.get((graphs, iri))
-                if kept is None:
-                    missing.append(iri)
-                else:
-                    self._labels.move_to_end((graphs, iri))
-                    found.extend(kept)
+        for iri, kept in zip(wanted, self._labels.get_many([(graphs, iri) for iri in wanted],
+                                                           mark), strict=True):
+            if kept is None:
+                missing.append(iri)
+            else:
+                found.extend(kept)
         if not missing:
             return found
         read: dict[NamedNode, list[Triple]] = defaultdict(list)
         for triple in run_query(request, labels_query(missing), {}):
             read[triple.subject].append(triple)
-        with self._lock:
-            self.reads += 1
-            if mark == self._mark:
-                for iri in missing:
-                    self._labels[(graphs, iri)] = read.get(iri, [])
-                while len(self._labels) > self._budget:
-                    self._labels.popitem(last=False)
+        self.reads += 1
+        self._labels.put_many([((graphs, iri), read.get(iri, [])) for iri in missing], mark)
         for triples in read.values():
             found.extend(triples)
         return found

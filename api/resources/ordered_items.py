@@ -11,8 +11,6 @@ the same kind, and the `prev`/`next` links then cost a slice, with the exact tot
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 
 from fastapi import Request
@@ -22,9 +20,10 @@ from store.base import Term
 
 from ..deps import app_singleton
 from ..named_queries import NamedQuery
+from .marked_lru import MarkedLRU
 from .running import request_graphs, run_query
 from .search_index import Item
-from .store_state import StoreMark, StoreState, graphs_key, store_state
+from .store_state import StoreState, graphs_key, store_state
 
 # Items kept over all lists (each about a hundred bytes): the longest list of the million-
 # triple benchmark store has 26,400 items.
@@ -40,37 +39,23 @@ def list_key(text: str, bindings: Mapping[str, Term],
 
 
 class OrderedItems:
-    """Least recently used lists first out, within `ITEM_BUDGET` items."""
+    """Least recently used lists first out, within `ITEM_BUDGET` items (marked_lru.py)."""
 
     def __init__(self, state: StoreState, budget: int = ITEM_BUDGET) -> None:
         self._state = state
-        self._budget = budget
-        self._lock = threading.Lock()
-        self._lists: OrderedDict[ListKey, list[Item]] = OrderedDict()
-        self._held = 0
-        self._mark: StoreMark | None = None
+        # an empty list counts one: its key and bookkeeping are not free
+        self._lists: MarkedLRU[list[Item]] = MarkedLRU(budget, lambda items: max(1, len(items)))
         self.reads = 0  # lists read from the store: tests watch it
 
     def get(self, key: ListKey, read: Callable[[], list[Item]]) -> list[Item]:
         """The list under `key`, read with `read` when not kept for the current store."""
         mark = self._state.mark()
-        with self._lock:
-            if mark != self._mark:
-                self._lists.clear()
-                self._held, self._mark = 0, mark
-            kept = self._lists.get(key)
-            if kept is not None:
-                self._lists.move_to_end(key)
-                return kept
+        kept = self._lists.get(key, mark)
+        if kept is not None:
+            return kept
         items = read()  # outside the lock: other lists need not wait for this one
-        with self._lock:
-            self.reads += 1
-            if mark == self._mark and key not in self._lists and len(items) <= self._budget:
-                self._lists[key] = items
-                self._held += len(items)
-                while self._held > self._budget:
-                    _, dropped = self._lists.popitem(last=False)
-                    self._held -= len(dropped)
+        self.reads += 1
+        self._lists.put(key, mark, items)
         return items
 
 
