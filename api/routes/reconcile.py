@@ -4,7 +4,14 @@
 * `POST /reconcile` (form field `queries`, a JSON object of queries): candidates per query,
   `{"q0": {"result": [{"id", "name", "type", "score", "match", "description"}]}}`.
 * `GET /reconcile/preview?id=…`: a small HTML card of one actor.
-* `GET /reconcile/suggest/{entity|type|property}?prefix=…`: auto-completion.
+* `GET /reconcile/suggest/{entity|type|property}?prefix=…`: auto-completion (`type=` keeps
+  the entities of that type).
+* Data extension: `GET /reconcile/properties?type=…` proposes properties; `extend=` (a JSON
+  object `{"ids": [...], "properties": [{"id": ...}]}`, by GET or POST form) answers their
+  values, `{"meta": [...], "rows": {id: {property: [{"str": ...}]}}}`.
+
+Actors are found by name, acronym or identifier (SIREN, SIRET, RNA, RNSR, ROR...), outputs
+by title or DOI / HAL id (store/reconciliation/scoring.py).
 
 Entity ids are the minted IRIs without `{base}id/` (`actor/siren-812345674`), so OpenRefine's
 view URL is the API's `/id/{{id}}`. Only the graphs the reader may see are searched.
@@ -23,8 +30,10 @@ from starlette.concurrency import run_in_threadpool
 
 from store.namespaces import TSR, DataIris
 from store.reconciliation.scoring import (
+    EXTENSION_NAMES,
     PROPERTY_NAMES,
     ActorRecord,
+    extend,
     load_actors,
     reconcile,
     suggest,
@@ -36,7 +45,9 @@ router = APIRouter(prefix="/reconcile", tags=["reconciliation"])
 
 ACTOR_TYPES = ("Actor", "TSROrganisation", "TSRActor", "ESROrganisation", "ResearchUnit",
                "IndependentResearcher", "IntermediaryStructure", "Funder", "PublicAuthority",
-               "Organisation", "ESRActor")
+               "Organisation", "ESRActor", "Output")
+# What data extension proposes for outputs; actors get the others
+OUTPUT_PROPERTIES = ("title", "doi", "halId", "wikidata")
 MAX_QUERIES = 500
 # Matching compares a name with every actor's names; the longest real names are a few
 # hundred characters; matching costs the square of the length (a 1,000-character name
@@ -47,10 +58,13 @@ MAX_NAME_CHARS = 300
 MAX_BATCH_CHARS = 10_000
 
 
-@router.get("", summary="Reconciliation service manifest, or answers to `queries`")
-def manifest_or_queries(request: Request, queries: str | None = None) -> JSONResponse:
+@router.get("", summary="Reconciliation service manifest, or answers to `queries` / `extend`")
+def manifest_or_queries(request: Request, queries: str | None = None,
+                        extend: str | None = None) -> JSONResponse:
     if queries is not None:
         return JSONResponse(_answer(request, queries))
+    if extend is not None:
+        return JSONResponse(_extension(request, extend))
     settings = get_settings_of(request)
     api = settings.api_url
     reconcile_url = f"{api}/reconcile"
@@ -66,6 +80,11 @@ def manifest_or_queries(request: Request, queries: str | None = None) -> JSONRes
         "suggest": {
             kind: {"service_url": reconcile_url, "service_path": f"/suggest/{kind}"}
             for kind in ("entity", "type", "property")
+        },
+        "extend": {
+            "propose_properties": {"service_url": reconcile_url,
+                                   "service_path": "/properties"},
+            "property_settings": [],
         },
         "batch_size": 50,
         "documentation": f"{api}/docs#/reconciliation",
@@ -87,10 +106,48 @@ def _answer_body(request: Request, raw: bytes) -> dict[str, Any]:
         text = body
     else:
         form = parse_qs(body, keep_blank_values=True)
+        if "queries" not in form and "extend" in form:
+            return _extension(request, form["extend"][0])
         if "queries" not in form:
             raise HTTPException(400, "the form field `queries` (a JSON object) is missing")
         text = form["queries"][0]
     return _answer(request, text)
+
+
+def _extension(request: Request, text: str) -> dict[str, Any]:
+    """Data extension: the values of the wanted properties for the given entities."""
+    try:
+        wanted = json.loads(text)
+    except ValueError as error:
+        raise HTTPException(400, f"`extend` is not valid JSON: {error}") from None
+    ids, properties = (wanted.get("ids"), wanted.get("properties")) if isinstance(
+        wanted, dict) else (None, None)
+    if not isinstance(ids, list) or not isinstance(properties, list) or not all(
+            isinstance(i, str) for i in ids) or not all(
+            isinstance(p, dict) and isinstance(p.get("id"), str) for p in properties):
+        raise HTTPException(400, "`extend` must be {\"ids\": [entity ids], "
+                                 "\"properties\": [{\"id\": property id}]}")
+    if len(ids) > MAX_QUERIES:
+        raise HTTPException(400, f"at most {MAX_QUERIES} ids per request")
+    pids = [p["id"].removeprefix(TSR) for p in properties]
+    unknown = [pid for pid in pids if pid not in EXTENSION_NAMES]
+    if unknown:
+        raise HTTPException(400, f"unknown property {unknown[0]!r}; /reconcile/properties "
+                                 "lists them")
+    base = f"{DataIris(get_settings_of(request).base_iri).base}id/"
+    rows = extend((base + i for i in ids), pids, _actors(request))
+    return {"meta": [{"id": pid, "name": EXTENSION_NAMES[pid]} for pid in pids],
+            "rows": {i: rows[base + i] for i in ids}}
+
+
+@router.get("/properties", summary="Properties data extension can add, for a type")
+def propose_properties(type: str = Query(TSR + "Actor", description="Type id"),  # noqa: A002
+                       limit: int = Query(50, ge=1, le=100)) -> dict[str, Any]:
+    outputs = type.removeprefix(TSR) == "Output"
+    pids = list(OUTPUT_PROPERTIES) if outputs else [
+        pid for pid in EXTENSION_NAMES if pid not in OUTPUT_PROPERTIES or pid == "wikidata"]
+    return {"type": type, "properties": [{"id": pid, "name": EXTENSION_NAMES[pid]}
+                                         for pid in pids[:limit]]}
 
 
 def _answer(request: Request, text: str) -> dict[str, Any]:
@@ -136,13 +193,16 @@ def preview(request: Request, id: str = Query(..., description="Entity id")) -> 
         f"<ul>{items}</ul></body></html>")
 
 
-@router.get("/suggest/entity", summary="Actors whose name starts with `prefix`")
-def suggest_entity(request: Request, prefix: str = "", cursor: int = 0) -> dict[str, Any]:
+@router.get("/suggest/entity", summary="Entities whose name starts with `prefix`")
+def suggest_entity(request: Request, prefix: str = "", cursor: int = 0,
+                   type: list[str] = Query([], description="Keep entities of this type "  # noqa: A002, B008
+                                           "(a type id or name; repeatable)")) -> dict[str, Any]:
     if len(prefix) > MAX_NAME_CHARS:
         raise HTTPException(400, f"the prefix is {len(prefix):,} characters long; "
                                  f"at most {MAX_NAME_CHARS:,} are matched")
     iris = DataIris(get_settings_of(request).base_iri)
-    found = suggest(prefix, _actors(request).values(), limit=cursor + 10)[cursor:]
+    types = [t if t.startswith(("http://", "https://")) else TSR + t for t in type]
+    found = suggest(prefix, _actors(request).values(), limit=cursor + 10, types=types)[cursor:]
     return {"result": [{"id": _entity_id(a, iris), "name": a.name,
                         "description": _description(a)} for a in found]}
 

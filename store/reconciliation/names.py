@@ -1,16 +1,20 @@
-"""Comparing organisation names: normalised form, similarity score, tokens for blocking.
+"""Comparing organisation names: normalised form, similarity scores, tokens for blocking.
 
-Used by the ROR linker (name + country) and by the reconciliation service.
+Used by the ROR linker (name + country) and by the reconciliation service. The string
+distances are rapidfuzz's (Indel ratio, token sort ratio).
 
 >>> normalise("  L'Atelier  des Sols-Vivants ")
 'l atelier des sols vivants'
 >>> similarity("Association Vauban", "association vauban")
 1.0
+>>> name_score("Université de Lyon", "Université de Valombre") < 50 <= name_score(
+...     "Universite de Valombr", "Université de Valombre")
+True
 """
 
 from __future__ import annotations
 
-from difflib import SequenceMatcher
+from rapidfuzz import fuzz
 
 from ..namespaces import slug
 
@@ -35,7 +39,31 @@ def similarity(left: str, right: str) -> float:
         return 0.0
     if a == b:
         return 1.0
-    return SequenceMatcher(None, a, b, autojunk=False).ratio()
+    return fuzz.ratio(a, b) / 100
+
+
+def name_score(query: str, name: str) -> float:
+    """0..100: how well `query` names `name`, the words that tell names apart weighing most.
+
+    The whole strings are compared, and so are their words other than the common ones
+    ("université", "de", "association"...), in any order: two names that share only their
+    common words ("Université de Lyon", "Université de Valombre": 80 on the whole strings)
+    score low (45); a typo or a missing accent or article costs a few points.
+    """
+    a, b = normalise(query), normalise(name)
+    if not a or not b:
+        return 0.0
+    if a == b:
+        return 100.0
+    whole = fuzz.ratio(a, b)
+    core_a, core_b = _core(a), _core(b)
+    if not core_a or not core_b:
+        return whole
+    return 0.25 * whole + 0.75 * fuzz.token_sort_ratio(core_a, core_b)
+
+
+def _core(normalised: str) -> str:
+    return " ".join(word for word in normalised.split() if word not in COMMON_WORDS)
 
 
 def distinctive_tokens(name: str) -> set[str]:

@@ -1,13 +1,16 @@
-"""Reconciling names (and identifiers) against the observatory's actors.
+"""Reconciling names (and identifiers) against the observatory's actors and outputs.
 
 The logic behind the W3C Reconciliation API at `/reconcile` (api/routes/reconcile.py):
-the actors a reader may see are read once per request, then each query is scored.
+the entities a reader may see are read once per store state, then each query is scored.
 
-Scores are 0..100: the name similarity (`names.similarity`, best of the actor's names and
-acronym), then the property constraints: an identifier that equals the actor's makes it a
-sure match (100, `match: true`); one that differs costs 30; a place (region, department,
-commune) that agrees adds 5 and one that differs costs 20. A name equal to the actor's,
-with no constraint against it and no other candidate as good, is a match too.
+Scores are 0..100: the name score (`names.name_score`, best of the entity's names, acronym
+or title), then the property constraints: an identifier that equals the entity's makes it
+a sure match (100, `match: true`); one that differs costs 30; a place (region, department,
+commune) that agrees adds 5 and one that differs costs 20. A query whose text is one of an
+entity's identifiers (a SIREN, an RNSR, a ROR id or URL, a DOI with or without its
+`https://doi.org/`...) is a sure match too. A name equal to the entity's, with no
+constraint against it and no other candidate as good, is a match. Candidates under
+MIN_SCORE are not returned: a nonsense query gets none.
 """
 
 from __future__ import annotations
@@ -21,18 +24,26 @@ from pyoxigraph import NamedNode
 
 from ..base import Store
 from ..namespaces import RDF, SKOS, TSR
-from .names import normalise, similarity
+from .names import name_score, normalise
 
 IDENTIFIER_PROPERTIES = ("siren", "siret", "rna", "rnsr", "ror", "idref", "wikidata",
-                         "halStructure", "orcid")
+                         "halStructure", "orcid", "doi", "halId")
+NAME_PROPERTIES = ("name", "acronym", "title")
 PLACE_PROPERTIES = ("region", "department", "commune", "communeCode")
 PROPERTY_NAMES = {
     "siren": "SIREN", "siret": "SIRET", "rna": "RNA", "rnsr": "RNSR", "ror": "ROR",
     "idref": "IdRef", "wikidata": "Wikidata", "halStructure": "HAL structure",
-    "orcid": "ORCID", "region": "Region", "department": "Department", "commune": "Commune",
-    "communeCode": "Commune code (INSEE)",
+    "orcid": "ORCID", "doi": "DOI", "halId": "HAL id", "region": "Region",
+    "department": "Department", "commune": "Commune", "communeCode": "Commune code (INSEE)",
 }
-MIN_SCORE = 30.0
+# What data extension offers (OpenRefine's "add columns from reconciled values")
+EXTENSION_NAMES = {"name": "Name", "acronym": "Acronym", "title": "Title", **PROPERTY_NAMES}
+# Under this, a candidate is not worth showing: names sharing only common words score
+# 40-50, nonsense under 30 (names.name_score)
+MIN_SCORE = 50.0
+# An identifier shorter than this in a query's text is not taken for one ("Q1", "42")
+_MIN_IDENTIFIER = 4
+_DOI_PREFIXES = ("https://doi.org/", "http://doi.org/", "https://dx.doi.org/", "doi:")
 _NOT_ACTORS = ("Programme", "Network")
 
 
@@ -57,19 +68,22 @@ class Scored:
 
 
 def load_actors(store: Store, graphs: list[NamedNode]) -> dict[str, ActorRecord]:
-    """Actors (anything named with a tsr: class other than programme/network) and their
-    names, types, identifiers and places; places also by notation and label."""
+    """Actors (anything named with a tsr: class other than programme/network) and outputs
+    (by title), with their names, types, identifiers and places; places also by notation
+    and label (shown by their French label)."""
     if not graphs:
         return {}
-    wanted = ("name", "acronym", *IDENTIFIER_PROPERTIES, *PLACE_PROPERTIES)
+    wanted = (*NAME_PROPERTIES, *IDENTIFIER_PROPERTIES, *PLACE_PROPERTIES)
     values = " ".join(f"<{TSR}{name}>" for name in wanted)
     excluded = ", ".join(f"<{TSR}{name}>" for name in _NOT_ACTORS)
     rows = store.query(f"""
-        SELECT ?a ?p ?v ?label WHERE {{
-          ?a <{TSR}name> [] ; a ?class .
+        SELECT ?a ?p ?v ?notation ?label WHERE {{
+          {{ ?a <{TSR}name> [] }} UNION {{ ?a a <{TSR}Output> }}
+          ?a a ?class .
           FILTER(STRSTARTS(STR(?class), "{TSR}") && ?class NOT IN ({excluded}))
           {{ VALUES ?p {{ {values} <{RDF}type> }} ?a ?p ?v }}
-          OPTIONAL {{ ?v <{SKOS}notation>|<{SKOS}prefLabel> ?label }}
+          OPTIONAL {{ ?v <{SKOS}notation> ?notation }}
+          OPTIONAL {{ ?v <{SKOS}prefLabel> ?label FILTER(LANGMATCHES(LANG(?label), "fr")) }}
         }}""", default_graph=graphs)
     actors: dict[str, ActorRecord] = {}
     for row in rows:
@@ -81,17 +95,19 @@ def load_actors(store: Store, graphs: list[NamedNode]) -> dict[str, ActorRecord]
                 actor.types.add(value)
             continue
         name = prop[len(TSR):]
-        if name in ("name", "acronym"):
+        if name in NAME_PROPERTIES:
+            actor.shown[name].add(value)
             if value not in actor.names:
                 # the full name first: it is what people read in the candidate list
                 actor.names.insert(len(actor.names) if name == "acronym" else 0, value)
             continue
         actor.values[name].add(_plain(value))
-        actor.shown[name].add(value)
         if isinstance(row["v"], NamedNode):
             actor.values[name].add(_plain(value.rsplit("/", 1)[-1]))
-        if row["label"] is not None:
-            actor.values[name].add(_plain(row["label"].value))
+        for found in (row["notation"], row["label"]):
+            if found is not None:
+                actor.values[name].add(_plain(found.value))
+        actor.shown[name].add(row["label"].value if row["label"] is not None else value)
     return actors
 
 
@@ -115,8 +131,9 @@ def reconcile(query: dict[str, Any], actors: Iterable[ActorRecord],
 
 def _score(text: str, constraints: list[tuple[str, set[str]]],
            actor: ActorRecord) -> tuple[float, bool]:
-    score = 100.0 * max((similarity(text, name) for name in actor.names), default=0.0) \
-        if text else 0.0
+    if text and _names_identifier(text, actor):
+        return 100.0, True
+    score = max((name_score(text, name) for name in actor.names), default=0.0) if text else 0.0
     sure = False
     for name, wanted in constraints:
         held = actor.values.get(name, set())
@@ -132,6 +149,18 @@ def _score(text: str, constraints: list[tuple[str, set[str]]],
     if sure:
         return 100.0, True
     return max(0.0, min(score, 100.0)), False
+
+
+def _names_identifier(text: str, actor: ActorRecord) -> bool:
+    """The query's text is one of the entity's identifiers: as it is, its last word
+    ("SIREN 810079194"), the end of its URL (a ROR or Wikidata URL), or a DOI."""
+    stripped = text.strip()
+    lowered = stripped.lower()
+    doi = next((stripped[len(p):] for p in _DOI_PREFIXES if lowered.startswith(p)), stripped)
+    forms = {_plain(form) for form in (stripped, stripped.split()[-1] if stripped else "",
+                                       stripped.rstrip("/").rsplit("/", 1)[-1], doi)}
+    forms = {form for form in forms if len(form) >= _MIN_IDENTIFIER}
+    return any(actor.values.get(name, set()) & forms for name in IDENTIFIER_PROPERTIES)
 
 
 def _with_name_match(scored: list[Scored], text: str) -> list[Scored]:
@@ -180,13 +209,18 @@ def _limit(value: Any, default: int) -> int:
         return default
 
 
-def suggest(prefix: str, actors: Iterable[ActorRecord], limit: int = 10) -> list[ActorRecord]:
-    """Actors whose names start with (or contain) `prefix`, starts first."""
+def suggest(prefix: str, actors: Iterable[ActorRecord], limit: int = 10,
+            types: Iterable[str] = ()) -> list[ActorRecord]:
+    """Entities whose names start with (or contain) `prefix`, starts first; of one of
+    `types` (class IRIs) when given."""
     wanted = normalise(prefix)
     if not wanted:
         return []
+    wanted_types = set(types)
     starts, contains = [], []
     for actor in actors:
+        if wanted_types and not actor.types & wanted_types:
+            continue
         names = [normalise(n) for n in actor.names]
         if any(n.startswith(wanted) for n in names):
             starts.append(actor)
@@ -194,3 +228,19 @@ def suggest(prefix: str, actors: Iterable[ActorRecord], limit: int = 10) -> list
             contains.append(actor)
     ordered = sorted(starts, key=lambda a: a.name) + sorted(contains, key=lambda a: a.name)
     return ordered[:limit]
+
+
+def extend(ids: Iterable[str], properties: Iterable[str], entities: dict[str, ActorRecord]
+           ) -> dict[str, dict[str, list[dict[str, str]]]]:
+    """Data extension: for each entity IRI, the values of each wanted property as the
+    W3C API's cells (`{"str": ...}`); an unknown entity or property gives empty cells."""
+    rows: dict[str, dict[str, list[dict[str, str]]]] = {}
+    for iri in ids:
+        entity = entities.get(iri)
+        rows[iri] = {pid: [{"str": value} for value in _values_of(entity, pid)]
+                     for pid in properties}
+    return rows
+
+
+def _values_of(entity: ActorRecord | None, pid: str) -> list[str]:
+    return [] if entity is None else sorted(entity.shown.get(pid, set()))
