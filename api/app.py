@@ -23,6 +23,7 @@ from .long_lived import set_aside_long_lived
 from .portal.routes import ROUTERS as PORTAL_ROUTERS
 from .resources.neighbourhood import label_index
 from .routes import ROUTERS
+from .services import build_services
 from .workspace import install_workspace
 
 
@@ -39,6 +40,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
         app.state.store = store if store is not None else open_store(settings)
         # queries clients control run in worker processes (on-disk stores)
         isolate(app.state.store, settings)
+        app.state.services = build_services(app.state.store, settings)
         set_aside_long_lived()
         # every entity document names resources whose labels it shows: read them all now,
         # in the background while the server is idle (built under load, the index competed

@@ -21,8 +21,6 @@ from typing import IO, Any
 
 from fastapi import Request
 
-from ..deps import app_singleton
-
 DumpKey = tuple[Hashable, ...]  # (dump name, graphs read)
 
 
@@ -104,5 +102,6 @@ class DumpFiles:
 
 
 def dump_files(request: Request) -> DumpFiles:
-    """The app's dump files (made on first use)."""
-    return app_singleton(request, "dump_files", DumpFiles)
+    """The app's dump files (a service: api/services.py)."""
+    files: DumpFiles = request.app.state.services.dump_files
+    return files

@@ -15,14 +15,13 @@ bytes give equal tags across restarts and different ones never share a tag. A re
 from __future__ import annotations
 
 import hashlib
-import os
 from collections.abc import Callable, Hashable, Iterable
 from typing import Any, NamedTuple
 
 import anyio.to_thread
 from fastapi import Request, Response
 
-from ..deps import app_singleton, get_settings_of
+from ..deps import get_settings_of
 from .marked_lru import MarkedLRU
 from .running import request_graphs
 from .store_state import StoreMark, graphs_key, request_mark
@@ -77,9 +76,9 @@ def _cost(body: bytes) -> int:
 
 
 def entity_responses(request: Request) -> EntityResponses:
-    """The app's kept entity responses (made on first use)."""
-    return app_singleton(request, "entity_responses", lambda: EntityResponses(
-        get_settings_of(request).entity_cache_bytes))
+    """The app's kept entity responses (a service: api/services.py)."""
+    kept: EntityResponses = request.app.state.services.entity_responses
+    return kept
 
 
 async def kept_or_built(request: Request, key: tuple[Hashable, ...],
@@ -101,8 +100,8 @@ async def kept_or_built(request: Request, key: tuple[Hashable, ...],
 
 
 def _entity_threads(request: Request) -> anyio.CapacityLimiter:
-    return app_singleton(request, "entity_threads", lambda: anyio.CapacityLimiter(
-        ENTITY_THREADS_PER_CPU * (os.cpu_count() or 2)))
+    threads: anyio.CapacityLimiter = request.app.state.services.entity_threads
+    return threads
 
 
 def _kept_or_built(request: Request, key: tuple[Hashable, ...],

@@ -33,7 +33,7 @@ from pyoxigraph import NamedNode, RdfFormat, Triple
 
 from store.namespaces import SKOS, TSR
 
-from ..deps import app_singleton, get_settings_of
+from ..deps import get_settings_of
 from ..named_queries import NamedQuery, shipped_queries
 from .context import published_context
 from .framing import (
@@ -47,7 +47,7 @@ from .framing import (
 from .kept_snapshot import KeptSnapshot
 from .marked_lru import MarkedLRU
 from .running import request_graphs, run_query
-from .store_state import StoreState, graphs_key, request_mark, store_state
+from .store_state import StoreState, graphs_key, request_mark
 
 # IRIs whose labels are kept (a few label triples each): every concept of the vocabularies
 # and the actors, projects and networks most recently named.
@@ -266,8 +266,9 @@ class KnownLabels:
 
 
 def known_labels(request: Request) -> KnownLabels:
-    """The app's label cache (made on first use)."""
-    return app_singleton(request, "known_labels", lambda: KnownLabels(store_state(request)))
+    """The app's label cache (a service: api/services.py)."""
+    labels: KnownLabels = request.app.state.services.known_labels
+    return labels
 
 
 @dataclass(frozen=True)
@@ -342,5 +343,6 @@ class LabelIndex(KeptSnapshot[EveryLabel]):
 
 
 def label_index(request: Request) -> LabelIndex:
-    """The app's label index (made on first use; built in the background)."""
-    return app_singleton(request, "label_index", lambda: LabelIndex(store_state(request)))
+    """The app's label index (a service: api/services.py; built in the background)."""
+    index: LabelIndex = request.app.state.services.label_index
+    return index

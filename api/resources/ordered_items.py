@@ -18,12 +18,11 @@ from pyoxigraph import NamedNode
 
 from store.base import Term
 
-from ..deps import app_singleton
 from ..named_queries import NamedQuery
 from .marked_lru import MarkedLRU
 from .running import request_graphs, run_query
 from .search_index import Item
-from .store_state import StoreState, graphs_key, store_state
+from .store_state import StoreState, graphs_key
 
 # Items kept over all lists (each about a hundred bytes): the longest list of the million-
 # triple benchmark store has 26,400 items.
@@ -61,6 +60,6 @@ class OrderedItems:
 
 def ordered_items(request: Request, query: NamedQuery, bindings: Mapping[str, Term]) -> list[Item]:
     """The `?item`s `query` selects for this request's reader, in order (kept, see above)."""
-    lists = app_singleton(request, "ordered_items", lambda: OrderedItems(store_state(request)))
+    lists: OrderedItems = request.app.state.services.ordered_items
     key = list_key(query.text, bindings, request_graphs(request))
     return lists.get(key, lambda: [row["item"] for row in run_query(request, query, bindings)])

@@ -27,9 +27,7 @@ from pyoxigraph import BlankNode, NamedNode
 
 from store.namespaces import RDFS, TSR
 
-from ..deps import app_singleton
 from .kept_snapshot import KeptSnapshot
-from .store_state import store_state
 
 # The properties the search looks in: the same as the UNION branches of
 # queries/api-search.rq (a test holds the two together).
@@ -218,5 +216,6 @@ class SearchIndex(KeptSnapshot[Snapshot]):
 
 
 def search_index(request: Request) -> SearchIndex:
-    """The app's index, made on first use (it reads the store on the first search)."""
-    return app_singleton(request, "search_index", lambda: SearchIndex(store_state(request)))
+    """The app's index (a service: api/services.py; it reads the store on the first search)."""
+    index: SearchIndex = request.app.state.services.search_index
+    return index

@@ -23,8 +23,6 @@ from store import Store
 from store.access import restricted_provenance_graph
 from store.namespaces import PROV, DataIris
 
-from ..deps import app_singleton, get_settings_of, get_store
-
 StoreMark = tuple[int, int]
 
 
@@ -60,6 +58,6 @@ def request_mark(request: Request) -> StoreMark:
 
 
 def store_state(request: Request) -> StoreState:
-    """The app's store state (made on first use)."""
-    return app_singleton(request, "store_state", lambda: StoreState(
-        get_store(request), DataIris(get_settings_of(request).base_iri)))
+    """The app's store state (a service: api/services.py)."""
+    state: StoreState = request.app.state.services.store_state
+    return state

@@ -10,9 +10,10 @@ from store.access import visible_graphs
 from store.isolation import QueryPool
 from store.namespaces import DataIris
 
-from ..deps import app_singleton, get_settings_of, get_store, may_see_restricted
+from ..deps import get_store, may_see_restricted
+from ..resources.entity_cache import entity_responses
 from ..resources.kept_snapshot import KeptSnapshot
-from ..resources.store_state import StoreState, request_mark, store_state
+from ..resources.store_state import StoreState, request_mark
 from ..sparql.execution import query_pool
 
 router = APIRouter(tags=["service"])
@@ -69,10 +70,8 @@ def health(request: Request) -> dict[str, object]:
     server started (`entity_responses`: hits, misses, responses kept, bytes)."""
     store = get_store(request)
     bool(store.query("ASK { ?s ?p ?o }"))  # reads the store: raises if it cannot
-    count = app_singleton(request, "quad_count", lambda: QuadCount(
-        store_state(request), DataIris(get_settings_of(request).base_iri)))
-    counts = count.ready(mark=request_mark(request))
-    kept = getattr(request.app.state, "entity_responses", None)
+    counts = request.app.state.services.quad_count.ready(mark=request_mark(request))
+    kept = entity_responses(request)
     pool = query_pool(store)
     status, reason = query_load(pool)
     stats = pool.stats() if pool is not None else None
@@ -82,5 +81,4 @@ def health(request: Request) -> dict[str, object]:
                if stats is not None else {}),
             "quads": None if counts is None else
             counts.every if may_see_restricted(request) else counts.public,
-            "entity_responses": kept.stats() if kept is not None else
-            {"kept": 0, "bytes": 0, "hits": 0, "misses": 0}}
+            "entity_responses": kept.stats()}

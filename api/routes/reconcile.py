@@ -34,12 +34,12 @@ from store.reconciliation.scoring import (
     PROPERTY_NAMES,
     ActorRecord,
     extend,
-    load_actors,
     reconcile,
     suggest,
 )
 
-from ..deps import get_settings_of, get_store, reader_graphs
+from ..deps import get_settings_of, reader_graphs
+from ..resources.reconcile_entities import ReconcileEntities
 
 router = APIRouter(prefix="/reconcile", tags=["reconciliation"])
 
@@ -222,7 +222,8 @@ def suggest_property(prefix: str = "") -> dict[str, Any]:
 
 
 def _actors(request: Request) -> dict[str, ActorRecord]:
-    return load_actors(get_store(request), reader_graphs(request))
+    entities: ReconcileEntities = request.app.state.services.reconcile_entities
+    return entities.of(reader_graphs(request))
 
 
 def _candidate(actor: ActorRecord, iris: DataIris, score: float, match: bool) -> dict[str, Any]:

@@ -111,10 +111,8 @@ class VisibleGraphs:
 
 
 def visibility(request: Request) -> VisibleGraphs:
-    state = request.app.state
-    cache = getattr(state, "visible_graphs", None)
-    if cache is None:
-        cache = state.visible_graphs = VisibleGraphs()
+    """The app's cache of the graphs each kind of reader sees (a service: api/services.py)."""
+    cache: VisibleGraphs = request.app.state.services.visible_graphs
     return cache
 
 

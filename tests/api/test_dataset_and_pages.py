@@ -71,7 +71,7 @@ def test_health_counts_the_store_once_per_change(fresh_api: AppClient) -> None:
     """The size is counted in the background, once per store state (a count reads every
     quad), and again after a write."""
     fresh_api.get("/health")  # starts the count
-    counter = fresh_api.app.state.quad_count
+    counter = fresh_api.app.state.services.quad_count
     assert counter.fresh().every == fresh_api.app.state.store.count() > 1000
     builds = counter.builds
     first = fresh_api.get("/health").json()

@@ -49,7 +49,7 @@ def test_the_union_answers_as_the_graph_list_does(public_only: AppClient) -> Non
     store = public_only.app.state.store
     expected = sum(1 for _ in store.oxigraph.quads_for_pattern(None, NAME, None, PUBLIC_GRAPH))
     assert count(public_only) == expected > 0
-    cached = public_only.app.state.visible_graphs._cached[False]
+    cached = public_only.app.state.services.visible_graphs._cached[False]
     assert cached.whole_store == frozenset({PUBLIC_GRAPH})
     rows = bindings(sparql(public_only, "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }"))
     assert rows == [{"g": PUBLIC_GRAPH.value}]

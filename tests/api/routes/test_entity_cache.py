@@ -30,7 +30,7 @@ def update(api: AppClient, text: str) -> None:
 
 
 def counts(api: AppClient) -> tuple[int, int]:
-    cache = api.app.state.entity_responses
+    cache = api.app.state.services.entity_responses
     return cache.hits, cache.misses
 
 
@@ -159,11 +159,11 @@ def test_kept_responses_leave_the_garbage_collector_alone(fresh_api: AppClient) 
     would, and its pauses show in the p99): after a few passes it tracks none of them."""
     for path in (ATELIER, ATELIER_ID, "/api/projects/tsr-example~co3-habitat"):
         assert fresh_api.get(path, headers=JSON_LD).status_code == 200
-    fresh_api.app.state.label_index.fresh()  # its build ends by freezing what lives then
+    fresh_api.app.state.services.label_index.fresh()  # its build ends by freezing what lives then
     gc.unfreeze()  # (as a snapshot build may have done: frozen objects are never scanned)
     for _ in range(3):  # a pass may look at a tuple before the tuples inside it
         gc.collect()
-    kept = fresh_api.app.state.entity_responses._kept
+    kept = fresh_api.app.state.services.entity_responses._kept
     assert len(kept) == 2  # /api/actors/{id} and /id/actor/{key} share the JSON-LD document
     assert not any(gc.is_tracked(key) or gc.is_tracked(entry) for key, entry in kept.items())
 

@@ -41,7 +41,7 @@ def test_every_page_is_a_slice_of_the_named_query(fresh_api: AppClient) -> None:
              for n in range(1, len(expected) // 7 + 2)]
     assert [iri for page, _ in pages for iri in page] == expected
     assert {total for _, total in pages} == {len(expected)}
-    assert fresh_api.app.state.ordered_items.reads == 1  # one read served every page
+    assert fresh_api.app.state.services.ordered_items.reads == 1  # one read served every page
 
 
 def test_each_kind_of_reader_has_its_own_list(fresh_api: AppClient) -> None:

@@ -143,7 +143,7 @@ def found(api: AppClient, text: str) -> list[str]:
         return [item["id"] for item in response.json()["items"]]
 
     first = ask()
-    index = api.app.state.search_index
+    index = api.app.state.services.search_index
     index.fresh()
     assert index.ready(background=False) is not None
     assert ask() == first
@@ -190,7 +190,7 @@ def test_an_ingest_by_another_process_into_a_remote_store_is_seen(tmp_path: Path
         client = AppClient(settings)
         try:
             assert found(client, "zebulon") == []
-            index = client.app.state.search_index
+            index = client.app.state.services.search_index
             builds = index.builds
             assert found(client, "savoirs partages")  # nothing changed: the same index
             assert index.builds == builds
@@ -219,4 +219,4 @@ def test_the_class_filter_of_the_route_keeps_what_the_query_keeps(
         body = response.json()
         assert [item["id"] for item in body["items"]] == expected
         assert body["total"] == len(expected)
-        api.app.state.search_index.fresh()
+        api.app.state.services.search_index.fresh()

@@ -1,0 +1,56 @@
+"""What the API derives from the store, as services built once when the app starts.
+
+Each is reached through its own typed accessor (`known_labels(request)`, `search_index(
+request)`...), which FastAPI can inject as a dependency (`Depends(search_index)`), and each
+keeps what it derived for one store mark only (store_state.py, marked_lru.py): a write
+through this process, or a load recorded by another, makes every one read the store again.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+import anyio
+
+from store import Settings, Store
+from store.namespaces import DataIris
+
+from .resources.dump_files import DumpFiles
+from .resources.entity_cache import ENTITY_THREADS_PER_CPU, EntityResponses
+from .resources.neighbourhood import KnownLabels, LabelIndex
+from .resources.ordered_items import OrderedItems
+from .resources.reconcile_entities import ReconcileEntities
+from .resources.search_index import SearchIndex
+from .resources.store_state import StoreState
+from .routes.health import QuadCount
+from .sparql.dataset import VisibleGraphs
+
+
+@dataclass(frozen=True)
+class Services:
+    store_state: StoreState
+    visible_graphs: VisibleGraphs
+    known_labels: KnownLabels
+    label_index: LabelIndex
+    ordered_items: OrderedItems
+    search_index: SearchIndex
+    reconcile_entities: ReconcileEntities
+    entity_responses: EntityResponses
+    # entity GETs have threads of their own (see entity_cache.py)
+    entity_threads: anyio.CapacityLimiter
+    dump_files: DumpFiles
+    quad_count: QuadCount
+
+
+def build_services(store: Store, settings: Settings) -> Services:
+    """Every service of one app over `store` (called in the app's lifespan)."""
+    iris = DataIris(settings.base_iri)
+    state = StoreState(store, iris)
+    return Services(
+        store_state=state, visible_graphs=VisibleGraphs(), known_labels=KnownLabels(state),
+        label_index=LabelIndex(state), ordered_items=OrderedItems(state),
+        search_index=SearchIndex(state), reconcile_entities=ReconcileEntities(state),
+        entity_responses=EntityResponses(settings.entity_cache_bytes),
+        entity_threads=anyio.CapacityLimiter(ENTITY_THREADS_PER_CPU * (os.cpu_count() or 2)),
+        dump_files=DumpFiles(), quad_count=QuadCount(state, iris))
