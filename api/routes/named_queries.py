@@ -2,19 +2,21 @@
 
 The routes are made when this module is imported (at app creation), one per file, so the
 OpenAPI document lists each query with its parameters; a new `.rq` file is a new route.
+A named query is answered as `/sparql` answers: chosen by the same format table, run by the
+same runner under the same deadline (`query_timeout`: 503 past it), written by the same
+writer under the same row cap (`result_limit`).
 """
 
 from __future__ import annotations
 
 import inspect
 from collections.abc import Iterable
-from io import BytesIO
 from typing import Any
 
 from fastapi import APIRouter, HTTPException, Query, Request, Response
 
 from ..confidentiality import published_table
-from ..deps import get_settings_of
+from ..deps import get_settings_of, get_store
 from ..named_queries import NamedQuery, shipped_queries
 from ..resources.running import (
     bind,
@@ -24,7 +26,14 @@ from ..resources.running import (
     with_signature,
 )
 from ..sparql.cap import LIMIT_HEADER
-from ..sparql.execution import forget_frames
+from ..sparql.execution import (
+    ChunkWriter,
+    QueryTimeout,
+    query_pool,
+    query_runner,
+    respond,
+    stopped,
+)
 from ..sparql.jobs import write_answer
 from ..sparql.negotiation import NotAcceptable, choose, table_for
 from ..sparql.text import unlisted_service
@@ -42,7 +51,7 @@ def _add_route(router: APIRouter, query: NamedQuery) -> None:
     offered = table_for(query.form)
     facts = query.facts
 
-    def endpoint(request: Request, format: str | None, **values: Any) -> Response:  # noqa: A002
+    async def endpoint(request: Request, format: str | None, **values: Any) -> Response:  # noqa: A002
         try:
             media = choose(offered, request.headers.get("accept"), format)
         except NotAcceptable as error:
@@ -52,26 +61,35 @@ def _add_route(router: APIRouter, query: NamedQuery) -> None:
         if refusal:
             raise HTTPException(400, f"query {query.name}: {refusal}")
         bindings = bind(request, query, request_values(query, values))
-        if query.published:
-            # aggregates over restricted sources too, small groups suppressed (secret statistique)
-            result = published_table(request, query, bindings, isolated=True).solutions()
-        else:
-            result = run_query(request, query, bindings, isolated=True)
-        body = BytesIO()
+
+        def produce(writer: ChunkWriter) -> None:
+            # in a runner thread, as /sparql's queries: the same deadline, row cap and writer
+            if query.published:
+                # aggregates over restricted sources too, small groups suppressed (secret
+                # statistique)
+                result = published_table(request, query, bindings, isolated=True).solutions()
+            else:
+                result = run_query(request, query, bindings, isolated=True)
+            try:
+                write_answer(result, media, writer, settings.result_limit)
+            except OSError as error:
+                # pyoxigraph reports a failed SERVICE call while the results are read
+                if not facts.service_targets:
+                    raise
+                raise HTTPException(
+                    502, f"query {query.name}: a SERVICE endpoint failed: {error}") from None
+            finally:
+                # pyoxigraph objects must die on the thread that made them
+                del result
+
         try:
-            write_answer(result, media, body, settings.result_limit)
-        except OSError as error:
-            # pyoxigraph reports a failed SERVICE call while the results are read; the
-            # error's frames hold the result, which must not travel to the event loop
-            forget_frames(error)
-            if not facts.service_targets:
-                raise
-            raise HTTPException(502, f"query {query.name}: a SERVICE endpoint failed: {error}") from None
-        finally:
-            # release the engine's result on this worker thread, not with the exception's
-            # frames on the event loop (pyoxigraph objects must die where they were made)
-            del result
-        return Response(body.getvalue(), media_type=media.content_type, headers={
+            first, rest = await query_runner(request.app.state, query_pool(
+                get_store(request))).start(produce, settings.query_timeout)
+        except QueryTimeout as error:
+            refusal_ = stopped(error)
+            raise HTTPException(refusal_.status, f"query {query.name}: {refusal_.message}",
+                                refusal_.headers or None) from None
+        return respond(first, rest, media.content_type, {
             LIMIT_HEADER: str(settings.result_limit), "Vary": "Accept"})
 
     keyword = inspect.Parameter.KEYWORD_ONLY

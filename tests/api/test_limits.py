@@ -9,6 +9,9 @@ from collections.abc import AsyncIterator, Iterator
 import httpx
 import pytest
 
+from api.named_queries import parse_named_query
+from api.routes.named_queries import query_router
+
 from .conftest import WRITER, AppClient, api_settings, bindings, sparql
 
 # About two seconds of engine time on the example data, whatever the timeout says.
@@ -64,6 +67,21 @@ def test_result_cap_is_announced_and_marked(tight: AppClient) -> None:
     assert len(small["results"]["bindings"]) == 3 and "truncated" not in small
     turtle = sparql(tight, "CONSTRUCT WHERE { ?s ?p ?o }", format="turtle").text
     assert turtle.rstrip().endswith("narrow the query or page through it with LIMIT/OFFSET")
+
+
+def test_named_queries_have_the_same_limits(tight: AppClient) -> None:
+    """A named query runs as /sparql runs one: the same deadline and the same row cap."""
+    tight.app.include_router(query_router([
+        parse_named_query("slow-count", SLOW),
+        parse_named_query("every-subject", "SELECT ?s WHERE { ?s ?p ?o }")]))
+    slow = tight.get("/api/queries/slow-count")
+    assert slow.status_code == 503
+    assert slow.json()["detail"] == ("query slow-count: the query ran longer than 0.3 s, the "
+                                     "server's query timeout; simplify it or add a LIMIT")
+    capped = tight.get("/api/queries/every-subject")
+    assert capped.headers["tsr-result-limit"] == "5"
+    assert len(capped.json()["results"]["bindings"]) == 5
+    assert capped.json()["truncated"]["limit"] == 5
 
 
 def test_body_limit_413(tight: AppClient) -> None:
