@@ -62,6 +62,8 @@ class Capabilities:
     # `writes` is a complete change mark read in memory: this process is the only writer
     # (a remote store can be written by others, so its mark needs a query)
     local_change_mark: bool = False
+    # `checkpoint(path)` writes a copy another process can open read-only (a store on disk)
+    checkpoints: bool = False
 
 
 @dataclass(frozen=True)
@@ -162,6 +164,11 @@ class Store(abc.ABC):
         """Every named graph, staging ones included, when the backend lists them cheaply
         (the embedded store); None otherwise."""
         return None
+
+    def checkpoint(self, path: str) -> None:
+        """Write a consistent copy of the store to the new directory `path`, for another
+        process to open read-only (only where `capabilities.checkpoints`)."""
+        raise StoreError(f"a {self.kind} store cannot write a checkpoint")
 
     def stage(self, staging: NamedNode, triples: Iterable[Triple]) -> None:
         """Write triples into a hidden staging graph (not atomic: nobody reads it)."""

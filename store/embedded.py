@@ -129,6 +129,8 @@ class EmbeddedStore(Store):
                 raise StoreBusyError(_busy_message(directory)) from None
             raise StoreError(f"cannot open store {directory}: {error}") from None
         _write_owner(directory)
+        self.capabilities = Capabilities(text_loads=True, local_change_mark=True,
+                                         checkpoints=True)
         self._recover()
 
     @classmethod
@@ -207,6 +209,9 @@ class EmbeddedStore(Store):
 
     def stage(self, staging: NamedNode, triples: Iterable[Triple] | NTriples) -> None:
         self.bulk_add(triples, staging)
+
+    def checkpoint(self, path: str) -> None:
+        self._store.backup(path)
 
     def every_graph_name(self) -> list[NamedNode] | None:
         return [name for name in self._store.named_graphs() if isinstance(name, NamedNode)]

@@ -27,7 +27,6 @@ from ingest.history import Version
 from ingest.preview import Check, check_file
 from ingest.violations import Violation
 from store import Settings, Store
-from store.embedded import EmbeddedStore
 
 PROGRESS = "progress.txt"
 RESULT = "result.json"
@@ -124,7 +123,7 @@ def _run_check(job: Job, store: Store, settings: Settings, lang: str,
                snapshot: Callable[[Path], None] | None) -> None:
     try:
         job.expected_rows = expected_rows(job.file)
-        if isinstance(store, EmbeddedStore) and store.location == "memory":
+        if store.location == "memory":  # no other process can open it
             job.check = _check_here(job, store, settings, lang)
         else:
             job.check = _check_in_process(job, store, settings, lang, snapshot)
@@ -151,7 +150,7 @@ def _check_in_process(job: Job, store: Store, settings: Settings, lang: str,
         "settings": {"base_iri": settings.base_iri, "store": "memory"},
     }
     checkpoint = job.folder / "checkpoint"
-    if isinstance(store, EmbeddedStore):
+    if store.capabilities.checkpoints:
         assert snapshot is not None
         snapshot(checkpoint)
         spec["checkpoint"] = str(checkpoint)

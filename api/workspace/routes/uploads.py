@@ -22,7 +22,6 @@ from ingest.pipeline import IngestRejected
 from ingest.report import distinct, write_annotated_workbook
 from ingest.source_names import source_name
 from ingest.sources import list_sources
-from store.embedded import EmbeddedStore
 from store.namespaces import DataIris
 from store.rdf_files import BadInputError
 
@@ -84,10 +83,10 @@ async def upload(request: Request, account: SignedIn, file: UploadFile, source: 
         raise
     store = ws.store
     snapshot = None
-    if isinstance(store, EmbeddedStore) and store.location != "memory":
+    if store.capabilities.checkpoints:
         def snapshot(path: Path) -> None:
             with ws.writing:  # not in the middle of a publication
-                store.oxigraph.backup(str(path))
+                store.checkpoint(str(path))
     start_check(job, store, ws.settings, page_language(request), snapshot)
     if wants_json(request):
         return JSONResponse(_job_json(job, "en"), status_code=202)
