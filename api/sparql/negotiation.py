@@ -88,10 +88,6 @@ _KEPT_HEADER_CHARS = 300
 _kept_best_offer = lru_cache(maxsize=512)(_best_offer)
 
 
-def _offers(table: tuple[MediaType, ...]) -> tuple[str, ...]:
-    return tuple(name for candidate in table for name in (candidate.media_type, *candidate.aliases))
-
-
 def choose(table: tuple[MediaType, ...], accept: str | None,
            format_parameter: str | None) -> MediaType:
     """The media type to answer with; the `format` parameter (comma-separated alternatives)
@@ -110,14 +106,42 @@ def choose(table: tuple[MediaType, ...], accept: str | None,
         )
     if not accept or not accept.strip():
         return table[0]
-    best = best_offer(accept, _offers(table))
+    best = _kept_choice(table, accept)
     if best is None:
         raise NotAcceptable(
             f"none of the accepted media types ({accept}) can carry this result; available: "
             + ", ".join(candidate.media_type for candidate in table)
         )
-    return next(candidate for candidate in table
-                if best in (candidate.media_type, *candidate.aliases))
+    return best
+
+
+# (id of a table, Accept header) -> (the table, its choice): a point lookup pays a dict
+# lookup, not a parse; emptied when full, holding at most _KEPT_CHOICES short headers
+_CHOICES: dict[tuple[int, str], tuple[tuple[MediaType, ...], MediaType | None]] = {}
+_KEPT_CHOICES = 512
+
+
+def _kept_choice(table: tuple[MediaType, ...], accept: str) -> MediaType | None:
+    if len(accept) > _KEPT_HEADER_CHARS:
+        return _choice(table, accept)
+    key = (id(table), accept)
+    kept = _CHOICES.get(key)
+    if kept is not None and kept[0] is table:
+        return kept[1]
+    best = _choice(table, accept)
+    if len(_CHOICES) >= _KEPT_CHOICES:
+        _CHOICES.clear()
+    _CHOICES[key] = (table, best)
+    return best
+
+
+def _choice(table: tuple[MediaType, ...], accept: str) -> MediaType | None:
+    offered: dict[str, MediaType] = {}
+    for candidate in table:
+        for name in (candidate.media_type, *candidate.aliases):
+            offered.setdefault(name, candidate)  # an alias two types share: the first
+    best = _best_offer(accept, tuple(offered))
+    return None if best is None else offered[best]
 
 
 def table_for(form: str) -> tuple[MediaType, ...]:
