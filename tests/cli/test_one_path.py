@@ -63,7 +63,9 @@ def cli_answers(location: Path) -> dict[str, subprocess.CompletedProcess[bytes]]
 @pytest.fixture(scope="module")
 def api(location: Path, cli_answers: dict[str, subprocess.CompletedProcess[bytes]]
         ) -> Iterator[AppClient]:
-    client = AppClient(api_settings(store=str(location)), data=False)
+    # a deadline far away: this compares answers, on a machine that may be busy (a fresh
+    # server's first query waits for its worker processes to start)
+    client = AppClient(api_settings(store=str(location), query_timeout=300), data=False)
     client.app.include_router(query_router([FROM_QUERY]))
     try:
         yield client
