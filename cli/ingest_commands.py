@@ -104,7 +104,7 @@ def validate(files: tuple[Path, ...], store_location: str | None, config_file: s
     from ingest.pipeline import IngestOptions, validate_files
 
     paths = _readable(files)
-    settings, store = store_for(store_location, config_file)
+    settings, store = store_for(store_location, config_file, reads_only=True)
     progress = _RowsPerSecond()
     with store:
         try:
@@ -245,7 +245,7 @@ def sources(store_location: str | None, config_file: str | None, as_json: bool) 
 
     from ingest.sources import list_sources
 
-    settings, store = store_for(store_location, config_file, existing=True)
+    settings, store = store_for(store_location, config_file, existing=True, reads_only=True)
     with store:
         found = list_sources(store, DataIris(settings.base_iri))
     if as_json:

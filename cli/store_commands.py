@@ -36,7 +36,7 @@ FORMAT_NAMES = ["table", *dict.fromkeys(media.name for media in (*RESULT_TYPES, 
 @one_line_errors
 def info(store_location: str | None, config_file: str | None, as_json: bool) -> None:
     """Show the backend, its location, graphs with triple counts and the settings in effect."""
-    settings, store = store_for(store_location, config_file, existing=True)
+    settings, store = store_for(store_location, config_file, existing=True, reads_only=True)
     with store:
         description = describe_store(store, settings)
     click.echo(json.dumps(description, indent=2) if as_json else render_description(description))
@@ -73,7 +73,7 @@ def query(text: str, store_location: str | None, config_file: str | None, fmt: s
             table_for(named.form), None, fmt or GRAPH_TYPES[0].name)
     except NotAcceptable as error:
         raise BadInputError(str(error)) from None
-    _, store = store_for(store_location, config_file, existing=True)
+    _, store = store_for(store_location, config_file, existing=True, reads_only=True)
     with store:
         # the owner of the store sees every graph; FROM / FROM NAMED choose among them
         dataset = request_dataset(named.facts, [], [], store.graph_names()
@@ -168,7 +168,7 @@ def dump(file: Path | None, store_location: str | None, config_file: str | None,
     """Write the store (or one graph) to FILE, or to standard output."""
     target = _graph_iri(graph)
     name = RdfFormatName(fmt) if fmt else (RdfFormatName.turtle if target else RdfFormatName.nquads)
-    _, store = store_for(store_location, config_file, existing=True)
+    _, store = store_for(store_location, config_file, existing=True, reads_only=True)
     with store:
         if file is None:
             store.dump(sys.stdout.buffer, name.rdf_format, target)

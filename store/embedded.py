@@ -133,6 +133,11 @@ class EmbeddedStore(Store):
                                          checkpoints=True)
         self._recover()
 
+    def note_write(self) -> None:
+        super().note_write()
+        if self.pool is not None and not self.writing:
+            self.pool.refresh_soon()  # for the commands that read beside the server
+
     @classmethod
     def read_only(cls, path: str) -> EmbeddedStore:
         """A checkpoint of a store opened read-only (a query worker's view of the store)."""

@@ -44,6 +44,7 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import itertools
+import json
 import logging
 import os
 import pickle
@@ -81,6 +82,9 @@ class Checkpointable(Protocol):
     def oxigraph(self) -> OxStore: ...
 
 CHECKPOINTS = "tsr-checkpoints"
+# the latest checkpoint, for the commands that read the store beside the server
+# (store/served_checkpoint.py)
+MANIFEST = "tsr-served.json"
 _START_SECONDS = 60.0  # a worker that is not ready by then is reported broken
 _POLL_SECONDS = 0.1  # how often a waiting relay looks at its deadline and its client
 # A query shape is light when one run used at most this much of its worker's CPU (a point
@@ -94,6 +98,7 @@ LIGHT_SECONDS = 0.25
 # Niceness of the workers that run queries of unknown or heavy shapes (light ones run at
 # the server's own priority)
 GENERAL_NICE = 10
+_REFRESH_SECONDS = 1.0  # after a write, the delay before a checkpoint is made for readers
 _SHAPES = 4096  # query shapes remembered (each at most _SHAPE_CHARACTERS long)
 _SHAPE_CHARACTERS = 4000
 _CPU = struct.Struct("!dd")  # a job's CPU seconds, the worker's own since it started
@@ -250,6 +255,9 @@ class QueryPool:
         self._shapes = _Shapes()
         self._broken: str | None = None
         self._closed = False
+        self._refresh_pending = False
+        with contextlib.suppress(StoreError):  # else made at the first query
+            self._fresh_checkpoint(None)
         self._spawns: queues.SimpleQueue[bool] = queues.SimpleQueue()
         threading.Thread(target=self._spawner, name="tsr-query-worker-start",
                          daemon=True).start()
@@ -600,7 +608,27 @@ class QueryPool:
                 worker.process.stderr.close()
 
     # -- checkpoints -----------------------------------------------------------------------
-    def _fresh_checkpoint(self, worker: _Worker) -> str:
+    def refresh_soon(self) -> None:
+        """After a write: a checkpoint a second later (once for a burst of writes), so that
+        the commands reading beside the server (store/served_checkpoint.py) see it even
+        when no query comes to make one."""
+        with self._condition:
+            if self._refresh_pending or self._closed:
+                return
+            self._refresh_pending = True
+        timer = threading.Timer(_REFRESH_SECONDS, self._refresh)
+        timer.daemon = True
+        timer.start()
+
+    def _refresh(self) -> None:
+        with self._condition:
+            self._refresh_pending = False
+            if self._closed:
+                return
+        with contextlib.suppress(StoreError):
+            self._fresh_checkpoint(None)
+
+    def _fresh_checkpoint(self, worker: _Worker | None) -> str:
         """A checkpoint holding every write that has returned, noted as the one `worker`
         opens. While a write is under way the previous checkpoint still stands (it is
         consistent; the write is not done)."""
@@ -608,7 +636,8 @@ class QueryPool:
             writes = self._store.writes
             current = self._checkpoint
             if current is not None and (current[0] == writes or self._store.writing):
-                worker.path = current[1]
+                if worker is not None:
+                    worker.path = current[1]
                 return current[1]
             path = str(self._directory / str(next(self._numbers)))
             try:
@@ -617,7 +646,9 @@ class QueryPool:
                 raise StoreError(f"cannot make a checkpoint of the store for queries: "
                                  f"{error}") from None
             self._checkpoint = (writes, path)
-            worker.path = path
+            if worker is not None:
+                worker.path = path
+            _publish(self._store.location, path)
         self._tidy()
         return path
 
@@ -650,7 +681,20 @@ class QueryPool:
             with contextlib.suppress(subprocess.TimeoutExpired):
                 worker.process.wait(timeout=5)
             self._close(worker)
+        with contextlib.suppress(OSError):
+            (Path(self._store.location) / MANIFEST).unlink()
         shutil.rmtree(self._directory, ignore_errors=True)
+
+
+def _publish(store_directory: str, checkpoint: str) -> None:
+    """Note `checkpoint` as the latest, with when it was made and by which server."""
+    directory = Path(store_directory)
+    manifest = {"checkpoint": str(Path(checkpoint).relative_to(directory)),
+                "made": time.time(), "pid": os.getpid()}
+    temporary = directory / f"{MANIFEST}.{os.getpid()}.tmp"
+    with contextlib.suppress(OSError):  # the commands then say the store is busy
+        temporary.write_text(json.dumps(manifest), encoding="utf-8")
+        os.replace(temporary, directory / MANIFEST)
 
 
 def _process_cpu(pid: int) -> float:
