@@ -192,3 +192,17 @@ def test_a_remote_store_is_checked_and_published(oxigraph_url: str, tmp_path: Pa
         assert state["difference"]["changed"] == 1 and state["difference"]["added"] == 0
     finally:
         app.close()
+
+
+def test_a_file_that_cannot_be_read_fails_with_one_line(workspace: Workspace) -> None:
+    broken = Path(__file__).resolve().parents[1] / "fixtures" / "broken" / "not-a-zip.xlsx"
+    assert workspace.sign_in(*COORDINATOR).status_code == 303
+    job = _job(workspace, workspace.upload(broken, SOURCE))
+    state = workspace.wait(job)
+    assert state["state"] == "failed"
+    assert "not-a-zip.xlsx" in state["error"] and "\n" not in state["error"]
+    page = workspace.app.get(job + "?lang=fr")
+    assert "Le fichier n'a pas pu être lu :" in html.unescape(page.text)
+    assert 'id="publish"' not in page.text
+    assert workspace.app.get("/health").status_code == 200  # the server goes on
+    assert workspace.upload(EXAMPLE, SOURCE).status_code == 303  # and takes the next file
