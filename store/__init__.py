@@ -33,7 +33,8 @@ def open_store(settings: Settings) -> Store:
             )
         assert settings.query_url and settings.update_url and settings.graph_store_url
         return RemoteStore(settings.query_url, settings.update_url, settings.graph_store_url,
-                           timeout=settings.remote_timeout, user_agent=settings.user_agent)
+                           timeout=settings.remote_timeout, user_agent=settings.user_agent,
+                           engine=None if settings.engine == "auto" else settings.engine)
     from .embedded import EmbeddedStore
 
     return EmbeddedStore(None if kind == "memory" else settings.store)

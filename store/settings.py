@@ -44,6 +44,12 @@ class Settings(BaseSettings):
     remote_timeout: float = Field(
         60.0, gt=0, description="Remote store: seconds to wait for an HTTP answer."
     )
+    engine: Literal["auto", "generic", "oxigraph", "virtuoso"] = Field(
+        "auto",
+        description="Remote store: the SPARQL engine behind the endpoints, whose departures "
+        "from the standards the backend allows for (store/engines.py); `auto`: told by the "
+        "query endpoint's `Server` header, `generic` if unknown.",
+    )
     base_iri: str = Field(
         "https://data.tsr-observatory.org/",
         description="Base of every minted data IRI (`{base}id/{type}/{key}`) and graph name.",

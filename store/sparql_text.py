@@ -104,6 +104,29 @@ def query_form(text: str) -> str:
     raise ValueError("not a SPARQL query (no SELECT, ASK, CONSTRUCT or DESCRIBE)")
 
 
+def without_dataset_clauses(text: str) -> str:
+    """The query without its FROM and FROM NAMED clauses, each replaced by a space.
+
+    >>> without_dataset_clauses('SELECT * FROM <http://g> FROM NAMED ex:h WHERE { ?s ?p "FROM" }')
+    'SELECT *     WHERE { ?s ?p "FROM" }'
+    """
+    stream = list(tokens(text))
+    cuts: list[tuple[int, int]] = []
+    for index, token in enumerate(stream):
+        if token.kind != "word" or token.text != "FROM":
+            continue
+        following = stream[index + 1:index + 3]
+        if following and following[0].kind == "word" and following[0].text == "NAMED":
+            following = following[1:]
+        if following and following[0].kind in ("iri", "pname"):
+            target = following[0]
+            end = target.offset + len(target.text) + (2 if target.kind == "iri" else 0)
+            cuts.append((token.offset, end))
+    for start, end in reversed(cuts):
+        text = text[:start] + " " + text[end:]
+    return text
+
+
 def term_text(term: NamedNode | BlankNode | Literal) -> str:
     if isinstance(term, BlankNode):
         # a blank node in VALUES would be a fresh variable-like node; refuse it
@@ -121,7 +144,29 @@ def with_values(text: str, bindings: Mapping[str, NamedNode | Literal | BlankNod
         return text
     names = " ".join(f"?{name}" for name in bindings)
     values = " ".join(term_text(term) for term in bindings.values())
-    block = f" VALUES ({names}) {{ ({values}) }}"
+    return _into_where_group(text, f" VALUES ({names}) {{ ({values}) }}")
+
+
+def trailing_values_inside(text: str) -> str:
+    """The query with its trailing VALUES clause (after the WHERE group) moved to the
+    start of the WHERE group: the same solutions when nothing is grouped or aggregated.
+
+    >>> trailing_values_inside('CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o } VALUES ?s { <http://x> }')
+    'CONSTRUCT { ?s ?p ?o } WHERE { VALUES ?s { <http://x> } ?s ?p ?o } '
+    """
+    depth = 0
+    for token in tokens(text):
+        if token.kind == "punct" and token.text == "{":
+            depth += 1
+        elif token.kind == "punct" and token.text == "}":
+            depth -= 1
+        elif depth == 0 and token.kind == "word" and token.text == "VALUES":
+            clause = text[token.offset:].rstrip()
+            return _into_where_group(text[:token.offset], " " + clause)
+    return text
+
+
+def _into_where_group(text: str, block: str) -> str:
     stream = list(tokens(text))
     form = next((t.text for t in stream if t.kind == "word" and t.text in QUERY_FORMS), None)
     depth, seen_where = 0, False

@@ -10,7 +10,7 @@ import pytest
 from store import Settings, Store, open_store
 from store.remote import RemoteStore
 
-from .servers import oxigraph_server, remote_env
+from .servers import oxigraph_server, remote_env, virtuoso_env, virtuoso_server
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -22,24 +22,40 @@ def oxigraph_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield base
 
 
-def _clear_remote(base: str) -> None:
-    remote = RemoteStore(f"{base}/query", f"{base}/update", f"{base}/store")
-    with remote:
-        remote.update("DROP SILENT ALL")
+@pytest.fixture(scope="session")
+def virtuoso_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """One real Virtuoso for the session (SPARQL Update and Graph Store open to the loopback)."""
+    with virtuoso_server(tmp_path_factory.mktemp("virtuoso")) as base:
+        yield base
 
 
-@pytest.fixture(params=["embedded", "remote"])
+# the remote engines every backend test runs on, beside the embedded store
+REMOTE_ENGINES = {"remote": ("oxigraph_url", remote_env), "virtuoso": ("virtuoso_url", virtuoso_env)}
+
+
+def empty_remote_env(request: pytest.FixtureRequest, engine: str) -> dict[str, str]:
+    """TSR_* settings of the session's server of that engine, emptied of every graph."""
+    fixture, env_of = REMOTE_ENGINES[engine]
+    env = env_of(request.getfixturevalue(fixture))
+    with RemoteStore(env["TSR_QUERY_URL"], env["TSR_UPDATE_URL"],
+                     env["TSR_GRAPH_STORE_URL"]) as remote:
+        remote.clear()
+    return env
+
+
+def remote_settings(env: dict[str, str]) -> Settings:
+    return Settings(store="remote", query_url=env["TSR_QUERY_URL"],
+                    update_url=env["TSR_UPDATE_URL"], graph_store_url=env["TSR_GRAPH_STORE_URL"])
+
+
+@pytest.fixture(params=["embedded", *REMOTE_ENGINES])
 def any_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
-    """An empty store on each backend: embedded on disk, and a real `oxigraph serve`."""
+    """An empty store on each backend: embedded on disk, a real `oxigraph serve` (`remote`)
+    and a real Virtuoso."""
     if request.param == "embedded":
         settings = Settings(store=str(tmp_path / "store"))
     else:
-        base = request.getfixturevalue("oxigraph_url")
-        _clear_remote(base)
-        env = remote_env(base)
-        settings = Settings(store="remote", query_url=env["TSR_QUERY_URL"],
-                            update_url=env["TSR_UPDATE_URL"],
-                            graph_store_url=env["TSR_GRAPH_STORE_URL"])
+        settings = remote_settings(empty_remote_env(request, request.param))
     store = open_store(settings)
     try:
         yield store
