@@ -53,7 +53,8 @@ def test_the_readme_commands_serve_the_portal_from_virtuoso(tmp_path: Path) -> N
             shell.kill()
             pytest.fail(f"the README's commands failed: {shell.stdout.read()[-3000:]}")
         home = httpx.get(f"{base}/", timeout=30)
-        assert home.status_code == 200 and "<html" in home.text.lower()
+        assert home.status_code == 200, home.text[-2000:]
+        assert "<html" in home.text.lower()
         count = httpx.get(f"{base}/sparql", timeout=60, headers={"Accept": "application/sparql-results+json"},
                           params={"query": "SELECT (COUNT(DISTINCT ?a) AS ?n) WHERE { "
                                   "?a a <https://w3id.org/tsr-observatory/ontology#Actor> }"})
