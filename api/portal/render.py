@@ -68,12 +68,23 @@ def render(request: Request, template: str, *, title: str, section: str = "",
            status_code: int = 200, lang: str | None = None, **values: Any) -> HTMLResponse:
     """The page `template` in the reader's language (`page_language`)."""
     lang = lang or page_language(request)
+    html = render_html(request, template, title=title, section=section, lang=lang, **values)
+    return respond(request, html, lang, status_code)
+
+
+def render_html(request: Request, template: str, *, title: str, section: str, lang: str,
+                **values: Any) -> str:
     other = "en" if lang == "fr" else "fr"
-    html = environment().get_template(template).render(
+    return environment().get_template(template).render(
         request=request, lang=lang, other_lang=other, t=Translator(lang),
         label=lambda iri: label(iri, lang), navigation=NAVIGATION, section=section,
         switch_url=url_for_lang(request, other), title=title,
         number=lambda value, digits=0: format_number(value, lang, digits), **values)
+
+
+def respond(request: Request, html: str, lang: str, status_code: int = 200) -> HTMLResponse:
+    """A rendered page as the response: its language headers, and the language cookie when
+    the reader chose one with `?lang=`."""
     response = HTMLResponse(html, status_code=status_code, headers={
         "Content-Language": lang, "Vary": "Accept-Language, Cookie"})
     if asked_language(request) and request.cookies.get(COOKIE) != lang:

@@ -11,8 +11,9 @@ from starlette.responses import HTMLResponse
 
 from .. import figures
 from ..i18n import Translator, page_language
+from ..kept_pages import kept_page
 from ..maps import choropleth
-from ..render import render
+from ..render import render_html, respond
 
 router = APIRouter(tags=["pages"])
 
@@ -25,10 +26,15 @@ HOME_MEASURES = ("jobsFTE", "researchJobsFTE", "phdCount", "budget", "researchBu
             response_class=HTMLResponse)
 def home(request: Request) -> HTMLResponse:
     lang = page_language(request)
+    html = kept_page(request, "home", lang, lambda: _render(request, lang))
+    return respond(request, html, lang)
+
+
+def _render(request: Request, lang: str) -> str:
     t = Translator(lang)
     yearly = figures.indicator_rows(request, lang, "total")
     territories = figures.territories(request, lang)
-    return render(
+    return render_html(
         request, "home.html", lang=lang, title=t("home.title"), section="home",
         key_figures=figures.key_figures(request), figure_names=HOME_FIGURES,
         yearly=yearly, latest=yearly[-1] if yearly else None, home_measures=HOME_MEASURES,

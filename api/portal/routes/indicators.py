@@ -9,7 +9,8 @@ from starlette.responses import HTMLResponse
 
 from .. import figures
 from ..i18n import Translator, page_language
-from ..render import render
+from ..kept_pages import kept_page
+from ..render import render_html, respond
 
 router = APIRouter(tags=["pages"])
 
@@ -20,12 +21,17 @@ def indicators(request: Request,
                                     description="The measure shown by region, actor type and "
                                     "form of investment")) -> HTMLResponse:
     lang = page_language(request)
+    html = kept_page(request, "indicators", lang, lambda: _render(request, lang, measure))
+    return respond(request, html, lang)
+
+
+def _render(request: Request, lang: str, measure: str) -> str:
     t = Translator(lang)
     tables = []
     for dimension in figures.DIMENSIONS[1:]:
         years, values = figures.by_value_and_year(figures.indicator_rows(request, lang, dimension))
         tables.append((dimension, years, values))
-    return render(
+    return render_html(
         request, "indicators.html", lang=lang, title=t("indicators.title"), section="indicators",
         yearly=figures.indicator_rows(request, lang, "total"), measures=figures.MEASURES,
         money=figures.MONEY, measure=measure, tables=tables,

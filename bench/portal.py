@@ -1,0 +1,162 @@
+"""Portal benchmark: each page kind's requests/s, p50 and p95 with 16 clients on ~1M triples.
+
+    python bench/portal.py [--quick] [--copies 220] [--seconds 8] [--clients 16] [--reuse-store]
+
+Synthesises the store bench/api.py uses (bench/synthetic.py: the example's entities copied
+until about a million triples, with the model graph), serves it with `tsr serve`, then in
+one run measures, with the same clients, a baseline (`/health` and the entity GET
+`/api/actors/{id}`) and the portal's page kinds: home (fr, en), indicators (two measures),
+the query page with an example bound, the data page, and an HTML error page. Figures are
+printed with their ratio to the baselines measured in the same run, so a loaded machine
+moves both.
+
+Home and indicators are rendered from answers computed once per store change
+(api/confidentiality.py, api/portal/kept_pages.py): the first view after the server started
+pays for the named queries, and that time is printed on its own ("first view").
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import random
+import shutil
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+try:
+    import uvloop
+except ImportError:  # pragma: no cover
+    uvloop = None
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.api import BASE, Tally, Window, actor_keys, for_seconds, load, start  # noqa: E402
+from bench.api import OUT as API_OUT  # noqa: E402
+from bench.http_client import Client  # noqa: E402
+from bench.synthetic import synthesise  # noqa: E402
+from tests.servers import free_port  # noqa: E402
+
+OUT = ROOT / "bench" / "out" / "portal"
+PAGES = {  # name: (path, expected status)
+    "home (fr)": ("/?lang=fr", 200),
+    "home (en)": ("/?lang=en", 200),
+    "indicators (jobs)": ("/indicators?lang=fr", 200),
+    "indicators (budget, en)": ("/indicators?lang=en&measure=budget", 200),
+    "query page, cq04 bound": ("/query?example=cq04-jobs-by-year&lang=fr", 200),
+    "data page": ("/data?lang=fr", 200),
+    "error page (404)": ("/no/such/page?lang=fr", 404),
+}
+HTML = {"Accept": "text/html,application/xhtml+xml;q=0.9,*/*;q=0.8"}
+
+
+async def measure(base: str, make: object, seconds: float, clients: int, expected: int,
+                  headers: dict[str, str]) -> Window:
+    latencies: list[float] = []
+    errors = 0
+    next_request = for_seconds(make, seconds)  # type: ignore[arg-type]
+
+    async def worker(seed: int) -> None:
+        nonlocal errors
+        rng = random.Random(seed)
+        client = Client(base, headers)
+        try:
+            while (request := next_request(rng)) is not None:
+                path, params = request
+                started = time.perf_counter()
+                status, _ = await client.get(path, params)
+                latencies.append(time.perf_counter() - started)
+                if status != expected:
+                    errors += 1
+        finally:
+            client.close()
+
+    started = time.monotonic()
+    await asyncio.gather(*(worker(seed) for seed in range(clients)))
+    return Window(latencies, time.monotonic() - started, errors, 0)
+
+
+def path_and_params(path: str) -> tuple[str, dict[str, str]]:
+    route, _, query = path.partition("?")
+    return route, dict(pair.split("=", 1) for pair in query.split("&") if pair)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="20 copies, 3 s per workload")
+    parser.add_argument("--copies", type=int, default=220)
+    parser.add_argument("--seconds", type=float, default=8)
+    parser.add_argument("--clients", type=int, default=16)
+    parser.add_argument("--reuse-store", action="store_true",
+                        help="serve the store the previous run loaded (same --copies)")
+    args = parser.parse_args()
+    if uvloop is not None:
+        asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
+    if args.quick:
+        args.copies, args.seconds = 20, 3
+    OUT.mkdir(parents=True, exist_ok=True)
+    API_OUT.mkdir(parents=True, exist_ok=True)  # bench.api.start runs servers there
+    store = OUT / "tsr"
+    if not (args.reuse_store and store.is_dir()):
+        data = OUT / "data.nq"
+        triples = synthesise(ROOT / "examples" / "tsr-example.ttl", args.copies, data, BASE)
+        print(f"synthesised {triples} triples ({args.copies} copies)", flush=True)
+        load(store, data)
+        data.unlink()
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    process = start([str(Path(sys.executable).parent / "tsr"), "serve", "--store", str(store),
+                     "--port", str(port)], base + "/health",
+                    {"TSR_ACCESS_LOG": "false", "TSR_QUERY_TIMEOUT": "300"})
+    try:
+        run(args, base)
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+        shutil.rmtree(OUT / "dumps", ignore_errors=True)
+
+
+def run(args: argparse.Namespace, base: str) -> None:
+    keys = actor_keys(base)
+    print(f"{len(keys)} actors", flush=True)
+    for name in ("home (fr)", "indicators (jobs)"):
+        started = time.perf_counter()
+        response = httpx.get(base + PAGES[name][0], headers=HTML, timeout=600)
+        print(f"first view of {name}: {time.perf_counter() - started:.2f} s "
+              f"(status {response.status_code}, {len(response.content):,} bytes)", flush=True)
+    workloads: list[tuple[str, object, int, dict[str, str]]] = [
+        ("baseline: /health", lambda rng: ("/health", {}), 200, {}),
+        ("baseline: entity GET /api/actors/{id}",
+         lambda rng: (f"/api/actors/{rng.choice(keys)}", {}), 200,
+         {"Accept": "application/ld+json"}),
+    ]
+    for name, (path, status) in PAGES.items():
+        route, params = path_and_params(path)
+        workloads.append((name, lambda rng, r=route, p=params: (r, p), status, HTML))
+    results: dict[str, Tally] = {}
+    for name, make, status, headers in workloads:
+        # a short warm-up with the same requests, then the measured stretch
+        asyncio.run(measure(base, make, 1, args.clients, status, headers))
+        tally = Tally()
+        tally.add(asyncio.run(measure(base, make, args.seconds, args.clients, status, headers)))
+        results[name] = tally
+        print(f"  {name}: {tally.rps:,.0f} req/s", flush=True)
+    health = results["baseline: /health"].rps
+    entity = results["baseline: entity GET /api/actors/{id}"].rps
+    print(f"\n{args.clients} clients, {args.seconds:g} s each\n")
+    print("| workload | req/s | p50 ms | p95 ms | x entity GET | x /health | errors |")
+    print("|---|---:|---:|---:|---:|---:|---:|")
+    for name, tally in results.items():
+        print(f"| {name} | {tally.rps:,.0f} | {tally.percentile(0.50):.1f} | "
+              f"{tally.percentile(0.95):.1f} | {tally.rps / entity:.2f} | "
+              f"{tally.rps / health:.2f} | {tally.errors} |")
+    slow = [name for name, tally in results.items() if tally.percentile(0.95) >= 100]
+    print("\np95 < 100 ms on every page kind" if not slow else f"\np95 >= 100 ms: {slow}")
+
+
+if __name__ == "__main__":
+    main()
