@@ -20,6 +20,7 @@ from .error_pages import install_error_pages
 from .head_requests import HeadAsGet
 from .limits import install_limits
 from .long_lived import set_aside_long_lived
+from .portal.browse import browse_index
 from .portal.routes import ROUTERS as PORTAL_ROUTERS
 from .resources.neighbourhood import label_index
 from .routes import ROUTERS
@@ -45,7 +46,9 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
         # every entity document names resources whose labels it shows: read them all now,
         # in the background while the server is idle (built under load, the index competed
         # with requests for the interpreter for seconds, and they asked for labels meanwhile)
-        label_index(Request({"type": "http", "app": app})).ready()
+        idle = Request({"type": "http", "app": app})
+        label_index(idle).ready()
+        browse_index(idle).ready()  # so that the first browse page need not wait for it
         try:
             yield
         finally:

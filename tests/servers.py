@@ -20,7 +20,7 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def wait_for(url: str, process: subprocess.Popen[bytes], seconds: float = 30) -> None:
+def wait_for(url: str, process: subprocess.Popen[bytes], seconds: float = 90) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if process.poll() is not None:

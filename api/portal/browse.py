@@ -34,6 +34,7 @@ MAX_PER_PAGE = 100
 SHOWN_VALUES = 10
 # query parameters the pages read besides the filters
 PAGE_PARAMETERS = ("page", "per_page", "all", "lang")
+STALE_AFTER = 2.0  # seconds a page waits for the lists of a store just written to
 
 
 def browse_index(request: Request) -> BrowseIndex:
@@ -42,10 +43,14 @@ def browse_index(request: Request) -> BrowseIndex:
 
 
 def reader_view(request: Request) -> View:
-    """The lists as this reader sees them, up to date with the store (waits for a rebuild
-    under way: a page never shows a list older than the last write)."""
+    """The lists as this reader sees them. After a write, a page waits up to
+    `STALE_AFTER` seconds for the index to be read again, then shows the lists built before
+    the write while the rebuild goes on (the first build is waited for): at a million
+    triples a rebuild takes tens of seconds, and every browse page waited for it.
+    Views are made of the reader's graphs as they are now, so a withdrawn or restricted
+    source leaves the lists at once; only its new or changed facts wait for the rebuild."""
     index = browse_index(request)
-    facts = index.ready(mark=request_mark(request)) or index.fresh()
+    facts = index.latest(wait=STALE_AFTER, mark=request_mark(request)) or index.fresh()
     readers = visibility(request)
     if readers.view(request).made < index.built:
         readers.forget()  # graphs may have come or gone since they were listed
@@ -56,7 +61,7 @@ def search_matches(request: Request, text: str) -> list[str]:
     """IRIs of the entities whose searched values contain `text` (folded), in the order of
     queries/api-search.rq, among the reader's graphs."""
     index = search_index(request)
-    snapshot = index.ready(mark=request_mark(request)) or index.fresh()
+    snapshot = index.latest(wait=STALE_AFTER, mark=request_mark(request)) or index.fresh()
     graphs = visibility(request).view(request).graphs
     return [item.value for item in index.search(snapshot, text, graphs)
             if isinstance(item, NamedNode)]
