@@ -54,6 +54,10 @@ class EngineProfile:
     # A VALUES clause after the WHERE group is refused but in a SELECT ("BINDINGS is not
     # supported at top level"): the backend moves it to the start of the WHERE group.
     trailing_values_in_select_only: bool = False
+    # Readers never see a request of several update operations half done. If not, a source
+    # replaced by `tsr ingest` (DROP, then ADD of its staged copy, in one request) can be
+    # read empty or partly filled while the request runs.
+    isolated_update: bool = True
     # The Server header of the engine's answers starts with this (for detection).
     server_header: str | None = None
 
@@ -81,8 +85,10 @@ VIRTUOSO = EngineProfile(
     # a chunked Graph Store body is not read: the answer is 201 with nothing stored, and
     # the body's bytes are then taken for the next request on the connection (501)
     chunked_request_bodies=False,
-    # a request of several operations is not undone when one fails (the first ones stay)
+    # a request of several operations is not undone when one fails (the first ones stay),
+    # and readers see its operations as they happen (a replaced graph read empty)
     atomic_update=False,
+    isolated_update=False,
     trailing_values_in_select_only=True,
     # `GRAPH ?g { }` gives one empty row instead of a row per graph
     graph_listing="SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } } ORDER BY ?g",

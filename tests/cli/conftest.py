@@ -1,4 +1,4 @@
-"""Run the real `tsr` command in a subprocess, on the embedded store or a real oxigraph serve."""
+"""Run the real `tsr` command in a subprocess, on the embedded store or a real remote engine."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from ..servers import remote_env
+from ..conftest import REMOTE_ENGINES, empty_remote_env
 
 Runner = Callable[..., subprocess.CompletedProcess[str]]
 
@@ -20,20 +20,16 @@ def tsr_command() -> list[str]:
     return [str(Path(sys.executable).with_name("tsr"))]
 
 
-@pytest.fixture(params=["embedded", "remote"])
+@pytest.fixture(params=["embedded", *REMOTE_ENGINES])
 def tsr(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Runner]:
-    """`tsr(*args)` runs the command against a fresh store of each backend."""
+    """`tsr(*args)` runs the command against a fresh store of each backend (embedded,
+    `oxigraph serve` as `remote`, Virtuoso)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("TSR_")}
     if request.param == "embedded":
         env["TSR_STORE"] = str(tmp_path / "db")
         (tmp_path / "db").mkdir()  # an empty store (read-only commands refuse a missing one)
     else:
-        base = request.getfixturevalue("oxigraph_url")
-        from store.remote import RemoteStore
-
-        with RemoteStore(f"{base}/query", f"{base}/update", f"{base}/store") as remote:
-            remote.update("DROP SILENT ALL")
-        env.update(remote_env(base))
+        env.update(empty_remote_env(request, request.param))
 
     def run(*args: str, input: str | None = None) -> subprocess.CompletedProcess[str]:
         return subprocess.run([*tsr_command(), *args], env=env, cwd=tmp_path, input=input,
