@@ -266,3 +266,11 @@ def test_a_values_clause_after_the_where_group_is_for_selects_only(
                          headers={"Accept": "application/n-triples"})
     assert refused.status_code == 400 and "BINDINGS is not supported at top level" in refused.text
     assert set(virtuoso.query(query)) == {triple("a", "1")}
+
+
+def test_integer_division_stays_integer(virtuoso_url: str) -> None:
+    """Departure: 2 / 3 is 0 (the standard: an xsd:decimal, 0.666…). Nothing the backend
+    can rewrite; the competency query cq06 (a share of outputs) answers 0 there."""
+    answer = rows(ask_engine(virtuoso_url, "SELECT (2 / 3 AS ?r) (2.0 / 3 AS ?d) WHERE { }"))
+    assert answer[0]["r"] == "0"
+    assert answer[0]["d"].startswith("0.666")
