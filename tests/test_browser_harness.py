@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from .browser import axe_violations, chromium
 
 
@@ -22,3 +24,8 @@ def test_axe_passes_a_plain_accessible_page() -> None:
                          "<body><main><h1>Essai</h1><p>Bonjour</p></main></body></html>")
         assert page.inner_text("h1") == "Essai"
         assert axe_violations(page) == []
+
+
+# Real processes (servers, the CLI, a browser) or stores loaded for the module: out of the
+# edit-test loop, `pytest -m "not slow"`; CI runs every test
+pytestmark = pytest.mark.slow

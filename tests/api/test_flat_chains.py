@@ -72,3 +72,8 @@ def test_queries_of_ordinary_size_still_run(base: str) -> None:
         f"OPTIONAL {{ ?s <urn:p> ?o{i} }}" for i in range(10)) + " }"
     answer = httpx.post(f"{base}/sparql", data={"query": text}, timeout=60)
     assert answer.status_code == 200, answer.text
+
+
+# Real processes (servers, the CLI, a browser) or stores loaded for the module: out of the
+# edit-test loop, `pytest -m "not slow"`; CI runs every test
+pytestmark = pytest.mark.slow

@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from api.portal.routes.query import editor_installed
 
 from ..servers import free_port, wait_for
@@ -46,3 +48,8 @@ def test_editor_renders_with_the_chosen_example_bound(tmp_path: Path) -> None:
     assert "CodeMirror" in dom
     editor = dom[dom.index('id="yasgui"'):]
     assert "VALUES" in editor and "2022" in editor and "_from_year" in editor
+
+
+# Real processes (servers, the CLI, a browser) or stores loaded for the module: out of the
+# edit-test loop, `pytest -m "not slow"`; CI runs every test
+pytestmark = pytest.mark.slow

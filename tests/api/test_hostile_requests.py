@@ -270,3 +270,8 @@ def test_graph_store_names_a_missing_graph_with_404(served: Served) -> None:
                                  params={"graph": "urn:x:missing"}, headers=WRITER)
         assert response.status_code == 404
         assert response.text.strip() == "no graph <urn:x:missing> in the store"
+
+
+# Real processes (servers, the CLI, a browser) or stores loaded for the module: out of the
+# edit-test loop, `pytest -m "not slow"`; CI runs every test
+pytestmark = pytest.mark.slow

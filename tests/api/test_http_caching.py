@@ -132,3 +132,8 @@ def test_named_queries_that_ask_another_endpoint_get_no_mark_etag() -> None:
 
     assert _federated_queries() == {"federated-wikidata-coordinates",
                                     "federated-wikidata-descriptions"}
+
+
+# Real processes (servers, the CLI, a browser) or stores loaded for the module: out of the
+# edit-test loop, `pytest -m "not slow"`; CI runs every test
+pytestmark = pytest.mark.slow

@@ -169,3 +169,8 @@ def test_failing_service_on_the_allow_list_is_a_502() -> None:
         federated.close()
     assert response.status_code == 502
     assert response.text.startswith("a SERVICE endpoint failed: ")
+
+
+# Real processes (servers, the CLI, a browser) or stores loaded for the module: out of the
+# edit-test loop, `pytest -m "not slow"`; CI runs every test
+pytestmark = pytest.mark.slow

@@ -180,3 +180,8 @@ def test_head_through_uvicorn(served: str, path: str) -> None:
     assert head.headers["content-type"] == got.headers["content-type"]
     if "content-length" in got.headers:
         assert head.headers["content-length"] == str(len(got.content))
+
+
+# Real processes (servers, the CLI, a browser) or stores loaded for the module: out of the
+# edit-test loop, `pytest -m "not slow"`; CI runs every test
+pytestmark = pytest.mark.slow

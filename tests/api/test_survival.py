@@ -310,3 +310,8 @@ def test_point_lookups_run_in_the_server_and_joins_in_the_workers(server: Server
 
     assert workers_cpu_over(f"SELECT ?p ?o WHERE {{ <{subject}> ?p ?o }}") < 0.02
     assert workers_cpu_over(f"SELECT ?p ?o WHERE {{ <{subject}> ?p ?o . ?s ?p ?o }}") > 0.02
+
+
+# Real processes (servers, the CLI, a browser) or stores loaded for the module: out of the
+# edit-test loop, `pytest -m "not slow"`; CI runs every test
+pytestmark = pytest.mark.slow

@@ -7,6 +7,8 @@ import os
 import subprocess
 from pathlib import Path
 
+import pytest
+
 from store import Settings, open_store
 
 from .conftest import Runner, tsr_command
@@ -52,3 +54,8 @@ def test_materialise_writes_the_classes_an_update_left_out(tmp_path: Path) -> No
         rows = store.query("SELECT ?t WHERE { <https://data.tsr-observatory.org/id/actor/a3> a ?t }")
         assert {row["t"].value.removeprefix(TSR) for row in rows} == {
             "IndependentResearcher", "TSRActor", "Actor"}
+
+
+# Real processes (servers, the CLI, a browser) or stores loaded for the module: out of the
+# edit-test loop, `pytest -m "not slow"`; CI runs every test
+pytestmark = pytest.mark.slow

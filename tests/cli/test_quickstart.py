@@ -7,6 +7,7 @@ import subprocess
 from pathlib import Path
 
 import httpx
+import pytest
 
 from ..servers import free_port, wait_for
 from .conftest import tsr_command
@@ -45,3 +46,8 @@ def test_quickstart_no_serve_prints_info(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert "graph/source/tsr-example" in result.stdout
     assert "graph/model" in result.stdout
+
+
+# Real processes (servers, the CLI, a browser) or stores loaded for the module: out of the
+# edit-test loop, `pytest -m "not slow"`; CI runs every test
+pytestmark = pytest.mark.slow

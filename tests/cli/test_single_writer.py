@@ -7,6 +7,7 @@ import subprocess
 from pathlib import Path
 
 import httpx
+import pytest
 
 from ..servers import free_port, wait_for
 from .conftest import tsr_command
@@ -65,3 +66,8 @@ def test_unreachable_remote_store_is_one_line_exit_1(tmp_path: Path) -> None:
     assert result.returncode == 1
     assert result.stderr == (f"tsr: error: cannot reach remote store at {dead}/query: "
                              "[Errno 111] Connection refused\n")
+
+
+# Real processes (servers, the CLI, a browser) or stores loaded for the module: out of the
+# edit-test loop, `pytest -m "not slow"`; CI runs every test
+pytestmark = pytest.mark.slow

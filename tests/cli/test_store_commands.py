@@ -9,6 +9,7 @@ import os
 import subprocess
 from pathlib import Path
 
+import pytest
 from pyoxigraph import Literal, NamedNode, RdfFormat, parse
 
 from .conftest import Runner, tsr_command
@@ -156,3 +157,8 @@ def test_every_command_has_help_and_store_option(tsr: Runner) -> None:
         result = tsr(command, "--help")
         assert result.returncode == 0
         assert "--store" in result.stdout
+
+
+# Real processes (servers, the CLI, a browser) or stores loaded for the module: out of the
+# edit-test loop, `pytest -m "not slow"`; CI runs every test
+pytestmark = pytest.mark.slow

@@ -126,3 +126,8 @@ def test_formula_text_is_written_back_as_text_in_the_xlsx_report(tmp_path: Path)
     sheet_xml = zipfile.ZipFile(report).read("xl/worksheets/sheet1.xml").decode()
     assert "<f>" not in sheet_xml
     assert load_workbook(report)["Acteurs"]["D2"].value.startswith("=SUM(A1:A2)")
+
+
+# Real processes (servers, the CLI, a browser) or stores loaded for the module: out of the
+# edit-test loop, `pytest -m "not slow"`; CI runs every test
+pytestmark = pytest.mark.slow

@@ -147,3 +147,8 @@ def test_full_disk_during_ingest_is_one_line_exit_1_and_keeps_the_old_state(
     with open_store(Settings(store=str(store))) as opened:
         after = {str(quad) for quad in opened.oxigraph.quads_for_pattern(None, None, None)}  # type: ignore[attr-defined]
     assert after == before
+
+
+# Real processes (servers, the CLI, a browser) or stores loaded for the module: out of the
+# edit-test loop, `pytest -m "not slow"`; CI runs every test
+pytestmark = pytest.mark.slow

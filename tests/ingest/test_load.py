@@ -204,3 +204,8 @@ def test_a_foreign_spreadsheet_loads_through_a_yaml_mapping(memory_settings: Set
             for r in rows] == [("Atelier, coopératif", "W690104729",
                                 "https://w3id.org/tsr-observatory/vocab/actor-type/cooperative",
                                 "Lyon")]
+
+
+# Real processes (servers, the CLI, a browser) or stores loaded for the module: out of the
+# edit-test loop, `pytest -m "not slow"`; CI runs every test
+pytestmark = pytest.mark.slow

@@ -103,3 +103,8 @@ def test_search_and_overview(browser: Browser, served: str, lang: str) -> None: 
         no_horizontal_scroll(page)
     finally:
         page.close()
+
+
+# Real processes (servers, the CLI, a browser) or stores loaded for the module: out of the
+# edit-test loop, `pytest -m "not slow"`; CI runs every test
+pytestmark = pytest.mark.slow

@@ -180,3 +180,8 @@ def test_a_concept_page_counts_what_has_it(browser: Browser, served: str,  # noq
         assert widths[0] <= widths[1]
     finally:
         page.close()
+
+
+# Real processes (servers, the CLI, a browser) or stores loaded for the module: out of the
+# edit-test loop, `pytest -m "not slow"`; CI runs every test
+pytestmark = pytest.mark.slow

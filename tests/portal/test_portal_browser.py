@@ -187,3 +187,8 @@ def test_gallery_example_run_in_the_editor_gives_the_api_rows(browser: Browser,
             map(repr, (sorted(r.items()) for r in expected)))
     finally:
         close(page)
+
+
+# Real processes (servers, the CLI, a browser) or stores loaded for the module: out of the
+# edit-test loop, `pytest -m "not slow"`; CI runs every test
+pytestmark = pytest.mark.slow

@@ -194,3 +194,8 @@ def test_invalid_file_raises_exactly_its_violations(
                    report.value(result, SH.sourceConstraintComponent)))
         assert_bilingual_messages(report, result)
     assert found == expected, (sorted(found - expected), sorted(expected - found))
+
+
+# Real processes (servers, the CLI, a browser) or stores loaded for the module: out of the
+# edit-test loop, `pytest -m "not slow"`; CI runs every test
+pytestmark = pytest.mark.slow

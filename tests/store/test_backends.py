@@ -173,3 +173,8 @@ def test_graph_names_are_cheap_and_sorted(any_store: Store) -> None:
     any_store.add([triple("b", "2")], G2)
     any_store.add([triple("a", "1")], G1)
     assert any_store.graph_names() == [G1, G2]
+
+
+# Real processes (servers, the CLI, a browser) or stores loaded for the module: out of the
+# edit-test loop, `pytest -m "not slow"`; CI runs every test
+pytestmark = pytest.mark.slow

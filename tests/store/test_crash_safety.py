@@ -12,6 +12,7 @@ import sys
 import textwrap
 from pathlib import Path
 
+import pytest
 from pyoxigraph import NamedNode
 
 from store.embedded import _JOURNAL, _REPLACES, _SMALL_REPLACE, EmbeddedStore
@@ -161,3 +162,8 @@ def test_crash_after_the_commit_point_is_rolled_forward(tmp_path: Path) -> None:
         assert [g.name.value for g in reopened.graphs()] == [GRAPH, OTHER]
     finally:
         reopened.close()
+
+
+# Real processes (servers, the CLI, a browser) or stores loaded for the module: out of the
+# edit-test loop, `pytest -m "not slow"`; CI runs every test
+pytestmark = pytest.mark.slow

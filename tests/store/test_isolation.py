@@ -238,3 +238,8 @@ def test_a_light_shape_that_runs_long_leaves_the_lane(tmp_path: Path) -> None:
         assert _lanes(pool) == [False, True]
     finally:
         opened.close()
+
+
+# Real processes (servers, the CLI, a browser) or stores loaded for the module: out of the
+# edit-test loop, `pytest -m "not slow"`; CI runs every test
+pytestmark = pytest.mark.slow

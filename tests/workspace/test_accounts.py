@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from argon2 import PasswordHasher
 
 from api.workspace.accounts import Accounts, Right
@@ -169,3 +170,8 @@ def test_the_accounts_page_is_for_admins(workspace: Workspace) -> None:
     assert workspace.form("/workspace/accounts", {"name": "intrus", "password": "x" * 12,
                                                   "admin": "1"}).status_code == 403
     assert accounts.get("intrus") is None
+
+
+# Real processes (servers, the CLI, a browser) or stores loaded for the module: out of the
+# edit-test loop, `pytest -m "not slow"`; CI runs every test
+pytestmark = pytest.mark.slow

@@ -7,6 +7,7 @@ from io import BytesIO
 from pathlib import Path
 
 import httpx
+import pytest
 from openpyxl import load_workbook
 
 from store.namespaces import PROV, RDFS, DataIris
@@ -206,3 +207,8 @@ def test_a_file_that_cannot_be_read_fails_with_one_line(workspace: Workspace) ->
     assert 'id="publish"' not in page.text
     assert workspace.app.get("/health").status_code == 200  # the server goes on
     assert workspace.upload(EXAMPLE, SOURCE).status_code == 303  # and takes the next file
+
+
+# Real processes (servers, the CLI, a browser) or stores loaded for the module: out of the
+# edit-test loop, `pytest -m "not slow"`; CI runs every test
+pytestmark = pytest.mark.slow

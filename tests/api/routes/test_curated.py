@@ -168,3 +168,8 @@ def test_a_literal_filter_value_is_bound_not_pasted(api: AppClient) -> None:
     assert response.status_code == 200
     assert response.json()["total"] == 0
     assert Literal(sneaky).value == sneaky
+
+
+# Real processes (servers, the CLI, a browser) or stores loaded for the module: out of the
+# edit-test loop, `pytest -m "not slow"`; CI runs every test
+pytestmark = pytest.mark.slow

@@ -220,3 +220,8 @@ def test_the_class_filter_of_the_route_keeps_what_the_query_keeps(
         assert [item["id"] for item in body["items"]] == expected
         assert body["total"] == len(expected)
         api.app.state.services.search_index.fresh()
+
+
+# Real processes (servers, the CLI, a browser) or stores loaded for the module: out of the
+# edit-test loop, `pytest -m "not slow"`; CI runs every test
+pytestmark = pytest.mark.slow

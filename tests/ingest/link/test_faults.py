@@ -147,3 +147,8 @@ def test_cli_failure_is_one_line_exit_1_and_keeps_links(tmp_path, wikidata_base)
     assert time.monotonic() - started < 10
     with open_store(Settings(store=str(store_dir))) as store:
         assert triples_of(store, IRIS.links_graph("wikidata")) == before
+
+
+# Real processes (servers, the CLI, a browser) or stores loaded for the module: out of the
+# edit-test loop, `pytest -m "not slow"`; CI runs every test
+pytestmark = pytest.mark.slow
