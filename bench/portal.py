@@ -39,7 +39,7 @@ from bench.api import BASE, Tally, Window, actor_keys, for_seconds, load, start 
 from bench.api import OUT as API_OUT  # noqa: E402
 from bench.http_client import Client  # noqa: E402
 from bench.synthetic import synthesise  # noqa: E402
-from tests.servers import free_port  # noqa: E402
+from tests.servers import free_port, stop  # noqa: E402
 
 OUT = ROOT / "bench" / "out" / "portal"
 PAGES = {  # name: (path, expected status)
@@ -115,8 +115,7 @@ def main() -> None:
     try:
         run(args, base)
     finally:
-        process.terminate()
-        process.wait(timeout=30)
+        stop(process)  # killed if it has not stopped within 20 s (a query still running)
         shutil.rmtree(OUT / "dumps", ignore_errors=True)
 
 
