@@ -84,9 +84,12 @@ def published_table(request: Request, query: NamedQuery, bindings: Mapping[str, 
     kept = answers.get(key, mark)
     if kept is not None:
         return kept
-    made = _compute(request, query, bindings, sees_all, isolated)
-    answers.put(key, mark, made)
-    return made
+    with answers.computing(key):  # one computation per key: the others wait for it
+        kept = answers.get(key, mark)
+        if kept is None:
+            kept = _compute(request, query, bindings, sees_all, isolated)
+            answers.put(key, mark, kept)
+    return kept
 
 
 def kept_table(request: Request, query: NamedQuery, bindings: Mapping[str, Term]
@@ -104,12 +107,15 @@ def kept_table(request: Request, query: NamedQuery, bindings: Mapping[str, Term]
     kept = answers.get(key, mark)
     if kept is not None:
         return kept
-    result = run_query(request, query, bindings)
-    columns, rows = table_of(result)
-    del result
-    made = PublishedTable(columns, rows, (False,) * len(rows), frozenset())
-    answers.put(key, mark, made)
-    return made
+    with answers.computing(key):
+        kept = answers.get(key, mark)
+        if kept is None:
+            result = run_query(request, query, bindings)
+            columns, rows = table_of(result)
+            del result
+            kept = PublishedTable(columns, rows, (False,) * len(rows), frozenset())
+            answers.put(key, mark, kept)
+    return kept
 
 
 def _compute(request: Request, query: NamedQuery, bindings: Mapping[str, Term], sees_all: bool,
@@ -171,6 +177,13 @@ class PublishedAnswers:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._kept: dict[Any, tuple[StoreMark, PublishedTable]] = {}
+        self._computing: dict[Any, threading.Lock] = {}
+
+    def computing(self, key: Any) -> threading.Lock:
+        """The lock held while `key`'s answer is computed: on a big store an aggregate takes
+        seconds, and every reader arriving meanwhile would otherwise run it again."""
+        with self._lock:
+            return self._computing.setdefault(key, threading.Lock())
 
     def get(self, key: Any, mark: StoreMark) -> PublishedTable | None:
         kept = self._kept.get(key)
