@@ -23,7 +23,8 @@ from store.sparql_text import with_values
 from ...deps import get_settings_of
 from ...named_queries import NamedQuery, ParameterValueError, shipped_queries
 from ..i18n import Translator, page_language
-from ..render import render
+from ..kept_pages import kept_page
+from ..render import render_html, respond
 
 router = APIRouter(tags=["pages"])
 
@@ -87,10 +88,13 @@ def query_page(request: Request,
         text, values = DEFAULT_QUERY, {}
     # `</` inside a script would end it; JSON with escaped slashes cannot
     payload = Markup(json.dumps(text).replace("</", "<\\/"))
-    return render(request, "query.html", lang=lang, title=Translator(lang)("query.title"),
-                  section="queries", editor=editor_installed(), gallery=gallery,
-                  chosen=chosen, values=values, query_json=payload, query_text_bound=text,
-                  api_link=api_link(chosen, values) if chosen else "")
+    # the gallery makes this the longest portal page to render: kept per query string
+    html = kept_page(request, "query", lang, lambda: render_html(
+        request, "query.html", lang=lang, title=Translator(lang)("query.title"),
+        section="queries", editor=editor_installed(), gallery=gallery, chosen=chosen,
+        values=values, query_json=payload, query_text_bound=text,
+        api_link=api_link(chosen, values) if chosen else ""))
+    return respond(request, html, lang)
 
 
 DEFAULT_QUERY = """PREFIX tsr: <https://w3id.org/tsr-observatory/ontology#>
