@@ -65,6 +65,7 @@ def test_layout_has_navigation_search_and_licence(api: AppClient) -> None:
     assert '<form class="search" role="search" action="/browse" method="get">' in page
     assert 'name="q"' in page
     assert 'href="https://creativecommons.org/licenses/by/4.0/"' in page
+    assert '<a href="/workspace">Espace des coordinateurs</a>' in page  # coordinators sign in there
     assert '<a href="/" aria-current="page">' not in page  # the current link keeps ?lang
     assert 'aria-current="page">Accueil</a>' in page
     css = api.get("/static/portal/portal.css")
