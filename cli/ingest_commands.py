@@ -153,11 +153,16 @@ def _finish_report(violations: list, report: Path | None, lang: str) -> None:
 @_report_option
 @_review_option
 @_lang_option
+@click.option("--server", metavar="URL", envvar="TSR_SERVER_URL",
+              help="Send the work through a running `tsr serve` at URL (its workspace) "
+                   "instead of opening a store; needs --token.")
+@click.option("--token", metavar="TOKEN", envvar="TSR_SERVER_TOKEN",
+              help="An account's API token for --server (`tsr user token`).")
 @one_line_errors
 def ingest(files: tuple[Path, ...], store_location: str | None, config_file: str | None,
            mapping: Path | None, dry_run: bool, partial: bool, restricted: bool,
            source_name: str | None, report: Path | None, review: Path | None,
-           lang: str) -> None:
+           lang: str, server: str | None, token: str | None) -> None:
     """Validate spreadsheets and load each into its own named graph, with provenance.
 
     Any violation: nothing is written, the report is printed, exit code 2.
@@ -166,6 +171,11 @@ def ingest(files: tuple[Path, ...], store_location: str | None, config_file: str
     from ingest.report import write_rejected_rows
 
     paths = _readable(files)
+    if server is not None:
+        _ingest_through(server, token, paths, source_name, mapping, restricted, dry_run,
+                        lang, {"partial": partial, "report": report, "review": review,
+                               "store": store_location})
+        return
     settings, store = store_for(store_location, config_file)
     progress = _RowsPerSecond()
     options = IngestOptions(lang=lang, mapping=mapping, dry_run=dry_run, partial=partial,
@@ -270,3 +280,22 @@ def drop_source(name: str, store_location: str | None, config_file: str | None) 
         dropped = drop_named_source(store, DataIris(settings.base_iri), name)
     click.echo(f"{dropped.name}: dropped {dropped.graph}", err=True)
 
+
+
+def _ingest_through(server: str, token: str | None, paths: list[Path], given: str | None,
+                    mapping: Path | None, restricted: bool, dry_run: bool, lang: str,
+                    others: dict[str, object]) -> None:
+    from ingest.source_names import source_name
+
+    from .through_server import ingest_through_server
+
+    if not token:
+        raise click.UsageError("--server needs --token (an account's API token)")
+    unsupported = [f"--{name}" for name, value in others.items() if value]
+    if unsupported:
+        raise click.UsageError(f"{', '.join(unsupported)}: not available with --server")
+    if given is not None and len(paths) > 1:
+        raise click.UsageError("--source names one file's source")
+    for path in paths:
+        ingest_through_server(server, token, path, source_name(path, given), mapping,
+                              restricted, dry_run, lang)

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,7 +15,10 @@ import httpx
 import pytest
 
 from api.workspace.accounts import ALL_RIGHTS, Accounts, Right, open_accounts
+from store import Settings
 from tests.api.conftest import AppClient, api_settings
+
+from ..servers import free_port, stop, wait_for
 
 COORDINATOR = ("coord", "coordinator passphrase")
 NEIGHBOUR = ("voisin", "neighbour passphrase")
@@ -83,3 +89,25 @@ def workspace(tmp_path: Path) -> Iterator[Workspace]:
         yield Workspace(app, tmp_path / "workspace")
     finally:
         app.close()
+
+
+@pytest.fixture
+def served(tmp_path: Path) -> Iterator[tuple[str, str]]:
+    """`tsr serve` on an empty disk store with one coordinator; yields (URL, their token)."""
+    location = tmp_path / "store"
+    accounts = open_accounts(Settings(store=str(location)))
+    accounts.add(*COORDINATOR, grants={PREFIX: ALL_RIGHTS})
+    accounts.add(*ADMIN, admin=True)
+    token = accounts.new_token(COORDINATOR[0], "script")
+    accounts.close()
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TSR_")}
+    tsr = str(Path(sys.executable).with_name("tsr"))
+    process = subprocess.Popen([tsr, "serve", "--store", str(location), "--port", str(port)],
+                               env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_for(f"{base}/health", process)
+        yield base, token
+    finally:
+        stop(process)

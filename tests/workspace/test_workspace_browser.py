@@ -7,22 +7,14 @@ refused. Screenshots go to build/screenshots/workspace-*.png."""
 from __future__ import annotations
 
 import html
-import os
-import subprocess
-import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 from playwright.sync_api import Page
 
-from api.workspace.accounts import ALL_RIGHTS, open_accounts
-from store import Settings
-
 from ..browser import axe_violations, chromium, screenshot
-from ..servers import free_port, stop, wait_for
 from .conftest import ADMIN, COORDINATOR, PREFIX
 from .workbooks import (
     BAD_RNA,
@@ -37,28 +29,6 @@ from .workbooks import (
 
 SOURCE = PREFIX + "enquete-2024"
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture
-def served(tmp_path: Path) -> Iterator[tuple[str, str]]:
-    """`tsr serve` on an empty disk store with one coordinator; yields (URL, their token)."""
-    location = tmp_path / "store"
-    accounts = open_accounts(Settings(store=str(location)))
-    accounts.add(*COORDINATOR, grants={PREFIX: ALL_RIGHTS})
-    accounts.add(*ADMIN, admin=True)
-    token = accounts.new_token(COORDINATOR[0], "script")
-    accounts.close()
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TSR_")}
-    tsr = str(Path(sys.executable).with_name("tsr"))
-    process = subprocess.Popen([tsr, "serve", "--store", str(location), "--port", str(port)],
-                               env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        wait_for(f"{base}/health", process)
-        yield base, token
-    finally:
-        stop(process)
 
 
 def publish_by_script(base: str, token: str, file: Path) -> None:
