@@ -18,7 +18,7 @@ pages and `/api/queries/...` read them from there until the store changes.
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -76,20 +76,8 @@ def published_table(request: Request, query: NamedQuery, bindings: Mapping[str, 
                     isolated: bool = False) -> PublishedTable:
     """The answer of a published aggregate for this reader, suppressed as above; kept until
     the store changes."""
-    sees_all = may_see_restricted(request)
-    key = (query.name, tuple(sorted((name, str(term)) for name, term in bindings.items())),
-           sees_all)
-    answers = app_singleton(request, "published_answers", PublishedAnswers)
-    mark = request_mark(request)
-    kept = answers.get(key, mark)
-    if kept is not None:
-        return kept
-    with answers.computing(key):  # one computation per key: the others wait for it
-        kept = answers.get(key, mark)
-        if kept is None:
-            kept = _compute(request, query, bindings, sees_all, isolated)
-            answers.put(key, mark, kept)
-    return kept
+    return _kept(request, query, bindings, lambda sees_all: _compute(
+        request, query, bindings, sees_all, isolated))
 
 
 def kept_table(request: Request, query: NamedQuery, bindings: Mapping[str, Term]
@@ -99,6 +87,20 @@ def kept_table(request: Request, query: NamedQuery, bindings: Mapping[str, Term]
     pages' figures are computed once per store change, not once per view)."""
     if query.published:
         return published_table(request, query, bindings)
+
+    def plain(_sees_all: bool) -> PublishedTable:
+        result = run_query(request, query, bindings)
+        columns, rows = table_of(result)
+        del result
+        return PublishedTable(columns, rows, (False,) * len(rows), frozenset())
+
+    return _kept(request, query, bindings, plain)
+
+
+def _kept(request: Request, query: NamedQuery, bindings: Mapping[str, Term],
+          compute: Callable[[bool], PublishedTable]) -> PublishedTable:
+    """The answer kept for this query, parameters and reader kind at the store's mark, else
+    `compute(sees_all)`'s, computed by one request at a time (the others wait for it)."""
     sees_all = may_see_restricted(request)
     key = (query.name, tuple(sorted((name, str(term)) for name, term in bindings.items())),
            sees_all)
@@ -110,10 +112,7 @@ def kept_table(request: Request, query: NamedQuery, bindings: Mapping[str, Term]
     with answers.computing(key):
         kept = answers.get(key, mark)
         if kept is None:
-            result = run_query(request, query, bindings)
-            columns, rows = table_of(result)
-            del result
-            kept = PublishedTable(columns, rows, (False,) * len(rows), frozenset())
+            kept = compute(sees_all)
             answers.put(key, mark, kept)
     return kept
 
