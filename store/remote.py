@@ -47,6 +47,7 @@ from .namespaces import STAGING_PREFIX
 from .sparql_text import (
     query_form,
     trailing_values_inside,
+    with_binds,
     with_values,
     without_dataset_clauses,
 )
@@ -94,7 +95,8 @@ class RemoteStore(Store):
     ) -> Any:
         try:
             form = query_form(sparql)
-            text = with_values(sparql, bindings or {})
+            bind = with_binds if bindings and self.engine.parameters_as_bind else with_values
+            text = bind(sparql, bindings or {})
         except ValueError as error:
             raise QuerySyntaxError(str(error)) from None
         if default_graph is None or named_graphs is None:

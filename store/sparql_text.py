@@ -1,5 +1,5 @@
 """A small lexer for SPARQL text, and the helpers built on it: the query form, and a VALUES
-block that binds parameters for stores that cannot substitute them.
+block (or BIND clauses) that binds parameters for stores that cannot substitute them.
 
 The remote backend cannot use pyoxigraph's substitutions, so parameters travel as a VALUES
 block inserted at the start of the query's WHERE group.  Terms are written in their
@@ -145,6 +145,20 @@ def with_values(text: str, bindings: Mapping[str, NamedNode | Literal | BlankNod
     names = " ".join(f"?{name}" for name in bindings)
     values = " ".join(term_text(term) for term in bindings.values())
     return _into_where_group(text, f" VALUES ({names}) {{ ({values}) }}")
+
+
+def with_binds(text: str, bindings: Mapping[str, NamedNode | Literal | BlankNode]) -> str:
+    """Insert ``BIND (t1 AS ?a) BIND (t2 AS ?b)`` at the start of the query's WHERE group:
+    the same solutions as with_values' one-row VALUES block, for an engine that reads
+    VALUES wrongly (store/engines.py, `parameters_as_bind`).
+
+    >>> with_binds('SELECT ?n WHERE { ?s ?p ?n }', {'s': NamedNode('http://ex/a')})
+    'SELECT ?n WHERE { BIND (<http://ex/a> AS ?s) ?s ?p ?n }'
+    """
+    if not bindings:
+        return text
+    binds = "".join(f" BIND ({term_text(term)} AS ?{name})" for name, term in bindings.items())
+    return _into_where_group(text, binds)
 
 
 def trailing_values_inside(text: str) -> str:

@@ -6,8 +6,10 @@ of all graphs, its parameters bound to their `#+ default:` values (read by the A
 one header reader, api/named_queries.py) through pyoxigraph
 `substitutions`. The answer must equal tests/queries/expected/{query}.csv, and be the same
 when the parameters travel as a VALUES block instead (as the remote backend, `/sparql`
-clients and bench/api.py bind them). A few answers are also recomputed here in plain Python
-from the Turtle, independently of SPARQL.
+clients and bench/api.py bind them) or as BIND clauses (as the remote backend binds them
+on Virtuoso); test_competency_queries_on_engines.py runs them on the remote engines. A
+few answers are also recomputed here in plain Python from the Turtle, independently of
+SPARQL.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from pyoxigraph import Literal as OxLiteral
 from rdflib import RDF, Graph, Namespace, URIRef
 
 from api.named_queries import NamedQuery, parse_named_query
-from store.sparql_text import with_values
+from store.sparql_text import with_binds, with_values
 
 HERE = Path(__file__).resolve().parent
 EXPECTED = HERE / "expected"
@@ -65,11 +67,12 @@ def store() -> Store:
     return store
 
 
-def run(store: Store, name: str, *, as_values: bool = False) -> tuple[list[str], list[list[str]]]:
+def run(store: Store, name: str, *, binding: str = "substitutions") -> tuple[list[str], list[list[str]]]:
     text = query_text(name)
     bound = substitutions(name)
-    if as_values:
-        text = with_values(text, {variable.value: term for variable, term in bound.items()})
+    if binding != "substitutions":
+        bind = with_values if binding == "values" else with_binds
+        text = bind(text, {variable.value: term for variable, term in bound.items()})
         bound = {}
     result = store.query(text, substitutions=bound, use_default_graph_as_union=True)
     assert isinstance(result, QuerySolutions)
@@ -118,10 +121,10 @@ def test_query_header(name: str) -> None:
 
 # --------------------------------------------------------------------------- answers
 
-@pytest.mark.parametrize("as_values", [False, True], ids=["substitutions", "values"])
+@pytest.mark.parametrize("binding", ["substitutions", "values", "bind"])
 @pytest.mark.parametrize("name", [n for n, _ in QUERIES])
-def test_query_returns_expected_answer(store: Store, name: str, as_values: bool) -> None:
-    columns, rows = run(store, name, as_values=as_values)
+def test_query_returns_expected_answer(store: Store, name: str, binding: str) -> None:
+    columns, rows = run(store, name, binding=binding)
     with (EXPECTED / (name[:-3] + ".csv")).open(encoding="utf-8", newline="") as handle:
         reader = csv.reader(handle)
         expected_columns = next(reader)

@@ -270,7 +270,8 @@ def test_a_values_clause_after_the_where_group_is_for_selects_only(
 
 def test_integer_division_stays_integer(virtuoso_url: str) -> None:
     """Departure: 2 / 3 is 0 (the standard: an xsd:decimal, 0.666…). Nothing the backend
-    can rewrite; the competency query cq06 (a share of outputs) answers 0 there."""
+    can rewrite; the competency queries that compute a share (cq06, cq13) start from a
+    decimal (`10000.0 * ?part / ?whole`), which every engine reads alike."""
     answer = rows(ask_engine(virtuoso_url, "SELECT (2 / 3 AS ?r) (2.0 / 3 AS ?d) WHERE { }"))
     assert answer[0]["r"] == "0"
     assert answer[0]["d"].startswith("0.666")
