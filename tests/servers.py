@@ -117,7 +117,7 @@ EnabledGzipContent = 0
 
 [SPARQL]
 ResultSetMaxRows = {max_rows}
-MaxQueryExecutionTime = 120
+MaxQueryExecutionTime = {max_seconds}
 ; the cost estimate misfires on some queries ("estimated 0 s exceeds 400 s"): no estimate
 MaxQueryCostEstimationTime = 0
 """
@@ -139,16 +139,18 @@ def virtuoso_binaries() -> tuple[str, str]:
 
 
 @contextmanager
-def virtuoso_server(location: Path, *, max_rows: int = 1_000_000,
-                    buffers: int = 20_000) -> Iterator[str]:
+def virtuoso_server(location: Path, *, max_rows: int = 1_000_000, buffers: int = 20_000,
+                    max_seconds: int = 120) -> Iterator[str]:
     """Start a fresh Virtuoso in `location`; yields its base URL (`/sparql`,
-    `/sparql-graph-crud` below it). `buffers`: 8 KiB pages of cache."""
+    `/sparql-graph-crud` below it). `buffers`: 8 KiB pages of cache; `max_seconds`: the
+    longest a query may run in the engine."""
     server, isql = virtuoso_binaries()
     location.mkdir(parents=True, exist_ok=True)
     sql_port, http_port = free_port(), free_port()
     ini = location / "virtuoso.ini"
     ini.write_text(VIRTUOSO_INI.format(dir=location, sql_port=sql_port, http_port=http_port,
                                        max_rows=max_rows, buffers=buffers,
+                                       max_seconds=max_seconds,
                                        dirty_buffers=buffers * 3 // 4), encoding="utf-8")
     process = subprocess.Popen([server, "-f", "+configfile", str(ini)], cwd=location,
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
