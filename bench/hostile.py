@@ -33,9 +33,9 @@ e. hostile files through `tsr ingest` (XML entity bomb, external entities, an XL
 f. the torture (bench/torture.py): real `tsr ingest` processes killed, the store checked;
 g. 64 clients for 60 s of mixed load, 5% of it pathological, twice: back to back (the
    p99 of light queries against the same clients' light-only run: 64 clients that never
-   pause saturate the server by themselves) and paced (0.5 s pauses: against the idle
-   server); 5xx answers other than 503, crashes, wedges (no light answer for 15 s, or
-   /sparql silent after the run).
+   pause saturate the server by themselves) and paced (0.5 s pauses, one before the first
+   request too: against the idle server, measured just before); 5xx answers other than
+   503, crashes, wedges (no light answer for 15 s, or /sparql silent after the run).
 
 Categories that depend on other work of issue 14 (worker processes for queries, SERVICE
 on the parse, the depth guard, reconciliation off the loop) show failures until it lands:
@@ -771,13 +771,20 @@ class LoadResult:
 async def load(server: Server, iris: list[str], clients: int, seconds: float,
                pathological_share: float, think: float = 0.0) -> LoadResult:
     """`clients` that each send a request as soon as the last one is answered, or after a
-    pause of `think` seconds on average (exponential: people reading, not a flood)."""
+    pause of `think` seconds on average (exponential: people reading, not a flood).
+
+    Paced clients also begin with such a pause, as if they had been reading already: 64
+    clients sending their first request in the same millisecond are a burst no paced load
+    has again, and that one burst alone (64 requests queued at once, 100-150 ms for the
+    last of them) was 2% of a 60-second run's light answers, so it made the p99."""
     result = LoadResult()
     deadline = time.monotonic() + seconds
 
     async def worker(seed: int) -> None:
         rng = random.Random(seed)
         client = Client(server.base, {"Accept": "application/sparql-results+json"})
+        if think:
+            await asyncio.sleep(rng.expovariate(1 / think))
         while time.monotonic() < deadline:
             heavy = rng.random() < pathological_share
             if heavy:
@@ -827,20 +834,28 @@ def category_g(server: Server, quick: bool) -> list[Case]:
     last is answered: 64 of them saturate the server, so light queries queue behind each
     other even without a pathological one: their p99 is judged against the same clients'
     light-only run), and paced (a pause after each answer: the light load alone leaves
-    the server mostly idle, so light queries are judged against the idle server)."""
+    the server mostly idle, so light queries are judged against the idle server).
+
+    The machine may be shared: each run measures the idle server again just before its
+    own runs (one client, back to back), so that the ratios compare figures taken under
+    the same outside load, and it prints the load averages (`os.getloadavg`) it ran at."""
     clients, seconds = (16, 15.0) if quick else (64, 60.0)
     iris = actor_iris(server)
-    idle = asyncio.run(load(server, iris, 1, 5.0 if quick else 10.0, 0.0))
-    cases = _mixed_run(server, iris, idle, clients, seconds, 0.0)
-    return cases + _mixed_run(server, iris, idle, clients, seconds, THINK_SECONDS)
+    idle_seconds = 5.0 if quick else 10.0
+    cases = _mixed_run(server, iris, idle_seconds, clients, seconds, 0.0)
+    return cases + _mixed_run(server, iris, idle_seconds, clients, seconds, THINK_SECONDS)
 
 
-def _mixed_run(server: Server, iris: list[str], idle: LoadResult, clients: int,
+def _mixed_run(server: Server, iris: list[str], idle_seconds: float, clients: int,
                seconds: float, think: float) -> list[Case]:
+    loads = [os.getloadavg()[0]]
+    idle = asyncio.run(load(server, iris, 1, idle_seconds, 0.0))
     light_only = asyncio.run(load(server, iris, clients, seconds / 3, 0.0, think))
+    loads.append(os.getloadavg()[0])
     started = time.monotonic()
     mixed = asyncio.run(load(server, iris, clients, seconds, 0.05, think))
     ended = time.monotonic()
+    loads.append(os.getloadavg()[0])
     crashed = server.ensure()
     after = server.light_ok(10)
     gap = longest_gap(mixed.light_ok_times, started, ended)
@@ -857,13 +872,15 @@ def _mixed_run(server: Server, iris: list[str], idle: LoadResult, clients: int,
         "p99_ratio_to_light_only": round(p99(mixed.light) / p99(light_only.light), 1),
         "statuses": mixed.statuses, "client_timeouts": mixed.timeouts,
         "longest_gap_without_light_200_s": round(gap, 1),
+        "load_averages": [round(value, 1) for value in loads],
     }
     paced = f"paced ({think:g} s pauses)" if think else "back to back"
     to_light_only = p99(mixed.light) / p99(light_only.light)
     detail = (f"{figures['mixed_light_p99_ms']} ms against {figures['idle_p99_ms']} ms idle "
               f"(x{figures['p99_ratio_to_idle']}) and {figures['light_only_p99_ms']} ms for "
               f"the same clients without pathological queries "
-              f"(x{figures['p99_ratio_to_light_only']}); {len(mixed.light)} light answers")
+              f"(x{figures['p99_ratio_to_light_only']}); {len(mixed.light)} light answers; "
+              f"load {min(loads):.1f}-{max(loads):.1f}")
     checks = [
         Case("g", f"{paced}: p99 of light queries under 2x "
              + ("idle" if think else "the light-only run"),

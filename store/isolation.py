@@ -27,7 +27,9 @@ queries a client controls run in worker processes (store/query_worker.py):
   runs: a shape whose run used at most `LIGHT_CPU_SECONDS` of the worker's CPU is light,
   one that did not (or was stopped) is heavy for good. Unknown shapes, and every heavy
   one, take the other workers, which run at a lower CPU priority (`GENERAL_NICE`): a
-  runaway query on them gives its cores to light queries and to the server itself.
+  runaway query on them gives its cores to light queries and to the server itself. The
+  light lane runs below the server too (`LIGHT_NICE`): the server's event loop answers
+  single-pattern lookups and the curated routes itself.
   Light queries may take any free worker, and are served first. A query of a light
   shape that has used more than `LIGHT_LANE_CPU_SECONDS` (a constant that made one
   cheap, say a pathological regex) leaves the lane: its worker is counted as an ordinary one (and
@@ -95,8 +97,11 @@ LIGHT_CPU_SECONDS = 0.05
 # busy machine a cheap query may wait long for a core, and must not be taken for heavy)
 LIGHT_LANE_CPU_SECONDS = 0.5
 LIGHT_SECONDS = 0.25
-# Niceness of the workers that run queries of unknown or heavy shapes (light ones run at
-# the server's own priority)
+# Niceness of the workers that run queries of unknown or heavy shapes, and of the light
+# lane's: every worker runs below the server itself, so that no query in a worker (a light-
+# shaped one that runs away included, until it leaves the lane) takes a core from the
+# server's event loop, which answers the single-pattern lookups and the curated routes
+LIGHT_NICE = 5
 GENERAL_NICE = 10
 _REFRESH_SECONDS = 1.0  # after a write, the delay before a checkpoint is made for readers
 _SHAPES = 4096  # query shapes remembered (each at most _SHAPE_CHARACTERS long)
@@ -353,7 +358,7 @@ class QueryPool:
             self._running[False][job.client] += 1
             was_light, worker.light = worker.light, False
         if was_light:
-            _lower_priority(worker.process.pid)
+            _lower_priority(worker.process.pid, GENERAL_NICE)
             self._top_up()
 
     def _over_budget(self) -> str:
@@ -547,8 +552,7 @@ class QueryPool:
             self._give_up(f"cannot start a query worker: {error}")
             return
         theirs.close()
-        if not light:
-            _lower_priority(process.pid)
+        _lower_priority(process.pid, LIGHT_NICE if light else GENERAL_NICE)
         with self._condition:
             self._starting.add(process)
         threading.Thread(target=self._welcome, args=(process, ours, light), daemon=True,
@@ -707,10 +711,11 @@ def _process_cpu(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / _CLOCK_TICKS
 
 
-def _lower_priority(pid: int) -> None:
-    """Run a worker of queries of unknown cost below the server and the light lane."""
+def _lower_priority(pid: int, nice: int) -> None:
+    """Run a worker below the server (and, at GENERAL_NICE, below the light lane): `nice`
+    above the server's own niceness (a server started under `nice` keeps the order)."""
     with contextlib.suppress(OSError):  # a worker that just died: nothing to lower
-        os.setpriority(os.PRIO_PROCESS, pid, GENERAL_NICE)
+        os.setpriority(os.PRIO_PROCESS, pid, min(19, os.getpriority(os.PRIO_PROCESS, 0) + nice))
 
 
 class _JobError(StoreError):

@@ -25,6 +25,7 @@ from __future__ import annotations
 import re
 
 _LONGEST = 2000  # characters: a longer text is not worth matching
+_UNBOUNDED = 10**12  # rows of a scan without LIMIT: bounded by the result cap only
 
 _IRI = r"<[^<>\"{}|^`\\\x00-\x20]*>"
 _PNAME = r"(?:[A-Za-z][A-Za-z0-9_-]*)?:[A-Za-z0-9_](?:[A-Za-z0-9_-]*)"
@@ -33,20 +34,44 @@ _TERM = rf"{_IRI}|{_PNAME}|{_VAR}"
 _FORM = re.compile(
     rf"""\s*
     (?:(?:PREFIX\s+(?:[A-Za-z][A-Za-z0-9_-]*)?:\s*{_IRI}|BASE\s*{_IRI})\s*)*
-    (?:ASK|SELECT\s+(?:\*|(?:{_VAR}\s*)+))\s*
+    (?:(?P<ask>ASK)|SELECT\s+(?:\*|(?:{_VAR}\s*)+))\s*
     (?:WHERE\s*)?
     \{{\s*(?P<s>{_TERM})\s+(?P<p>{_TERM}|a)\s+(?P<o>{_TERM})\s*\.?\s*\}}\s*
-    (?:LIMIT\s+[0-9]{{1,9}}\s*)?""",
+    (?:LIMIT\s+(?P<limit>[0-9]{{1,9}})\s*)?""",
     re.VERBOSE | re.IGNORECASE)
 
 
 def single_scan(text: str) -> bool:
     """Is `text` a query of one triple pattern that one index scan answers (see above)?"""
+    return _scan_rows(text) is not None
+
+
+def small_scan(text: str, rows: int) -> bool:
+    """A single scan that yields at most `rows` rows: an ASK (one), or a LIMIT of at most
+    `rows`. Its whole work is a few index entries, so the API answers it on the event loop
+    itself (no thread to wake, no interpreter lock to hand back and forth).
+
+    >>> small_scan("SELECT ?p ?o { <http://example.org/a> ?p ?o } LIMIT 50", 1000)
+    True
+    >>> small_scan("SELECT ?p ?o { <http://example.org/a> ?p ?o }", 1000)  # no bound
+    False
+    """
+    found = _scan_rows(text)
+    return found is not None and found <= rows
+
+
+def _scan_rows(text: str) -> int | None:
+    """None if `text` is not a single scan; else the most rows it yields (its LIMIT, 1 for
+    an ASK; a huge number when unbounded)."""
     if len(text) > _LONGEST:
-        return False
+        return None
     match = _FORM.fullmatch(text)
     if match is None:
-        return False
+        return None
     terms = [match["s"], match["p"], match["o"]]
     variables = [term[1:] for term in terms if term[0] in "?$"]
-    return len(variables) < 3 and len(set(variables)) == len(variables)
+    if len(variables) >= 3 or len(set(variables)) != len(variables):
+        return None
+    if match["limit"] is not None:
+        return int(match["limit"])
+    return 1 if match["ask"] else _UNBOUNDED

@@ -57,6 +57,15 @@ class ReaderView:
     # a tenth of an entity GET's time)
     _confirmed_at: list[int] = field(default_factory=list, compare=False, repr=False)
 
+    def known_whole_store(self, store: Store) -> bool | None:
+        """`is_whole_store` when it needs no listing (safe on the event loop), else None."""
+        if self.whole_store is None:
+            return False
+        writes = store.writes
+        if self._confirmed_at == [writes] and store.quiet_since(writes):
+            return True
+        return None
+
     def is_whole_store(self, store: Store) -> bool:
         """Still the whole store? One cheap listing of graph names (no counting), skipped
         when no write has started since the last listing said yes."""
@@ -104,6 +113,13 @@ class VisibleGraphs:
         with self._lock:
             self._cached[include_restricted] = view
         return view
+
+    def cached(self, include_restricted: bool) -> ReaderView | None:
+        """The reader's view if it is cached and fresh (no store access), else None."""
+        entry = self._cached.get(include_restricted)
+        if entry is not None and time.monotonic() - entry.made < VISIBILITY_SECONDS:
+            return entry
+        return None
 
     def forget(self) -> None:
         with self._lock:

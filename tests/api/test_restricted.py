@@ -59,6 +59,17 @@ def test_select_paths_hide_restricted_graph(api: AppClient, path: str) -> None:
     assert SECRET_NAME in _values(sparql(api, QUERIES[path], READER))
 
 
+@pytest.mark.parametrize("limit", ["LIMIT 50", ""])
+def test_point_lookup_hides_restricted_graph(api: AppClient, limit: str) -> None:
+    """A lookup of one pattern with a LIMIT is answered on the event loop from the cached
+    view of the reader's graphs (api/routes/sparql.py), without one in a thread: the same
+    graphs either way, asked twice so that the second answer comes from the cache."""
+    lookup = f"SELECT ?o WHERE {{ <{SECRET_ACTOR.value}> ?p ?o }} {limit}"
+    for _ in range(2):
+        assert SECRET_NAME not in _values(sparql(api, lookup))
+        assert SECRET_NAME in _values(sparql(api, lookup, READER))
+
+
 def test_dataset_parameters_cannot_name_restricted_graph(api: AppClient) -> None:
     query = "SELECT ?o WHERE { { ?s ?p ?o } UNION { GRAPH ?g { ?s ?p ?o } } }"
     params = {"default-graph-uri": SECRET, "named-graph-uri": SECRET}
