@@ -15,6 +15,18 @@ from .servers import oxigraph_server, remote_env, virtuoso_env, virtuoso_server
 REPO = Path(__file__).resolve().parent.parent
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every test on a real Virtuoso is `slow`: the server takes 6 s to start on an idle
+    machine and a minute on a loaded one, and answers several times slower than Oxigraph,
+    so it stays out of the edit-test loop (`pytest -m "not slow"`); CI runs them all."""
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        params = callspec.params.values() if callspec is not None else ()
+        if (any("virtuoso" in name for name in getattr(item, "fixturenames", ()))
+                or "virtuoso" in params):
+            item.add_marker(pytest.mark.slow)
+
+
 @pytest.fixture(scope="session")
 def oxigraph_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """One real `oxigraph serve` (on-disk) for the session; tests use their own graphs."""

@@ -1,15 +1,19 @@
-"""Real servers the tests start on free loopback ports: `oxigraph serve` and uvicorn."""
+"""Real servers the tests start on free loopback ports: `tsr serve`, `oxigraph serve`,
+Virtuoso."""
 
 from __future__ import annotations
 
+import os
 import shutil
 import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 import httpx
 
@@ -42,6 +46,37 @@ def stop(process: subprocess.Popen[bytes]) -> None:
         if process.poll() is None:
             process.kill()
             process.wait()
+
+
+TSR = str(Path(sys.executable).with_name("tsr"))
+
+
+@dataclass(frozen=True)
+class ServedApp:
+    """A running `tsr serve`: its base URL and its process."""
+    base: str
+    process: subprocess.Popen[bytes]
+
+
+@contextmanager
+def served_app(store: Path | str, settings: Mapping[str, str] | None = None, *,
+               log: IO[bytes] | None = None, seconds: float = 90) -> Iterator[ServedApp]:
+    """`tsr serve --store STORE` on a free loopback port, with the `TSR_*` variables
+    `settings` (and no other: the test process's own are left out, so the server reads only
+    what the test says); yields once `/health` answers, stops the server after. `log`: where
+    its stderr goes (else nowhere)."""
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TSR_")}
+    env.update(settings or {})
+    process = subprocess.Popen([TSR, "serve", "--store", str(store), "--port", str(port)],
+                               env=env, stdout=subprocess.DEVNULL,
+                               stderr=log if log is not None else subprocess.DEVNULL)
+    served = ServedApp(f"http://127.0.0.1:{port}", process)
+    try:
+        wait_for(f"{served.base}/health", process, seconds)
+        yield served
+    finally:
+        stop(process)
 
 
 def oxigraph_binary() -> str:

@@ -8,9 +8,6 @@ restricted provenance graph) holding an actor nobody anonymous may see.
 from __future__ import annotations
 
 import asyncio
-import os
-import subprocess
-import sys
 import threading
 from collections.abc import Iterator
 from concurrent.futures import Future
@@ -26,7 +23,8 @@ from api.app import create_app
 from ingest.pipeline import IngestOptions, ingest_files
 from store import Settings, Store, open_store
 from store.namespaces import DataIris
-from tests.servers import free_port, stop, wait_for
+from tests.loaded import load_ingested
+from tests.servers import served_app
 
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLE = REPO / "examples" / "tsr-example.ttl"
@@ -48,12 +46,17 @@ READER = {"Authorization": f"Bearer {READ_TOKEN}"}
 WRITER = {"Authorization": f"Bearer {WRITE_TOKEN}"}
 
 
-def load_test_data(store: Store) -> None:
+def ingest_test_data(store: Store) -> None:
     """The example workbook and a restricted survey, loaded as users load them: `tsr ingest`."""
     settings = api_settings()
     ingest_files(store, [EXAMPLE_WORKBOOK], settings, IngestOptions(source=EXAMPLE_SOURCE))
     ingest_files(store, [SECRET_SURVEY], settings,
                  IngestOptions(restricted=True, source=SECRET_SOURCE))
+
+
+def load_test_data(store: Store) -> None:
+    """The test data of `ingest_test_data`, ingested once per session (tests/loaded.py)."""
+    load_ingested(store, ingest_test_data)
 
 
 def api_settings(store: str = "memory", **overrides: Any) -> Settings:
@@ -148,25 +151,15 @@ def bindings(response: httpx.Response) -> list[dict[str, str]]:
             for row in response.json()["results"]["bindings"]]
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """`tsr serve` on an on-disk store loaded with the test data; yields its base URL."""
+    """`tsr serve` on an on-disk store loaded with the test data, with the write and read
+    tokens; yields its base URL. One for the session: the tests using it only read."""
     location = tmp_path_factory.mktemp("served") / "store"
     with open_store(Settings(store=str(location))) as store:
         load_test_data(store)
-    port = free_port()
-    env = {**os.environ, "TSR_WRITE_TOKEN": WRITE_TOKEN, "TSR_READ_TOKEN": READ_TOKEN,
-           # the deadline covers a whole streamed answer (a million rows: 100 MB of TSV)
-           "TSR_RESULT_LIMIT": "2000000", "TSR_QUERY_TIMEOUT": "60"}
-    tsr = str(Path(sys.executable).with_name("tsr"))
-    process = subprocess.Popen(
-        [tsr, "serve", "--store", str(location), "--port", str(port)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        wait_for(f"{base}/health", process)
-        yield base
-    finally:
-        stop(process)
-        assert process.stderr is not None
-        process.stderr.close()
+    # the deadline covers a whole streamed answer (a million rows: 100 MB of TSV)
+    with served_app(location, {"TSR_WRITE_TOKEN": WRITE_TOKEN, "TSR_READ_TOKEN": READ_TOKEN,
+                               "TSR_RESULT_LIMIT": "2000000",
+                               "TSR_QUERY_TIMEOUT": "60"}) as server:
+        yield server.base

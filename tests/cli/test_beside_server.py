@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 import httpx
+import pytest
 
 from ..servers import free_port, stop, wait_for
 from .conftest import tsr_command
@@ -24,6 +25,7 @@ NOTE = re.compile(r"tsr: the store is held by a running server \(pid (\d+)\); re
                   r"made since are not in it\n")
 
 
+@pytest.mark.slow  # a server and a dozen commands, each a process: 30 s
 def test_read_only_commands_beside_a_running_server(tmp_path: Path) -> None:
     store = tmp_path / "store"
     env = {k: v for k, v in os.environ.items() if not k.startswith("TSR_")}

@@ -99,6 +99,7 @@ def test_identifier_properties_specialise_dcterms_identifier(ontology: Graph) ->
         assert (TSR[name], RDFS.subPropertyOf, URIRef("http://purl.org/dc/terms/identifier")) in ontology
 
 
+@pytest.mark.slow  # the OWL RL closure of the model and the example: 8 s
 def test_owl_rl_closure_is_consistent(ontology: Graph, vocabularies: Graph, example: Graph) -> None:
     graph = ontology + vocabularies + example
     owlrl.DeductiveClosure(owlrl.OWLRL_Semantics).expand(graph)

@@ -3,9 +3,6 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,8 +11,9 @@ import pytest
 from ingest.pipeline import IngestOptions, ingest_files
 from store import Settings, Store, open_store
 
-from ..api.conftest import READ_TOKEN, WRITE_TOKEN, AppClient, api_settings, load_test_data
-from ..servers import free_port, stop, wait_for
+from ..api.conftest import READ_TOKEN, WRITE_TOKEN, AppClient, api_settings, ingest_test_data
+from ..loaded import load_ingested
+from ..servers import served_app
 
 HERE = Path(__file__).resolve().parent
 PUBLIC_2025 = HERE / "public-indicators-2025.csv"
@@ -23,7 +21,12 @@ RESTRICTED_2025 = HERE / "restricted-indicators.csv"
 
 
 def load_portal_data(store: Store) -> None:
-    load_test_data(store)
+    """The portal's test data, ingested once per session (tests/loaded.py)."""
+    load_ingested(store, ingest_portal_data)
+
+
+def ingest_portal_data(store: Store) -> None:
+    ingest_test_data(store)
     settings = api_settings()
     ingest_files(store, [PUBLIC_2025], settings, IngestOptions(source="public-2025"))
     ingest_files(store, [RESTRICTED_2025], settings,
@@ -47,21 +50,12 @@ def no_remembered_language(request: pytest.FixtureRequest) -> None:
         request.getfixturevalue("api").client.cookies.clear()
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def served_portal(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """`tsr serve` on an on-disk store with the portal's test data; yields its base URL."""
+    """`tsr serve` on an on-disk store with the portal's test data; yields its base URL.
+    One for the session: the page tests only read."""
     location = tmp_path_factory.mktemp("portal") / "store"
     with open_store(Settings(store=str(location))) as store:
         load_portal_data(store)
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TSR_")}
-    env["TSR_READ_TOKEN"] = READ_TOKEN
-    tsr = str(Path(sys.executable).with_name("tsr"))
-    process = subprocess.Popen([tsr, "serve", "--store", str(location), "--port", str(port)],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        wait_for(f"{base}/health", process)
-        yield base
-    finally:
-        stop(process)
+    with served_app(location, {"TSR_READ_TOKEN": READ_TOKEN}) as server:
+        yield server.base

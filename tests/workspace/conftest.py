@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
+import shutil
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,7 +16,7 @@ from api.workspace.accounts import ALL_RIGHTS, Accounts, Right, open_accounts
 from store import Settings
 from tests.api.conftest import AppClient, api_settings
 
-from ..servers import free_port, stop, wait_for
+from ..servers import served_app
 
 COORDINATOR = ("coord", "coordinator passphrase")
 NEIGHBOUR = ("voisin", "neighbour passphrase")
@@ -78,12 +76,22 @@ class Workspace:
         raise AssertionError(f"{job_path} still busy after {seconds} s")
 
 
-@pytest.fixture
-def workspace(tmp_path: Path) -> Iterator[Workspace]:
-    settings = api_settings(workspace_dir=str(tmp_path / "workspace"))
-    accounts = open_accounts(settings)
+@pytest.fixture(scope="session")
+def made_accounts(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The accounts of `make_accounts`, made once (each password hash costs a third of a
+    second by design); each workspace starts from a copy of the file."""
+    folder = tmp_path_factory.mktemp("accounts")
+    accounts = open_accounts(api_settings(workspace_dir=str(folder)))
     make_accounts(accounts)
     accounts.close()
+    return folder / "accounts.sqlite"
+
+
+@pytest.fixture
+def workspace(tmp_path: Path, made_accounts: Path) -> Iterator[Workspace]:
+    settings = api_settings(workspace_dir=str(tmp_path / "workspace"))
+    (tmp_path / "workspace").mkdir()
+    shutil.copyfile(made_accounts, tmp_path / "workspace" / made_accounts.name)
     app = AppClient(settings, data=False)
     try:
         yield Workspace(app, tmp_path / "workspace")
@@ -100,14 +108,5 @@ def served(tmp_path: Path) -> Iterator[tuple[str, str]]:
     accounts.add(*ADMIN, admin=True)
     token = accounts.new_token(COORDINATOR[0], "script")
     accounts.close()
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TSR_")}
-    tsr = str(Path(sys.executable).with_name("tsr"))
-    process = subprocess.Popen([tsr, "serve", "--store", str(location), "--port", str(port)],
-                               env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        wait_for(f"{base}/health", process)
-        yield base, token
-    finally:
-        stop(process)
+    with served_app(location) as server:
+        yield server.base, token
