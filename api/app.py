@@ -20,9 +20,7 @@ from .error_pages import install_error_pages
 from .head_requests import HeadAsGet
 from .limits import install_limits
 from .long_lived import set_aside_long_lived
-from .portal.browse import browse_index
 from .portal.routes import ROUTERS as PORTAL_ROUTERS
-from .resources.neighbourhood import label_index
 from .routes import ROUTERS
 from .services import build_services
 from .workspace import install_workspace
@@ -46,9 +44,8 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
         # every entity document names resources whose labels it shows: read them all now,
         # in the background while the server is idle (built under load, the index competed
         # with requests for the interpreter for seconds, and they asked for labels meanwhile)
-        idle = Request({"type": "http", "app": app})
-        label_index(idle).ready()
-        browse_index(idle).ready()  # so that the first browse page need not wait for it
+        app.state.services.label_index.ready()
+        app.state.services.browse_index.ready()  # so that the first browse page need not wait
         try:
             yield
         finally:

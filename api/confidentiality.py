@@ -11,7 +11,8 @@ without the read token each row's values are replaced by "secret statistique" wh
   subtraction (the row over public sources is computed too, and the counts compared).
 
 A reader with the read token sees every value. The answers are kept per store change mark
-(`request_mark`), per reader kind and per parameters: the portal's home and indicators
+(`request_mark`), per reader kind and per parameters (`PublishedAnswers`, a service:
+api/services.py): the portal's home and indicators
 pages and `/api/queries/...` read them from there until the store changes.
 """
 
@@ -20,19 +21,17 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import Request
+from fastapi import Depends, Request
 from pyoxigraph import Literal, QuerySolutions
 from pyoxigraph import Store as OxStore
 
 from store.base import Term
 
-from .deps import app_singleton, get_settings_of, get_store, may_see_restricted
 from .named_queries import NamedQuery
-from .resources.running import request_graphs, run_query, run_query_over
-from .resources.store_state import StoreMark, request_mark
-from .sparql.dataset import visibility
+from .resources.running import Reader
+from .resources.store_state import StoreMark
 
 SUPPRESSED_TEXT = "secret statistique"
 SUPPRESSED = Literal(SUPPRESSED_TEXT, language="fr")
@@ -68,75 +67,65 @@ def table_of(result: QuerySolutions) -> tuple[tuple[str, ...], tuple[dict[str, T
     return columns, rows
 
 
-def threshold(request: Request) -> int:
-    return get_settings_of(request).confidentiality_threshold
-
-
-def published_table(request: Request, query: NamedQuery, bindings: Mapping[str, Term], *,
-                    isolated: bool = False) -> PublishedTable:
+def published_table(answers: PublishedAnswers, reader: Reader, query: NamedQuery,
+                    bindings: Mapping[str, Term], *, isolated: bool = False) -> PublishedTable:
     """The answer of a published aggregate for this reader, suppressed as above; kept until
     the store changes."""
-    return _kept(request, query, bindings, lambda sees_all: _compute(
-        request, query, bindings, sees_all, isolated))
+    return _kept(answers, reader, query, bindings,
+                 lambda: _compute(reader, query, bindings, isolated))
 
 
-def kept_table(request: Request, query: NamedQuery, bindings: Mapping[str, Term]
-               ) -> PublishedTable:
+def kept_table(answers: PublishedAnswers, reader: Reader, query: NamedQuery,
+               bindings: Mapping[str, Term]) -> PublishedTable:
     """Any SELECT named query's answer for this reader, kept until the store changes: a
     published aggregate as `published_table`, any other over the reader's graphs (the
     pages' figures are computed once per store change, not once per view)."""
     if query.published:
-        return published_table(request, query, bindings)
+        return published_table(answers, reader, query, bindings)
 
-    def plain(_sees_all: bool) -> PublishedTable:
-        result = run_query(request, query, bindings)
+    def plain() -> PublishedTable:
+        result = reader.run(query, bindings)
         columns, rows = table_of(result)
         del result
         return PublishedTable(columns, rows, (False,) * len(rows), frozenset())
 
-    return _kept(request, query, bindings, plain)
+    return _kept(answers, reader, query, bindings, plain)
 
 
-def _kept(request: Request, query: NamedQuery, bindings: Mapping[str, Term],
-          compute: Callable[[bool], PublishedTable]) -> PublishedTable:
+def _kept(answers: PublishedAnswers, reader: Reader, query: NamedQuery,
+          bindings: Mapping[str, Term], compute: Callable[[], PublishedTable]) -> PublishedTable:
     """The answer kept for this query, parameters and reader kind at the store's mark, else
-    `compute(sees_all)`'s, computed by one request at a time (the others wait for it)."""
-    sees_all = may_see_restricted(request)
+    `compute()`'s, computed by one request at a time (the others wait for it)."""
     key = (query.name, tuple(sorted((name, str(term)) for name, term in bindings.items())),
-           sees_all)
-    answers = app_singleton(request, "published_answers", PublishedAnswers)
-    mark = request_mark(request)
-    kept = answers.get(key, mark)
+           reader.sees_all)
+    kept = answers.get(key, reader.mark)
     if kept is not None:
         return kept
     with answers.computing(key):
-        kept = answers.get(key, mark)
+        kept = answers.get(key, reader.mark)
         if kept is None:
-            kept = compute(sees_all)
-            answers.put(key, mark, kept)
+            kept = compute()
+            answers.put(key, reader.mark, kept)
     return kept
 
 
-def _compute(request: Request, query: NamedQuery, bindings: Mapping[str, Term], sees_all: bool,
+def _compute(reader: Reader, query: NamedQuery, bindings: Mapping[str, Term],
              isolated: bool) -> PublishedTable:
     count_column, *value_columns = query.published
-    store = get_store(request)
-    view = visibility(request).view(request, include_restricted=True)
-    every_graph = None if view.is_whole_store(store) else view.graphs
-    result = run_query_over(request, query, bindings, every_graph, every_graph, isolated=isolated)
+    every_graph = reader.every_graph()
+    result = reader.run_over(query, bindings, every_graph, every_graph, isolated=isolated)
     columns, rows = table_of(result)
     del result
-    if sees_all:
+    if reader.sees_all:
         return PublishedTable(columns, rows, (False,) * len(rows), frozenset(value_columns))
     key_columns = [c for c in columns if c not in query.published]
-    public_graphs = request_graphs(request)
-    public_result = run_query_over(request, query, bindings, public_graphs, public_graphs,
-                                   isolated=isolated)
+    public_result = reader.run_over(query, bindings, reader.graphs, reader.graphs,
+                                    isolated=isolated)
     _, public_rows = table_of(public_result)
     del public_result
     public_counts = {_row_key(row, key_columns): _count(row.get(count_column))
                      for row in public_rows}
-    k = threshold(request)
+    k = reader.settings.confidentiality_threshold
     suppressed = []
     for row in rows:
         actors = _count(row.get(count_column))
@@ -193,3 +182,12 @@ class PublishedAnswers:
             if len(self._kept) >= KEPT_ANSWERS:
                 self._kept.clear()
             self._kept[key] = (mark, table)
+
+
+def published_answers(request: Request) -> PublishedAnswers:
+    """The app's kept answers (a service: api/services.py)."""
+    answers: PublishedAnswers = request.app.state.services.published_answers
+    return answers
+
+
+Answers = Annotated[PublishedAnswers, Depends(published_answers)]

@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import hmac
-import threading
-from collections.abc import Callable
-from typing import Any, TypeVar
 
 from fastapi import Request
 from pyoxigraph import NamedNode
@@ -61,20 +58,3 @@ def reader_graphs(request: Request) -> list[NamedNode]:
     settings = get_settings_of(request)
     return visible_graphs(get_store(request), DataIris(settings.base_iri),
                           include_restricted=may_see_restricted(request))
-
-
-_Made = TypeVar("_Made")
-_SINGLETONS_LOCK = threading.RLock()  # a cache made first makes the store state it reads
-
-
-def app_singleton(request: Request, name: str, make: Callable[[], _Made]) -> _Made:
-    """`app.state.<name>`, made by `make` on first use. Under a lock: routes run in worker
-    threads too, and two copies of a cache would each miss what the other keeps."""
-    made: Any = getattr(request.app.state, name, None)
-    if made is None:
-        with _SINGLETONS_LOCK:
-            made = getattr(request.app.state, name, None)
-            if made is None:
-                made = make()
-                setattr(request.app.state, name, made)
-    return made

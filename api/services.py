@@ -16,6 +16,9 @@ import anyio
 from store import Settings, Store
 from store.namespaces import DataIris
 
+from .confidentiality import PublishedAnswers
+from .portal.kept_pages import KeptPages
+from .resources.browse_index import BrowseIndex
 from .resources.dump_files import DumpFiles
 from .resources.entity_cache import ENTITY_THREADS_PER_CPU, EntityResponses
 from .resources.neighbourhood import KnownLabels, LabelIndex
@@ -41,6 +44,10 @@ class Services:
     entity_threads: anyio.CapacityLimiter
     dump_files: DumpFiles
     quad_count: QuadCount
+    browse_index: BrowseIndex
+    # the portal's rendered pages and the named queries' kept answers (published aggregates)
+    kept_pages: KeptPages
+    published_answers: PublishedAnswers
 
 
 def build_services(store: Store, settings: Settings) -> Services:
@@ -53,4 +60,6 @@ def build_services(store: Store, settings: Settings) -> Services:
         search_index=SearchIndex(state), reconcile_entities=ReconcileEntities(state),
         entity_responses=EntityResponses(settings.entity_cache_bytes),
         entity_threads=anyio.CapacityLimiter(ENTITY_THREADS_PER_CPU * (os.cpu_count() or 2)),
-        dump_files=DumpFiles(), quad_count=QuadCount(state, iris))
+        dump_files=DumpFiles(), quad_count=QuadCount(state, iris),
+        browse_index=BrowseIndex(state), kept_pages=KeptPages(),
+        published_answers=PublishedAnswers())

@@ -19,13 +19,12 @@ from pyoxigraph import Literal, NamedNode
 
 from store.namespaces import TSR, TSRV, DataIris, slug
 
-from ..deps import app_singleton, get_settings_of
+from ..deps import get_settings_of
 from ..named_queries import ParameterValueError, shipped_queries
 from ..resources.browse_index import KINDS, RESULT_CLASSES, BrowseIndex, Kind, KindView, View
 from ..resources.model_docs import page_of
-from ..resources.search_index import search_index
-from ..resources.store_state import request_mark, store_state
-from ..sparql.dataset import visibility
+from ..resources.running import Reader, reader
+from ..resources.search_index import SearchIndex, search_index
 from .i18n import Translator, label
 
 PER_PAGE = 25
@@ -38,31 +37,33 @@ STALE_AFTER = 2.0  # seconds a page waits for the lists of a store just written 
 
 
 def browse_index(request: Request) -> BrowseIndex:
-    """The app's browse index (made on first use, rebuilt in the background on a change)."""
-    return app_singleton(request, "browse_index", lambda: BrowseIndex(store_state(request)))
+    """The app's browse index (a service: api/services.py; rebuilt in the background when
+    the store changes)."""
+    index: BrowseIndex = request.app.state.services.browse_index
+    return index
 
 
-def reader_view(request: Request) -> View:
+def reader_view(index: BrowseIndex, reader: Reader) -> View:
     """The lists as this reader sees them. After a write, a page waits up to
     `STALE_AFTER` seconds for the index to be read again, then shows the lists built before
     the write while the rebuild goes on (the first build is waited for): at a million
     triples a rebuild takes tens of seconds, and every browse page waited for it.
     Views are made of the reader's graphs as they are now, so a withdrawn or restricted
     source leaves the lists at once; only its new or changed facts wait for the rebuild."""
-    index = browse_index(request)
-    facts = index.latest(wait=STALE_AFTER, mark=request_mark(request)) or index.fresh()
-    readers = visibility(request)
-    if readers.view(request).made < index.built:
-        readers.forget()  # graphs may have come or gone since they were listed
-    return facts.view([graph.value for graph in readers.view(request).graphs])
+    facts = index.latest(wait=STALE_AFTER, mark=reader.mark) or index.fresh()
+    view = reader.view
+    if view.made < index.built:
+        reader.visibility.forget()  # graphs may have come or gone since they were listed
+        view = reader.visibility.view_of(reader.store, reader.settings, reader.sees_all)
+    return facts.view([graph.value for graph in view.graphs])
 
 
-def search_matches(request: Request, text: str) -> list[str]:
+def search_matches(index: SearchIndex, reader: Reader, text: str) -> list[str]:
     """IRIs of the entities whose searched values contain `text` (folded), in the order of
     queries/api-search.rq, among the reader's graphs."""
-    index = search_index(request)
-    snapshot = index.latest(wait=STALE_AFTER, mark=request_mark(request)) or index.fresh()
-    graphs = visibility(request).view(request).graphs
+    snapshot = index.latest(wait=STALE_AFTER, mark=reader.mark) or index.fresh()
+    # the graphs as listed now (`reader_view` may have listed them again)
+    graphs = reader.visibility.view_of(reader.store, reader.settings, reader.sees_all).graphs
     return [item.value for item in index.search(snapshot, text, graphs)
             if isinstance(item, NamedNode)]
 
@@ -167,13 +168,14 @@ def _url(path: str, params: dict[str, str]) -> str:
 
 def browse_page(request: Request, kind: Kind, lang: str) -> BrowsePage:
     """The page of `/browse/{kind}` this request asks for."""
-    view = reader_view(request)
+    who = reader(request)
+    view = reader_view(browse_index(request), who)
     listed = view.kinds[kind.name]
     given, keys = chosen_filters(request, kind)
     query_text = given.get("q", "")
     among = None
     if "q" in keys:
-        among = listed.bits_of(search_matches(request, keys.pop("q")))
+        among = listed.bits_of(search_matches(search_index(request), who, keys.pop("q")))
     selected = listed.select(keys, among)
     total = selected.bit_count()
     per_page = page_number(request, "per_page", PER_PAGE, MAX_PER_PAGE)
@@ -304,8 +306,9 @@ def search_page(request: Request, text: str, lang: str) -> SearchPage:
         folded = query.bindings({"q": text}, get_settings_of(request).base_iri)["_q"].value
     except ParameterValueError as error:
         raise HTTPException(400, str(error)) from None
-    view = reader_view(request)
-    matches = search_matches(request, folded)
+    who = reader(request)
+    view = reader_view(browse_index(request), who)
+    matches = search_matches(search_index(request), who, folded)
     labeller = Labeller(view, lang)
     base = DataIris(get_settings_of(request).base_iri).base
     by_kind = []
@@ -337,10 +340,12 @@ def search_page(request: Request, text: str, lang: str) -> SearchPage:
 
 def export_rows(request: Request, kind: Kind, lang: str) -> tuple[list[str], list[list[str]]]:
     """Every item of the filtered list (no paging): headers and rows of text."""
-    view = reader_view(request)
+    who = reader(request)
+    view = reader_view(browse_index(request), who)
     listed = view.kinds[kind.name]
     _, keys = chosen_filters(request, kind)
-    among = listed.bits_of(search_matches(request, keys.pop("q"))) if "q" in keys else None
+    among = (listed.bits_of(search_matches(search_index(request), who, keys.pop("q")))
+             if "q" in keys else None)
     selected = listed.select(keys, among)
     labeller = Labeller(view, lang)
     base = DataIris(get_settings_of(request).base_iri).base

@@ -14,7 +14,8 @@ from store.namespaces import SKOS, TSRV
 
 from ..resources.browse_index import KINDS
 from ..resources.model_docs import TermDoc, model_docs
-from .browse import parameter_value, reader_view
+from ..resources.running import reader
+from .browse import browse_index, parameter_value, reader_view
 from .entity_page import _script_json
 from .i18n import Translator, label, page_language
 from .render import render
@@ -25,7 +26,7 @@ def concept_page(request: Request, doc: TermDoc, scheme: str) -> HTMLResponse:
     lang = page_language(request)
     t = Translator(lang)
     iri = doc.iri
-    view = reader_view(request)
+    view = reader_view(browse_index(request), reader(request))
     uses: list[dict[str, Any]] = []
     for name, kind in KINDS.items():
         for facet, values in view.kinds[name].counts_of_all.items():

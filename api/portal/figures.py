@@ -12,14 +12,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from fastapi import Request
 from pyoxigraph import Literal
 
 from store.base import Term
 
-from ..confidentiality import PublishedTable, kept_table
+from ..confidentiality import PublishedAnswers, PublishedTable, kept_table
 from ..named_queries import shipped_queries
-from ..resources.running import bind
+from ..resources.running import Reader, bind_values
 
 KEY_FIGURES = "portal-key-figures"
 SECTOR_TYPES = "portal-actors-by-sector-and-type"
@@ -49,10 +48,18 @@ class Row:
     suppressed: bool = False
 
 
-def answer(request: Request, name: str, **values: str | None) -> PublishedTable:
+@dataclass(frozen=True)
+class Figures:
+    """What the figures are read with: the app's kept answers and the request's reader."""
+    answers: PublishedAnswers
+    reader: Reader
+
+
+def answer(figures: Figures, name: str, **values: str | None) -> PublishedTable:
     """The named query `name`'s answer for this reader, parameters given as in the URL."""
     query = shipped_queries()[name]
-    return kept_table(request, query, bind(request, query, values))
+    bindings = bind_values(query, values, figures.reader.settings.base_iri)
+    return kept_table(figures.answers, figures.reader, query, bindings)
 
 
 def rows_of(table: PublishedTable) -> list[Row]:
@@ -84,17 +91,17 @@ def number_of(term: Term | None) -> float | None:
         return None
 
 
-def key_figures(request: Request) -> dict[str, int]:
+def key_figures(figures: Figures) -> dict[str, int]:
     return {str(row.values["figure"]): int(row.cells["count"].number or 0)
-            for row in rows_of(answer(request, KEY_FIGURES))}
+            for row in rows_of(answer(figures, KEY_FIGURES))}
 
 
-def indicator_rows(request: Request, lang: str, dimension: str) -> list[Row]:
+def indicator_rows(figures: Figures, lang: str, dimension: str) -> list[Row]:
     """The rows of one dimension. The query is asked once for every dimension and its
     answer kept (`/api/queries/portal-indicators?dimension=...` gives the same rows): it
     computes every dimension whichever is asked, so a page of four dimensions ran it four
     times (86 s for the indicators page's first view at a million triples)."""
-    return [row for row in rows_of(answer(request, INDICATORS, lang=lang))
+    return [row for row in rows_of(answer(figures, INDICATORS, lang=lang))
             if row.values.get("dimension") == dimension]
 
 
@@ -110,16 +117,16 @@ def by_value_and_year(rows: list[Row]) -> tuple[list[int], list[tuple[str, str, 
     return years, [(iri, label, per_year) for iri, (label, per_year) in ordered]
 
 
-def territories(request: Request, lang: str) -> dict[str, list[Row]]:
+def territories(figures: Figures, lang: str) -> dict[str, list[Row]]:
     levels: dict[str, list[Row]] = {"region": [], "department": []}
-    for row in rows_of(answer(request, TERRITORIES, lang=lang)):
+    for row in rows_of(answer(figures, TERRITORIES, lang=lang)):
         levels.setdefault(str(row.values["level"]), []).append(row)
     return levels
 
 
-def sector_types(request: Request, lang: str) -> list[Row]:
-    return rows_of(answer(request, SECTOR_TYPES, lang=lang))
+def sector_types(figures: Figures, lang: str) -> list[Row]:
+    return rows_of(answer(figures, SECTOR_TYPES, lang=lang))
 
 
-def loads(request: Request) -> list[Row]:
-    return rows_of(answer(request, LOADS))
+def loads(figures: Figures) -> list[Row]:
+    return rows_of(answer(figures, LOADS))

@@ -6,12 +6,14 @@ way, api/confidentiality.py), then served as kept text."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from typing import Annotated
 
+from fastapi import Depends
 from starlette.requests import Request
 
-from ..deps import app_singleton, may_see_restricted
-from ..resources.store_state import StoreMark, request_mark
+from ..resources.running import Reader
+from ..resources.store_state import StoreMark
 
 KEPT_PAGES = 128  # pages kept at once (languages x reader kinds x query strings)
 
@@ -34,15 +36,24 @@ class KeptPages:
             self._kept[key] = (mark, html)
 
 
-def kept_page(request: Request, name: str, lang: str, render: Callable[[], str]) -> str:
-    """The page `name` for this reader kind, language and query string: kept text when the
-    store has not changed since it was rendered, else `render()` (and kept)."""
-    pages = app_singleton(request, "kept_pages", KeptPages)
-    query = tuple(sorted((k, v) for k, v in request.query_params.multi_items() if k != "lang"))
-    key: PageKey = (name, lang, may_see_restricted(request), query)
-    mark = request_mark(request)  # before the figures are read
-    html = pages.get(key, mark)
+def kept_page(pages: KeptPages, reader: Reader, name: str, lang: str,
+              query: Iterable[tuple[str, str]], render: Callable[[], str]) -> str:
+    """The page `name` for this reader kind, language and query string (`query`, its
+    items): kept text when the store has not changed since it was rendered, else
+    `render()` (and kept)."""
+    key: PageKey = (name, lang, reader.sees_all,
+                    tuple(sorted((k, v) for k, v in query if k != "lang")))
+    html = pages.get(key, reader.mark)  # the mark was read before the figures
     if html is None:
         html = render()
-        pages.put(key, mark, html)
+        pages.put(key, reader.mark, html)
     return html
+
+
+def kept_pages(request: Request) -> KeptPages:
+    """The app's kept pages (a service: api/services.py)."""
+    pages: KeptPages = request.app.state.services.kept_pages
+    return pages
+
+
+Pages = Annotated[KeptPages, Depends(kept_pages)]

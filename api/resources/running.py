@@ -5,19 +5,66 @@ from __future__ import annotations
 import inspect
 import keyword
 from collections.abc import Callable, Mapping
-from typing import Any
+from dataclasses import dataclass
+from typing import Annotated, Any
 
-from fastapi import HTTPException, Query, Request
+from fastapi import Depends, HTTPException, Query, Request
 from pyoxigraph import NamedNode
 
-from store import StoreError
+from store import Settings, Store, StoreError
 from store.base import Term
 from store.isolation import QUERY_CLIENT
 
-from ..deps import get_settings_of, get_store
+from ..deps import get_settings_of, get_store, may_see_restricted
 from ..named_queries import NamedQuery, ParameterValueError, QueryParam
-from ..sparql.dataset import request_dataset, visibility
+from ..sparql.dataset import ReaderView, VisibleGraphs, request_dataset, visibility
 from ..sparql.execution import QueryStopped, client_key, query_pool, stopped
+from .store_state import StoreMark, request_mark
+
+
+@dataclass(frozen=True)
+class Reader:
+    """One request's reader, as the functions below the routes use it (resolved once by
+    `reader`, a dependency): the store and settings, whether they see restricted sources,
+    their graphs, the store's mark read before any data, and who shares the query workers."""
+    store: Store
+    settings: Settings
+    sees_all: bool
+    view: ReaderView  # the graphs they may read
+    graphs: list[NamedNode] | None  # the same for the engine: None when the whole store
+    mark: StoreMark
+    client: str
+    visibility: VisibleGraphs  # the app's cache of each kind of reader's graphs
+
+    def run(self, query: NamedQuery, bindings: Mapping[str, Term], *,
+            isolated: bool = False) -> Any:
+        """`run_query` for this reader."""
+        default_graph, named_graphs = dataset_of(query, self.view.graphs, self.graphs)
+        return self.run_over(query, bindings, default_graph, named_graphs, isolated=isolated)
+
+    def run_over(self, query: NamedQuery, bindings: Mapping[str, Term],
+                 default_graph: list[NamedNode] | None, named_graphs: list[NamedNode] | None,
+                 *, isolated: bool = False) -> Any:
+        """`run_query_over` for this reader."""
+        return run_query_over(self.store, self.settings, self.client, query, bindings,
+                              default_graph, named_graphs, isolated=isolated)
+
+    def every_graph(self) -> list[NamedNode] | None:
+        """Every graph, restricted ones included (None: the whole store)."""
+        view = self.visibility.view_of(self.store, self.settings, include_restricted=True)
+        return None if view.is_whole_store(self.store) else view.graphs
+
+
+def reader(request: Request) -> Reader:
+    """The request's reader (a dependency: `Depends(reader)`). It reads the store's mark:
+    resolve it before the data is read."""
+    return Reader(get_store(request), get_settings_of(request), may_see_restricted(request),
+                  visibility(request).view(request), request_graphs(request),
+                  request_mark(request), client_key(request), visibility(request))
+
+
+# a route's argument: `who: ReaderOf` (FastAPI resolves it from the request)
+ReaderOf = Annotated[Reader, Depends(reader)]
 
 
 def run_query(request: Request, query: NamedQuery, bindings: Mapping[str, Term], *,
@@ -31,21 +78,20 @@ def run_query(request: Request, query: NamedQuery, bindings: Mapping[str, Term],
     queries; nothing in them grows with what a client sends).
     """
     default_graph, named_graphs = query_dataset(request, query)
-    return run_query_over(request, query, bindings, default_graph, named_graphs,
-                          isolated=isolated)
+    return run_query_over(get_store(request), get_settings_of(request), client_key(request),
+                          query, bindings, default_graph, named_graphs, isolated=isolated)
 
 
-def run_query_over(request: Request, query: NamedQuery, bindings: Mapping[str, Term],
-                   default_graph: list[NamedNode] | None, named_graphs: list[NamedNode] | None,
-                   *, isolated: bool = False) -> Any:
+def run_query_over(store: Store, settings: Settings, client: str, query: NamedQuery,
+                   bindings: Mapping[str, Term], default_graph: list[NamedNode] | None,
+                   named_graphs: list[NamedNode] | None, *, isolated: bool = False) -> Any:
     """`run_query` over the given graphs (None: the whole store) rather than the reader's:
-    published aggregates are computed over restricted sources too (api/confidentiality.py)."""
-    settings = get_settings_of(request)
-    store = get_store(request)
+    published aggregates are computed over restricted sources too (api/confidentiality.py).
+    `client`: who shares the query workers fairly with others."""
     # a timeout sends the query to a worker (embedded store with a pool), or bounds the
     # HTTP call (remote store)
     timeout = settings.query_timeout if isolated or query_pool(store) is None else None
-    QUERY_CLIENT.set(client_key(request))  # in this worker thread's own context
+    QUERY_CLIENT.set(client)  # in this worker thread's own context
     try:
         return store.query(query.text, bindings, default_graph=default_graph,
                            named_graphs=named_graphs, timeout=timeout)
@@ -62,10 +108,16 @@ def query_dataset(request: Request, query: NamedQuery
     """The default and named graphs `query` reads for this reader: its FROM / FROM NAMED
     graphs among those the reader sees, as on /sparql; without them, the reader's graphs,
     as named graphs too (so GRAPH ?g stays within them)."""
+    return dataset_of(query, visibility(request).view(request).graphs, request_graphs(request))
+
+
+def dataset_of(query: NamedQuery, visible: list[NamedNode], graphs: list[NamedNode] | None
+               ) -> tuple[list[NamedNode] | None, list[NamedNode] | None]:
+    """`query_dataset` for a reader who sees `visible` (`graphs`: the same, or None when
+    they are the whole store)."""
     if not query.facts.names_dataset:
-        graphs = request_graphs(request)
         return graphs, graphs
-    dataset = request_dataset(query.facts, [], [], visibility(request).view(request).graphs)
+    dataset = request_dataset(query.facts, [], [], visible)
     return dataset.default_graph, dataset.named_graphs
 
 
@@ -83,8 +135,14 @@ def request_graphs(request: Request) -> list[NamedNode] | None:
 
 def bind(request: Request, query: NamedQuery, values: Mapping[str, str | None]) -> dict[str, Term]:
     """Request values as RDF terms; 400 with the user's mistake in one line."""
+    return bind_values(query, values, get_settings_of(request).base_iri)
+
+
+def bind_values(query: NamedQuery, values: Mapping[str, str | None], base_iri: str
+                ) -> dict[str, Term]:
+    """`bind` with the settings' base IRI."""
     try:
-        return dict(query.bindings(dict(values), get_settings_of(request).base_iri))
+        return dict(query.bindings(dict(values), base_iri))
     except ParameterValueError as error:
         raise HTTPException(400, str(error)) from None
 

@@ -10,11 +10,11 @@ from pyoxigraph import Literal
 
 from store.base import Term
 
-from ..confidentiality import published_table, threshold
+from ..confidentiality import Answers, published_table
 from ..named_queries import shipped_queries
 from ..resources.negotiation import LANG_QUERY, Language, reader_language
 from ..resources.routes import add_list_route
-from ..resources.running import bind
+from ..resources.running import ReaderOf, bind
 
 router = APIRouter(prefix="/api/indicators", tags=["indicators"])
 add_list_route(router, "", query_name="api-indicators", summary="Indicator observations")
@@ -25,7 +25,7 @@ DIMENSIONS = ("total", "region", "actorType", "investmentForm")
 
 @router.get("/aggregates", summary="Indicators summed by year and dimension (published "
             "aggregates, statistical confidentiality applied)")
-def aggregates(request: Request,
+def aggregates(request: Request, answers: Answers, who: ReaderOf,
                dimension: str | None = Query(None, pattern="^(" + "|".join(DIMENSIONS) + ")$",
                                              description="total, region, actorType or "
                                              "investmentForm (all when absent)"),
@@ -37,7 +37,7 @@ def aggregates(request: Request,
     query = shipped_queries()["portal-indicators"]
     language = reader_language(request, lang)
     bindings = bind(request, query, {"dimension": dimension, "lang": language})
-    table = published_table(request, query, bindings)
+    table = published_table(answers, who, query, bindings)
     rows = []
     for index in range(len(table.rows)):
         item: dict[str, Any] = {"suppressed": table.suppressed[index]}
@@ -47,7 +47,7 @@ def aggregates(request: Request,
             item[column] = json_value(table.value(index, column))
         rows.append(item)
     return JSONResponse({"query": "/api/queries/portal-indicators",
-                         "confidentialityThreshold": threshold(request), "rows": rows})
+                         "confidentialityThreshold": who.settings.confidentiality_threshold, "rows": rows})
 
 
 def json_value(term: Term | None) -> Any:

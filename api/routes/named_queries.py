@@ -15,12 +15,13 @@ from typing import Any
 
 from fastapi import APIRouter, HTTPException, Query, Request, Response
 
-from ..confidentiality import published_table
+from ..confidentiality import published_answers, published_table
 from ..deps import get_settings_of, get_store
 from ..named_queries import NamedQuery, shipped_queries
 from ..resources.running import (
     bind,
     query_parameters,
+    reader,
     request_values,
     run_query,
     with_signature,
@@ -67,7 +68,8 @@ def _add_route(router: APIRouter, query: NamedQuery) -> None:
             if query.published:
                 # aggregates over restricted sources too, small groups suppressed (secret
                 # statistique)
-                result = published_table(request, query, bindings, isolated=True).solutions()
+                result = published_table(published_answers(request), reader(request), query,
+                                         bindings, isolated=True).solutions()
             else:
                 result = run_query(request, query, bindings, isolated=True)
             try:

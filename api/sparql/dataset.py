@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from fastapi import Request
 from pyoxigraph import NamedNode
 
-from store import Store
+from store import Settings, Store
 from store.access import visible_graphs
 from store.namespaces import DataIris
 
@@ -105,11 +105,14 @@ class VisibleGraphs:
         """The reader's view, cached; safe to call from a worker thread."""
         if include_restricted is None:
             include_restricted = may_see_restricted(request)
+        return self.view_of(get_store(request), get_settings_of(request), include_restricted)
+
+    def view_of(self, store: Store, settings: Settings, include_restricted: bool) -> ReaderView:
+        """The view of `store` of a reader who sees restricted sources or not, cached."""
         entry = self._cached.get(include_restricted)
         if entry is not None and time.monotonic() - entry.made < VISIBILITY_SECONDS:
             return entry
-        settings = get_settings_of(request)
-        view = _reader_view(get_store(request), DataIris(settings.base_iri), include_restricted)
+        view = _reader_view(store, DataIris(settings.base_iri), include_restricted)
         with self._lock:
             self._cached[include_restricted] = view
         return view

@@ -35,9 +35,9 @@ def test_home_map_and_its_table(api: AppClient) -> None:
 
 def test_figures_are_kept_until_the_store_changes(api: AppClient) -> None:
     before = shown_key_figures(api.get("/").text)
-    kept = dict(api.app.state.published_answers._kept)
+    kept = dict(api.app.state.services.published_answers._kept)
     api.get("/")
-    assert all(api.app.state.published_answers._kept[key][1] is table
+    assert all(api.app.state.services.published_answers._kept[key][1] is table
                for key, (_, table) in kept.items()), "the second view computed its figures again"
     update = ("PREFIX tsr: <https://w3id.org/tsr-observatory/ontology#> INSERT DATA { GRAPH "
               "<urn:tsr:test-portal> { <urn:tsr:programme-x> a tsr:Programme } }")

@@ -15,7 +15,16 @@ from starlette.responses import HTMLResponse, Response
 
 from ...resources.browse_index import KINDS
 from ...resources.entity_cache import kept_or_built
-from ..browse import browse_page, columns, export_rows, kind_tabs, reader_view, search_page
+from ...resources.running import reader
+from ..browse import (
+    browse_index,
+    browse_page,
+    columns,
+    export_rows,
+    kind_tabs,
+    reader_view,
+    search_page,
+)
 from ..export import CSV, XLSX, csv_bytes, xlsx_bytes
 from ..i18n import Translator, page_language
 from ..render import render
@@ -42,8 +51,9 @@ async def browse_home(request: Request) -> Response:
             return render(request, "browse_search.html", lang=lang, section="browse",
                           title=t("browse.search_heading", q=text), found=found,
                           query_text=text)
+        view = reader_view(browse_index(request), reader(request))
         return render(request, "browse_home.html", lang=lang, section="browse",
-                      title=t("browse.title"), kinds=kind_tabs(reader_view(request), lang, None))
+                      title=t("browse.title"), kinds=kind_tabs(view, lang, None))
 
     return await kept_or_built(request, _key(request, lang), build)
 

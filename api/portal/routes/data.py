@@ -9,9 +9,10 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Request
 from starlette.responses import HTMLResponse
 
+from ...confidentiality import Answers
 from ...resources.dump_files import dump_files
-from ...resources.store_state import graphs_key, request_mark
-from ...sparql.dataset import visibility
+from ...resources.running import ReaderOf
+from ...resources.store_state import graphs_key
 from .. import figures
 from ..i18n import Translator, page_language
 from ..render import render
@@ -24,15 +25,13 @@ LICENCE = "https://creativecommons.org/licenses/by/4.0/"
 
 @router.get("/data", summary="Data page: downloads, load history, dataset description (HTML)",
             response_class=HTMLResponse)
-def data_page(request: Request) -> HTMLResponse:
+def data_page(request: Request, answers: Answers, who: ReaderOf) -> HTMLResponse:
     lang = page_language(request)
-    loads = figures.loads(request)
-    graphs = visibility(request).get(request)
-    mark = request_mark(request)
+    loads = figures.loads(figures.Figures(answers, who))
     files = dump_files(request)
     dumps = []
     for name, path, label in DUMPS:
-        kept = files.get((name, graphs_key(graphs)), mark)
+        kept = files.get((name, graphs_key(who.view.graphs)), who.mark)
         dumps.append({"path": path, "label": label,
                       "size": kept.stat().st_size if kept is not None else None})
     latest: dict[str, figures.Row] = {}

@@ -22,8 +22,9 @@ from store.sparql_text import with_values
 
 from ...deps import get_settings_of
 from ...named_queries import NamedQuery, ParameterValueError, shipped_queries
+from ...resources.running import ReaderOf
 from ..i18n import Translator, page_language
-from ..kept_pages import kept_page
+from ..kept_pages import Pages, kept_page
 from ..render import render_html, respond
 
 router = APIRouter(tags=["pages"])
@@ -71,7 +72,7 @@ def bound_text(request: Request, query: NamedQuery, lang: str) -> tuple[str, dic
 
 @router.get("/query", summary="Query page: the example gallery and the SPARQL editor",
             response_class=HTMLResponse)
-def query_page(request: Request,
+def query_page(request: Request, pages: Pages, who: ReaderOf,
                example: str | None = Query(None, description="A named query to open in "
                                            "the editor, its parameters bound (from the URL, "
                                            "else their defaults)")) -> HTMLResponse:
@@ -89,7 +90,8 @@ def query_page(request: Request,
     # `</` inside a script would end it; JSON with escaped slashes cannot
     payload = Markup(json.dumps(text).replace("</", "<\\/"))
     # the gallery makes this the longest portal page to render: kept per query string
-    html = kept_page(request, "query", lang, lambda: render_html(
+    html = kept_page(pages, who, "query", lang, request.query_params.multi_items(),
+                     lambda: render_html(
         request, "query.html", lang=lang, title=Translator(lang)("query.title"),
         section="queries", editor=editor_installed(), gallery=gallery, chosen=chosen,
         values=values, query_json=payload, query_text_bound=text,
