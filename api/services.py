@@ -28,6 +28,7 @@ from .resources.search_index import SearchIndex
 from .resources.store_state import StoreState
 from .routes.health import QuadCount
 from .sparql.dataset import VisibleGraphs
+from .sparql.execution import query_pool
 
 
 @dataclass(frozen=True)
@@ -63,3 +64,17 @@ def build_services(store: Store, settings: Settings) -> Services:
         dump_files=DumpFiles(), quad_count=QuadCount(state, iris),
         browse_index=BrowseIndex(state), kept_pages=KeptPages(),
         published_answers=PublishedAnswers())
+
+
+def show_writes(services: Services, store: Store, settings: Settings) -> None:
+    """After a write by this process, bring every reader of this server up to its result,
+    so that the writer can say it is done only when each of them sees it (a publication
+    in the workspace): what is kept per store mark (entity responses, answers, pages, the
+    readers' graphs) is read again on its own; the browse and search indexes, which pages
+    may show a few seconds stale, are rebuilt here; and the commands that read beside the
+    server (store/served_checkpoint.py) get a checkpoint of the store as it is now, which
+    a query in a query worker makes."""
+    services.browse_index.fresh()
+    services.search_index.fresh()
+    if query_pool(store) is not None:
+        store.query("ASK {}", timeout=settings.query_timeout)

@@ -32,8 +32,8 @@ from .text import SparqlFacts
 
 # A graph that never holds triples: what an empty default graph or named-graph set reads.
 EMPTY_GRAPH = NamedNode("urn:tsr:empty")
-# Listing graphs costs a scan of the store; a few seconds of staleness is fine for readers,
-# and this server's own writes clear the cache at once.
+# Listing graphs costs a scan of the store; a few seconds of staleness is fine for readers
+# after another process's write, and this server's own writes are seen at once.
 VISIBILITY_SECONDS = 5.0
 
 
@@ -52,6 +52,9 @@ class ReaderView:
     # every named graph of the store when this reader sees all of them and the store's own
     # default graph is empty (the engine's union is then exactly its dataset); else None
     whole_store: frozenset[NamedNode] | None
+    # the store's write count before the graphs were listed: after a write through this
+    # process the view is listed again (other processes' writes wait VISIBILITY_SECONDS)
+    writes: int = -1
     # the store's write count when a listing last found the same graphs: graphs appear and
     # go only by writes, so until the next one starts the answer stands (listing them was
     # a tenth of an entity GET's time)
@@ -81,14 +84,14 @@ class ReaderView:
 
 
 def _reader_view(store: Store, iris: DataIris, include_restricted: bool) -> ReaderView:
-    now = time.monotonic()
+    now, writes = time.monotonic(), store.writes
     every = store.every_graph_name()
     graphs = visible_graphs(store, iris, include_restricted=include_restricted)
     whole = None
     if every is not None and set(every) == set(graphs) and not bool(
             store.query("ASK { ?s ?p ?o }", default_graph=[])):
         whole = frozenset(every)
-    return ReaderView(now, graphs, whole)
+    return ReaderView(now, graphs, whole, writes)
 
 
 class VisibleGraphs:
@@ -110,7 +113,8 @@ class VisibleGraphs:
     def view_of(self, store: Store, settings: Settings, include_restricted: bool) -> ReaderView:
         """The view of `store` of a reader who sees restricted sources or not, cached."""
         entry = self._cached.get(include_restricted)
-        if entry is not None and time.monotonic() - entry.made < VISIBILITY_SECONDS:
+        if (entry is not None and entry.writes == store.writes
+                and time.monotonic() - entry.made < VISIBILITY_SECONDS):
             return entry
         view = _reader_view(store, DataIris(settings.base_iri), include_restricted)
         with self._lock:

@@ -6,6 +6,7 @@ workspace folder), kept on the main app's state.
 
 from __future__ import annotations
 
+import logging
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,6 +16,7 @@ from fastapi import FastAPI
 from ingest.history import History
 from store import Settings, Store
 
+from ..services import show_writes
 from .accounts import Accounts, open_accounts, workspace_folder
 from .jobs import Jobs
 
@@ -37,6 +39,16 @@ class Workspace:
     def store(self) -> Store:
         store: Store = self.main.state.store
         return store
+
+    def shown(self) -> None:
+        """After a publication, a restore or a withdrawal: returns once every public
+        reader of this server sees it (api/services.py: show_writes). The write is done
+        either way: a failure here is logged, not the job's."""
+        try:
+            show_writes(self.main.state.services, self.store, self.settings)
+        except Exception:  # noqa: BLE001 - the readers then catch up on their own
+            logging.getLogger(__name__).warning("readers not brought up to date after a "
+                                                "publication", exc_info=True)
 
 
 def workspace_of(main: FastAPI) -> Workspace:

@@ -12,6 +12,7 @@ from openpyxl import load_workbook
 
 from store.namespaces import PROV, RDFS, DataIris
 
+from . import workbooks
 from .conftest import COORDINATOR, Workspace, csrf_of
 from .workbooks import BAD_RNA, BAD_TYPE, EXAMPLE, FIRST_ACTOR_PATH, RENAMED, corrected, with_errors
 
@@ -55,9 +56,15 @@ def test_errors_then_fix_then_publish_restore_and_withdraw(workspace: Workspace,
     state = workspace.wait(first)
     assert state["violations"] == []
     assert state["difference"]["added"] > 500 and state["difference"]["changed"] == 0
+    # a public reader has seen the store before (their graphs are kept a few seconds):
+    # "published" means they see the new source at once
+    assert app.get(FIRST_ACTOR_PATH, headers={"Accept": "text/html"}).status_code == 404
+    search = "/api/search?q=" + workbooks.FIRST_ACTOR_NAME.split()[0]
+    assert FIRST_ACTOR_PATH not in app.get(search).text
     assert workspace.form(first + "/publish", {}, page=first).status_code == 303
     assert workspace.wait(first)["state"] == "published"
     assert app.get(FIRST_ACTOR_PATH, headers={"Accept": "text/html"}).status_code == 200
+    assert FIRST_ACTOR_PATH in app.get(search).text
     # 3. the corrected survey: one entity changed (its name), shown in the preview
     second = _job(workspace, workspace.upload(corrected(tmp_path / "enquete.xlsx"), SOURCE))
     state = workspace.wait(second)

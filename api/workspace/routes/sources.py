@@ -55,6 +55,7 @@ def restore_version(request: Request, account: SignedIn, source: str = Form(...)
         with ws.writing:
             _, new = restore(ws.store, ws.settings, ws.history, source, version,
                              account=account.name, lang=page_language(request))
+            ws.shown()
     except IngestRejected as rejected:
         first = next((v for o in rejected.outcomes for v in o.violations), None)
         raise BadInputError("this version no longer fits the data loaded since: " + (
@@ -73,5 +74,6 @@ def withdraw(request: Request, account: SignedIn, source: str = Form(...)) -> Re
         if not list_sources(ws.store, iris, graph):
             raise BadInputError(f"source {source!r} is not loaded")
         drop_source(ws.store, iris, graph, agent=account.name)
+        ws.shown()
     return RedirectResponse(f"/workspace/sources/{quote(source)}?done=withdrawn",
                             status_code=303)

@@ -187,6 +187,7 @@ def _publish(ws: Workspace, job: Job, account: Account, lang: str) -> None:
                                        job.file, account=account.name,
                                        restricted=job.restricted, mapping=job.mapping,
                                        lang=lang)
+            ws.shown()  # the job says "published" once the public side shows it
         job.state = "published"
     except IngestRejected as rejected:
         job.rejected = [v for o in rejected.outcomes for v in o.violations]
