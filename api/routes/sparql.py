@@ -246,7 +246,7 @@ def _answer_on_loop(request: Request, text: str, facts: SparqlFacts, operation: 
     if (not store.capabilities.local_change_mark or store.writing
             or not small_scan(text, LOOP_ROWS)):
         return None
-    view = visibility(request).cached(may_see_restricted(request))
+    view = visibility(request).cached(may_see_restricted(request), store)
     whole_store = None if view is None else view.known_whole_store(store)
     if view is None or whole_store is None:
         return None

@@ -113,20 +113,25 @@ class VisibleGraphs:
     def view_of(self, store: Store, settings: Settings, include_restricted: bool) -> ReaderView:
         """The view of `store` of a reader who sees restricted sources or not, cached."""
         entry = self._cached.get(include_restricted)
-        if (entry is not None and entry.writes == store.writes
-                and time.monotonic() - entry.made < VISIBILITY_SECONDS):
+        if entry is not None and self._fresh(entry, store):
             return entry
         view = _reader_view(store, DataIris(settings.base_iri), include_restricted)
         with self._lock:
             self._cached[include_restricted] = view
         return view
 
-    def cached(self, include_restricted: bool) -> ReaderView | None:
-        """The reader's view if it is cached and fresh (no store access), else None."""
+    def cached(self, include_restricted: bool, store: Store) -> ReaderView | None:
+        """The reader's view of `store` if it is cached and fresh (no store access), else
+        None."""
         entry = self._cached.get(include_restricted)
-        if entry is not None and time.monotonic() - entry.made < VISIBILITY_SECONDS:
+        if self._fresh(entry, store):
             return entry
         return None
+
+    @staticmethod
+    def _fresh(entry: ReaderView | None, store: Store) -> bool:
+        return (entry is not None and entry.writes == store.writes
+                and time.monotonic() - entry.made < VISIBILITY_SECONDS)
 
     def forget(self) -> None:
         with self._lock:
