@@ -58,6 +58,9 @@ class EngineProfile:
     # block (the same solutions in the standard): for an engine that reads a VALUES block
     # wrongly beside sub-SELECTs and EXISTS.
     parameters_as_bind: bool = False
+    # The text of a REPLACE result is not matched right by a later REPLACE: the backend
+    # wraps each REPLACE call in CONCAT( ) (the same value in the standard).
+    reread_replace_results: bool = False
     # Readers never see a request of several update operations half done. If not, a source
     # replaced by `tsr ingest` (DROP, then ADD of its staged copy, in one request) can be
     # read empty or partly filled while the request runs.
@@ -95,9 +98,15 @@ VIRTUOSO = EngineProfile(
     isolated_update=False,
     trailing_values_in_select_only=True,
     # with a VALUES block, a sub-SELECT, an EXISTS in a BIND and an OPTIONAL filtering on
-    # the VALUES variable, rows whose EXISTS is false are lost (cq02: 73 rows of 81), or
-    # the query never answers (a few triples, idle engine); BIND clauses answer right
+    # the VALUES variable, rows whose EXISTS is false were lost (cq02 as it was: 73 rows of
+    # 81), or the query never answered (a few triples, the engine idle and stuck after it);
+    # the same with BIND clauses answered right
     parameters_as_bind=True,
+    # a REPLACE given another REPLACE's result (an accent fold: REPLACE(REPLACE(LCASE(?name),
+    # "[àáâãäå]", "a"), "[èéêë]", "e")) matches no accented letter of a stored value: the
+    # search found nothing for "savoirs partages" ("Savoirs Partagés"); CONCAT( ) around the
+    # inner call makes it a string the later REPLACE reads
+    reread_replace_results=True,
     # `GRAPH ?g { }` gives one empty row instead of a row per graph
     graph_listing="SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } } ORDER BY ?g",
     # SELECT answers longer than [SPARQL] ResultSetMaxRows are cut, said only by this

@@ -161,6 +161,31 @@ def with_binds(text: str, bindings: Mapping[str, NamedNode | Literal | BlankNode
     return _into_where_group(text, binds)
 
 
+def replace_calls_wrapped(text: str) -> str:
+    """Every `REPLACE(…)` call in the text wrapped as `CONCAT(REPLACE(…))`: the same value
+    (REPLACE gives a string literal, which CONCAT of one argument gives back), for an engine
+    whose REPLACE results are not matched right by a later REPLACE (store/engines.py).
+
+    >>> replace_calls_wrapped('SELECT (REPLACE(REPLACE(?s, "a", "b"), "(", "") AS ?r) {}')
+    'SELECT (CONCAT(REPLACE(CONCAT(REPLACE(?s, "a", "b")), "(", "")) AS ?r) {}'
+    """
+    stream = list(tokens(text))
+    inserts: list[tuple[int, str]] = []
+    for index, token in enumerate(stream[:-1]):
+        if token.kind != "word" or token.text != "REPLACE" or stream[index + 1].text != "(":
+            continue
+        depth = 0
+        for closing in stream[index + 1:]:
+            if closing.kind == "punct" and closing.text in "()":
+                depth += 1 if closing.text == "(" else -1
+                if depth == 0:
+                    inserts += [(token.offset, "CONCAT("), (closing.offset + 1, ")")]
+                    break
+    for offset, inserted in sorted(inserts, reverse=True):
+        text = text[:offset] + inserted + text[offset:]
+    return text
+
+
 def trailing_values_inside(text: str) -> str:
     """The query with its trailing VALUES clause (after the WHERE group) moved to the
     start of the WHERE group: the same solutions when nothing is grouped or aggregated.

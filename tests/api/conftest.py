@@ -23,6 +23,7 @@ from api.app import create_app
 from ingest.pipeline import IngestOptions, ingest_files
 from store import Settings, Store, open_store
 from store.namespaces import DataIris
+from tests.conftest import REMOTE_ENGINES, empty_remote_env
 from tests.loaded import load_ingested
 from tests.servers import served_app
 
@@ -121,10 +122,45 @@ def serving_app(**overrides: Any) -> Iterator[AppClient]:
         client.close()
 
 
+# the stores the API's store-facing tests run on: in memory, and each remote engine
+ENGINES = ["memory", *REMOTE_ENGINES]
+
+
+def serving_on(request: pytest.FixtureRequest, engine: str,
+               **overrides: Any) -> Iterator[AppClient]:
+    """An app with the test data on the store `engine` names (one of ENGINES): the
+    in-memory store, or the session's server of a remote engine, emptied first."""
+    if engine == "memory":
+        yield from serving_app(**overrides)
+        return
+    env = empty_remote_env(request, engine)
+    yield from serving_app(store="remote", query_url=env["TSR_QUERY_URL"],
+                           update_url=env["TSR_UPDATE_URL"],
+                           graph_store_url=env["TSR_GRAPH_STORE_URL"], **overrides)
+
+
+def engine_of(api: AppClient) -> str:
+    """`memory`, or the engine profile of the app's remote store (store/engines.py)."""
+    engine = getattr(api.app.state.store, "engine", None)
+    return "memory" if engine is None else str(engine.name)
+
+
+# Virtuoso's parser names the line of a syntax error, not its column (a departure the API
+# passes on: its 400 answer carries the engine's message)
+VIRTUOSO_SYNTAX_ERROR = "Virtuoso 37000 Error SP030: SPARQL compiler, line {line}: syntax error"
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """A module marked `on_engines` gets its `api` on every store of ENGINES."""
+    if "api" in metafunc.fixturenames and metafunc.definition.get_closest_marker("on_engines"):
+        metafunc.parametrize("api", ENGINES, indirect=True, scope="module")
+
 
 @pytest.fixture(scope="module")
-def api() -> Iterator[AppClient]:
-    yield from serving_app()
+def api(request: pytest.FixtureRequest) -> Iterator[AppClient]:
+    """The app with the test data: in memory, or on the store the module's `on_engines`
+    marker gives it (its tests then run once per engine)."""
+    yield from serving_on(request, getattr(request, "param", "memory"))
 
 
 @pytest.fixture

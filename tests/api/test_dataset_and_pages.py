@@ -14,6 +14,9 @@ from api.portal.routes import query as editor_page
 
 from .conftest import PUBLIC_GRAPH, WRITER, AppClient, bindings, sparql
 
+pytestmark = pytest.mark.on_engines  # the app on every engine (conftest.py)
+
+
 VOID = rdflib.Namespace("http://rdfs.org/ns/void#")
 DCAT = rdflib.Namespace("http://www.w3.org/ns/dcat#")
 

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import gzip
 import time
-from collections.abc import Iterator
 
 import pytest
 import rdflib
 
-from ..conftest import REMOTE_ENGINES, empty_remote_env
 from .conftest import (
     READER,
     SECRET_ACTOR,
@@ -18,24 +16,15 @@ from .conftest import (
     AppClient,
     bindings,
     parse_rdf,
-    serving_app,
     sparql,
 )
 
 SECRET = SECRET_GRAPH.value
 
 
-@pytest.fixture(scope="module", params=["memory", *REMOTE_ENGINES])
-def api(request: pytest.FixtureRequest) -> Iterator[AppClient]:
-    """The app with the test data on the in-memory store and on each remote engine (whose
-    ways with a request's dataset differ: store/engines.py)."""
-    if request.param == "memory":
-        yield from serving_app()
-        return
-    env = empty_remote_env(request, request.param)
-    yield from serving_app(store="remote", query_url=env["TSR_QUERY_URL"],
-                           update_url=env["TSR_UPDATE_URL"],
-                           graph_store_url=env["TSR_GRAPH_STORE_URL"])
+# the app on the in-memory store and on each remote engine (whose ways with a request's
+# dataset differ: store/engines.py)
+pytestmark = pytest.mark.on_engines
 
 
 QUERIES = {

@@ -13,7 +13,19 @@ import xml.etree.ElementTree as ElementTree
 import pytest
 import rdflib
 
-from .conftest import PUBLIC_GRAPH, WRITER, AppClient, bindings, parse_rdf, sparql
+from .conftest import (
+    PUBLIC_GRAPH,
+    VIRTUOSO_SYNTAX_ERROR,
+    WRITER,
+    AppClient,
+    bindings,
+    engine_of,
+    parse_rdf,
+    sparql,
+)
+
+pytestmark = pytest.mark.on_engines  # the app on every engine (conftest.py)
+
 
 ACTORS = ("PREFIX tsr: <https://w3id.org/tsr-observatory/ontology#> "
           "SELECT ?actor ?name WHERE { ?actor a tsr:Actor ; tsr:name ?name } ORDER BY ?actor")
@@ -64,7 +76,10 @@ def test_malformed_query_is_400_with_parser_position(api: AppClient) -> None:
     """2.1.5 / 2.2: a query that does not parse gets 400 and the parser's message."""
     response = sparql(api, "SELECT * WHERE {\n  ?s ?p \n}")
     assert response.status_code == 400
-    assert response.text.startswith("malformed query: error at 3:2: expected")
+    if engine_of(api) == "virtuoso":  # departure: the line only
+        assert response.text.startswith("malformed query: " + VIRTUOSO_SYNTAX_ERROR.format(line=3))
+    else:
+        assert response.text.startswith("malformed query: error at 3:2: expected")
 
 
 def test_update_with_query_parameter_is_400(api: AppClient) -> None:
@@ -186,9 +201,15 @@ def test_browser_on_endpoint_goes_to_editor(api: AppClient) -> None:
 
 
 def test_select_json_is_valid_for_literals_with_language_and_datatype(api: AppClient) -> None:
-    rows = sparql(api, 'SELECT ?a ?b ?c WHERE { BIND("é\\"x"@fr AS ?a) BIND(3 AS ?b) '
-                       'BIND(BNODE() AS ?c) }').json()["results"]["bindings"]
+    query = 'SELECT ?a ?b ?c WHERE { BIND("é\\"x"@fr AS ?a) BIND(3 AS ?b) BIND(BNODE() AS ?c) }'
+    if engine_of(api) == "virtuoso":
+        # departure: BNODE() is not implemented (tests/store/test_engines.py)
+        refused = sparql(api, query)
+        assert refused.status_code == 400
+        assert "Built-in function is not implemented" in refused.text
+        query = query.replace(" BIND(BNODE() AS ?c)", "")
+    rows = sparql(api, query).json()["results"]["bindings"]
     assert rows[0]["a"] == {"type": "literal", "value": 'é"x', "xml:lang": "fr"}
     assert rows[0]["b"]["datatype"] == "http://www.w3.org/2001/XMLSchema#integer"
-    assert rows[0]["c"]["type"] == "bnode"
+    assert engine_of(api) == "virtuoso" or rows[0]["c"]["type"] == "bnode"
     assert json.loads(json.dumps(rows))  # round-trips

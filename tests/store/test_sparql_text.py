@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from pyoxigraph import BlankNode, Literal, NamedNode, Store
 
-from store.sparql_text import query_form, with_values
+from store.sparql_text import query_form, replace_calls_wrapped, with_binds, with_values
 
 
 @pytest.mark.parametrize(("text", "form"), [
@@ -34,11 +34,13 @@ QUERIES = [
 ]
 
 
+@pytest.mark.parametrize("bind", [with_values, with_binds])
 @pytest.mark.parametrize("text", QUERIES)
-def test_values_block_keeps_the_query_valid_and_binds(text: str) -> None:
+def test_values_block_keeps_the_query_valid_and_binds(text: str, bind: object) -> None:
     store = Store()
     store.update('INSERT DATA { <http://ex/a> <http://ex/p> "1" }')
-    bound = with_values(text, {"x": Literal('he said "}" \n')})
+    assert callable(bind)
+    bound = bind(text, {"x": Literal('he said "}" \n')})
     result = store.query(bound)
     if isinstance(result, bool) or type(result).__name__ == "QueryBoolean":
         assert bool(result) is True
@@ -58,3 +60,15 @@ def test_describe_without_where_gets_one() -> None:
 def test_blank_nodes_cannot_be_parameters() -> None:
     with pytest.raises(ValueError, match="blank nodes"):
         with_values("SELECT * { ?s ?p ?o }", {"s": BlankNode()})
+
+
+def test_replace_calls_are_wrapped_with_the_same_value() -> None:
+    text = ('SELECT ?r WHERE { BIND(REPLACE(REPLACE(LCASE("Déjà (vu)"), "[àâ]", "a"), '
+            '"[éè]", "e") AS ?r) FILTER(CONTAINS(?r, "REPLACE(")) } # REPLACE(')
+    wrapped = replace_calls_wrapped(text)
+    assert wrapped == ('SELECT ?r WHERE { BIND(CONCAT(REPLACE(CONCAT(REPLACE(LCASE("Déjà (vu)"), '
+                       '"[àâ]", "a")), "[éè]", "e")) AS ?r) FILTER(CONTAINS(?r, "REPLACE(")) } '
+                       '# REPLACE(')
+    store = Store()
+    plain = replace_calls_wrapped('SELECT ?r { BIND(REPLACE(LCASE("Déjà (vu)"), "[àâ]", "a") AS ?r) }')
+    assert [row["r"] for row in store.query(plain)] == [Literal("déja (vu)")]

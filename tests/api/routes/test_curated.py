@@ -7,9 +7,19 @@ import pytest
 from pyoxigraph import Literal, NamedNode
 
 from store.namespaces import SKOS, TSR, TSRV
-from tests.api.conftest import READER, SECRET_GRAPH, SECRET_KEY, SECRET_NAME, WRITER, AppClient
+from tests.api.conftest import (
+    READER,
+    SECRET_GRAPH,
+    SECRET_KEY,
+    SECRET_NAME,
+    WRITER,
+    AppClient,
+)
 
 from .jsonld_check import jsonld_triples, turtle_triples, visible_data, without_page
+
+pytestmark = pytest.mark.on_engines  # the app on every engine (conftest.py)
+
 
 DATA = "https://data.tsr-observatory.org/id/"
 ASSOCIATION = f"{TSRV}legal-form/association-1901"

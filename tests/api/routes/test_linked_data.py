@@ -16,6 +16,9 @@ from tests.api.conftest import READER, SECRET_KEY, SECRET_NAME, AppClient
 
 from .jsonld_check import jsonld_triples, turtle_triples, visible_data
 
+pytestmark = pytest.mark.on_engines  # the app on every engine (conftest.py)
+
+
 ATELIER_PATH = "/id/actor/siren-810079194"
 ATELIER = "https://data.tsr-observatory.org" + ATELIER_PATH
 BROWSER = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
