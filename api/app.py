@@ -37,6 +37,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.store = store if store is not None else open_store(settings)
+        app.state.store.share_with_readers()  # requests read while the server writes
         # queries clients control run in worker processes (on-disk stores)
         isolate(app.state.store, settings)
         app.state.services = build_services(app.state.store, settings)

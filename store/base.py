@@ -184,6 +184,10 @@ class Store(abc.ABC):
                     + (f" ;\n{extra}" if extra else ""))
         self.drop_graph(staging)
 
+    def share_with_readers(self) -> None:  # noqa: B027 - optional hook
+        """This process will read the store while it writes it (a server): a write that
+        passes through states no reader may see must hide them (EmbeddedStore does)."""
+
     def close(self) -> None:  # noqa: B027 - optional hook
         """Release files or connections."""
 

@@ -36,17 +36,35 @@ So a kill before the commit point leaves the old graph and the old record; a kil
 it, the new graph and the new record once the store is next opened; and a kill during
 the recovery itself is recovered by the next open the same way. `bench/torture.py` kills
 real `tsr ingest` processes at every engine write and on a clock, and the recovery too.
+
+What readers in the same process see (a server: `share_with_readers`)
+---------------------------------------------------------------------
+Steps 3-4 leave `G` empty, then part-filled, for seconds on a big graph. So from just
+before the commit point until step 4 has ended, this process's reads (`query`, `dump`,
+`count`, the graph listings) go to a read-only snapshot of the store made then (a RocksDB
+checkpoint: hard links, in `tsr-replacing/` of the store's directory): the old graph with
+its old record. After step 4 they read the live store again: the new graph with its new
+record. The journal, its order of steps and the recovery are unchanged; the snapshot is
+only read, and a kill leaves at most its directory, removed at the next open. A read
+that chose the live store just before the switch has its engine snapshot taken when its
+call starts: the writer waits for those calls to return before step 3 (a dump's call
+returns when it is written). The in-memory store does steps 2-6 in one transaction
+(`COPY S TO G`, `DROP S` and the record; no journal): its readers see the old graph with
+its record or the new ones, and it has no crash to survive.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import shutil
 import sys
+import threading
+import time
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import suppress
+from contextlib import contextmanager, suppress
 from itertools import chain, islice
 from pathlib import Path
 from typing import IO, Any
@@ -80,6 +98,8 @@ from .namespaces import STAGING_PREFIX
 from .sparql_text import with_values
 
 OWNER_FILE = "tsr-owner.json"
+# where the snapshots that readers read during a replacement's copy live (module text)
+REPLACING = "tsr-replacing"
 # The hidden graph where big replacements note what they are doing (see `replace_graph`).
 _JOURNAL = NamedNode(f"{STAGING_PREFIX}journal")
 _LOADING = NamedNode(f"{STAGING_PREFIX}loading")
@@ -114,9 +134,16 @@ class EmbeddedStore(Store):
     # Worker processes that run the queries given a timeout (store/isolation.py); None:
     # every query runs in this process (the in-memory store, or isolation turned off).
     pool: QueryPool | None = None
+    # this process reads while it writes (a server): see "What readers in the same process
+    # see" in the module's text
+    _shared = False
+    # the read-only snapshot this process's reads go to while a replacement copies
+    _snapshot: OxStore | None = None
 
     def __init__(self, path: str | None) -> None:
         self.location = "memory" if path is None else str(Path(path))
+        self._reads_lock = threading.Lock()
+        self._live_reads = 0  # reads of the live store whose engine call is under way
         if path is None:
             self._store = OxStore()
             return
@@ -132,6 +159,7 @@ class EmbeddedStore(Store):
         self.capabilities = Capabilities(text_loads=True, local_change_mark=True,
                                          checkpoints=True)
         self._recover()
+        shutil.rmtree(directory / REPLACING, ignore_errors=True)  # a killed server's
 
     def note_write(self) -> None:
         super().note_write()
@@ -143,6 +171,8 @@ class EmbeddedStore(Store):
         """A checkpoint of a store opened read-only (a query worker's view of the store)."""
         store = cls.__new__(cls)
         store.location = path
+        store._reads_lock = threading.Lock()
+        store._live_reads = 0
         try:
             store._store = OxStore.read_only(path)
         except OSError as error:
@@ -175,7 +205,8 @@ class EmbeddedStore(Store):
         if bindings:
             options["substitutions"] = {Variable(name): term for name, term in bindings.items()}
         try:
-            return self._store.query(sparql, **options)
+            with self._reading() as engine:
+                return engine.query(sparql, **options)
         except SyntaxError as error:
             raise QuerySyntaxError(str(error)) from None
         except RuntimeError as error:
@@ -185,11 +216,30 @@ class EmbeddedStore(Store):
                 raise StoreError(str(error)) from None
             del options["substitutions"]
             try:
-                return self._store.query(with_values(sparql, bindings), **options)
+                with self._reading() as engine:
+                    return engine.query(with_values(sparql, bindings), **options)
             except (SyntaxError, ValueError) as retry_error:
                 raise QuerySyntaxError(str(retry_error)) from None
         except (OSError, ValueError, TypeError) as error:
             raise StoreError(str(error)) from None
+
+    @contextmanager
+    def _reading(self) -> Iterator[OxStore]:
+        """The engine a read of this process goes to: the live store, or the snapshot while a
+        replacement copies (module text). A live read is counted until its call returns,
+        by when the engine has taken its own snapshot of the store."""
+        with self._reads_lock:
+            snapshot = self._snapshot
+            if snapshot is None:
+                self._live_reads += 1
+        if snapshot is not None:
+            yield snapshot
+            return
+        try:
+            yield self._store
+        finally:
+            with self._reads_lock:
+                self._live_reads -= 1
 
     # -- writes ----------------------------------------------------------------------------
     @counts_as_write
@@ -219,7 +269,8 @@ class EmbeddedStore(Store):
         self._store.backup(path)
 
     def every_graph_name(self) -> list[NamedNode] | None:
-        return [name for name in self._store.named_graphs() if isinstance(name, NamedNode)]
+        with self._reading() as engine:
+            return [name for name in engine.named_graphs() if isinstance(name, NamedNode)]
 
     def _bulk_write(self, triples: Iterable[Triple] | NTriples, graph: NamedNode) -> None:
         if isinstance(triples, NTriples):
@@ -288,8 +339,47 @@ class EmbeddedStore(Store):
         The commit point is one small transaction (journal note + `with_update`); the copy
         that follows is finished by the next open if the process dies during it.
         """
-        self._journal("INSERT", staging, _REPLACES, str(graph), _text(with_update))
-        self._finish_replacement(staging, graph)
+        extra = _text(with_update)
+        if self.location == "memory":
+            # one transaction (module text): its readers see the old graph with the old
+            # record or the new ones, and a store in memory has no crash to survive
+            self._store.update(f"COPY {staging} TO {graph} ; DROP SILENT GRAPH {staging}"
+                               + (f" ;\n{extra}" if extra else ""))
+            return
+        with self._readers_on_snapshot():
+            self._journal("INSERT", staging, _REPLACES, str(graph), extra)
+            self._finish_replacement(staging, graph)
+
+    def share_with_readers(self) -> None:
+        self._shared = True
+
+    @contextmanager
+    def _readers_on_snapshot(self) -> Iterator[None]:
+        """This process's reads go to a snapshot made now until the block ends (module
+        text), if this process has readers and the store is on disk."""
+        if not self._shared or self.location == "memory":
+            yield
+            return
+        folder = Path(self.location) / REPLACING
+        shutil.rmtree(folder, ignore_errors=True)  # the last replacement's snapshot
+        folder.mkdir()
+        path = folder / uuid.uuid4().hex
+        self._store.backup(str(path))
+        snapshot = OxStore.read_only(str(path))
+        with self._reads_lock:
+            self._snapshot = snapshot
+        while True:  # the live reads begun before the switch take their engine snapshot
+            with self._reads_lock:
+                if not self._live_reads:
+                    break
+            time.sleep(0.001)
+        try:
+            yield
+        finally:
+            # the directory stays until the next replacement or close: a reader may still
+            # be reading a result it began on the snapshot
+            with self._reads_lock:
+                self._snapshot = None
 
     def _journal(self, verb: str, subject: NamedNode, predicate: NamedNode, obj: str,
                  with_update: str | None = None) -> None:
@@ -351,28 +441,34 @@ class EmbeddedStore(Store):
     def dump(self, output: IO[bytes], format: RdfFormat, graph: NamedNode | None = None) -> None:
         if graph is None and not format.supports_datasets:
             # a triple format for the whole store: the union of every graph
-            union: Any = self._store.query(
-                "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }", use_default_graph_as_union=True
-            )
+            with self._reading() as engine:
+                union: Any = engine.query(
+                    "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }", use_default_graph_as_union=True
+                )
             serialize(union, output, format)
             return
-        if graph is None:
-            self._store.dump(output, format)
-        else:
-            self._store.dump(output, format, from_graph=graph)
+        with self._reading() as engine:
+            if graph is None:
+                engine.dump(output, format)
+            else:
+                engine.dump(output, format, from_graph=graph)
 
     def graph_names(self) -> list[NamedNode]:
-        names = (n for n in self._store.named_graphs() if isinstance(n, NamedNode))
+        with self._reading() as engine:
+            names = [n for n in engine.named_graphs() if isinstance(n, NamedNode)]
         return sorted((n for n in names if not n.value.startswith(STAGING_PREFIX)),
                       key=lambda n: n.value)
 
     def count(self, graph: NamedNode | None = None) -> int:
         if graph is None:
-            return len(self._store)
+            with self._reading() as engine:
+                return len(engine)
         # counted by the engine: iterating a graph's quads in Python took 8.8 s a million
         # quads holding the interpreter lock (stalling every request meanwhile; /health
         # counts in the background), this 0.6 s
-        solutions = self._store.query(f"SELECT (COUNT(*) AS ?n) {{ GRAPH {graph} {{ ?s ?p ?o }} }}")
+        with self._reading() as engine:
+            solutions = engine.query(
+                f"SELECT (COUNT(*) AS ?n) {{ GRAPH {graph} {{ ?s ?p ?o }} }}")
         assert isinstance(solutions, QuerySolutions)
         return int(next(iter(solutions))["n"].value)
 
@@ -382,6 +478,8 @@ class EmbeddedStore(Store):
             self.pool = None
         if self.location != "memory":
             self._store.flush()
+            self._snapshot = None
+            shutil.rmtree(Path(self.location) / REPLACING, ignore_errors=True)
         del self._store
 
     @property

@@ -16,6 +16,7 @@ from pyoxigraph import NamedNode
 
 from ingest.pipeline import ingest_files
 from ingest.source_names import source_name
+from ingest.sources import list_sources
 from store import Settings, open_store
 from store.namespaces import PROV, STAGING_PREFIX, DataIris
 from store.remote import RemoteStore
@@ -118,3 +119,58 @@ def test_readers_see_the_old_graph_or_the_new_one(engine: str, request: pytest.F
     else:  # Virtuoso: readers see the swap's DROP, then its ADD under way (store/engines.py)
         assert all(0 <= count <= max(old, new) for count in seen), seen
     assert len(seen) >= 1
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("where", ["disk", "memory"])
+def test_readers_in_the_serving_process_see_the_old_graph_or_the_new_one(
+        tmp_path: Path, where: str) -> None:
+    """A staged replacement empties the graph and copies the new one in (seconds, for a
+    big graph); a reader of the same process (a server's routes) must only ever see the
+    old graph with its record, or the new one with its record: the graph's triple count,
+    one actor's document, and in one query the graph's size with its load record's."""
+    settings = Settings(store=str(tmp_path / "store") if where == "disk" else "memory")
+    path = actors_csv(tmp_path / "Acteurs.csv", 6000)  # above 50,000 triples: staged
+    graph = IRIS.source_graph(source_name(path))
+    actor = f'SELECT ?p ?o WHERE {{ GRAPH {graph} {{ ?a ?p ?o ; ?x "Association n°10" }} }}'
+    with_record = (  # one query, so one state of the store: the size and the record's count
+        f"SELECT ?size ?recorded WHERE {{ "
+        f"{{ SELECT (COUNT(*) AS ?size) WHERE {{ GRAPH {graph} {{ ?s ?p ?o }} }} }} "
+        f"OPTIONAL {{ GRAPH ?log {{ {graph} <{PROV}wasGeneratedBy> ?load . "
+        f"?load <https://w3id.org/tsr-observatory/ontology#triplesAdded> ?recorded }} }} }}")
+    with open_store(settings) as store:
+        store.share_with_readers()  # as `tsr serve` does
+
+        def state() -> tuple[int, int, tuple[int, int]]:
+            row = next(iter(store.query(with_record)))
+            return (store.count(graph), len(list(store.query(actor))),
+                    (int(row["size"].value), int(row["recorded"].value)))
+
+        ingest_files(store, [path], settings)
+        old = state()
+        seen: list[tuple[int, int, tuple[int, int]]] = []
+        polls_while_writing = 0
+        done = threading.Event()
+
+        def read() -> None:
+            nonlocal polls_while_writing
+            while not done.is_set():
+                writing = store.writing
+                seen.append(state())
+                polls_while_writing += bool(writing)
+
+        thread = threading.Thread(target=read)
+        thread.start()
+        try:
+            ingest_files(store, [actors_csv(path, 9000)], settings)
+        finally:
+            done.set()
+            thread.join()
+        new = state()
+        assert [source.triples for source in list_sources(store, IRIS, graph)] == [new[0]]
+    assert new[0] > old[0] > 50_000
+    assert old[2] == (old[0], old[0]) and new[2] == (new[0], new[0])
+    for part in range(3):  # each read is of the old state or the new one
+        assert {polled[part] for polled in seen} <= {old[part], new[part]}, (
+            part, sorted({polled[part] for polled in seen}))
+    assert polls_while_writing >= 3
