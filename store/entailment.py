@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from pyoxigraph import NamedNode, Triple
 
 from .base import Store
-from .namespaces import RDF, RDFS, TSR
+from .namespaces import PROV, RDF, RDFS, TSR
 
 _SUBCLASS = RDFS + "subClassOf"
 _IMPLIES = TSR + "impliesClass"
@@ -170,10 +170,39 @@ def materialise_update(rules: TypeRules, model_graph: NamedNode,
 def materialise(store: Store, rules: TypeRules, model_graph: NamedNode,
                 graphs: Iterable[NamedNode] | None = None,
                 previous: TypeRules | None = None) -> None:
-    """Write the missing types (see `materialise_update`) in one update."""
-    update = materialise_update(rules, model_graph, graphs, previous)
+    """Write the missing types (see `materialise_update`) in one update, which also keeps
+    the load records of the graphs it touches true (`recount_records_update`)."""
+    chosen = None if graphs is None else list(graphs)
+    update = materialise_update(rules, model_graph, chosen, previous)
     if update:
-        store.update(update)
+        store.update(update + " ;\n" + recount_records_update(model_graph, chosen))
+
+
+def recount_records_update(model_graph: NamedNode,
+                           graphs: Iterable[NamedNode] | None = None) -> str:
+    """The update that sets the triple count of each source's load record to its graph's
+    size, for `graphs` (default: every graph but the model's).
+
+    A source's record (`G prov:wasGeneratedBy L`, `L tsr:triplesAdded N`; ingest/load.py)
+    says how many triples its graph holds, and `tsr sources`, the workspace and the
+    torture's check read it so. Materialised types are part of that count (the ingest
+    writes them with the entity), so when the rules change and `install_model` (or
+    `tsr materialise`) adds or removes types in a source graph, the count must follow, or
+    the record would describe a graph the store no longer holds. It is set in the same
+    update as the types (one transaction on Oxigraph), so no reader and no kill can see
+    one without the other. Only the count changes: the rows, the file and the times are
+    still those of the load; a graph without a record (a `tsr load`) is left alone."""
+    where = f"FILTER (?g != {model_graph})"
+    if graphs is not None:
+        where = f"VALUES ?g {{ {' '.join(str(g) for g in graphs)} }}"
+    added = f"<{TSR}triplesAdded>"
+    return (f"DELETE {{ GRAPH ?log {{ ?load {added} ?old }} }} "
+            f"INSERT {{ GRAPH ?log {{ ?load {added} ?n }} }} WHERE {{ "
+            f"{{ SELECT ?g (COUNT(*) AS ?size) WHERE {{ GRAPH ?g {{ ?s ?p ?o }} {where} }} "
+            f"GROUP BY ?g }} "
+            f"GRAPH ?log {{ ?g <{PROV}wasGeneratedBy> ?load . ?load {added} ?old }} "
+            # the record's own datatype (ingest/load.py writes the count as it chooses)
+            f"BIND (STRDT(STR(?size), DATATYPE(?old)) AS ?n) FILTER (?old != ?n) }}")
 
 
 def _values(pairs: set[tuple[str, str]], first: str, second: str = "class") -> str:
