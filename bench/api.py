@@ -35,7 +35,6 @@ import itertools
 import os
 import random
 import shutil
-import subprocess
 import sys
 import time
 from collections.abc import Callable
@@ -55,12 +54,11 @@ sys.path.insert(0, str(ROOT))
 
 from api.named_queries import parse_named_query  # noqa: E402
 from bench.http_client import Client  # noqa: E402
-from bench.synthetic import synthesise  # noqa: E402
+from bench.serving import BASE, bench_options, start, start_tsr, synthesised_stores  # noqa: E402
 from store.sparql_text import with_values  # noqa: E402
-from tests.servers import free_port, oxigraph_binary, wait_for  # noqa: E402
+from tests.servers import free_port, oxigraph_binary  # noqa: E402
 
 OUT = ROOT / "bench" / "out" / "api"
-BASE = "https://data.tsr-observatory.org/"
 CLIENT_TIMEOUT = 300  # seconds: some competency queries take seconds at this size
 Request = tuple[str, dict[str, str]]
 RequestMaker = Callable[[random.Random], Request]
@@ -75,16 +73,6 @@ POINT_FLOOR = "point lookup: minimal FastAPI route"
 POINT_OXIGRAPH = "point lookup: oxigraph serve"
 MIX_TSR = "analytical mix: tsr /sparql"
 MIX_OXIGRAPH = "analytical mix: oxigraph serve"
-
-
-def load(directory: Path, data: Path) -> None:
-    from pyoxigraph import RdfFormat, Store
-
-    shutil.rmtree(directory, ignore_errors=True)
-    store = Store(str(directory))
-    store.bulk_load(path=str(data), format=RdfFormat.N_QUADS)
-    store.flush()
-    del store
 
 
 MINIMAL_APP = '''
@@ -112,13 +100,6 @@ def entity(iri: str = Query(...)) -> Response:
                 substitutions={Variable("_item"): NamedNode(iri)}).serialize(out, RdfFormat.JSON_LD)
     return Response(out.getvalue(), media_type="application/ld+json")
 '''
-
-
-def start(command: list[str], url: str, env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                               env={**os.environ, **(env or {})}, cwd=OUT)
-    wait_for(url, process, seconds=120)
-    return process
 
 
 def for_seconds(make_request: RequestMaker, seconds: float) -> NextRequest:
@@ -253,15 +234,9 @@ def time_alone(urls: dict[str, str], queries: dict[str, str]) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true",
-                        help="20 copies, 4 s per workload in 2 windows")
-    parser.add_argument("--copies", type=int, default=220)
-    parser.add_argument("--seconds", type=float, default=12,
-                        help="measured seconds per workload, in --windows turns")
+    parser = bench_options(__doc__, seconds=12, quick="20 copies, 4 s per workload in 2 windows")
     parser.add_argument("--windows", type=int, default=4,
                         help="turns each workload takes with those it is compared with")
-    parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--warm-up", type=float, default=3,
                         help="seconds of the same requests before each timed workload (the "
                         "server's label and search indexes are built in the background then)")
@@ -276,15 +251,8 @@ def main() -> None:
         asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
     if args.quick:
         args.copies, args.seconds, args.warm_up, args.windows = 20, 4, 1, 2
-    OUT.mkdir(parents=True, exist_ok=True)
-    data = OUT / "data.nq"
-    if not (args.reuse_stores and all((OUT / name).is_dir()
-                                      for name in ("tsr", "oxigraph", "minimal"))):
-        triples = synthesise(ROOT / "examples" / "tsr-example.ttl", args.copies, data, BASE)
-        print(f"synthesised {triples} triples ({args.copies} copies of the example entities, "
-              "and the model graph)", flush=True)
-        for name in ("tsr", "oxigraph", "minimal"):
-            load(OUT / name, data)
+    synthesised_stores(OUT, args.copies, [OUT / name for name in ("tsr", "oxigraph", "minimal")],
+                       reuse=args.reuse_stores)
     # the same store for the server that keeps no entity response (a store is opened by
     # one process only)
     shutil.rmtree(OUT / "tsr-unkept", ignore_errors=True)
@@ -292,24 +260,23 @@ def main() -> None:
     (OUT / "minimal_app.py").write_text(MINIMAL_APP)
     bin_dir = Path(sys.executable).parent
     names = ("tsr", "tsr-unkept", "oxigraph", "minimal")
-    ports = {name: free_port() for name in names}
-    urls = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
-    tsr_env = {"TSR_QUERY_TIMEOUT": str(CLIENT_TIMEOUT), "TSR_RESULT_LIMIT": "1000000",
-               # the floors run without an access log too (uvicorn at --log-level warning)
-               "TSR_ACCESS_LOG": "false"}
-    processes = [
-        start([str(bin_dir / "tsr"), "serve", "--store", str(OUT / "tsr"), "--port",
-               str(ports["tsr"])], urls["tsr"] + "/health", tsr_env),
-        start([str(bin_dir / "tsr"), "serve", "--store", str(OUT / "tsr-unkept"), "--port",
-               str(ports["tsr-unkept"])], urls["tsr-unkept"] + "/health",
-              {**tsr_env, "TSR_ENTITY_CACHE_BYTES": "0"}),
+    ports = {name: free_port() for name in ("oxigraph", "minimal")}
+    tsr_env = {"TSR_QUERY_TIMEOUT": str(CLIENT_TIMEOUT), "TSR_RESULT_LIMIT": "1000000"}
+    urls: dict[str, str] = {}
+    processes = []
+    for name, env in (("tsr", tsr_env), ("tsr-unkept", {**tsr_env, "TSR_ENTITY_CACHE_BYTES": "0"})):
+        urls[name], process = start_tsr(OUT / name, env, cwd=OUT)
+        processes.append(process)
+    urls.update({name: f"http://127.0.0.1:{port}" for name, port in ports.items()})
+    processes += [
+        # the floors run without an access log too (uvicorn at --log-level warning)
         start([oxigraph_binary(), "serve", "--location", str(OUT / "oxigraph"), "--bind",
                f"127.0.0.1:{ports['oxigraph']}", "--union-default-graph"],
-              urls["oxigraph"] + "/query?query=ASK%7B%7D"),
+              urls["oxigraph"] + "/query?query=ASK%7B%7D", cwd=OUT),
         start([str(bin_dir / "uvicorn"), "minimal_app:app", "--port", str(ports["minimal"]),
                "--log-level", "warning"], urls["minimal"] + "/sparql?query=ASK%7B%7D",
               {"BENCH_STORE": str(OUT / "minimal"),
-               "BENCH_ENTITY_QUERY": str(ROOT / "queries" / "api-entity.rq")}),
+               "BENCH_ENTITY_QUERY": str(ROOT / "queries" / "api-entity.rq")}, cwd=OUT),
     ]
     pids = {name: process.pid for name, process in zip(names, processes, strict=True)}
     try:

@@ -27,9 +27,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import random
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -40,18 +38,15 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.api import (  # noqa: E402
-    BASE,
     Tally,
     actor_keys,
     cpu_seconds,
     for_seconds,
     kept_counts,
-    load,
     measure,
     uvloop,
 )
-from bench.synthetic import synthesise  # noqa: E402
-from tests.servers import free_port, wait_for  # noqa: E402
+from bench.serving import bench_options, served_tsr, synthesised_stores  # noqa: E402
 
 OUT = ROOT / "bench" / "out" / "browse"
 REGIONS = ("84", "53", "11", "76", "75", "52", "93", "44", "32", "27", "28", "24", "94", "01",
@@ -64,13 +59,9 @@ ENTITY = "entity GET /api/actors/{id}"
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="20 copies, 4 s per workload")
-    parser.add_argument("--copies", type=int, default=220)
-    parser.add_argument("--seconds", type=float, default=12,
-                        help="measured seconds per workload, in --windows turns")
-    parser.add_argument("--windows", type=int, default=4)
-    parser.add_argument("--clients", type=int, default=16)
+    parser = bench_options(__doc__, seconds=12, quick="20 copies, 4 s per workload")
+    parser.add_argument("--windows", type=int, default=4,
+                        help="turns each workload takes with the others (--seconds in all)")
     parser.add_argument("--warm-up", type=float, default=3)
     parser.add_argument("--reuse-store", action="store_true",
                         help="serve the store the previous run loaded (same --copies)")
@@ -79,28 +70,10 @@ def main() -> None:
         asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
     if args.quick:
         args.copies, args.seconds, args.warm_up, args.windows = 20, 4, 1, 2
-    OUT.mkdir(parents=True, exist_ok=True)
     store = OUT / "store"
-    if not (args.reuse_store and store.is_dir()):
-        data = OUT / "data.nq"
-        triples = synthesise(ROOT / "examples" / "tsr-example.ttl", args.copies, data, BASE)
-        print(f"synthesised {triples} triples ({args.copies} copies of the example entities, "
-              "and the model graph)", flush=True)
-        load(store, data)
-        data.unlink()
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    env = {"TSR_QUERY_TIMEOUT": "300", "TSR_ACCESS_LOG": "false"}
-    tsr = Path(sys.executable).with_name("tsr")
-    process = subprocess.Popen([str(tsr), "serve", "--store", str(store), "--port", str(port)],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                               env={**os.environ, **env})
-    try:
-        wait_for(url + "/health", process, seconds=180)
-        run(args, url, process.pid)
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
+    synthesised_stores(OUT, args.copies, [store], reuse=args.reuse_store)
+    with served_tsr(store) as (url, pid):
+        run(args, url, pid)
 
 
 def run(args: argparse.Namespace, url: str, pid: int) -> None:

@@ -35,11 +35,9 @@ except ImportError:  # pragma: no cover
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.api import BASE, Tally, Window, actor_keys, for_seconds, load, start  # noqa: E402
-from bench.api import OUT as API_OUT  # noqa: E402
+from bench.api import Tally, Window, actor_keys, for_seconds  # noqa: E402
 from bench.http_client import Client  # noqa: E402
-from bench.synthetic import synthesise  # noqa: E402
-from tests.servers import free_port, stop  # noqa: E402
+from bench.serving import bench_options, served_tsr, synthesised_stores  # noqa: E402
 
 OUT = ROOT / "bench" / "out" / "portal"
 PAGES = {  # name: (path, expected status)
@@ -86,11 +84,7 @@ def path_and_params(path: str) -> tuple[str, dict[str, str]]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="20 copies, 3 s per workload")
-    parser.add_argument("--copies", type=int, default=220)
-    parser.add_argument("--seconds", type=float, default=8)
-    parser.add_argument("--clients", type=int, default=16)
+    parser = bench_options(__doc__, seconds=8, quick="20 copies, 3 s per workload")
     parser.add_argument("--reuse-store", action="store_true",
                         help="serve the store the previous run loaded (same --copies)")
     args = parser.parse_args()
@@ -98,24 +92,12 @@ def main() -> None:
         asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
     if args.quick:
         args.copies, args.seconds = 20, 3
-    OUT.mkdir(parents=True, exist_ok=True)
-    API_OUT.mkdir(parents=True, exist_ok=True)  # bench.api.start runs servers there
     store = OUT / "tsr"
-    if not (args.reuse_store and store.is_dir()):
-        data = OUT / "data.nq"
-        triples = synthesise(ROOT / "examples" / "tsr-example.ttl", args.copies, data, BASE)
-        print(f"synthesised {triples} triples ({args.copies} copies)", flush=True)
-        load(store, data)
-        data.unlink()
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    process = start([str(Path(sys.executable).parent / "tsr"), "serve", "--store", str(store),
-                     "--port", str(port)], base + "/health",
-                    {"TSR_ACCESS_LOG": "false", "TSR_QUERY_TIMEOUT": "300"})
+    synthesised_stores(OUT, args.copies, [store], reuse=args.reuse_store)
     try:
-        run(args, base)
+        with served_tsr(store, cwd=OUT) as (base, _):
+            run(args, base)
     finally:
-        stop(process)  # killed if it has not stopped within 20 s (a query still running)
         shutil.rmtree(OUT / "dumps", ignore_errors=True)
 
 
