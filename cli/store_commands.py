@@ -12,7 +12,6 @@ from pyoxigraph import NamedNode, QueryBoolean
 
 from api.named_queries import NamedQuery, ParameterValueError, parse_named_query
 from api.sparql.cap import Cap
-from api.sparql.dataset import request_dataset
 from api.sparql.jobs import write_answer
 from api.sparql.negotiation import GRAPH_TYPES, RESULT_TYPES, NotAcceptable, choose, table_for
 from store.entailment import TypeRules, materialise
@@ -73,6 +72,9 @@ def query(text: str, store_location: str | None, config_file: str | None, fmt: s
             table_for(named.form), None, fmt or GRAPH_TYPES[0].name)
     except NotAcceptable as error:
         raise BadInputError(str(error)) from None
+    # here, not at the top: it imports FastAPI, half the start-up time of every other command
+    from api.sparql.dataset import request_dataset
+
     _, store = store_for(store_location, config_file, existing=True, reads_only=True)
     with store:
         # the owner of the store sees every graph; FROM / FROM NAMED choose among them
