@@ -26,6 +26,7 @@ without the read token when fewer than k actors are behind the row (api/confiden
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -134,6 +135,18 @@ class NamedQuery:
     params: tuple[QueryParam, ...] = field(default_factory=tuple)
     # a published aggregate: (column counting the actors behind a row, suppressed columns...)
     published: tuple[str, ...] = ()
+    # the documented text when a tuned twin (`queries/{name}.tuned.rq`) runs in its place;
+    # None when `text` is the file itself
+    plain: str | None = None
+
+    @property
+    def readable_text(self) -> str:
+        """The text people read (the gallery, the OpenAPI document): the plain file."""
+        return self.plain if self.plain is not None else self.text
+
+    @property
+    def tuned(self) -> bool:
+        return self.plain is not None
 
     @cached_property
     def facts(self) -> SparqlFacts:
@@ -247,15 +260,49 @@ def _parse_param(value: str, where: str) -> tuple[str, str, bool, str]:
     return name, kind, presence == "required", parts[3] if len(parts) > 3 else ""
 
 
+TUNED_SUFFIX = ".tuned.rq"
+
+
 def load_named_queries(files: Iterable[Traversable] | None = None) -> dict[str, NamedQuery]:
-    """Parse every query file (default: the shipped `queries/*.rq`), by name."""
+    """Parse every query file (default: the shipped `queries/*.rq`), by name.
+
+    A tuned twin `{name}.tuned.rq` is not a query of its own: it runs in place of
+    `{name}.rq`, whose text stays the documented one (`readable_text`). The twin must
+    declare the same `#+` header, so that both take the same parameters."""
     found: dict[str, NamedQuery] = {}
-    sources = list(files) if files is not None else query_files()
-    for source in sorted(sources, key=lambda f: f.name):
+    sources = sorted(files if files is not None else query_files(), key=lambda f: f.name)
+    twins = {source.name.removesuffix(TUNED_SUFFIX): source
+             for source in sources if source.name.endswith(TUNED_SUFFIX)}
+    for source in sources:
+        if source.name.endswith(TUNED_SUFFIX):
+            continue
         name = source.name.removesuffix(".rq")
-        found[name] = parse_named_query(name, source.read_text(encoding="utf-8"),
-                                        source=f"queries/{source.name}")
+        query = parse_named_query(name, source.read_text(encoding="utf-8"),
+                                  source=f"queries/{source.name}")
+        twin = twins.pop(name, None)
+        if twin is not None:
+            query = _with_twin(query, twin)
+        found[name] = query
+    if twins:
+        lonely = sorted(twins.values(), key=lambda f: f.name)[0].name
+        raise BadInputError(f"queries/{lonely}: a tuned twin without its plain query "
+                            f"{lonely.removesuffix(TUNED_SUFFIX)}.rq")
     return found
+
+
+def header_lines(text: str) -> list[str]:
+    return [line for line in text.splitlines() if line.startswith("#+")]
+
+
+def _with_twin(query: NamedQuery, twin: Traversable) -> NamedQuery:
+    text = twin.read_text(encoding="utf-8")
+    where = f"queries/{twin.name}"
+    tuned = parse_named_query(query.name, text, source=where)
+    if header_lines(text) != header_lines(query.text):
+        raise BadInputError(f"{where}: its `#+` header differs from {query.name}.rq's")
+    if tuned.form != query.form:
+        raise BadInputError(f"{where}: a {tuned.form} twin of a {query.form} query")
+    return dataclasses.replace(query, text=text, plain=query.text)
 
 
 @cache

@@ -52,7 +52,7 @@ except ImportError:  # pragma: no cover - not on Windows
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from api.named_queries import parse_named_query  # noqa: E402
+from api.named_queries import load_named_queries  # noqa: E402
 from bench.http_client import Client  # noqa: E402
 from bench.serving import BASE, bench_options, start, start_tsr, synthesised_stores  # noqa: E402
 from store.sparql_text import with_values  # noqa: E402
@@ -194,12 +194,18 @@ class Tally:
 
 
 def competency_queries() -> dict[str, str]:
-    """Every `queries/cq*.rq`, its parameters bound to their `#+ default:` values."""
-    texts = {}
-    for path in sorted((ROOT / "queries").glob("cq*.rq")):
-        query = parse_named_query(path.stem, path.read_text(encoding="utf-8"))
-        texts[path.stem] = with_values(query.text, query.bindings({}, BASE))
-    return texts
+    """Every competency query as the server runs it (its tuned twin where there is one),
+    its parameters bound to their `#+ default:` values."""
+    return {name: with_values(query.text, query.bindings({}, BASE))
+            for name, query in load_named_queries().items() if name.startswith("cq")}
+
+
+def plain_twins() -> dict[str, str]:
+    """The plain texts of the competency queries that have a tuned twin (`--plain-texts`):
+    timed beside their twins, they show what each twin buys."""
+    return {f"{name} (plain text)": with_values(query.readable_text, query.bindings({}, BASE))
+            for name, query in load_named_queries().items()
+            if name.startswith("cq") and query.tuned}
 
 
 def time_alone(urls: dict[str, str], queries: dict[str, str]) -> None:
@@ -244,6 +250,9 @@ def main() -> None:
                         help="the analytical mix sends every competency query this many times")
     parser.add_argument("--only", help="comma-separated words: run only the workloads whose "
                         "name holds one of them (e.g. 'entity,point')")
+    parser.add_argument("--plain-texts", action="store_true",
+                        help="also time the plain text of each competency query that runs a "
+                        "tuned twin (alone, best of 3; some take minutes)")
     parser.add_argument("--reuse-stores", action="store_true",
                         help="serve the stores the previous run loaded (same --copies)")
     args = parser.parse_args()
@@ -432,7 +441,7 @@ def run(args: argparse.Namespace, urls: dict[str, str], pids: dict[str, int]) ->
         if entity in results:
             print(f"{entity}: p99 {results[entity].percentile(0.99):.1f} ms (target < 50 ms)")
     if not args.only:
-        time_alone(urls, mix)
+        time_alone(urls, {**mix, **plain_twins()} if args.plain_texts else mix)
 
 
 if __name__ == "__main__":

@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 from pyoxigraph import NamedNode, QueryBoolean
 
-from api.named_queries import NamedQuery, ParameterValueError, parse_named_query
+from api.named_queries import TUNED_SUFFIX, NamedQuery, ParameterValueError, parse_named_query
 from api.sparql.cap import Cap
 from api.sparql.jobs import write_answer
 from api.sparql.negotiation import GRAPH_TYPES, RESULT_TYPES, NotAcceptable, choose, table_for
@@ -113,9 +113,14 @@ def _param_values(query: NamedQuery, given: tuple[str, ...]) -> dict[str, str | 
 
 
 def read_query_text(text: str) -> str:
+    """The query given, or the file named `@FILE.rq`; a shipped query's tuned twin
+    (`FILE.tuned.rq` beside it) runs in its place, as /api/queries runs it."""
     if not text.startswith("@"):
         return text
     path = Path(text[1:])
+    twin = path.with_name(path.name.removesuffix(".rq") + TUNED_SUFFIX)
+    if path.suffix == ".rq" and not path.name.endswith(TUNED_SUFFIX) and twin.is_file():
+        path = twin
     try:
         return path.read_text(encoding="utf-8")
     except OSError as error:

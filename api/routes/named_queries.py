@@ -129,7 +129,10 @@ def _description(query: NamedQuery) -> str:
                      "a row; for a reader without the read token, a row from fewer actors than "
                      "the confidentiality threshold shows `secret statistique` in "
                      + ", ".join(f"`{c}`" for c in query.published[1:]) + ".")
-    parts.append(f"```sparql\n{query.text.strip()}\n```")
+    if query.tuned:
+        parts.append(f"The query as written below; a tuned twin (`queries/{query.name}.tuned.rq`, "
+                     "the same rows) runs in its place.")
+    parts.append(f"```sparql\n{query.readable_text.strip()}\n```")
     return "\n\n".join(part for part in parts if part)
 
 

@@ -67,6 +67,17 @@ def test_every_example_gives_the_api_rows(api: AppClient) -> None:
         assert sorted(csv_answer(via_sparql.text)) == sorted(csv_answer(via_api.text)), query.name
 
 
+def test_a_tuned_example_shows_its_plain_text_and_says_a_twin_runs(api: AppClient) -> None:
+    query = shipped_queries()["cq11-actors-within-two-hops"]
+    assert query.tuned
+    page = api.get("/query", params={"example": query.name, "lang": "en"}).text
+    head = bound_query(page).split("WHERE")[0]  # VALUES binds the parameters after WHERE
+    assert head == query.readable_text.split("WHERE")[0] != query.text.split("WHERE")[0]
+    assert "through the API a tuned twin of it runs (the same rows" in unescape(page)
+    plain = api.get("/query", params={"example": "cq04-jobs-by-year", "lang": "en"}).text
+    assert "tuned twin" not in plain
+
+
 def test_unknown_example_and_bad_parameter(api: AppClient) -> None:
     assert api.get("/query", params={"example": "api-actors"}).status_code == 404
     bad = api.get("/query", params={"example": "cq04-jobs-by-year", "from_year": "x"},

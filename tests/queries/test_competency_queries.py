@@ -33,7 +33,16 @@ HERE = Path(__file__).resolve().parent
 EXPECTED = HERE / "expected"
 BASE = "https://data.tsr-observatory.org/"
 TSR = Namespace("https://w3id.org/tsr-observatory/ontology#")
-QUERIES = sorted((r.name, r) for r in files("queries").iterdir() if re.match(r"cq\d\d-.*\.rq$", r.name))
+QUERIES = sorted((r.name, r) for r in files("queries").iterdir()
+                 if re.match(r"cq\d\d-.*\.rq$", r.name) and not r.name.endswith(".tuned.rq"))
+# the tuned twins (`{name}.tuned.rq`, run in place of the plain text): the same rows expected
+TWINS = sorted((r.name, r) for r in files("queries").iterdir()
+               if re.match(r"cq\d\d-.*\.tuned\.rq$", r.name))
+
+
+def expected_file(name: str) -> Path:
+    """tests/queries/expected/{query}.csv, for a plain query and its twin alike."""
+    return EXPECTED / (name.removesuffix(".rq").removesuffix(".tuned") + ".csv")
 PARAM_TYPES = {"iri", "string", "integer", "date"}
 
 
@@ -43,7 +52,7 @@ def query_text(name: str) -> str:
 
 def parsed(name: str) -> NamedQuery:
     """The query as the API and the CLI read it (one `#+` header reader)."""
-    return parse_named_query(name.removesuffix(".rq"), query_text(name))
+    return parse_named_query(name.removesuffix(".rq").removesuffix(".tuned"), query_text(name))
 
 
 def substitutions(name: str) -> dict[Variable, NamedNode | OxLiteral | BlankNode]:
@@ -122,10 +131,10 @@ def test_query_header(name: str) -> None:
 # --------------------------------------------------------------------------- answers
 
 @pytest.mark.parametrize("binding", ["substitutions", "values", "bind"])
-@pytest.mark.parametrize("name", [n for n, _ in QUERIES])
+@pytest.mark.parametrize("name", [n for n, _ in QUERIES + TWINS])
 def test_query_returns_expected_answer(store: Store, name: str, binding: str) -> None:
     columns, rows = run(store, name, binding=binding)
-    with (EXPECTED / (name[:-3] + ".csv")).open(encoding="utf-8", newline="") as handle:
+    with expected_file(name).open(encoding="utf-8", newline="") as handle:
         reader = csv.reader(handle)
         expected_columns = next(reader)
         expected_rows = list(reader)

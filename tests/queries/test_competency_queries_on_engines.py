@@ -22,7 +22,7 @@ from pyoxigraph import NamedNode, QuerySolutions, RdfFormat
 from store.remote import RemoteStore
 
 from ..conftest import REMOTE_ENGINES
-from .test_competency_queries import BASE, EXPECTED, QUERIES, query_text, same, substitutions
+from .test_competency_queries import BASE, QUERIES, TWINS, expected_file, query_text, same, substitutions
 
 SOURCE = NamedNode(BASE + "graph/source/tsr-example-ttl")
 MODEL = NamedNode(BASE + "graph/model")
@@ -53,7 +53,7 @@ def engine_store(request: pytest.FixtureRequest) -> Iterator[RemoteStore]:
 
 
 def expected(name: str) -> tuple[list[str], list[list[str]]]:
-    with (EXPECTED / (name[:-3] + ".csv")).open(encoding="utf-8", newline="") as handle:
+    with expected_file(name).open(encoding="utf-8", newline="") as handle:
         reader = csv.reader(handle)
         return next(reader), list(reader)
 
@@ -63,7 +63,7 @@ def answer(solutions: QuerySolutions) -> tuple[list[str], list[list[str]]]:
     return columns, [["" if row[c] is None else row[c].value for c in columns] for row in solutions]
 
 
-@pytest.mark.parametrize("name", [n for n, _ in QUERIES])
+@pytest.mark.parametrize("name", [n for n, _ in QUERIES + TWINS])
 def test_golden_answer_on_the_engine(engine_store: RemoteStore, name: str) -> None:
     bindings = {variable.value: term for variable, term in substitutions(name).items()}
     solutions = engine_store.query(query_text(name), bindings, timeout=60)

@@ -67,7 +67,8 @@ def bound_text(request: Request, query: NamedQuery, lang: str) -> tuple[str, dic
         bindings = query.bindings(dict(values), get_settings_of(request).base_iri)
     except ParameterValueError as error:
         raise HTTPException(400, str(error)) from None
-    return with_values(query.text, bindings), values
+    # the plain text, the one to read and edit (a tuned twin runs behind /api/queries)
+    return with_values(query.readable_text, bindings), values
 
 
 @router.get("/query", summary="Query page: the example gallery and the SPARQL editor",

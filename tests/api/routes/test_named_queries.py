@@ -7,6 +7,7 @@ import csv
 import io
 import json
 import xml.etree.ElementTree as ET
+from importlib.resources import files
 from pathlib import Path
 
 import pytest
@@ -18,7 +19,11 @@ from store.model import query_files
 from store.rdf_files import BadInputError
 from tests.api.conftest import AppClient, api_settings
 
-NAMES = sorted(f.name.removesuffix(".rq") for f in query_files())
+# a tuned twin (`{name}.tuned.rq`) runs in place of its plain query: not a route of its own
+NAMES = sorted(f.name.removesuffix(".rq") for f in query_files()
+               if not f.name.endswith(".tuned.rq"))
+TWINNED = sorted(f.name.removesuffix(".tuned.rq") for f in query_files()
+                 if f.name.endswith(".tuned.rq"))
 ATELIER = "https://data.tsr-observatory.org/id/actor/siren-810079194"
 
 
@@ -101,6 +106,44 @@ def test_a_new_query_file_is_a_new_route(tmp_path: Path) -> None:
         assert client.get("/api/queries/count-actors", params={"min": "x"}).status_code == 422
     finally:
         client.close()
+
+
+@pytest.mark.filterwarnings("ignore:Duplicate Operation ID")
+def test_a_tuned_twin_runs_in_place_of_its_plain_query(api: AppClient) -> None:
+    assert TWINNED
+    queries = load_named_queries()
+    assert set(queries) == set(NAMES)
+    paths = api.app.openapi()["paths"]
+    assert not [path for path in paths if path.endswith(".tuned")]
+    for name in TWINNED:
+        query = queries[name]
+        plain = (files("queries") / f"{name}.rq").read_text(encoding="utf-8")
+        tuned = (files("queries") / f"{name}.tuned.rq").read_text(encoding="utf-8")
+        assert (query.text, query.readable_text, query.tuned) == (tuned, plain, True)
+        description = paths[f"/api/queries/{name}"]["get"]["description"]
+        assert plain.strip() in description
+        assert f"a tuned twin (`queries/{name}.tuned.rq`, the same rows) runs" in description
+
+
+def _pair(tmp_path: Path, plain_header: str, twin_header: str) -> list[Path]:
+    plain, twin = tmp_path / "count.rq", tmp_path / "count.tuned.rq"
+    plain.write_text(f"{plain_header}\nSELECT ?s WHERE {{ ?s ?p ?o }}\n", encoding="utf-8")
+    twin.write_text(f"{twin_header}\nSELECT ?s WHERE {{ ?s ?p ?o }} LIMIT 9\n", encoding="utf-8")
+    return [plain, twin]
+
+
+def test_a_twin_pairs_with_its_plain_query_and_the_same_header(tmp_path: Path) -> None:
+    both = _pair(tmp_path, "#+ summary: Subjects", "#+ summary: Subjects")
+    query = load_named_queries(both)["count"]
+    assert list(load_named_queries(both)) == ["count"]
+    assert query.text.endswith("LIMIT 9\n") and "LIMIT" not in query.readable_text
+    assert load_named_queries(both[:1])["count"].tuned is False
+    with pytest.raises(BadInputError, match=r"^queries/count.tuned.rq: its `#\+` header "
+                       r"differs from count.rq's$"):
+        load_named_queries(_pair(tmp_path, "#+ summary: Subjects", "#+ summary: Others"))
+    with pytest.raises(BadInputError, match=r"^queries/count.tuned.rq: a tuned twin without "
+                       r"its plain query count.rq$"):
+        load_named_queries(both[1:])
 
 
 @pytest.mark.parametrize(("header", "message"), [
