@@ -86,6 +86,17 @@ def test_deeply_nested_query_is_one_line_exit_2(tsr: Runner, tmp_path: Path) -> 
         "the limit is 200 levels of ( ), { } and [ ]")
 
 
+def test_a_query_file_with_a_tuned_twin_runs_the_twin(tsr: Runner, tmp_path: Path) -> None:
+    """As /api/queries runs it: `x.tuned.rq` beside `x.rq` runs in its place (here the two
+    differ, to see which ran; shipped twins give the same rows)."""
+    plain = write(tmp_path, "ones.rq", "#+ summary: One\nSELECT ?n WHERE { BIND (1 AS ?n) }\n")
+    run = tsr("query", f"@{plain}", "--format", "csv")
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.split() == ["n", "1"]
+    write(tmp_path, "ones.tuned.rq", "#+ summary: One\nSELECT ?n WHERE { BIND (2 AS ?n) }\n")
+    assert tsr("query", f"@{plain}", "--format", "csv").stdout.split() == ["n", "2"]
+
+
 def test_missing_file_is_one_line_exit_2(tsr: Runner) -> None:
     result = tsr("load", "nowhere.ttl", "--graph", GRAPH)
     assert result.returncode == 2
