@@ -1,7 +1,8 @@
 """The embedded store and Virtuoso through the remote backend, side by side in one run: a
 load of the benchmark's synthetic data (`tsr load`, the observatory's own path on each
-backend), then the analytical mix (every competency query, its `#+ default:` parameters
-bound by the store as the API binds them), run in turn on each store, `--rounds` times.
+backend), then the analytical mix (every competency query as the server runs it, its tuned
+twin where there is one, or `--plain-texts`; its `#+ default:` parameters bound by the
+store as the API binds them), run in turn on each store, `--rounds` times.
 
     python bench/virtuoso.py                  # 220 copies: about a million quads
     python bench/virtuoso.py --copies 5       # a quick run
@@ -33,7 +34,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from api.named_queries import parse_named_query  # noqa: E402
+from api.named_queries import shipped_queries  # noqa: E402
 from bench.synthetic import synthesise  # noqa: E402
 from store import Settings, Store, StoreError, open_store  # noqa: E402
 from store.isolation import QueryTimeout, isolate  # noqa: E402
@@ -51,13 +52,11 @@ class Run:
     failure: str = ""  # "timeout", or the error's first words
 
 
-def competency_queries() -> dict[str, tuple[str, dict]]:
-    """Every `queries/cq*.rq` with its parameters at their `#+ default:` values."""
-    queries = {}
-    for path in sorted((ROOT / "queries").glob("cq*.rq")):
-        query = parse_named_query(path.stem, path.read_text(encoding="utf-8"))
-        queries[path.stem] = (query.text, query.bindings({}, BASE))
-    return queries
+def competency_queries(plain: bool) -> dict[str, tuple[str, dict]]:
+    """Every competency query as the server runs it (its tuned twin where there is one),
+    or its plain text (`--plain-texts`), with its parameters at their `#+ default:` values."""
+    return {name: (query.readable_text if plain else query.text, query.bindings({}, BASE))
+            for name, query in sorted(shipped_queries().items()) if name.startswith("cq")}
 
 
 def server_process(location: Path) -> int:
@@ -168,9 +167,11 @@ def main() -> None:
     parser.add_argument("--buffers", type=int, default=170_000,
                         help="Virtuoso's NumberOfBuffers (8 KiB pages): 1.3 GiB by default")
     parser.add_argument("--query-timeout", type=float, default=60.0)
+    parser.add_argument("--plain-texts", action="store_true",
+                        help="run the queries' plain texts, not their tuned twins")
     args = parser.parse_args()
     limit = args.query_timeout
-    queries = competency_queries()
+    queries = competency_queries(args.plain_texts)
     with tempfile.TemporaryDirectory(prefix="tsr-bench-virtuoso-") as tmp:
         work = Path(tmp)
         data = work / "data.nq"

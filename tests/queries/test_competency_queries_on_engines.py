@@ -1,6 +1,6 @@
-"""The 15 competency queries on the remote engines (`oxigraph serve` and Virtuoso), through
-the remote backend, against the same golden answers as on the embedded store
-(tests/queries/expected), with the parameters bound as the API binds them.
+"""The 15 competency queries and their tuned twins on the remote engines (`oxigraph serve`
+and Virtuoso), through the remote backend, against the same golden answers as on the
+embedded store (tests/queries/expected), with the parameters bound as the API binds them.
 
 The example dataset and the model are loaded once per engine into the session's server
 (the tests here only read). What Virtuoso 7.2 read wrongly in them, and how the queries or
