@@ -208,3 +208,21 @@ def test_cq13_coverage_is_the_ratio(store: Store, example: Graph) -> None:
     with_wikidata = {a for a in tsr if example.value(a, TSR.wikidata) is not None}
     ratios = {(i, s): Decimal(c) for i, s, c in _by(rows, columns, "identifier", "sector", "coverage")}
     assert ratios[("wikidata", "tsr")] == round(Decimal(len(with_wikidata)) / Decimal(len(tsr)), 4)
+
+
+# --------------------------------------------------------------------------- tuned twins
+
+EVERY_TWIN = sorted(r.name for r in files("queries").iterdir() if r.name.endswith(".tuned.rq"))
+
+
+@pytest.mark.parametrize("twin", EVERY_TWIN)
+def test_every_tuned_twin_gives_the_rows_of_its_plain_query(store: Store, twin: str) -> None:
+    """Any shipped twin (competency queries, portal figures...): the same header, the same
+    columns and rows as the plain text, parameters at their defaults."""
+    plain = twin.removesuffix(".tuned.rq") + ".rq"
+    header = [line for line in query_text(plain).splitlines() if line.startswith("#+")]
+    assert [line for line in query_text(twin).splitlines() if line.startswith("#+")] == header
+    plain_columns, plain_rows = run(store, plain)
+    columns, rows = run(store, twin)
+    assert columns == plain_columns
+    assert plain_rows and sorted(rows) == sorted(plain_rows)
