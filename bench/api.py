@@ -44,17 +44,19 @@ from urllib.parse import urlsplit
 
 import httpx
 
-try:  # the load generator's own CPU: the machine's cores are shared with the servers
-    import uvloop
-except ImportError:  # pragma: no cover - not on Windows
-    uvloop = None
-
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from api.named_queries import load_named_queries  # noqa: E402
 from bench.http_client import Client  # noqa: E402
-from bench.serving import BASE, bench_options, start, start_tsr, synthesised_stores  # noqa: E402
+from bench.serving import (  # noqa: E402
+    BASE,
+    bench_options,
+    parse_bench_options,
+    start,
+    start_tsr,
+    synthesised_stores,
+)
 from store.sparql_text import with_values  # noqa: E402
 from tests.servers import free_port, oxigraph_binary  # noqa: E402
 
@@ -255,9 +257,7 @@ def main() -> None:
                         "tuned twin (alone, best of 3; some take minutes)")
     parser.add_argument("--reuse-stores", action="store_true",
                         help="serve the stores the previous run loaded (same --copies)")
-    args = parser.parse_args()
-    if uvloop is not None:
-        asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
+    args = parse_bench_options(parser)
     if args.quick:
         args.copies, args.seconds, args.warm_up, args.windows = 20, 4, 1, 2
     synthesised_stores(OUT, args.copies, [OUT / name for name in ("tsr", "oxigraph", "minimal")],

@@ -44,9 +44,13 @@ from bench.api import (  # noqa: E402
     for_seconds,
     kept_counts,
     measure,
-    uvloop,
 )
-from bench.serving import bench_options, served_tsr, synthesised_stores  # noqa: E402
+from bench.serving import (  # noqa: E402
+    bench_options,
+    parse_bench_options,
+    served_tsr,
+    synthesised_stores,
+)
 
 OUT = ROOT / "bench" / "out" / "browse"
 REGIONS = ("84", "53", "11", "76", "75", "52", "93", "44", "32", "27", "28", "24", "94", "01",
@@ -65,9 +69,7 @@ def main() -> None:
     parser.add_argument("--warm-up", type=float, default=3)
     parser.add_argument("--reuse-store", action="store_true",
                         help="serve the store the previous run loaded (same --copies)")
-    args = parser.parse_args()
-    if uvloop is not None:
-        asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
+    args = parse_bench_options(parser)
     if args.quick:
         args.copies, args.seconds, args.warm_up, args.windows = 20, 4, 1, 2
     store = OUT / "store"

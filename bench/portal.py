@@ -27,17 +27,17 @@ from pathlib import Path
 
 import httpx
 
-try:
-    import uvloop
-except ImportError:  # pragma: no cover
-    uvloop = None
-
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.api import Tally, Window, actor_keys, for_seconds  # noqa: E402
 from bench.http_client import Client  # noqa: E402
-from bench.serving import bench_options, served_tsr, synthesised_stores  # noqa: E402
+from bench.serving import (  # noqa: E402
+    bench_options,
+    parse_bench_options,
+    served_tsr,
+    synthesised_stores,
+)
 
 OUT = ROOT / "bench" / "out" / "portal"
 PAGES = {  # name: (path, expected status)
@@ -87,9 +87,7 @@ def main() -> None:
     parser = bench_options(__doc__, seconds=8, quick="20 copies, 3 s per workload")
     parser.add_argument("--reuse-store", action="store_true",
                         help="serve the store the previous run loaded (same --copies)")
-    args = parser.parse_args()
-    if uvloop is not None:
-        asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
+    args = parse_bench_options(parser)
     if args.quick:
         args.copies, args.seconds = 20, 3
     store = OUT / "tsr"

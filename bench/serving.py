@@ -9,6 +9,7 @@ the steps they all take.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import os
 import shutil
 import subprocess
@@ -41,6 +42,18 @@ def bench_options(doc: str, *, seconds: float, quick: str) -> argparse.ArgumentP
                         help="measured seconds per workload")
     parser.add_argument("--clients", type=int, default=16)
     return parser
+
+
+def parse_bench_options(parser: argparse.ArgumentParser) -> argparse.Namespace:
+    """The parsed options, with the clients' event loop on uvloop where it exists: the load
+    generator's own CPU counts, since the machine's cores are shared with the servers."""
+    args = parser.parse_args()
+    try:
+        import uvloop
+    except ImportError:  # pragma: no cover - not on Windows
+        return args
+    asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
+    return args
 
 
 def load(directory: Path, data: Path) -> None:
