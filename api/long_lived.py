@@ -10,6 +10,19 @@ are skipped; the pauses fell to 45 ms at most.
 from __future__ import annotations
 
 import gc
+import logging
+import sys
+import threading
+from typing import Any
+
+_log = logging.getLogger("tsr.api")
+
+# pyoxigraph's result iterators may only be freed on the thread that made them; one caught
+# in a garbage cycle (a traceback's frame holding it, say) and collected from another thread
+# is left unfreed, and pyoxigraph reports it as an unraisable error with a traceback
+_UNSENDABLE = "is unsendable, but is being dropped on another thread"
+# one collection at a time: each swaps the process-wide unraisable hook for its duration
+_collecting = threading.Lock()
 
 
 def set_aside_long_lived() -> None:
@@ -17,7 +30,31 @@ def set_aside_long_lived() -> None:
     snapshot replaced since, and any garbage cycle, is freed rather than kept forever).
 
     One full collection per call: call it at start-up and when a kept snapshot is rebuilt,
-    not per request."""
-    gc.unfreeze()
-    gc.collect()
-    gc.freeze()
+    not per request. Store results that the collection cannot free on this thread are
+    counted in one log line rather than a traceback each."""
+    with _collecting:
+        gc.unfreeze()
+        left = _collect_counting_unsendable()
+        gc.freeze()
+    if left:
+        _log.warning("garbage collection left %d query result(s) of other threads unfreed",
+                     left)
+
+
+def _collect_counting_unsendable() -> int:
+    left = 0
+    previous = sys.unraisablehook
+
+    def hook(unraisable: Any) -> None:
+        nonlocal left
+        if _UNSENDABLE in str(unraisable.exc_value):
+            left += 1
+        else:
+            previous(unraisable)
+
+    sys.unraisablehook = hook
+    try:
+        gc.collect()
+    finally:
+        sys.unraisablehook = previous
+    return left
