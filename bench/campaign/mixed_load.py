@@ -1,0 +1,172 @@
+"""g. Mixed load: 64 clients, 5% pathological queries, back to back and paced."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import random
+import time
+from dataclasses import dataclass, field
+
+import httpx
+
+from bench.http_client import Client
+
+from .harness import Case, Server
+
+
+def actor_iris(server: Server) -> list[str]:
+    for _ in range(10):  # the query workers may still be starting (a 503 until then)
+        answer = httpx.get(f"{server.base}/sparql", params={
+            "query": "SELECT DISTINCT ?a WHERE { ?a a <https://w3id.org/tsr-observatory/"
+                     "ontology#Actor> } LIMIT 200"},
+            headers={"Accept": "application/sparql-results+json"}, timeout=60)
+        if answer.status_code == 200:
+            break
+        time.sleep(2)
+    answer.raise_for_status()
+    return [b["a"]["value"] for b in answer.json()["results"]["bindings"]]
+
+
+PATHOLOGICAL = [
+    "SELECT (COUNT(*) AS ?n) { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }",
+    "SELECT * { ?a ?b ?c . ?d ?e ?f } ORDER BY ?c ?f LIMIT 1",
+    "ASK { FILTER(" + "(" * 2_000 + "1" + ")" * 2_000 + ") }",
+    'SELECT ?x20 { BIND("ab" AS ?x0)' + "".join(
+        f" BIND(CONCAT(?x{i}, ?x{i}) AS ?x{i + 1})" for i in range(20)) + " }",
+    "SELECT (COUNT(*) AS ?n) { ?a (!<urn:x>)*/(!<urn:y>)* ?b }",
+]
+
+
+@dataclass
+class LoadResult:
+    light: list[float] = field(default_factory=list)
+    light_ok_times: list[float] = field(default_factory=list)
+    statuses: dict[str, int] = field(default_factory=dict)
+    timeouts: int = 0
+
+
+async def load(server: Server, iris: list[str], clients: int, seconds: float,
+               pathological_share: float, think: float = 0.0) -> LoadResult:
+    """`clients` that each send a request as soon as the last one is answered, or after a
+    pause of `think` seconds on average (exponential: people reading, not a flood).
+
+    Paced clients also begin with such a pause, as if they had been reading already: 64
+    clients sending their first request in the same millisecond are a burst no paced load
+    has again, and that one burst alone (64 requests queued at once, 100-150 ms for the
+    last of them) was 2% of a 60-second run's light answers, so it made the p99."""
+    result = LoadResult()
+    deadline = time.monotonic() + seconds
+
+    async def worker(seed: int) -> None:
+        rng = random.Random(seed)
+        client = Client(server.base, {"Accept": "application/sparql-results+json"})
+        if think:
+            await asyncio.sleep(rng.expovariate(1 / think))
+        while time.monotonic() < deadline:
+            heavy = rng.random() < pathological_share
+            if heavy:
+                params = {"query": rng.choice(PATHOLOGICAL)}
+            else:
+                params = {"query": f"SELECT ?p ?o WHERE {{ <{rng.choice(iris)}> ?p ?o }} LIMIT 50"}
+            started = time.perf_counter()
+            try:
+                async with asyncio.timeout(60):
+                    status, _ = await client.get("/sparql", params)
+            except (TimeoutError, OSError, asyncio.IncompleteReadError, Exception):
+                result.timeouts += 1
+                client.close()
+                continue
+            took = time.perf_counter() - started
+            key = str(status)
+            result.statuses[key] = result.statuses.get(key, 0) + 1
+            if not heavy:
+                result.light.append(took)
+                if status == 200:
+                    result.light_ok_times.append(time.monotonic())
+            if think:
+                await asyncio.sleep(rng.expovariate(1 / think))
+        client.close()
+
+    await asyncio.gather(*(worker(i) for i in range(clients)))
+    return result
+
+
+def p99(values: list[float]) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
+
+
+def longest_gap(times: list[float], start: float, end: float) -> float:
+    marks = [start, *sorted(times), end]
+    return max(b - a for a, b in zip(marks, marks[1:], strict=False))
+
+
+THINK_SECONDS = 0.5  # the paced run's mean pause between a client's requests
+
+
+def category_g(server: Server, quick: bool) -> list[Case]:
+    """Two runs of the same clients: back to back (each sends its next request when the
+    last is answered: 64 of them saturate the server, so light queries queue behind each
+    other even without a pathological one: their p99 is judged against the same clients'
+    light-only run), and paced (a pause after each answer: the light load alone leaves
+    the server mostly idle, so light queries are judged against the idle server).
+
+    The machine may be shared: each run measures the idle server again just before its
+    own runs (one client, back to back), so that the ratios compare figures taken under
+    the same outside load, and it prints the load averages (`os.getloadavg`) it ran at."""
+    clients, seconds = (16, 15.0) if quick else (64, 60.0)
+    iris = actor_iris(server)
+    idle_seconds = 5.0 if quick else 10.0
+    cases = _mixed_run(server, iris, idle_seconds, clients, seconds, 0.0)
+    return cases + _mixed_run(server, iris, idle_seconds, clients, seconds, THINK_SECONDS)
+
+
+def _mixed_run(server: Server, iris: list[str], idle_seconds: float, clients: int,
+               seconds: float, think: float) -> list[Case]:
+    loads = [os.getloadavg()[0]]
+    idle = asyncio.run(load(server, iris, 1, idle_seconds, 0.0))
+    light_only = asyncio.run(load(server, iris, clients, seconds / 3, 0.0, think))
+    loads.append(os.getloadavg()[0])
+    started = time.monotonic()
+    mixed = asyncio.run(load(server, iris, clients, seconds, 0.05, think))
+    ended = time.monotonic()
+    loads.append(os.getloadavg()[0])
+    crashed = server.ensure()
+    after = server.light_ok(10)
+    gap = longest_gap(mixed.light_ok_times, started, ended)
+    errors = sum(n for status, n in mixed.statuses.items()
+                 if status.startswith("5") and status != "503")
+    ratio = p99(mixed.light) / p99(idle.light)
+    figures = {
+        "clients": clients, "seconds": seconds, "think_seconds": think,
+        "light_answers": len(mixed.light),
+        "idle_p99_ms": round(p99(idle.light) * 1000, 1),
+        "light_only_p99_ms": round(p99(light_only.light) * 1000, 1),
+        "mixed_light_p99_ms": round(p99(mixed.light) * 1000, 1),
+        "p99_ratio_to_idle": round(ratio, 1),
+        "p99_ratio_to_light_only": round(p99(mixed.light) / p99(light_only.light), 1),
+        "statuses": mixed.statuses, "client_timeouts": mixed.timeouts,
+        "longest_gap_without_light_200_s": round(gap, 1),
+        "load_averages": [round(value, 1) for value in loads],
+    }
+    paced = f"paced ({think:g} s pauses)" if think else "back to back"
+    to_light_only = p99(mixed.light) / p99(light_only.light)
+    detail = (f"{figures['mixed_light_p99_ms']} ms against {figures['idle_p99_ms']} ms idle "
+              f"(x{figures['p99_ratio_to_idle']}) and {figures['light_only_p99_ms']} ms for "
+              f"the same clients without pathological queries "
+              f"(x{figures['p99_ratio_to_light_only']}); {len(mixed.light)} light answers; "
+              f"load {min(loads):.1f}-{max(loads):.1f}")
+    checks = [
+        Case("g", f"{paced}: p99 of light queries under 2x "
+             + ("idle" if think else "the light-only run"),
+             (ratio if think else to_light_only) < 2, detail, figures),
+        Case("g", f"{paced}: no 5xx but 503", errors == 0, f"{errors} ({mixed.statuses})"),
+        Case("g", f"{paced}: no crash", not crashed, "the server died" if crashed else "alive"),
+        Case("g", f"{paced}: no wedge", gap < 15 and after,
+             f"longest stretch without a light 200: {gap:.1f} s; /sparql after: "
+             f"{'200' if after else 'silent'}"),
+    ]
+    return checks
