@@ -23,7 +23,7 @@ from api.app import create_app
 from ingest.pipeline import IngestOptions, ingest_files
 from store import Settings, Store, open_store
 from store.namespaces import DataIris
-from tests.conftest import REMOTE_ENGINES, empty_remote_env
+from tests.conftest import REMOTE_ENGINES, empty_remote_env, remote_settings
 from tests.loaded import load_ingested
 from tests.servers import served_app
 
@@ -151,9 +151,14 @@ VIRTUOSO_SYNTAX_ERROR = "Virtuoso 37000 Error SP030: SPARQL compiler, line {line
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    """A module marked `on_engines` gets its `api` on every store of ENGINES."""
-    if "api" in metafunc.fixturenames and metafunc.definition.get_closest_marker("on_engines"):
+    """A module marked `on_engines` gets its `api` and its `fresh_api` on every store of
+    ENGINES."""
+    if not metafunc.definition.get_closest_marker("on_engines"):
+        return
+    if "api" in metafunc.fixturenames:
         metafunc.parametrize("api", ENGINES, indirect=True, scope="module")
+    if "fresh_api" in metafunc.fixturenames:
+        metafunc.parametrize("fresh_api", ENGINES, indirect=True)
 
 
 @pytest.fixture(scope="module")
@@ -164,9 +169,16 @@ def api(request: pytest.FixtureRequest) -> Iterator[AppClient]:
 
 
 @pytest.fixture
-def fresh_api() -> Iterator[AppClient]:
-    """An app of its own, for a test that writes."""
-    yield from serving_app()
+def fresh_api(request: pytest.FixtureRequest) -> Iterator[AppClient]:
+    """An app of its own with the test data, for a test that writes: in memory, or on the
+    store the module's `on_engines` marker gives it. A remote engine's server is the
+    session's, which the module's `api` may be reading: it is emptied and loaded for the
+    test, and after it emptied and loaded again, so the writes end with the test."""
+    engine = getattr(request, "param", "memory")
+    yield from serving_on(request, engine)
+    if engine != "memory":
+        with open_store(remote_settings(empty_remote_env(request, engine))) as store:
+            load_test_data(store)
 
 
 def sparql(api: AppClient, query: str, headers: dict[str, str] | None = None,

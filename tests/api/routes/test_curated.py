@@ -18,7 +18,9 @@ from tests.api.conftest import (
 
 from .jsonld_check import jsonld_triples, turtle_triples, visible_data, without_page
 
-pytestmark = pytest.mark.on_engines  # the app on every engine (conftest.py)
+# the app on every engine (conftest.py); a store loaded for the module: out of the edit-test
+# loop, `pytest -m "not slow"`; CI runs every test
+pytestmark = [pytest.mark.on_engines, pytest.mark.slow]
 
 
 DATA = "https://data.tsr-observatory.org/id/"
@@ -179,7 +181,3 @@ def test_a_literal_filter_value_is_bound_not_pasted(api: AppClient) -> None:
     assert response.json()["total"] == 0
     assert Literal(sneaky).value == sneaky
 
-
-# Real processes (servers, the CLI, a browser) or stores loaded for the module: out of the
-# edit-test loop, `pytest -m "not slow"`; CI runs every test
-pytestmark = pytest.mark.slow

@@ -14,8 +14,7 @@ from api.named_queries import shipped_queries
 from api.resources import neighbourhood
 from api.resources.framing import GroupedStatements, UnusualJsonLd
 from store.namespaces import RDF, XSD
-from tests.api.conftest import AppClient, api_settings, serving_app
-from tests.servers import oxigraph_server, remote_env
+from tests.api.conftest import AppClient, serving_app, serving_on
 
 from .jsonld_check import jsonld_triples
 
@@ -24,9 +23,19 @@ PATHS = ["/api/actors/siren-810079194", "/api/projects/tsr-example~co3-habitat",
 JSON_LD = {"Accept": "application/ld+json"}
 
 
+pytestmark = pytest.mark.on_engines  # the app on every engine (tests/api/conftest.py)
+
+
 @pytest.fixture(scope="module")
-def api() -> Iterator[AppClient]:
-    """An app that keeps no entity responses: the second reading must really read."""
+def api(request: pytest.FixtureRequest) -> Iterator[AppClient]:
+    """An app that keeps no entity responses (the second reading must really read), on the
+    store the module's `on_engines` marker gives it."""
+    yield from serving_on(request, getattr(request, "param", "memory"), entity_cache_bytes=0)
+
+
+@pytest.fixture(scope="module")
+def in_memory() -> Iterator[AppClient]:
+    """The same app in memory: what every engine's documents are compared with."""
     yield from serving_app(entity_cache_bytes=0)
 
 
@@ -41,6 +50,8 @@ def documents(api: AppClient) -> list[object]:
 
 def test_both_ways_give_the_same_document(api: AppClient,
                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """(On a remote engine both readings are triple by triple: the documents are still
+    compared, and each must say something.)"""
     from_the_engine = documents(api)
     monkeypatch.setattr(neighbourhood, "ENTITY_DOCUMENT_BYTES", 10)
     triple_by_triple = documents(api)
@@ -105,37 +116,35 @@ def test_a_value_it_does_not_know_is_refused(node: dict[str, object]) -> None:
         GroupedStatements().add_jsonld([node])
 
 
-def test_a_remote_store_is_asked_the_entity_query_once(api: AppClient) -> None:
-    """A remote store's triples cannot be written as one document: they are read one by one
-    from the answer already received, not asked for again."""
-    with oxigraph_server() as base:
-        env = remote_env(base)
-        client = AppClient(api_settings("remote", query_url=env["TSR_QUERY_URL"],
-                                        update_url=env["TSR_UPDATE_URL"],
-                                        graph_store_url=env["TSR_GRAPH_STORE_URL"]))
-        store = client.app.state.store
-        try:
-            entity_text = shipped_queries()["api-entity"].text
-            asked: list[str] = []
-            marks_by_thread: list[str] = []
-            query = store.query
+def test_the_store_is_asked_the_entity_query_once(api: AppClient,
+                                                  in_memory: AppClient) -> None:
+    """The embedded store writes the entity's JSON-LD in one call; a remote store's triples
+    cannot be written as one document: they are read one by one from the answer already
+    received, not asked for again."""
+    store = api.app.state.store
+    entity_text = shipped_queries()["api-entity"].text
+    asked: list[str] = []
+    marks_by_thread: list[str] = []
+    query = store.query
 
-            def counted(sparql: str, *args: Any, **kwargs: Any) -> Any:
-                asked.append(sparql)
-                if "COUNT(?activity)" in sparql:
-                    marks_by_thread.append(threading.current_thread().name)
-                return query(sparql, *args, **kwargs)
+    def counted(sparql: str, *args: Any, **kwargs: Any) -> Any:
+        asked.append(sparql)
+        if "COUNT(?activity)" in sparql:
+            marks_by_thread.append(threading.current_thread().name)
+        return query(sparql, *args, **kwargs)
 
-            store.query = counted
-            remote = client.get(PATHS[0], headers=JSON_LD)
-            assert remote.status_code == 200, remote.text
-            assert sum(entity_text in text for text in asked) == 1
-            # the store's mark (a count of load records there) is read once per request
-            # (the label index, built in the background, reads its own)
-            assert sum(name != "label-index" for name in marks_by_thread) == 1
-            # the same triples (values may come in another order from another engine)
-            assert jsonld_triples(remote.json()) == jsonld_triples(
-                api.get(PATHS[0], headers=JSON_LD).json())
-        finally:
-            vars(store).pop("query", None)  # no cycle store -> counted -> store left behind
-            client.close()
+    store.query = counted
+    try:
+        document = api.get(PATHS[0], headers=JSON_LD)
+    finally:
+        vars(store).pop("query", None)  # no cycle store -> counted -> store left behind
+    assert document.status_code == 200, document.text
+    assert sum(entity_text in text for text in asked) == 1
+    # a remote store's mark (a count of load records there) is read once per request (the
+    # label index, built in the background, reads its own); an embedded store's is its own
+    # count of writes, never asked (api/resources/store_state.py)
+    local = api.app.state.store.capabilities.local_change_mark
+    assert sum(name != "label-index" for name in marks_by_thread) == (0 if local else 1)
+    # the same triples as in memory (values may come in another order from another engine)
+    assert jsonld_triples(document.json()) == jsonld_triples(
+        in_memory.get(PATHS[0], headers=JSON_LD).json())
