@@ -1,4 +1,5 @@
-"""`tsr validate`, `tsr ingest`, `tsr sources`, `tsr drop-source` as a user runs them."""
+"""`tsr validate`, `tsr ingest`, `tsr sources`, `tsr drop-source` as a user runs them (those
+that write or read a store, on each backend)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from openpyxl import load_workbook
 
 from cli.main import cli
 
-from .conftest import EXAMPLES
+from .conftest import EXAMPLES, TsrCommand
 
 
 def broken_copy(tmp_path: Path) -> Path:
@@ -58,20 +59,18 @@ def test_validate_writes_the_report(tmp_path: Path, suffix: str) -> None:
         ("4", "Date de création", "R4", "DatatypeConstraintComponent")}
 
 
-def test_ingest_sources_and_drop_source(tmp_path: Path) -> None:
-    store = str(tmp_path / "store")
-    runner = CliRunner()
-    loaded = runner.invoke(cli, ["ingest", str(EXAMPLES / "tsr-example.ods"), "--store", store])
+def test_ingest_sources_and_drop_source(tsr_on: TsrCommand) -> None:
+    loaded = tsr_on("ingest", str(EXAMPLES / "tsr-example.ods"))
     assert loaded.exit_code == 0, loaded.output
     assert "rows, " in loaded.stderr and "triples loaded into" in loaded.stderr
     assert "rows/s" not in loaded.stderr  # no progress bar when not on a terminal
-    listed = runner.invoke(cli, ["sources", "--store", store, "--json"])
+    listed = tsr_on("sources", "--json")
     [source] = json.loads(listed.stdout)
     assert source["file"] == "tsr-example.ods" and not source["restricted"]
-    dropped = runner.invoke(cli, ["drop-source", "tsr-example.ods", "--store", store])
+    dropped = tsr_on("drop-source", "tsr-example.ods")
     assert dropped.exit_code == 0
-    assert json.loads(runner.invoke(cli, ["sources", "--store", store, "--json"]).stdout) == []
-    missing = runner.invoke(cli, ["drop-source", "nope", "--store", store])
+    assert json.loads(tsr_on("sources", "--json").stdout) == []
+    missing = tsr_on("drop-source", "nope")
     assert missing.exit_code == 2
     assert missing.stderr.strip() == "tsr: error: no loaded source named 'nope' (sources: none loaded)"
 
@@ -88,13 +87,12 @@ def test_ingest_partial_writes_the_rejected_rows(tmp_path: Path) -> None:
     assert {page.cell(r, 5).value for r in range(2, page.max_row + 1)} >= {"81023757"}
 
 
-def test_ingest_rejects_and_writes_nothing(tmp_path: Path) -> None:
-    store = str(tmp_path / "store")
-    result = CliRunner().invoke(cli, ["ingest", str(broken_copy(tmp_path)), "--store", store])
+def test_ingest_rejects_and_writes_nothing(tsr_on: TsrCommand, tmp_path: Path) -> None:
+    result = tsr_on("ingest", str(broken_copy(tmp_path)))
     assert result.exit_code == 2
     assert result.stderr.strip().splitlines()[-1].startswith("tsr: error: ")
     assert "nothing was loaded" in result.stderr
-    info = CliRunner().invoke(cli, ["info", "--store", store, "--json"])
+    info = tsr_on("info", "--json")
     assert json.loads(info.stdout)["quads"] == 0
 
 

@@ -1,5 +1,6 @@
 """A source has an identity of its own: two coordinators' `projets.csv` are two sources,
-replacing a source with another file says so, and each load's PROV record names its file."""
+replacing a source with another file says so, and each load's PROV record names its file;
+on each backend (the embedded store, `oxigraph serve`, Virtuoso)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ from pathlib import Path
 from click.testing import CliRunner, Result
 
 from cli.main import cli
+
+from .conftest import TsrCommand
 
 
 def tsr(*args: str) -> Result:
@@ -22,64 +25,62 @@ def projects(folder: Path, rows: str, name: str = "projets.csv") -> Path:
     return path
 
 
-def sources(store: Path) -> list[dict]:
-    result = tsr("sources", "--store", str(store), "--json")
+def sources(tsr: TsrCommand) -> list[dict]:
+    result = tsr("sources", "--json")
     assert result.exit_code == 0, result.output
     return json.loads(result.stdout)
 
 
-def test_two_folders_projets_csv_are_two_sources(tmp_path: Path) -> None:
-    store = tmp_path / "store"
+def test_two_folders_projets_csv_are_two_sources(tsr_on: TsrCommand, tmp_path: Path) -> None:
     first = projects(tmp_path / "reseau-a", "A1;Jardins partagés\n")
     second = projects(tmp_path / "reseau-b", "B1;Sols vivants\nB2;Mares\n")
     for path in (first, second):
-        result = tsr("ingest", str(path), "--store", str(store))
+        result = tsr_on("ingest", str(path))
         assert result.exit_code == 0, result.output
         assert "replaces" not in result.stderr
-    found = sources(store)
+    found = sources(tsr_on)
     assert [(s["name"], s["file"], s["rows"]) for s in found] == [
         ("reseau-a/projets.csv", "projets.csv", 1), ("reseau-b/projets.csv", "projets.csv", 2)]
     assert [s["graph"].rsplit("/", 1)[-1] for s in found] == [
         "reseau-a-projets-csv", "reseau-b-projets-csv"]
     # the file name alone names two sources: drop-source asks which
-    result = tsr("drop-source", "projets.csv", "--store", str(store))
+    result = tsr_on("drop-source", "projets.csv")
     assert result.exit_code != 0
     assert ("2 sources hold a file named 'projets.csv': reseau-a/projets.csv, "
             "reseau-b/projets.csv; name one of them") in result.stderr
-    result = tsr("drop-source", "reseau-b/projets.csv", "--store", str(store))
+    result = tsr_on("drop-source", "reseau-b/projets.csv")
     assert result.exit_code == 0, result.output
-    assert [s["name"] for s in sources(store)] == ["reseau-a/projets.csv"]
+    assert [s["name"] for s in sources(tsr_on)] == ["reseau-a/projets.csv"]
 
 
-def test_replacing_a_source_with_other_bytes_or_another_file_says_so(tmp_path: Path) -> None:
-    store = tmp_path / "store"
+def test_replacing_a_source_with_other_bytes_or_another_file_says_so(tsr_on: TsrCommand,
+                                                                     tmp_path: Path) -> None:
     path = projects(tmp_path / "reseau-a", "A1;Jardins partagés\n")
-    assert tsr("ingest", str(path), "--store", str(store)).exit_code == 0
-    again = tsr("ingest", str(path), "--store", str(store))  # the same file: quietly
+    assert tsr_on("ingest", str(path)).exit_code == 0
+    again = tsr_on("ingest", str(path))  # the same file: quietly
     assert again.exit_code == 0 and "replaces" not in again.stderr
     projects(tmp_path / "reseau-a", "A1;Jardins partagés (corrigé)\n")
-    corrected = tsr("ingest", str(path), "--store", str(store))
+    corrected = tsr_on("ingest", str(path))
     assert corrected.exit_code == 0, corrected.output
     [line] = [x for x in corrected.stderr.splitlines() if "replaces" in x]
     assert line.startswith(f"{path}: replaces source 'reseau-a/projets.csv', loaded from "
                            "projets.csv (sha256 ")
     other = projects(tmp_path / "ailleurs", "A9;Autre\n", name="projets-2025.csv")
-    renamed = tsr("ingest", str(other), "--source", "reseau-a/projets.csv", "--store", str(store))
+    renamed = tsr_on("ingest", str(other), "--source", "reseau-a/projets.csv")
     assert renamed.exit_code == 0, renamed.output
     [line] = [x for x in renamed.stderr.splitlines() if "replaces" in x]
     assert "loaded from projets.csv" in line and "with projets-2025.csv" in line
-    [source] = sources(store)
+    [source] = sources(tsr_on)
     assert (source["name"], source["file"], source["rows"]) == (
         "reseau-a/projets.csv", "projets-2025.csv", 1)
 
 
-def test_two_files_with_identical_bytes_keep_their_own_names(tmp_path: Path) -> None:
-    store = tmp_path / "store"
+def test_two_files_with_identical_bytes_keep_their_own_names(tsr_on: TsrCommand, tmp_path: Path) -> None:
     first = projects(tmp_path / "a", "P1;Même contenu\n", name="premier.csv")
     second = projects(tmp_path / "b", "P1;Même contenu\n", name="second.csv")
     for path in (first, second, first):  # a reload too
-        assert tsr("ingest", str(path), "--store", str(store)).exit_code == 0
-    assert [(s["name"], s["file"]) for s in sources(store)] == [
+        assert tsr_on("ingest", str(path)).exit_code == 0
+    assert [(s["name"], s["file"]) for s in sources(tsr_on)] == [
         ("a/premier.csv", "premier.csv"), ("b/second.csv", "second.csv")]
 
 
@@ -91,12 +92,12 @@ def test_source_names_one_file(tmp_path: Path) -> None:
     assert "--source names one source: give one file with it" in result.stderr
 
 
-def test_a_source_of_an_older_store_named_by_its_file_is_pointed_out(tmp_path: Path) -> None:
-    store = tmp_path / "store"
+def test_a_source_of_an_older_store_named_by_its_file_is_pointed_out(tsr_on: TsrCommand,
+                                                                     tmp_path: Path) -> None:
     path = projects(tmp_path / "reseau-a", "A1;Jardins partagés\n")
     # as stores loaded before sources had names hold it: graph and name from the file alone
-    assert tsr("ingest", str(path), "--source", "projets.csv", "--store", str(store)).exit_code == 0
-    result = tsr("ingest", str(path), "--store", str(store))
+    assert tsr_on("ingest", str(path), "--source", "projets.csv").exit_code == 0
+    result = tsr_on("ingest", str(path))
     assert result.exit_code == 0, result.output
     assert (f"{path}: loaded as source 'reseau-a/projets.csv'; source 'projets.csv' (named by "
             "its file name alone) is still loaded: drop it (tsr drop-source projets.csv) or load "

@@ -4,14 +4,13 @@ scientist's `?a a tsr:TSRActor` counts the third sector without any class path."
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from pyoxigraph import NamedNode, Triple
 
 from ingest.pipeline import IngestOptions, ingest_files
-from store import Settings, Store, open_store
+from store import Settings, Store
 from store.entailment import TypeRules, entailed_triples, materialise
 from store.model import install_model, model_triples
 from store.namespaces import RDF, RDFS, TSR, DataIris
@@ -40,9 +39,10 @@ def actors_file(tmp_path: Path, actor_type: str) -> Path:
 
 
 @pytest.fixture
-def store() -> Iterator[Store]:
-    with open_store(SETTINGS) as opened:
-        yield opened
+def store(any_store: Store) -> Store:
+    """An empty store on each backend (tests/conftest.py): embedded, `oxigraph serve`,
+    Virtuoso."""
+    return any_store
 
 
 def test_the_example_counts_its_sectors_with_plain_class_patterns(store: Store) -> None:
