@@ -30,8 +30,8 @@ from pyoxigraph import Store as OxStore
 from store.base import Term
 
 from .named_queries import NamedQuery
+from .resources.marked_lru import MarkedLRU
 from .resources.running import Reader
-from .resources.store_state import StoreMark
 
 SUPPRESSED_TEXT = "secret statistique"
 SUPPRESSED = Literal(SUPPRESSED_TEXT, language="fr")
@@ -158,30 +158,20 @@ def solutions_of(columns: tuple[str, ...], rows: list[list[Term | None]]) -> Que
     return result
 
 
-class PublishedAnswers:
-    """Published answers by (query, parameters, reader kind), each with the store mark it
-    was computed at; a different mark is a miss (the store changed since)."""
+class PublishedAnswers(MarkedLRU[PublishedTable]):
+    """Published answers by (query, parameters, reader kind) for one store mark, the least
+    recently read out first (marked_lru.py)."""
 
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._kept: dict[Any, tuple[StoreMark, PublishedTable]] = {}
+    def __init__(self, budget: int = KEPT_ANSWERS) -> None:
+        super().__init__(budget)
+        self._computing_lock = threading.Lock()
         self._computing: dict[Any, threading.Lock] = {}
 
     def computing(self, key: Any) -> threading.Lock:
         """The lock held while `key`'s answer is computed: on a big store an aggregate takes
         seconds, and every reader arriving meanwhile would otherwise run it again."""
-        with self._lock:
+        with self._computing_lock:
             return self._computing.setdefault(key, threading.Lock())
-
-    def get(self, key: Any, mark: StoreMark) -> PublishedTable | None:
-        kept = self._kept.get(key)
-        return kept[1] if kept is not None and kept[0] == mark else None
-
-    def put(self, key: Any, mark: StoreMark, table: PublishedTable) -> None:
-        with self._lock:
-            if len(self._kept) >= KEPT_ANSWERS:
-                self._kept.clear()
-            self._kept[key] = (mark, table)
 
 
 def published_answers(request: Request) -> PublishedAnswers:

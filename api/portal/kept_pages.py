@@ -5,35 +5,25 @@ way, api/confidentiality.py), then served as kept text."""
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Iterable
 from typing import Annotated
 
 from fastapi import Depends
 from starlette.requests import Request
 
+from ..resources.marked_lru import MarkedLRU
 from ..resources.running import Reader
-from ..resources.store_state import StoreMark
 
 KEPT_PAGES = 128  # pages kept at once (languages x reader kinds x query strings)
 
 PageKey = tuple[str, str, bool, tuple[tuple[str, str], ...]]
 
 
-class KeptPages:
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._kept: dict[PageKey, tuple[StoreMark, str]] = {}
+class KeptPages(MarkedLRU[str]):
+    """Rendered pages for one store mark, the least recently viewed out first (marked_lru.py)."""
 
-    def get(self, key: PageKey, mark: StoreMark) -> str | None:
-        kept = self._kept.get(key)
-        return kept[1] if kept is not None and kept[0] == mark else None
-
-    def put(self, key: PageKey, mark: StoreMark, html: str) -> None:
-        with self._lock:
-            if len(self._kept) >= KEPT_PAGES:
-                self._kept.clear()
-            self._kept[key] = (mark, html)
+    def __init__(self, budget: int = KEPT_PAGES) -> None:
+        super().__init__(budget)
 
 
 def kept_page(pages: KeptPages, reader: Reader, name: str, lang: str,
