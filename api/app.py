@@ -45,7 +45,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
         # every entity document names resources whose labels it shows: read them all now,
         # in the background while the server is idle (built under load, the index competed
         # with requests for the interpreter for seconds, and they asked for labels meanwhile)
-        app.state.services.label_index.ready()
+        app.state.services.labels.index.ready()
         app.state.services.browse_index.ready()  # so that the first browse page need not wait
         try:
             yield

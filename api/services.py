@@ -1,17 +1,14 @@
 """What the API derives from the store, as services built once when the app starts.
 
-Each is reached through its own typed accessor (`known_labels(request)`, `search_index(
-request)`...), which FastAPI can inject as a dependency (`Depends(search_index)`), and each
+Each is reached through its own typed accessor (`search_index(request)`...), or injected
+by FastAPI as a dependency (`labels: LabelsOf`, `responses: EntityResponsesOf`...), and each
 keeps what it derived for one store mark only (store_state.py, marked_lru.py): a write
 through this process, or a load recorded by another, makes every one read the store again.
 """
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
-
-import anyio
 
 from store import Settings, Store
 from store.namespaces import DataIris
@@ -20,8 +17,8 @@ from .confidentiality import PublishedAnswers
 from .portal.kept_pages import KeptPages
 from .resources.browse_index import BrowseIndex
 from .resources.dump_files import DumpFiles
-from .resources.entity_cache import ENTITY_THREADS_PER_CPU, EntityResponses
-from .resources.neighbourhood import KnownLabels, LabelIndex
+from .resources.entity_cache import EntityResponses
+from .resources.neighbourhood import Labels
 from .resources.ordered_items import OrderedItems
 from .resources.reconcile_entities import ReconcileEntities
 from .resources.search_index import SearchIndex
@@ -35,14 +32,12 @@ from .sparql.execution import query_pool
 class Services:
     store_state: StoreState
     visible_graphs: VisibleGraphs
-    known_labels: KnownLabels
-    label_index: LabelIndex
+    labels: Labels  # the labels of what documents name: an index of them all, or past answers
     ordered_items: OrderedItems
     search_index: SearchIndex
     reconcile_entities: ReconcileEntities
+    # entity GETs: the responses kept, and the threads of their own (see entity_cache.py)
     entity_responses: EntityResponses
-    # entity GETs have threads of their own (see entity_cache.py)
-    entity_threads: anyio.CapacityLimiter
     dump_files: DumpFiles
     quad_count: QuadCount
     browse_index: BrowseIndex
@@ -56,11 +51,10 @@ def build_services(store: Store, settings: Settings) -> Services:
     iris = DataIris(settings.base_iri)
     state = StoreState(store, iris)
     return Services(
-        store_state=state, visible_graphs=VisibleGraphs(), known_labels=KnownLabels(state),
-        label_index=LabelIndex(state), ordered_items=OrderedItems(state),
+        store_state=state, visible_graphs=VisibleGraphs(), labels=Labels(state),
+        ordered_items=OrderedItems(),
         search_index=SearchIndex(state), reconcile_entities=ReconcileEntities(state),
         entity_responses=EntityResponses(settings.entity_cache_bytes),
-        entity_threads=anyio.CapacityLimiter(ENTITY_THREADS_PER_CPU * (os.cpu_count() or 2)),
         dump_files=DumpFiles(), quad_count=QuadCount(state, iris),
         browse_index=BrowseIndex(state), kept_pages=KeptPages(),
         published_answers=PublishedAnswers())

@@ -15,16 +15,17 @@ bytes give equal tags across restarts and different ones never share a tag. A re
 from __future__ import annotations
 
 import hashlib
+import os
 from collections.abc import Callable, Hashable, Iterable
-from typing import Any, NamedTuple
+from typing import Annotated, Any, NamedTuple
 
+import anyio
 import anyio.to_thread
-from fastapi import Request, Response
+from fastapi import Depends, Request, Response
 
-from ..deps import get_settings_of
 from .marked_lru import MarkedLRU
-from .running import request_graphs
-from .store_state import StoreMark, graphs_key, request_mark
+from .running import Reader, reader
+from .store_state import StoreMark, graphs_key
 
 # what an entry costs beyond its body (the key, the headers, the bookkeeping), counted
 # against the budget so that many small documents cannot exceed it
@@ -46,10 +47,14 @@ class KeptResponse(NamedTuple):
 
 
 class EntityResponses:
-    """Entity responses kept for one store mark, at most `budget` bytes (marked_lru.py)."""
+    """Entity responses kept for one store mark, at most `budget` bytes (marked_lru.py; 0:
+    none kept), and the threads that build them (`kept_or_built`)."""
 
-    def __init__(self, budget: int) -> None:
+    def __init__(self, budget: int, threads: int | None = None) -> None:
+        self.keeps = budget > 0
         self._kept: MarkedLRU[tuple[Any, ...]] = MarkedLRU(budget, lambda kept: _cost(kept[0]))
+        self.threads = anyio.CapacityLimiter(
+            threads or ENTITY_THREADS_PER_CPU * (os.cpu_count() or 2))
         self.hits = self.misses = 0  # tests and the benchmark read them
 
     def get(self, key: Hashable, mark: StoreMark) -> KeptResponse | None:
@@ -81,45 +86,50 @@ def entity_responses(request: Request) -> EntityResponses:
     return kept
 
 
-async def kept_or_built(request: Request, key: tuple[Hashable, ...],
-                        build: Callable[[], Response]) -> Response:
-    """The response to an entity GET: kept if the store has not moved since, else `build()`
-    (kept when it is a 200 with a body). `key`: what the document depends on besides the
-    store, the reader's graphs and the request's address (added here). Either way with an
-    ETag, and 304 when `If-None-Match` names it.
+async def entity_responses_service(request: Request) -> EntityResponses:
+    """`entity_responses` as a dependency (`async`: on the event loop, no thread hop)."""
+    return entity_responses(request)
+
+
+EntityResponsesOf = Annotated[EntityResponses, Depends(entity_responses_service)]
+
+
+async def kept_or_built(request: Request, responses: EntityResponses, key: tuple[Hashable, ...],
+                        build: Callable[[Reader], Response]) -> Response:
+    """The response to an entity GET: kept in `responses` if the store has not moved since,
+    else `build(reader)` for the request's reader (kept when it is a 200 with a body).
+    `key`: what the document depends on besides the store, the reader's graphs and the
+    request's address (added here). Either way with an ETag, and 304 when `If-None-Match`
+    names it. (`request`: the HTTP exchange, for its reader, address and If-None-Match.)
 
     Runs in a pool of its own, ENTITY_THREADS_PER_CPU threads a CPU, not in the 40 threads
     every plain route shares: the work holds the interpreter lock but for the engine's part,
     so more threads only take turns at it. On 2 cores, with 16 clients and nothing kept,
     4 threads answered 485-509 entity GETs/s at a p99 of 51 ms, 40 threads 436-448 at
     63-68 ms (side by side). A slow list or named query in the shared pool cannot delay
-    them either.
+    them either. The reader is resolved in that thread too: it reads the store's mark
+    before the data, and on a remote store the mark is a query.
     """
-    return await anyio.to_thread.run_sync(_kept_or_built, request, key, build,
-                                          limiter=_entity_threads(request))
+    return await anyio.to_thread.run_sync(_kept_or_built, request, responses, key, build,
+                                          limiter=responses.threads)
 
 
-def _entity_threads(request: Request) -> anyio.CapacityLimiter:
-    threads: anyio.CapacityLimiter = request.app.state.services.entity_threads
-    return threads
-
-
-def _kept_or_built(request: Request, key: tuple[Hashable, ...],
-                   build: Callable[[], Response]) -> Response:
-    if get_settings_of(request).entity_cache_bytes == 0:
-        return _tagged(request, build())
-    cache = entity_responses(request)
+def _kept_or_built(request: Request, responses: EntityResponses, key: tuple[Hashable, ...],
+                   build: Callable[[Reader], Response]) -> Response:
     # the mark is read before the data (and once per request): a write landing while the
     # document is built moves it, and the document is not kept
-    mark = request_mark(request)
-    full_key = (*key, graphs_key(request_graphs(request)), str(request.base_url))
-    kept = cache.get(full_key, mark)
+    who = reader(request)
+    if_none_match = request.headers.get("if-none-match")
+    if not responses.keeps:
+        return _tagged(if_none_match, build(who))
+    full_key = (*key, graphs_key(who.graphs), str(request.base_url))
+    kept = responses.get(full_key, who.mark)
     if kept is not None:
-        return _conditional(request, kept)
-    built = _kept_of(build())
+        return _conditional(if_none_match, kept)
+    built = _kept_of(build(who))
     if isinstance(built, KeptResponse):
-        cache.put(full_key, mark, built)
-    return _conditional(request, built)
+        responses.put(full_key, who.mark, built)
+    return _conditional(if_none_match, built)
 
 
 def _kept_of(response: Response) -> KeptResponse | Response:
@@ -132,14 +142,14 @@ def _kept_of(response: Response) -> KeptResponse | Response:
     return KeptResponse(response.body, media_type, (*headers, ("etag", etag)), etag)
 
 
-def _tagged(request: Request, response: Response) -> Response:
+def _tagged(if_none_match: str | None, response: Response) -> Response:
     """A response built for this request alone, with its ETag (or 304 when the request
     names it): what `_conditional` gives for a kept one, without copying it first."""
     if response.status_code != 200 or not isinstance(response.body, bytes):
         return response
     _, etag = _etag_of(response)
     response.headers["etag"] = etag
-    return _not_modified(request, etag, response.headers.items()) or response
+    return _not_modified(if_none_match, etag, response.headers.items()) or response
 
 
 def _etag_of(response: Response) -> tuple[str, str]:
@@ -149,18 +159,18 @@ def _etag_of(response: Response) -> tuple[str, str]:
     return media_type, f'"{digest.hexdigest()}"'
 
 
-def _conditional(request: Request, kept: KeptResponse | Response) -> Response:
+def _conditional(if_none_match: str | None, kept: KeptResponse | Response) -> Response:
     if not isinstance(kept, KeptResponse):
         return kept
-    return _not_modified(request, kept.etag, kept.headers) or Response(
+    return _not_modified(if_none_match, kept.etag, kept.headers) or Response(
         kept.body, media_type=kept.media_type, headers=dict(kept.headers))
 
 
-def _not_modified(request: Request, etag: str, headers: Iterable[tuple[str, str]]
+def _not_modified(if_none_match: str | None, etag: str, headers: Iterable[tuple[str, str]]
                   ) -> Response | None:
     """304 when the request's If-None-Match names `etag` (with the headers a 304 repeats
     from `headers`), else None."""
-    if not _matches(request.headers.get("if-none-match"), etag):
+    if not _matches(if_none_match, etag):
         return None
     return Response(status_code=304, headers={
         name: value for name, value in headers if name in _KEPT_ON_304})

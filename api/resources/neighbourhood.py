@@ -25,15 +25,14 @@ import dataclasses
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Annotated, Any
 
 import orjson
-from fastapi import Request
+from fastapi import Depends, Request
 from pyoxigraph import NamedNode, RdfFormat, Triple
 
 from store.namespaces import SKOS, TSR
 
-from ..deps import get_settings_of
 from ..named_queries import NamedQuery, shipped_queries
 from .context import published_context
 from .framing import (
@@ -46,8 +45,8 @@ from .framing import (
 )
 from .kept_snapshot import KeptSnapshot
 from .marked_lru import MarkedLRU
-from .running import request_graphs, run_query
-from .store_state import StoreState, graphs_key, request_mark
+from .running import Reader
+from .store_state import StoreState, graphs_key
 
 # IRIs whose labels are kept (a few label triples each): every concept of the vocabularies
 # and the actors, projects and networks most recently named.
@@ -108,32 +107,33 @@ class _BoundedSink:
         pass
 
 
-def neighbourhood(request: Request, iri: NamedNode, query: NamedQuery | None = None, *,
-                  as_statements: bool = False, lang: str | None = None) -> Neighbourhood:
-    """`query` (api-entity) about `iri`, with the labels of what it names; empty when the
-    reader sees nothing about `iri`. With `lang` (the document's language), the labels of
-    the resources it names may come framed already.
+def neighbourhood(reader: Reader, labels: Labels, iri: NamedNode,
+                  query: NamedQuery | None = None, *, as_statements: bool = False,
+                  lang: str | None = None) -> Neighbourhood:
+    """`query` (api-entity) about `iri`, with the labels of what it names (from `labels`);
+    empty when the reader sees nothing about `iri`. With `lang` (the document's language),
+    the labels of the resources it names may come framed already.
 
     A hub (a network with 26,840 memberships at a million triples: 9 MB and 6 s) is cut at
     the `incoming_limit`-th resource pointing to it: reading stops there, so the engine
     stops too. The engine joins each pointing resource with its statements in turn, so
     each resource kept comes with all its statements."""
     query = query or shipped_queries()["api-entity"]
-    result = run_query(request, query, {"_item": iri})
+    result = reader.run(query, {"_item": iri})
     serialize = getattr(result, "serialize", None)  # a remote store's triples cannot
     if as_statements and serialize is not None:
-        whole = _from_document(request, iri, serialize, lang)
+        whole = _from_document(reader, labels, iri, serialize, lang)
         if whole is not None:
             return whole
-        result = run_query(request, query, {"_item": iri})  # read again, triple by triple
-    found = _from_triples(request, iri, result)
+        result = reader.run(query, {"_item": iri})  # read again, triple by triple
+    found = _from_triples(reader, labels, iri, result)
     if as_statements:
         found.grouped = GroupedStatements(statements_of_triples(found.triples))
     return found
 
 
-def _from_document(request: Request, iri: NamedNode, serialize: Any, lang: str | None
-                   ) -> Neighbourhood | None:
+def _from_document(reader: Reader, labels: Labels, iri: NamedNode, serialize: Any,
+                   lang: str | None) -> Neighbourhood | None:
     """The neighbourhood grouped for the framing from the JSON-LD the engine writes in one
     call (`serialize`: the query result's; a quarter less CPU than reading the triples one
     by one); None for a document past ENTITY_DOCUMENT_BYTES or the incoming limit, or
@@ -148,38 +148,20 @@ def _from_document(request: Request, iri: NamedNode, serialize: Any, lang: str |
     item = iri.value
     if item not in grouped.forward:
         return Neighbourhood([])
-    if len(grouped.forward) - 1 > get_settings_of(request).incoming_limit:
+    if len(grouped.forward) - 1 > reader.settings.incoming_limit:
         return None
     # The document holds every statement of its subjects (the item and the resources
     # pointing to it), labels included: only the other IRIs need theirs.
     named.difference_update(grouped.forward)
     if named:
-        _add_labels(request, grouped, named, lang)
+        labels.add_to(grouped, reader, named, lang)
     return Neighbourhood([], grouped)
 
 
-def _add_labels(request: Request, grouped: GroupedStatements, iris: set[str],
-                lang: str | None) -> None:
-    """The labels of `iris` this request's reader may see, framed already when they can be."""
-    every_label = _complete_label_index(request)
-    if every_label is None:
-        grouped.add(statements_of_triples(known_labels(request).of(request, map(NamedNode, iris))))
-        return
-    graphs = request_graphs(request)
-    graphs_id = graphs_key(graphs)
-    for iri in iris:
-        node = None if lang is None else every_label.framed(iri, graphs, lang,
-                                                            graphs_id=graphs_id)
-        if node is not None:
-            grouped.embedded[iri] = node
-        else:
-            grouped.add(every_label.statements_of([iri], graphs))
-
-
-def _from_triples(request: Request, iri: NamedNode, triples: Any) -> Neighbourhood:
+def _from_triples(reader: Reader, labels: Labels, iri: NamedNode, triples: Any) -> Neighbourhood:
     """The neighbourhood read triple by triple from `triples` (the query's result), cut at
     the incoming limit."""
-    limit = get_settings_of(request).incoming_limit
+    limit = reader.settings.incoming_limit
     found = Neighbourhood([])
     incoming: set[str] = set()
     item = iri.value  # compared as text: a str keeps its hash, a pyoxigraph term does not
@@ -197,30 +179,16 @@ def _from_triples(request: Request, iri: NamedNode, triples: Any) -> Neighbourho
     named = {triple.object for triple in kept if isinstance(triple.object, NamedNode)}
     named.discard(iri)  # its own labels are among its statements
     if named:
-        kept.extend(labels_of(request, named))
+        kept.extend(labels.of(reader, named))
     return found
 
 
-def labels_of(request: Request, iris: Iterable[NamedNode]) -> list[Triple]:
-    """The label triples of `iris` this request's reader may see: from the index of every
-    label once it is built (and complete), else from the labels past requests asked for."""
-    every_label = _complete_label_index(request)
-    if every_label is not None:
-        return every_label.of(iris, request_graphs(request))
-    return known_labels(request).of(request, iris)
-
-
-def _complete_label_index(request: Request) -> EveryLabel | None:
-    """The index of every label if it is up to date and holds them all, else None."""
-    every_label = label_index(request).ready(mark=request_mark(request))
-    return every_label if every_label is not None and every_label.complete else None
-
-
-def incoming_headers(request: Request, found: Neighbourhood) -> dict[str, str]:
-    """The response header saying a document was cut at the incoming limit."""
+def incoming_headers(found: Neighbourhood, limit: int) -> dict[str, str]:
+    """The response header saying a document was cut at the incoming limit (`limit`: the
+    `incoming_limit` setting)."""
     if not found.cut:
         return {}
-    return {INCOMING_LIMIT_HEADER: str(get_settings_of(request).incoming_limit)}
+    return {INCOMING_LIMIT_HEADER: str(limit)}
 
 
 def labels_query(iris: Iterable[NamedNode]) -> NamedQuery:
@@ -240,10 +208,10 @@ class KnownLabels:
         self._labels: MarkedLRU[list[Triple]] = MarkedLRU(budget)
         self.reads = 0  # label queries sent to the store: tests watch it
 
-    def of(self, request: Request, iris: Iterable[NamedNode]) -> list[Triple]:
-        """The label triples of `iris` this request's reader may see."""
-        mark = request_mark(request)  # before reading, so a write meanwhile is not kept
-        graphs = graphs_key(request_graphs(request))
+    def of(self, reader: Reader, iris: Iterable[NamedNode]) -> list[Triple]:
+        """The label triples of `iris` this reader may see."""
+        mark = reader.mark  # read before any data, so a write meanwhile is not kept
+        graphs = graphs_key(reader.graphs)
         wanted = list(iris)
         found: list[Triple] = []
         missing: list[NamedNode] = []
@@ -256,19 +224,13 @@ class KnownLabels:
         if not missing:
             return found
         read: dict[NamedNode, list[Triple]] = defaultdict(list)
-        for triple in run_query(request, labels_query(missing), {}):
+        for triple in reader.run(labels_query(missing), {}):
             read[triple.subject].append(triple)
         self.reads += 1
         self._labels.put_many([((graphs, iri), read.get(iri, [])) for iri in missing], mark)
         for triples in read.values():
             found.extend(triples)
         return found
-
-
-def known_labels(request: Request) -> KnownLabels:
-    """The app's label cache (a service: api/services.py)."""
-    labels: KnownLabels = request.app.state.services.known_labels
-    return labels
 
 
 @dataclass(frozen=True)
@@ -342,7 +304,51 @@ class LabelIndex(KeptSnapshot[EveryLabel]):
         return EveryLabel(dict(by_subject), complete=True)
 
 
-def label_index(request: Request) -> LabelIndex:
-    """The app's label index (a service: api/services.py; built in the background)."""
-    index: LabelIndex = request.app.state.services.label_index
-    return index
+class Labels:
+    """The labels of what documents name, for a reader: from the index of every label once
+    it is built (and complete), else from the labels past requests asked for (a service:
+    api/services.py)."""
+
+    def __init__(self, state: StoreState) -> None:
+        self.index = LabelIndex(state)
+        self.known = KnownLabels(state)
+
+    def complete_index(self, reader: Reader) -> EveryLabel | None:
+        """The index of every label if it is up to date and holds them all, else None."""
+        every_label = self.index.ready(mark=reader.mark)
+        return every_label if every_label is not None and every_label.complete else None
+
+    def of(self, reader: Reader, iris: Iterable[NamedNode]) -> list[Triple]:
+        """The label triples of `iris` this reader may see."""
+        every_label = self.complete_index(reader)
+        if every_label is not None:
+            return every_label.of(iris, reader.graphs)
+        return self.known.of(reader, iris)
+
+    def add_to(self, grouped: GroupedStatements, reader: Reader, iris: set[str],
+               lang: str | None) -> None:
+        """The labels of `iris` this reader may see, added to `grouped`; framed already
+        when they can be."""
+        every_label = self.complete_index(reader)
+        if every_label is None:
+            grouped.add(statements_of_triples(self.known.of(reader, map(NamedNode, iris))))
+            return
+        graphs = reader.graphs
+        graphs_id = graphs_key(graphs)
+        for iri in iris:
+            node = None if lang is None else every_label.framed(iri, graphs, lang,
+                                                                graphs_id=graphs_id)
+            if node is not None:
+                grouped.embedded[iri] = node
+            else:
+                grouped.add(every_label.statements_of([iri], graphs))
+
+
+async def labels_service(request: Request) -> Labels:
+    """The app's labels (a dependency; `async`: FastAPI calls it on the event loop, with no
+    thread hop, and it only reads an attribute)."""
+    labels: Labels = request.app.state.services.labels
+    return labels
+
+
+LabelsOf = Annotated[Labels, Depends(labels_service)]

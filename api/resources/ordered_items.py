@@ -12,17 +12,18 @@ the same kind, and the `prev`/`next` links then cost a slice, with the exact tot
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from typing import Annotated
 
-from fastapi import Request
+from fastapi import Depends, Request
 from pyoxigraph import NamedNode
 
 from store.base import Term
 
 from ..named_queries import NamedQuery
 from .marked_lru import MarkedLRU
-from .running import request_graphs, run_query
+from .running import Reader
 from .search_index import Item
-from .store_state import StoreState, graphs_key
+from .store_state import StoreMark, graphs_key
 
 # Items kept over all lists (each about a hundred bytes): the longest list of the million-
 # triple benchmark store has 26,400 items.
@@ -40,15 +41,14 @@ def list_key(text: str, bindings: Mapping[str, Term],
 class OrderedItems:
     """Least recently used lists first out, within `ITEM_BUDGET` items (marked_lru.py)."""
 
-    def __init__(self, state: StoreState, budget: int = ITEM_BUDGET) -> None:
-        self._state = state
+    def __init__(self, budget: int = ITEM_BUDGET) -> None:
         # an empty list counts one: its key and bookkeeping are not free
         self._lists: MarkedLRU[list[Item]] = MarkedLRU(budget, lambda items: max(1, len(items)))
         self.reads = 0  # lists read from the store: tests watch it
 
-    def get(self, key: ListKey, read: Callable[[], list[Item]]) -> list[Item]:
-        """The list under `key`, read with `read` when not kept for the current store."""
-        mark = self._state.mark()
+    def get(self, key: ListKey, mark: StoreMark, read: Callable[[], list[Item]]) -> list[Item]:
+        """The list under `key`, read with `read` when not kept for the store at `mark`
+        (read before the data)."""
         kept = self._lists.get(key, mark)
         if kept is not None:
             return kept
@@ -58,8 +58,18 @@ class OrderedItems:
         return items
 
 
-def ordered_items(request: Request, query: NamedQuery, bindings: Mapping[str, Term]) -> list[Item]:
-    """The `?item`s `query` selects for this request's reader, in order (kept, see above)."""
+def ordered_items(lists: OrderedItems, reader: Reader, query: NamedQuery,
+                  bindings: Mapping[str, Term]) -> list[Item]:
+    """The `?item`s `query` selects for this reader, in order (kept in `lists`, see above)."""
+    key = list_key(query.text, bindings, reader.graphs)
+    return lists.get(key, reader.mark,
+                     lambda: [row["item"] for row in reader.run(query, bindings)])
+
+
+async def ordered_items_service(request: Request) -> OrderedItems:
+    """The app's kept lists (a dependency; `async`: on the event loop, no thread hop)."""
     lists: OrderedItems = request.app.state.services.ordered_items
-    key = list_key(query.text, bindings, request_graphs(request))
-    return lists.get(key, lambda: [row["item"] for row in run_query(request, query, bindings)])
+    return lists
+
+
+OrderedItemsOf = Annotated[OrderedItems, Depends(ordered_items_service)]

@@ -24,22 +24,33 @@ from .documents import (
     entity_response,
     rdf_media_type,
 )
-from .entity_cache import kept_or_built
+from .entity_cache import EntityResponses, EntityResponsesOf, kept_or_built
 from .negotiation import LANG_QUERY, Language, reader_language
-from .neighbourhood import incoming_headers, labels_of, neighbourhood
-from .ordered_items import ordered_items
+from .neighbourhood import Labels, LabelsOf, incoming_headers, neighbourhood
+from .ordered_items import OrderedItems, OrderedItemsOf, ordered_items
 from .pagination import PageRequest, page_of, page_request
-from .running import bind, query_parameters, request_values, run_query, with_signature
+from .running import (
+    Reader,
+    ReaderOf,
+    bind,
+    query_parameters,
+    request_values,
+    with_signature,
+)
 from .specialise import specialised
 
 _KEY_PATTERN = r"^[a-z0-9][a-z0-9~-]*$"  # `~`: a key local to a source (CONVENTIONS.md)
 
 
-def _common_parameters() -> list[inspect.Parameter]:
+def _common_parameters(**services: Any) -> list[inspect.Parameter]:
+    """`request`, `lang`, and the services the endpoint takes (name: its annotation, a
+    dependency)."""
     keyword = inspect.Parameter.KEYWORD_ONLY
     return [
         inspect.Parameter("request", keyword, annotation=Request),
         inspect.Parameter("lang", keyword, annotation=Language | None, default=LANG_QUERY),
+        *(inspect.Parameter(name, keyword, annotation=annotation)
+          for name, annotation in services.items()),
     ]
 
 
@@ -52,23 +63,25 @@ def add_list_route(router: APIRouter, path: str, *, query_name: str, summary: st
     if clashes:  # the list route's own parameters
         raise ValueError(f"queries/{query_name}.rq may not declare {sorted(clashes)}")
 
-    def endpoint(request: Request, lang: Language | None, page: PageRequest,
-                 **filters: Any) -> Response:
+    def endpoint(request: Request, lang: Language | None, who: Reader, labels: Labels,
+                 lists: OrderedItems, page: PageRequest, **filters: Any) -> Response:
         media = rdf_media_type(request)
         language = reader_language(request, lang)
         bindings = bind(request, query, request_values(query, filters))
         # one query gives the page and the total (the sort reads every match anyway, and a
         # separate COUNT would walk them a second time); its items are kept for the next
         # pages while the store is unchanged
-        ordered = ordered_items(request, _for_filters(query, frozenset(bindings)), bindings)
+        ordered = ordered_items(lists, who, _for_filters(query, frozenset(bindings)), bindings)
         items, total = page_of(ordered, page)
-        triples = describe_all(request, describe, items)
+        triples = describe_all(who, labels, describe, items)
         return collection_response(request, triples, items, total=total, page=page,
                                    lang=language, media=media)
 
     page_parameter = inspect.Parameter("page", inspect.Parameter.KEYWORD_ONLY,
                                        annotation=PageRequest, default=Depends(page_request))
-    with_signature(endpoint, [*_common_parameters(), page_parameter, *query_parameters(query)])
+    with_signature(endpoint, [
+        *_common_parameters(who=ReaderOf, labels=LabelsOf, lists=OrderedItemsOf),
+        page_parameter, *query_parameters(query)])
     router.add_api_route(
         path, endpoint, methods=["GET"], summary=summary, response_class=Response,
         description=f"{query.description}\n\nRuns the named query `{query_name}` "
@@ -83,7 +96,7 @@ def _for_filters(query: NamedQuery, given: frozenset[str]) -> NamedQuery:
     return dataclasses.replace(query, text=specialised(query.text, [n[1:] for n in given]))
 
 
-def describe_all(request: Request, describe: NamedQuery,
+def describe_all(reader: Reader, labels: Labels, describe: NamedQuery,
                  items: Sequence[NamedNode | BlankNode]) -> list[Triple]:
     """What `describe` gives for each item, in one query (`?_item` takes every IRI of the
     page from a trailing VALUES block; a blank node, which VALUES cannot name, is described
@@ -94,15 +107,15 @@ def describe_all(request: Request, describe: NamedQuery,
         values = " ".join(str(iri) for iri in iris)  # N-Triples form, escaped by pyoxigraph
         page_query = dataclasses.replace(
             describe, text=f"{describe.text}\nVALUES ?_item {{ {values} }}")
-        triples.extend(run_query(request, page_query, {}))
+        triples.extend(reader.run(page_query, {}))
     for item in items:
         if not isinstance(item, NamedNode):
-            triples.extend(run_query(request, describe, {"_item": item}))
+            triples.extend(reader.run(describe, {"_item": item}))
     # the items' own labels are among their statements
     named = {triple.object for triple in triples if isinstance(triple.object, NamedNode)}
     named.difference_update(items)
     if named:
-        triples.extend(labels_of(request, named))
+        triples.extend(labels.of(reader, named))
     return triples
 
 
@@ -111,26 +124,29 @@ def add_entity_route(router: APIRouter, path: str, *, iri_of: Any, what: str, su
     """GET `path` (one `{id}` path parameter): one resource, 404 when the data lacks it."""
     query = shipped_queries()[query_name]
 
-    async def endpoint(request: Request, lang: Language | None, id: str) -> Response:  # noqa: A002
+    async def endpoint(request: Request, lang: Language | None, labels: Labels,
+                       responses: EntityResponses, id: str) -> Response:  # noqa: A002
         media = rdf_media_type(request)
         iri: NamedNode = iri_of(request, id)
         language = reader_language(request, lang)
 
-        def build() -> Response:
-            found = neighbourhood(request, iri, query, as_statements=media != TURTLE,
+        def build(who: Reader) -> Response:
+            found = neighbourhood(who, labels, iri, query, as_statements=media != TURTLE,
                                   lang=language)
             if found.empty:
                 raise HTTPException(404, f"no {what} {id!r} in the data")
             return entity_response(request, found.triples, iri, lang=language, media=media,
-                                   headers=incoming_headers(request, found),
+                                   headers=incoming_headers(found, who.settings.incoming_limit),
                                    grouped=found.grouped)
 
-        return await kept_or_built(request, (query_name, iri.value, language, media), build)
+        return await kept_or_built(request, responses, (query_name, iri.value, language, media),
+                                   build)
 
     id_parameter = inspect.Parameter(
         "id", inspect.Parameter.KEYWORD_ONLY, annotation=str,
         default=Path(description=f"Key of the {what}", pattern=_KEY_PATTERN, max_length=300))
-    with_signature(endpoint, [*_common_parameters(), id_parameter])
+    with_signature(endpoint, [
+        *_common_parameters(labels=LabelsOf, responses=EntityResponsesOf), id_parameter])
     responses = {**RDF_RESPONSES, 404: {"description": f"No such {what} (or not visible)."}}
     router.add_api_route(path, endpoint, methods=["GET"], summary=summary,
                          response_class=Response, responses=responses,

@@ -58,9 +58,11 @@ class Reader:
 def reader(request: Request) -> Reader:
     """The request's reader (a dependency: `Depends(reader)`). It reads the store's mark:
     resolve it before the data is read."""
-    return Reader(get_store(request), get_settings_of(request), may_see_restricted(request),
-                  visibility(request).view(request), request_graphs(request),
-                  request_mark(request), client_key(request), visibility(request))
+    sees_all = may_see_restricted(request)
+    graphs = visibility(request)
+    return Reader(get_store(request), get_settings_of(request), sees_all,
+                  graphs.view(request, sees_all), request_graphs(request),
+                  request_mark(request), client_key(request), graphs)
 
 
 # a route's argument: `who: ReaderOf` (FastAPI resolves it from the request)

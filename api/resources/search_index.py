@@ -21,8 +21,9 @@ from array import array
 from bisect import bisect_right
 from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass, field
+from typing import Annotated
 
-from fastapi import Request
+from fastapi import Depends, Request
 from pyoxigraph import BlankNode, NamedNode
 
 from store.namespaces import RDFS, TSR
@@ -219,3 +220,11 @@ def search_index(request: Request) -> SearchIndex:
     """The app's index (a service: api/services.py; it reads the store on the first search)."""
     index: SearchIndex = request.app.state.services.search_index
     return index
+
+
+async def search_index_service(request: Request) -> SearchIndex:
+    """`search_index` as a dependency (`async`: on the event loop, no thread hop)."""
+    return search_index(request)
+
+
+SearchIndexOf = Annotated[SearchIndex, Depends(search_index_service)]

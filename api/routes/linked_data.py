@@ -23,10 +23,11 @@ from ..resources.documents import (
     TURTLE,
     entity_response,
 )
-from ..resources.entity_cache import kept_or_built
+from ..resources.entity_cache import EntityResponsesOf, kept_or_built
 from ..resources.framing import choose_language
 from ..resources.negotiation import LANG_QUERY, Language, choose_media_type, reader_language
-from ..resources.neighbourhood import incoming_headers, neighbourhood
+from ..resources.neighbourhood import LabelsOf, incoming_headers, neighbourhood
+from ..resources.running import Reader
 
 router = APIRouter(tags=["linked data"])
 HTML = "text/html"
@@ -48,6 +49,8 @@ _RESPONSES = {**RDF_RESPONSES, 200: {
             responses=_RESPONSES)
 async def entity(
     request: Request,
+    labels: LabelsOf,
+    responses: EntityResponsesOf,
     kind: str = Path(description="Entity type: " + ", ".join(KINDS)),
     key: str = Path(description="The entity's key (lower-case letters, digits, '-' and '~'), "
                     "optionally with a format suffix: " + ", ".join(SUFFIXES)),
@@ -73,19 +76,20 @@ async def entity(
     # the portal's page follows the portal's language (?lang=, then its cookie...)
     language = page_language(request) if media == HTML else reader_language(request, lang)
 
-    def build() -> Response:
-        found = neighbourhood(request, iri, as_statements=media not in (HTML, *GRAPH_FORMATS),
-                              lang=language)
+    def build(who: Reader) -> Response:
+        found = neighbourhood(who, labels, iri,
+                              as_statements=media not in (HTML, *GRAPH_FORMATS), lang=language)
         if found.empty:
             raise HTTPException(404, f"no {kind} {key!r} in the data")
-        headers = incoming_headers(request, found)
+        limit = who.settings.incoming_limit
+        headers = incoming_headers(found, limit)
         if media != HTML:
             return entity_response(request, found.triples, iri, lang=language, media=media,
                                    headers=headers, grouped=found.grouped)
         response = entity_page(request, iri, kind, choose_language(found.triples, language),
-                               language, base, cut_at=get_settings_of(request).incoming_limit
-                               if found.cut else None)
+                               language, base, cut_at=limit if found.cut else None)
         response.headers.update(headers)
         return response
 
-    return await kept_or_built(request, ("api-entity", iri.value, language, media), build)
+    return await kept_or_built(request, responses, ("api-entity", iri.value, language, media),
+                               build)

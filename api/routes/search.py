@@ -19,55 +19,55 @@ from pyoxigraph import Literal, NamedNode
 from ..named_queries import NamedQuery, shipped_queries
 from ..resources.documents import RDF_RESPONSES, collection_response, rdf_media_type
 from ..resources.negotiation import LANG_QUERY, Language, reader_language
-from ..resources.ordered_items import ordered_items
+from ..resources.neighbourhood import Labels, LabelsOf
+from ..resources.ordered_items import OrderedItems, OrderedItemsOf, ordered_items
 from ..resources.pagination import PageRequest, page_of, page_request
 from ..resources.routes import describe_all
 from ..resources.running import (
+    Reader,
+    ReaderOf,
     bind,
     query_parameters,
-    request_graphs,
     request_values,
-    run_query,
     with_signature,
 )
-from ..resources.search_index import Item, search_index
+from ..resources.search_index import Item, SearchIndex, SearchIndexOf
 from ..resources.specialise import specialised, with_items
-from ..sparql.dataset import visibility
 
 router = APIRouter(prefix="/api/search", tags=["search"])
 QUERY = shipped_queries()["api-search"]
 DESCRIBE = shipped_queries()["api-describe"]
 
 
-def search(request: Request, lang: Language | None, page: PageRequest,
-           **filters: Any) -> Response:
+def search(request: Request, lang: Language | None, who: Reader, index: SearchIndex,
+           labels: Labels, lists: OrderedItems, page: PageRequest, **filters: Any) -> Response:
     media = rdf_media_type(request)
     language = reader_language(request, lang)
     bindings = bind(request, QUERY, request_values(QUERY, filters))
     text = bindings["_q"]
     assert isinstance(text, Literal)
     wanted = bindings.get("_class")
-    index = search_index(request)
-    snapshot = index.ready()
-    readers = visibility(request)
-    if snapshot is None or readers.view(request).made < index.built:
+    snapshot = index.ready(mark=who.mark)
+    view = who.view
+    if snapshot is None or view.made < index.built:
         # the store changed since the reader's graphs were listed (another process's
         # ingest into a remote store, say): list them again
-        readers.forget()
+        who.visibility.forget()
+        view = who.visibility.view_of(who.store, who.settings, who.sees_all)
     if snapshot is None:  # the index is being (re)built: the named query answers meanwhile
-        matches = ordered_items(request, _cut_to(bindings), bindings)
+        matches = ordered_items(lists, who, _cut_to(bindings), bindings)
     else:
-        matches = index.search(snapshot, text.value, readers.view(request).graphs,
+        matches = index.search(snapshot, text.value, view.graphs,
                                wanted if isinstance(wanted, NamedNode) else None,
-                               whole_store=request_graphs(request) is None)
+                               whole_store=who.graphs is None)
     chosen, total = page_of(matches, page)
-    items = chosen if snapshot is None else _confirmed(request, chosen, bindings)
-    triples = describe_all(request, DESCRIBE, items)
+    items = chosen if snapshot is None else _confirmed(who, chosen, bindings)
+    triples = describe_all(who, labels, DESCRIBE, items)
     return collection_response(request, triples, items, total=total, page=page,
                                lang=language, media=media)
 
 
-def _confirmed(request: Request, chosen: list[Item], bindings: dict[str, Any]) -> list[Item]:
+def _confirmed(reader: Reader, chosen: list[Item], bindings: dict[str, Any]) -> list[Item]:
     """The page's items as the named query gives them, run on those items alone (a blank
     node, which VALUES cannot name, is kept as the index found it)."""
     iris = [item for item in chosen if isinstance(item, NamedNode)]
@@ -75,7 +75,7 @@ def _confirmed(request: Request, chosen: list[Item], bindings: dict[str, Any]) -
         return chosen
     query = _cut_to(bindings)
     query = dataclasses.replace(query, text=with_items(query.text, iris))
-    kept = {row["item"] for row in run_query(request, query, bindings)}
+    kept = {row["item"] for row in reader.run(query, bindings)}
     return [item for item in chosen if item in kept or not isinstance(item, NamedNode)]
 
 
@@ -88,6 +88,10 @@ _keyword = inspect.Parameter.KEYWORD_ONLY
 with_signature(search, [
     inspect.Parameter("request", _keyword, annotation=Request),
     inspect.Parameter("lang", _keyword, annotation=Language | None, default=LANG_QUERY),
+    inspect.Parameter("who", _keyword, annotation=ReaderOf),
+    inspect.Parameter("index", _keyword, annotation=SearchIndexOf),
+    inspect.Parameter("labels", _keyword, annotation=LabelsOf),
+    inspect.Parameter("lists", _keyword, annotation=OrderedItemsOf),
     inspect.Parameter("page", _keyword, annotation=PageRequest, default=Depends(page_request)),
     *query_parameters(QUERY),
 ])

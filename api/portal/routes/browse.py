@@ -14,8 +14,8 @@ from fastapi import APIRouter, HTTPException, Request
 from starlette.responses import HTMLResponse, Response
 
 from ...resources.browse_index import KINDS
-from ...resources.entity_cache import kept_or_built
-from ...resources.running import reader
+from ...resources.entity_cache import EntityResponsesOf, kept_or_built
+from ...resources.running import Reader
 from ..browse import (
     browse_index,
     browse_page,
@@ -40,27 +40,27 @@ def _key(request: Request, lang: str) -> tuple[str, ...]:
 
 
 @router.get("/browse", summary="Browse and search (HTML page)", response_class=HTMLResponse)
-async def browse_home(request: Request) -> Response:
+async def browse_home(request: Request, responses: EntityResponsesOf) -> Response:
     lang = page_language(request)
     text = request.query_params.get("q", "").strip()
 
-    def build() -> Response:
+    def build(who: Reader) -> Response:
         t = Translator(lang)
         if text:
             found = search_page(request, text, lang)
             return render(request, "browse_search.html", lang=lang, section="browse",
                           title=t("browse.search_heading", q=text), found=found,
                           query_text=text)
-        view = reader_view(browse_index(request), reader(request))
+        view = reader_view(browse_index(request), who)
         return render(request, "browse_home.html", lang=lang, section="browse",
                       title=t("browse.title"), kinds=kind_tabs(view, lang, None))
 
-    return await kept_or_built(request, _key(request, lang), build)
+    return await kept_or_built(request, responses, _key(request, lang), build)
 
 
 @router.get("/browse/{name}", summary="A list with facets (HTML), or its export (.csv, .xlsx)",
             response_class=HTMLResponse)
-async def browse_list(request: Request, name: str) -> Response:
+async def browse_list(request: Request, name: str, responses: EntityResponsesOf) -> Response:
     stem, _, suffix = name.partition(".")
     kind = KINDS.get(stem)
     if kind is None or (suffix and suffix not in EXPORTS):
@@ -68,7 +68,7 @@ async def browse_list(request: Request, name: str) -> Response:
                                  "(and .csv or .xlsx for their downloads)")
     lang = page_language(request)
 
-    def build() -> Response:
+    def build(who: Reader) -> Response:
         t = Translator(lang)
         if suffix:
             headers, rows = export_rows(request, kind, lang)
@@ -83,4 +83,4 @@ async def browse_list(request: Request, name: str) -> Response:
                       title=t(f"browse.kind.{kind.name}"), page=page,
                       columns=[t(f"browse.column.first.{kind.name}"), *columns(kind, t)])
 
-    return await kept_or_built(request, _key(request, lang), build)
+    return await kept_or_built(request, responses, _key(request, lang), build)

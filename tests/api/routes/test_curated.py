@@ -98,7 +98,7 @@ def test_list_items_show_the_labels_of_what_they_name(fresh_api: AppClient) -> N
     fresh_api.post("/sparql", headers=WRITER, data={"update": f"""INSERT DATA {{
         GRAPH <{SECRET_GRAPH.value}> {{ <{ASSOCIATION}> <{SKOS}prefLabel> "Libellé caché"@fr }}
     }}"""}).raise_for_status()
-    fresh_api.app.state.services.label_index.fresh()  # the index, built now (else known labels)
+    fresh_api.app.state.services.labels.index.fresh()  # the index, built now (else known labels)
     for headers, lang, expected in (({}, "fr", ["Association loi 1901"]),
                                     ({}, "en", ["Association (1901 law)"]),
                                     (READER, "fr", ["Association loi 1901", "Libellé caché"])):

@@ -159,7 +159,7 @@ def test_kept_responses_leave_the_garbage_collector_alone(fresh_api: AppClient) 
     would, and its pauses show in the p99): after a few passes it tracks none of them."""
     for path in (ATELIER, ATELIER_ID, "/api/projects/tsr-example~co3-habitat"):
         assert fresh_api.get(path, headers=JSON_LD).status_code == 200
-    fresh_api.app.state.services.label_index.fresh()  # its build ends by freezing what lives then
+    fresh_api.app.state.services.labels.index.fresh()  # its build ends by freezing what lives then
     gc.unfreeze()  # (as a snapshot build may have done: frozen objects are never scanned)
     for _ in range(3):  # a pass may look at a tuple before the tuples inside it
         gc.collect()

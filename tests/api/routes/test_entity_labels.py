@@ -41,15 +41,15 @@ def update(api: AppClient, text: str) -> None:
 
 def test_labels_are_kept_until_the_store_changes(fresh_api: AppClient) -> None:
     assert legal_form_label(fresh_api) == {"fr": "Association loi 1901"}
-    reads = fresh_api.app.state.services.known_labels.reads
+    reads = fresh_api.app.state.services.labels.known.reads
     assert legal_form_label(fresh_api) == {"fr": "Association loi 1901"}
-    assert fresh_api.app.state.services.known_labels.reads == reads, "the second request asked again"
+    assert fresh_api.app.state.services.labels.known.reads == reads, "the second request asked again"
     update(fresh_api, f"""
         DELETE {{ GRAPH ?g {{ {ASSOCIATION} <{SKOS}prefLabel> ?old }} }}
         INSERT {{ GRAPH ?g {{ {ASSOCIATION} <{SKOS}prefLabel> "Association (loi de 1901)"@fr }} }}
         WHERE {{ GRAPH ?g {{ {ASSOCIATION} <{SKOS}prefLabel> ?old FILTER(lang(?old) = "fr") }} }}""")
     assert legal_form_label(fresh_api) == {"fr": "Association (loi de 1901)"}
-    assert fresh_api.app.state.services.known_labels.reads == reads + 1
+    assert fresh_api.app.state.services.labels.known.reads == reads + 1
 
 
 def test_a_restricted_label_reaches_only_token_holders(fresh_api: AppClient) -> None:
@@ -65,25 +65,25 @@ def test_a_restricted_label_reaches_only_token_holders(fresh_api: AppClient) -> 
 def ready_label_index(api: AppClient) -> EveryLabel:
     """The app's label index, built now (requests build it in the background)."""
     legal_form_label(api)  # makes the app's index
-    index = api.app.state.services.label_index
+    index = api.app.state.services.labels.index
     return index.fresh()
 
 
 def test_once_every_label_is_indexed_an_entity_asks_for_none(fresh_api: AppClient) -> None:
     every_label = ready_label_index(fresh_api)
     assert every_label.complete and len(every_label.by_subject) > 100
-    reads = fresh_api.app.state.services.known_labels.reads
+    reads = fresh_api.app.state.services.labels.known.reads
     for path in (ATELIER, "/api/projects/tsr-example~co3-habitat"):
         assert fresh_api.get(path).status_code == 200
     assert legal_form_label(fresh_api) == {"fr": "Association loi 1901"}
-    assert fresh_api.app.state.services.known_labels.reads == reads, "a label query was sent"
+    assert fresh_api.app.state.services.labels.known.reads == reads, "a label query was sent"
 
 
 def test_the_index_follows_the_store_and_hides_restricted_labels(fresh_api: AppClient) -> None:
     ready_label_index(fresh_api)
     update(fresh_api, f"""INSERT DATA {{ GRAPH <{SECRET_GRAPH.value}> {{
         {ASSOCIATION} <{SKOS}prefLabel> "Libellé confidentiel"@fr }} }}""")
-    index = fresh_api.app.state.services.label_index
+    index = fresh_api.app.state.services.labels.index
     assert index.ready(background=False) is None, "the index outlived a write"
     every_label = index.fresh()
     assert "Libellé confidentiel" in [
@@ -103,10 +103,10 @@ def test_a_store_with_too_many_labels_is_served_label_by_label(
         DELETE {{ GRAPH ?g {{ {ASSOCIATION} <{SKOS}prefLabel> ?old }} }}
         INSERT {{ GRAPH ?g {{ {ASSOCIATION} <{SKOS}prefLabel> "Association (loi de 1901)"@fr }} }}
         WHERE {{ GRAPH ?g {{ {ASSOCIATION} <{SKOS}prefLabel> ?old FILTER(lang(?old) = "fr") }} }}""")
-    fresh_api.app.state.services.label_index.fresh()
-    reads = fresh_api.app.state.services.known_labels.reads
+    fresh_api.app.state.services.labels.index.fresh()
+    reads = fresh_api.app.state.services.labels.known.reads
     assert legal_form_label(fresh_api) == {"fr": "Association (loi de 1901)"}
-    assert fresh_api.app.state.services.known_labels.reads == reads + 1
+    assert fresh_api.app.state.services.labels.known.reads == reads + 1
 
 
 def test_the_index_reads_the_properties_api_labels_reads() -> None:
@@ -126,7 +126,7 @@ def test_a_built_index_is_set_aside_from_garbage_collection(fresh_api: AppClient
     gc.unfreeze()
     gc.collect()
     assert gc.get_freeze_count() == 0
-    fresh_api.app.state.services.label_index._build()
+    fresh_api.app.state.services.labels.index._build()
     assert gc.get_freeze_count() >= len(every_label.by_subject)
 
 

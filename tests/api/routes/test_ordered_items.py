@@ -70,7 +70,8 @@ def test_a_write_is_seen_by_the_next_page(fresh_api: AppClient) -> None:
 
 def test_lists_beyond_the_budget_are_dropped_least_recently_used_first(
         fresh_api: AppClient) -> None:
-    lists = OrderedItems(StoreState(fresh_api.app.state.store, IRIS), budget=6)
+    lists = OrderedItems(budget=6)
+    mark = StoreState(fresh_api.app.state.store, IRIS).mark()
     three: list[Item] = [NamedNode(f"http://example.org/{n}") for n in range(3)]
     reads: list[str] = []
 
@@ -81,6 +82,6 @@ def test_lists_beyond_the_budget_are_dropped_least_recently_used_first(
         return read
 
     for name in ("a", "b", "a", "c", "a", "b"):
-        assert lists.get(list_key(name, {}, None), reader(name)) == three
+        assert lists.get(list_key(name, {}, None), mark, reader(name)) == three
     # two lists fit: c pushes out b (a was used since), then b pushes out c
     assert reads == ["a", "b", "c", "b"]
