@@ -57,6 +57,7 @@ from bench.serving import (  # noqa: E402
     BASE,
     bench_options,
     parse_bench_options,
+    settle,
     start,
     start_tsr,
     synthesised_stores,
@@ -292,6 +293,8 @@ def main() -> None:
                "BENCH_ENTITY_QUERY": str(ROOT / "queries" / "api-entity.rq")}, cwd=OUT),
     ]
     pids = {name: process.pid for name, process in zip(names, processes, strict=True)}
+    waited = settle([pids["tsr"], pids["tsr-unkept"]])
+    print(f"tsr serve's start-up work (its indexes) done after {waited:.0f} s", flush=True)
     try:
         run(args, urls, pids)
     finally:

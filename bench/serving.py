@@ -14,6 +14,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -95,6 +96,30 @@ def start(command: list[str], url: str, env: dict[str, str] | None = None, *,
         stop(process)
         raise
     return process
+
+
+def settle(pids: Sequence[int], *, quiet_cpu: float = 0.05, longest: float = 300.0) -> float:
+    """Wait until none of the processes `pids` uses more than `quiet_cpu` seconds of CPU in a
+    second (at most `longest` seconds); the seconds waited. `tsr serve` builds its label and
+    browse indexes in the background once it answers (20 s and more of one core at a million
+    triples): measured meanwhile, every request competed with that start-up work."""
+    started = time.monotonic()
+
+    def used() -> float:
+        total = 0
+        for pid in pids:
+            fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+            total += int(fields[11]) + int(fields[12])
+        return total / os.sysconf("SC_CLK_TCK")
+
+    before = used()
+    while time.monotonic() - started < longest:
+        time.sleep(1.0)
+        now = used()
+        if now - before <= quiet_cpu * len(pids):
+            break
+        before = now
+    return time.monotonic() - started
 
 
 def start_tsr(store: Path, env: dict[str, str] | None = None, *,
