@@ -23,6 +23,7 @@ False
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 _LONGEST = 2000  # characters: a longer text is not worth matching
 _UNBOUNDED = 10**12  # rows of a scan without LIMIT: bounded by the result cap only
@@ -41,9 +42,46 @@ _FORM = re.compile(
     re.VERBOSE | re.IGNORECASE)
 
 
+@dataclass(frozen=True)
+class Scan:
+    """A single scan's query form and the most rows it yields (its LIMIT, 1 for an ASK, a
+    huge number when unbounded)."""
+
+    form: str  # "SELECT" or "ASK"
+    rows: int
+
+    def bounded_by(self, rows: int) -> bool:
+        """Yields at most `rows` rows."""
+        return self.rows <= rows
+
+
+def scan_of(text: str) -> Scan | None:
+    """The single scan `text` is (see above), or None. Its form admits no comment, string,
+    escape, FROM, SERVICE or nested group: the lexical checks a query needs before it runs
+    (the dataset it names, the endpoints it calls, its nesting and breadth) have nothing to
+    find in it.
+
+    >>> scan_of("ASK { <http://example.org/a> ?p ?o }")
+    Scan(form='ASK', rows=1)
+    """
+    if len(text) > _LONGEST:
+        return None
+    match = _FORM.fullmatch(text)
+    if match is None:
+        return None
+    terms = [match["s"], match["p"], match["o"]]
+    variables = [term[1:] for term in terms if term[0] in "?$"]
+    if len(variables) >= 3 or len(set(variables)) != len(variables):
+        return None
+    form = "ASK" if match["ask"] else "SELECT"
+    if match["limit"] is not None:
+        return Scan(form, int(match["limit"]))
+    return Scan(form, 1 if match["ask"] else _UNBOUNDED)
+
+
 def single_scan(text: str) -> bool:
     """Is `text` a query of one triple pattern that one index scan answers (see above)?"""
-    return _scan_rows(text) is not None
+    return scan_of(text) is not None
 
 
 def small_scan(text: str, rows: int) -> bool:
@@ -56,22 +94,5 @@ def small_scan(text: str, rows: int) -> bool:
     >>> small_scan("SELECT ?p ?o { <http://example.org/a> ?p ?o }", 1000)  # no bound
     False
     """
-    found = _scan_rows(text)
-    return found is not None and found <= rows
-
-
-def _scan_rows(text: str) -> int | None:
-    """None if `text` is not a single scan; else the most rows it yields (its LIMIT, 1 for
-    an ASK; a huge number when unbounded)."""
-    if len(text) > _LONGEST:
-        return None
-    match = _FORM.fullmatch(text)
-    if match is None:
-        return None
-    terms = [match["s"], match["p"], match["o"]]
-    variables = [term[1:] for term in terms if term[0] in "?$"]
-    if len(variables) >= 3 or len(set(variables)) != len(variables):
-        return None
-    if match["limit"] is not None:
-        return int(match["limit"])
-    return 1 if match["ask"] else _UNBOUNDED
+    found = scan_of(text)
+    return found is not None and found.bounded_by(rows)

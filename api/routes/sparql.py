@@ -15,7 +15,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import RedirectResponse, Response
 
 from store import QuerySyntaxError, StoreError, UpdateRefused
-from store.single_scan import single_scan, small_scan
+from store.single_scan import Scan, scan_of
 from store.sparql_breadth import BreadthError, check_breadth
 from store.sparql_nesting import NestingError, check_nesting
 
@@ -25,6 +25,7 @@ from ..sparql.calls import UncheckedCall, may_call, network_calls, unlisted_call
 from ..sparql.cap import LIMIT_HEADER
 from ..sparql.dataset import request_dataset, visibility
 from ..sparql.description import public_base, service_description
+from ..sparql.direct import DirectRoute
 from ..sparql.errors import ProtocolError
 from ..sparql.execution import (
     ChunkWriter,
@@ -49,7 +50,7 @@ from ..sparql.request import (
 from ..sparql.text import SparqlFacts, read_sparql, unlisted_service
 from ..sparql.writers import Cap, write_graph
 
-router = APIRouter(tags=["sparql"])
+router = APIRouter(tags=["sparql"], route_class=DirectRoute)
 # the most rows of a single-pattern lookup answered on the event loop (`_answer_on_loop`):
 # a thousand rows are written in about a millisecond
 LOOP_ROWS = 1000
@@ -159,11 +160,15 @@ async def _check_calls(request: Request, facts: SparqlFacts, text: str, update: 
 async def _run_query(request: Request, operation: Operation) -> Response:
     assert operation.query is not None
     text = operation.query
-    facts = await _read_checked(request, text, "query")
-    if facts.is_update:
-        raise ProtocolError(400, "this is a SPARQL update: send it as 'update' (POST form) or "
-                                 f"with Content-Type {UPDATE_TYPE}")
-    await _check_calls(request, facts, text, update=False)
+    scan = scan_of(text)
+    if scan is not None:  # its strict form leaves the lexical checks nothing to find
+        facts = SparqlFacts(operation=scan.form)
+    else:
+        facts = await _read_checked(request, text, "query")
+        if facts.is_update:
+            raise ProtocolError(400, "this is a SPARQL update: send it as 'update' (POST "
+                                     f"form) or with Content-Type {UPDATE_TYPE}")
+        await _check_calls(request, facts, text, update=False)
     graph_result = facts.operation in ("CONSTRUCT", "DESCRIBE")
     try:
         media = choose(GRAPH_TYPES if graph_result else RESULT_TYPES,
@@ -179,13 +184,13 @@ async def _run_query(request: Request, operation: Operation) -> Response:
     # a quarter of a point lookup's time (store/single_scan.py); but not while the server
     # writes: a worker reads the checkpoint from before the write, never a graph that a
     # staged replacement has emptied and not yet refilled
-    isolated = pool is not None and (bool(store.writing) or not single_scan(text))
-    if not isolated:  # nothing could stop the engine here
+    isolated = pool is not None and (bool(store.writing) or scan is None)
+    if not isolated and scan is None:  # nothing could stop the engine here
         await _check_breadth(text, "query")
     deadline = time.monotonic() + settings.query_timeout
     client = client_key(request)
     try:
-        whole = _answer_on_loop(request, text, facts, operation, media)
+        whole = _answer_on_loop(request, text, scan, facts, operation, media)
     except QuerySyntaxError as error:
         raise ProtocolError(400, f"malformed query: {error}") from None
     except StoreError as error:
@@ -230,8 +235,8 @@ async def _run_query(request: Request, operation: Operation) -> Response:
         LIMIT_HEADER: str(settings.result_limit), "Vary": "Accept"})
 
 
-def _answer_on_loop(request: Request, text: str, facts: SparqlFacts, operation: Operation,
-                    media: MediaType) -> bytes | None:
+def _answer_on_loop(request: Request, text: str, scan: Scan | None, facts: SparqlFacts,
+                    operation: Operation, media: MediaType) -> bytes | None:
     """The whole answer of a small single scan, computed here on the event loop, or None
     when the query must take a thread (and perhaps a worker process).
 
@@ -244,7 +249,7 @@ def _answer_on_loop(request: Request, text: str, facts: SparqlFacts, operation: 
     a worker), and the reader's graphs known without listing them."""
     store = get_store(request)
     if (not store.capabilities.local_change_mark or store.writing
-            or not small_scan(text, LOOP_ROWS)):
+            or scan is None or not scan.bounded_by(LOOP_ROWS)):
         return None
     view = visibility(request).cached(may_see_restricted(request), store)
     whole_store = None if view is None else view.known_whole_store(store)
