@@ -25,7 +25,6 @@ from .resources.search_index import SearchIndex
 from .resources.store_state import StoreState
 from .routes.health import QuadCount
 from .sparql.dataset import VisibleGraphs
-from .sparql.execution import query_pool
 
 
 @dataclass(frozen=True)
@@ -66,9 +65,8 @@ def show_writes(services: Services, store: Store, settings: Settings) -> None:
     in the workspace): what is kept per store mark (entity responses, answers, pages, the
     readers' graphs) is read again on its own; the browse and search indexes, which pages
     may show a few seconds stale, are rebuilt here; and the commands that read beside the
-    server (store/served_checkpoint.py) get a checkpoint of the store as it is now, which
-    a query in a query worker makes."""
+    server (store/served_checkpoint.py) get a checkpoint of the store as it is now
+    (`Store.show_writes_to_readers`)."""
     services.browse_index.fresh()
     services.search_index.fresh()
-    if query_pool(store) is not None:
-        store.query("ASK {}", timeout=settings.query_timeout)
+    store.show_writes_to_readers()

@@ -188,6 +188,12 @@ class Store(abc.ABC):
         """This process will read the store while it writes it (a server): a write that
         passes through states no reader may see must hide them (EmbeddedStore does)."""
 
+    def show_writes_to_readers(self) -> None:  # noqa: B027 - optional hook
+        """Make every write that has returned visible now to the readers beside this
+        object: an embedded store's query workers and the commands that read beside a
+        server (store/served_checkpoint.py). Nothing to do where readers see each write
+        as it returns."""
+
     def close(self) -> None:  # noqa: B027 - optional hook
         """Release files or connections."""
 

@@ -166,6 +166,13 @@ class EmbeddedStore(Store):
         if self.pool is not None and not self.writing:
             self.pool.refresh_soon()  # for the commands that read beside the server
 
+    def show_writes_to_readers(self) -> None:
+        """A checkpoint of the store as it is now, for the query workers and the commands
+        reading beside the server (else made at the next query, or a second after a
+        write: store/isolation.py)."""
+        if self.pool is not None:
+            self.pool.renew_checkpoint()
+
     @classmethod
     def read_only(cls, path: str) -> EmbeddedStore:
         """A checkpoint of a store opened read-only (a query worker's view of the store)."""

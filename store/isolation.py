@@ -624,6 +624,11 @@ class QueryPool:
         timer.daemon = True
         timer.start()
 
+    def renew_checkpoint(self) -> None:
+        """Make and publish now a checkpoint holding every write that has returned (kept if
+        it holds them already). Raises StoreError if it cannot be made."""
+        self._fresh_checkpoint(None)
+
     def _refresh(self) -> None:
         with self._condition:
             self._refresh_pending = False

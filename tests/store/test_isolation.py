@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from pyoxigraph import Literal, NamedNode, QuerySolutions, Triple
 
+from store.base import StoreBusyError
 from store.embedded import EmbeddedStore
 from store.isolation import (
     CHECKPOINTS,
@@ -19,6 +20,7 @@ from store.isolation import (
     QueryTimeout,
     QueryTooDeep,
 )
+from store.served_checkpoint import open_served_checkpoint
 
 GRAPH = NamedNode("http://example.org/graph")
 CARTESIAN_SORT = "SELECT * { ?a ?b ?c . ?d ?e ?f } ORDER BY ?c ?f LIMIT 1"
@@ -243,3 +245,19 @@ def test_a_light_shape_that_runs_long_leaves_the_lane(tmp_path: Path) -> None:
 # Real processes (servers, the CLI, a browser) or stores loaded for the module: out of the
 # edit-test loop, `pytest -m "not slow"`; CI runs every test
 pytestmark = pytest.mark.slow
+
+
+def test_a_write_shown_to_readers_is_in_the_served_checkpoint_at_once(
+        store: EmbeddedStore) -> None:
+    """`show_writes_to_readers` publishes a checkpoint holding the write that just returned
+    (without it, the commands reading beside the server wait for the next query or for
+    the refresh a second later)."""
+    new = NamedNode("http://example.org/shown")
+    store.add([Triple(new, NamedNode("http://example.org/p"), Literal(1))], GRAPH)
+    store.show_writes_to_readers()
+    reader = open_served_checkpoint(store.location, StoreBusyError("held by a server"))
+    try:
+        assert bool(reader.query(f"ASK {{ {new} ?p ?o }}")) is True
+    finally:
+        reader.close()
+    assert store.query(f"ASK {{ {new} ?p ?o }}", timeout=10) is True
