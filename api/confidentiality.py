@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
-from pyoxigraph import Literal, QuerySolutions
+from pyoxigraph import Literal, NamedNode, QuerySolutions
 from pyoxigraph import Store as OxStore
 
 from store.base import Term
@@ -119,10 +119,15 @@ def _compute(reader: Reader, query: NamedQuery, bindings: Mapping[str, Term],
     if reader.sees_all:
         return PublishedTable(columns, rows, (False,) * len(rows), frozenset(value_columns))
     key_columns = [c for c in columns if c not in query.published]
-    public_result = reader.run_over(query, bindings, reader.graphs, reader.graphs,
-                                    isolated=isolated)
-    _, public_rows = table_of(public_result)
-    del public_result
+    if same_graphs(reader.graphs, every_graph):
+        # no restricted source: the public rows are these rows (asking again doubled the
+        # home page's first view)
+        public_rows = rows
+    else:
+        public_result = reader.run_over(query, bindings, reader.graphs, reader.graphs,
+                                        isolated=isolated)
+        _, public_rows = table_of(public_result)
+        del public_result
     public_counts = {_row_key(row, key_columns): _count(row.get(count_column))
                      for row in public_rows}
     k = reader.settings.confidentiality_threshold
@@ -132,6 +137,13 @@ def _compute(reader: Reader, query: NamedQuery, bindings: Mapping[str, Term],
         restricted_only = actors - public_counts.get(_row_key(row, key_columns), 0)
         suppressed.append(actors < k or 0 < restricted_only < k)
     return PublishedTable(columns, rows, tuple(suppressed), frozenset(value_columns))
+
+
+def same_graphs(these: list[NamedNode] | None, those: list[NamedNode] | None) -> bool:
+    """Whether two datasets are the same graphs (None: the whole store)."""
+    if these is None or those is None:
+        return these is None and those is None
+    return set(these) == set(those)
 
 
 def _row_key(row: Mapping[str, Term | None], columns: list[str]) -> tuple[str, ...]:

@@ -4,12 +4,16 @@ the store changes."""
 from __future__ import annotations
 
 import re
+from importlib.resources import as_file, files
+from typing import Any
 
-from pyoxigraph import NamedNode, Quad
+import pytest
+from pyoxigraph import NamedNode, Quad, RdfFormat
 
+from api.named_queries import shipped_queries
 from store.namespaces import RDF, TSR
 
-from ..api.conftest import PUBLIC_GRAPH, WRITER, AppClient
+from ..api.conftest import PUBLIC_GRAPH, WRITER, AppClient, api_settings
 
 TEST_GRAPH = NamedNode("urn:tsr:test-portal")
 RDF_TYPE = NamedNode(RDF + "type")
@@ -73,3 +77,29 @@ def test_indicators_page_measure_choice(api: AppClient) -> None:
     assert api.get("/indicators", params={"measure": "nothing"}).status_code == 422
     for dimension in ("region", "actorType", "investmentForm"):
         assert f'href="/api/queries/portal-indicators?format=csv&amp;dimension={dimension}' in page.text
+
+
+def test_home_asks_a_published_aggregate_once_when_no_source_is_restricted(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """With no restricted source, the public rows of `portal-indicators` are its rows over
+    every graph: the first view asks the store once, not twice."""
+    client = AppClient(api_settings(), data=False)
+    try:
+        store = client.app.state.store
+        with as_file(files("examples") / "tsr-example.ttl") as path, path.open("rb") as source:
+            store.load(source, RdfFormat.TURTLE,
+                       NamedNode("https://data.tsr-observatory.org/graph/source/example"))
+        asked: list[str] = []
+        query = store.query
+
+        def counted(sparql: str, *args: Any, **kwargs: Any) -> Any:
+            asked.append(sparql)
+            return query(sparql, *args, **kwargs)
+
+        monkeypatch.setattr(store, "query", counted)
+        page = client.get("/", params={"lang": "fr"})
+        assert page.status_code == 200 and 'data-figure="tsrActors"' in page.text
+        assert asked.count(shipped_queries()["portal-indicators"].text) == 1
+        assert asked.count(shipped_queries()["portal-key-figures"].text) == 1
+    finally:
+        client.close()

@@ -22,7 +22,16 @@ from pyoxigraph import NamedNode, QuerySolutions, RdfFormat
 from store.remote import RemoteStore
 
 from ..conftest import REMOTE_ENGINES
-from .test_competency_queries import BASE, QUERIES, TWINS, expected_file, query_text, same, substitutions
+from .test_competency_queries import (
+    BASE,
+    EVERY_TWIN,
+    QUERIES,
+    TWINS,
+    expected_file,
+    query_text,
+    same,
+    substitutions,
+)
 
 SOURCE = NamedNode(BASE + "graph/source/tsr-example-ttl")
 MODEL = NamedNode(BASE + "graph/model")
@@ -74,3 +83,20 @@ def test_golden_answer_on_the_engine(engine_store: RemoteStore, name: str) -> No
     assert len(rows) == len(expected_rows)
     for i, (got, want) in enumerate(zip(rows, expected_rows, strict=True)):
         assert all(same(a, e) for a, e in zip(got, want, strict=True)), (i, got, want)
+
+
+@pytest.mark.parametrize("twin", [t for t in EVERY_TWIN if not t.startswith("cq")])
+def test_every_other_twin_gives_the_rows_of_its_plain_query_on_the_engine(
+        engine_store: RemoteStore, twin: str) -> None:
+    """The portal's twins (the competency queries' are checked against their golden answers
+    above): the same rows as the plain text on the engine, parameters at their defaults."""
+    plain = twin.removesuffix(".tuned.rq") + ".rq"
+    answers = []
+    for name in (plain, twin):
+        bindings = {variable.value: term for variable, term in substitutions(name).items()}
+        solutions = engine_store.query(query_text(name), bindings, timeout=60)
+        assert isinstance(solutions, QuerySolutions)
+        answers.append(answer(solutions))
+    (plain_columns, plain_rows), (columns, rows) = answers
+    assert columns == plain_columns
+    assert plain_rows and sorted(rows) == sorted(plain_rows)
