@@ -54,6 +54,11 @@ router = APIRouter(tags=["sparql"], route_class=DirectRoute)
 # the most rows of a single-pattern lookup answered on the event loop (`_answer_on_loop`):
 # a thousand rows are written in about a millisecond
 LOOP_ROWS = 1000
+# a longer text is read in a thread: the lexer takes about 9 us a token, so a text of
+# parentheses or other one-character tokens held the event loop 35 ms for 4,000 of them
+# (api/sparql/text.py reads most texts only up to their query form; not those that name
+# a dataset or a SERVICE); a light query is a few hundred characters
+LEX_ON_LOOP_CHARS = 1000
 
 TRUNCATION_NOTE = (
     f"At most `result_limit` rows (or triples) are returned; the `{LIMIT_HEADER}` header "
@@ -118,7 +123,7 @@ async def sparql_post(request: Request) -> Response:
 
 async def _read_checked(request: Request, text: str, what: str) -> SparqlFacts:
     """The text's lexical facts, once its nesting is known to be safe for any parser."""
-    if len(text) > INLINE_BYTES:  # about half a second a megabyte: not on the event loop
+    if len(text) > LEX_ON_LOOP_CHARS:
         return await run_in_threadpool(_read_checked_now, request, text, what)
     return _read_checked_now(request, text, what)
 
