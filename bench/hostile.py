@@ -35,7 +35,9 @@ g. 64 clients for 60 s of mixed load, 5% of it pathological, twice: back to back
    p99 of light queries against the same clients' light-only run: 64 clients that never
    pause saturate the server by themselves) and paced (0.5 s pauses, one before the first
    request too: against the idle server, measured just before); 5xx answers other than
-   503, crashes, wedges (no light answer for 15 s, or /sparql silent after the run).
+   503, crashes, wedges (no light answer for 15 s, or /sparql silent after the run);
+   light answers timed by the load's own clients and by a probe in a process of its own
+   (bench/campaign/probe.py, one light query every 50 ms), each against its own reference.
 
 Categories that depend on other work of issue 14 (worker processes for queries, SERVICE
 on the parse, the depth guard, reconciliation off the loop) show failures until it lands:

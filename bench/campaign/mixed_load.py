@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import random
+import subprocess
+import sys
 import time
 from dataclasses import dataclass, field
+from typing import Any
 
 import httpx
 
 from bench.http_client import Client
 
-from .harness import Case, Server
+from .harness import ROOT, Case, Server
 
 
 def actor_iris(server: Server) -> list[str]:
@@ -105,6 +109,27 @@ def longest_gap(times: list[float], start: float, end: float) -> float:
 
 
 THINK_SECONDS = 0.5  # the paced run's mean pause between a client's requests
+PROBE_INTERVAL = 0.05  # seconds between two of the probe's light queries (bench/campaign/probe.py)
+
+
+class Probe:
+    """The latency probe (bench/campaign/probe.py) in a process of its own, for `seconds`."""
+
+    def __init__(self, server: Server, iris: list[str], seconds: float) -> None:
+        self._process = subprocess.Popen(
+            [sys.executable, "-m", "bench.campaign.probe", server.base, str(seconds),
+             str(PROBE_INTERVAL), *iris[:50]], cwd=ROOT, stdout=subprocess.PIPE)
+
+    def latencies(self) -> list[float]:
+        out, _ = self._process.communicate(timeout=300)
+        found: list[float] = json.loads(out or b"[]")
+        return found
+
+
+def probed(server: Server, iris: list[str], seconds: float, run: Any) -> tuple[Any, list[float]]:
+    """What `run()` returns, and the probe's latencies over the same `seconds`."""
+    probe = Probe(server, iris, seconds)
+    return run(), probe.latencies()
 
 
 def category_g(server: Server, quick: bool) -> list[Case]:
@@ -116,7 +141,13 @@ def category_g(server: Server, quick: bool) -> list[Case]:
 
     The machine may be shared: each run measures the idle server again just before its
     own runs (one client, back to back), so that the ratios compare figures taken under
-    the same outside load, and it prints the load averages (`os.getloadavg`) it ran at."""
+    the same outside load, and it prints the load averages (`os.getloadavg`) it ran at.
+
+    Light answers are timed twice, each against its own reference: by the load's clients
+    themselves (one process holding 64 connections: an answer may wait in that process's
+    event loop behind other clients' answers, and the wait counts as the server's), and
+    by a probe in a process of its own, one light query every PROBE_INTERVAL on its own
+    connection, in every phase (idle, light-only, mixed). Both must stay under 2x."""
     clients, seconds = (16, 15.0) if quick else (64, 60.0)
     iris = actor_iris(server)
     idle_seconds = 5.0 if quick else 10.0
@@ -127,11 +158,14 @@ def category_g(server: Server, quick: bool) -> list[Case]:
 def _mixed_run(server: Server, iris: list[str], idle_seconds: float, clients: int,
                seconds: float, think: float) -> list[Case]:
     loads = [os.getloadavg()[0]]
+    probe_idle = Probe(server, iris, idle_seconds).latencies()
     idle = asyncio.run(load(server, iris, 1, idle_seconds, 0.0))
-    light_only = asyncio.run(load(server, iris, clients, seconds / 3, 0.0, think))
+    light_only, probe_light_only = probed(server, iris, seconds / 3, lambda: asyncio.run(
+        load(server, iris, clients, seconds / 3, 0.0, think)))
     loads.append(os.getloadavg()[0])
     started = time.monotonic()
-    mixed = asyncio.run(load(server, iris, clients, seconds, 0.05, think))
+    mixed, probe_mixed = probed(server, iris, seconds, lambda: asyncio.run(
+        load(server, iris, clients, seconds, 0.05, think)))
     ended = time.monotonic()
     loads.append(os.getloadavg()[0])
     crashed = server.ensure()
@@ -151,18 +185,31 @@ def _mixed_run(server: Server, iris: list[str], idle_seconds: float, clients: in
         "statuses": mixed.statuses, "client_timeouts": mixed.timeouts,
         "longest_gap_without_light_200_s": round(gap, 1),
         "load_averages": [round(value, 1) for value in loads],
+        "probe_idle_p99_ms": round(p99(probe_idle) * 1000, 1),
+        "probe_light_only_p99_ms": round(p99(probe_light_only) * 1000, 1),
+        "probe_mixed_p99_ms": round(p99(probe_mixed) * 1000, 1),
+        "probe_answers": [len(probe_idle), len(probe_light_only), len(probe_mixed)],
     }
     paced = f"paced ({think:g} s pauses)" if think else "back to back"
+    probe_ratio = p99(probe_mixed) / p99(probe_idle if think else probe_light_only)
     to_light_only = p99(mixed.light) / p99(light_only.light)
     detail = (f"{figures['mixed_light_p99_ms']} ms against {figures['idle_p99_ms']} ms idle "
               f"(x{figures['p99_ratio_to_idle']}) and {figures['light_only_p99_ms']} ms for "
               f"the same clients without pathological queries "
               f"(x{figures['p99_ratio_to_light_only']}); {len(mixed.light)} light answers; "
-              f"load {min(loads):.1f}-{max(loads):.1f}")
+              f"load {min(loads):.1f}-{max(loads):.1f}; probe (its own process, one light "
+              f"query every {PROBE_INTERVAL * 1000:g} ms): idle {figures['probe_idle_p99_ms']}, "
+              f"light-only {figures['probe_light_only_p99_ms']}, mixed "
+              f"{figures['probe_mixed_p99_ms']} ms")
     checks = [
         Case("g", f"{paced}: p99 of light queries under 2x "
              + ("idle" if think else "the light-only run"),
              (ratio if think else to_light_only) < 2, detail, figures),
+        Case("g", f"{paced}: the probe's p99 under 2x its own "
+             + ("idle p99" if think else "p99 in the light-only run"),
+             probe_ratio < 2, f"{figures['probe_mixed_p99_ms']} ms against "
+             f"{figures['probe_idle_p99_ms'] if think else figures['probe_light_only_p99_ms']}"
+             f" ms (x{probe_ratio:.1f}); {len(probe_mixed)} probe answers"),
         Case("g", f"{paced}: no 5xx but 503", errors == 0, f"{errors} ({mixed.statuses})"),
         Case("g", f"{paced}: no crash", not crashed, "the server died" if crashed else "alive"),
         Case("g", f"{paced}: no wedge", gap < 15 and after,
