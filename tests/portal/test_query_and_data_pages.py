@@ -74,8 +74,9 @@ def test_a_tuned_example_shows_its_plain_text_and_says_a_twin_runs(api: AppClien
     head = bound_query(page).split("WHERE")[0]  # VALUES binds the parameters after WHERE
     assert head == query.readable_text.split("WHERE")[0] != query.text.split("WHERE")[0]
     assert "through the API a tuned twin of it runs (the same rows" in unescape(page)
-    assert not shipped_queries()["cq02-actors-by-investment-form"].tuned
-    plain = api.get("/query", params={"example": "cq02-actors-by-investment-form", "lang": "en"}).text
+    assert not shipped_queries()["cq08-organisational-transformations"].tuned
+    plain = api.get("/query", params={"example": "cq08-organisational-transformations",
+                                      "lang": "en"}).text
     assert "tuned twin" not in plain
 
 
