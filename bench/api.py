@@ -293,7 +293,10 @@ def main() -> None:
                "BENCH_ENTITY_QUERY": str(ROOT / "queries" / "api-entity.rq")}, cwd=OUT),
     ]
     pids = {name: process.pid for name, process in zip(names, processes, strict=True)}
-    waited = settle([pids["tsr"], pids["tsr-unkept"]])
+    for name in ("tsr", "tsr-unkept"):
+        httpx.get(urls[name] + "/health", timeout=CLIENT_TIMEOUT)  # starts its quad count
+    # at 10 million triples the browse index alone takes minutes to build
+    waited = settle([pids["tsr"], pids["tsr-unkept"]], longest=1800)
     print(f"tsr serve's start-up work (its indexes) done after {waited:.0f} s", flush=True)
     try:
         run(args, urls, pids)
@@ -338,31 +341,9 @@ def kept_counts(url: str) -> tuple[int, int]:
     return kept["hits"], kept["misses"]
 
 
-def settled(pids: dict[str, int], urls: dict[str, str], *, idle_cpu: float = 0.05,
-            most: float = 1800) -> None:
-    """Wait until each tsr server has finished what it does on its own after starting (the
-    label, browse and quad-count indexes, built in the background: at a million triples
-    the browse index alone took 20-30 s of CPU, and measured while it was built the entity
-    GET cost 7 ms of server CPU instead of 4): idle means under `idle_cpu` of a core over 2 s.
-    What that start-up cost is printed, not counted in any workload."""
-    for name in ("tsr", "tsr-unkept"):
-        httpx.get(urls[name] + "/health", timeout=CLIENT_TIMEOUT)  # starts the quad count
-    started = time.monotonic()
-    first = {name: cpu_seconds(pids[name]) for name in ("tsr", "tsr-unkept")}
-    while time.monotonic() - started < most:
-        before = {name: cpu_seconds(pids[name]) for name in first}
-        time.sleep(2)
-        if all(cpu_seconds(pids[name]) - before[name] < 2 * idle_cpu for name in first):
-            break
-    spent = ", ".join(f"{name} {cpu_seconds(pids[name]) - cpu:.1f} s" for name, cpu in first.items())
-    print(f"the servers settled after {time.monotonic() - started:.0f} s (their start-up "
-          f"indexes, CPU: {spent})", flush=True)
-
-
 def run(args: argparse.Namespace, urls: dict[str, str], pids: dict[str, int]) -> None:
     keys = actor_keys(urls["tsr"])
     print(f"{len(keys)} actors", flush=True)
-    settled(pids, urls)
 
     def point(base: str, path: str) -> RequestMaker:
         def request(rng: random.Random) -> tuple[str, dict[str, str]]:
