@@ -61,12 +61,22 @@ class EngineProfile:
     # The text of a REPLACE result is not matched right by a later REPLACE: the backend
     # wraps each REPLACE call in CONCAT( ) (the same value in the standard).
     reread_replace_results: bool = False
+    # The result of LCASE or UCASE is not ordered with other strings by code point (ORDER
+    # BY, MIN, MAX): the backend wraps each LCASE and UCASE call in CONCAT( ) (the same
+    # value in the standard).
+    reread_case_results: bool = False
     # Readers never see a request of several update operations half done. If not, a source
     # replaced by `tsr ingest` (DROP, then ADD of its staged copy, in one request) can be
     # read empty or partly filled while the request runs.
     isolated_update: bool = True
     # The Server header of the engine's answers starts with this (for detection).
     server_header: str | None = None
+
+    @property
+    def rewrapped_calls(self) -> frozenset[str]:
+        """The functions whose calls the backend wraps in CONCAT( ) for this engine."""
+        return frozenset({"REPLACE"} if self.reread_replace_results else set()) | frozenset(
+            {"LCASE", "UCASE"} if self.reread_case_results else set())
 
     def is_system_graph(self, iri: str) -> bool:
         return iri.startswith(self.system_graphs) if self.system_graphs else False
@@ -107,6 +117,10 @@ VIRTUOSO = EngineProfile(
     # search found nothing for "savoirs partages" ("Savoirs Partagés"); CONCAT( ) around the
     # inner call makes it a string the later REPLACE reads
     reread_replace_results=True,
+    # ORDER BY LCASE(STR(?name)) put "agence de la transition écologique" before "aaa
+    # première" (and MIN(LCASE(...)), the sort key of the curated lists and the search, a
+    # new "AAA première" after "Agence..."); the same inside CONCAT( ) is ordered right
+    reread_case_results=True,
     # `GRAPH ?g { }` gives one empty row instead of a row per graph
     graph_listing="SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } } ORDER BY ?g",
     # SELECT answers longer than [SPARQL] ResultSetMaxRows are cut, said only by this

@@ -45,8 +45,8 @@ from .base import (
 from .engines import PROFILES, EngineProfile, profile_for_server
 from .namespaces import STAGING_PREFIX
 from .sparql_text import (
+    calls_wrapped,
     query_form,
-    replace_calls_wrapped,
     trailing_values_inside,
     with_binds,
     with_values,
@@ -131,8 +131,9 @@ class RemoteStore(Store):
     ) -> Any:
         if form != "SELECT" and self.engine.trailing_values_in_select_only:
             text = trailing_values_inside(text)
-        if self.engine.reread_replace_results and "REPLACE" in text.upper():
-            text = replace_calls_wrapped(text)
+        rewrapped = self.engine.rewrapped_calls
+        if rewrapped and any(name in text.upper() for name in rewrapped):
+            text = calls_wrapped(text, rewrapped)
         explicit = default_graph is not None or named_graphs is not None
         if explicit and self.engine.merges_protocol_dataset:
             text = without_dataset_clauses(text)

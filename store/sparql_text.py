@@ -11,7 +11,7 @@ IRIs are skipped as units, so a keyword inside a literal is never taken for one.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass
 
 from pyoxigraph import BlankNode, Literal, NamedNode
@@ -161,18 +161,20 @@ def with_binds(text: str, bindings: Mapping[str, NamedNode | Literal | BlankNode
     return _into_where_group(text, binds)
 
 
-def replace_calls_wrapped(text: str) -> str:
-    """Every `REPLACE(…)` call in the text wrapped as `CONCAT(REPLACE(…))`: the same value
-    (REPLACE gives a string literal, which CONCAT of one argument gives back), for an engine
-    whose REPLACE results are not matched right by a later REPLACE (store/engines.py).
+def calls_wrapped(text: str, functions: Collection[str]) -> str:
+    """Every call of one of `functions` (upper-case names; SPARQL's function names are read
+    in any case) in the text wrapped as `CONCAT(…)`: the same value (these functions give a
+    string literal, which CONCAT of one argument gives back, language tag included), for an
+    engine that reads their results wrongly later on (store/engines.py).
 
-    >>> replace_calls_wrapped('SELECT (REPLACE(REPLACE(?s, "a", "b"), "(", "") AS ?r) {}')
-    'SELECT (CONCAT(REPLACE(CONCAT(REPLACE(?s, "a", "b")), "(", "")) AS ?r) {}'
+    >>> calls_wrapped('SELECT (REPLACE(lcase(?s), "a", "b") AS ?r) {}', {"REPLACE", "LCASE"})
+    'SELECT (CONCAT(REPLACE(CONCAT(lcase(?s)), "a", "b")) AS ?r) {}'
     """
     stream = list(tokens(text))
     inserts: list[tuple[int, str]] = []
     for index, token in enumerate(stream[:-1]):
-        if token.kind != "word" or token.text != "REPLACE" or stream[index + 1].text != "(":
+        if (token.kind != "word" or token.text.upper() not in functions
+                or stream[index + 1].text != "("):
             continue
         depth = 0
         for closing in stream[index + 1:]:

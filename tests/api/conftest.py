@@ -168,17 +168,23 @@ def api(request: pytest.FixtureRequest) -> Iterator[AppClient]:
     yield from serving_on(request, getattr(request, "param", "memory"))
 
 
-@pytest.fixture
-def fresh_api(request: pytest.FixtureRequest) -> Iterator[AppClient]:
-    """An app of its own with the test data, for a test that writes: in memory, or on the
-    store the module's `on_engines` marker gives it. A remote engine's server is the
-    session's, which the module's `api` may be reading: it is emptied and loaded for the
-    test, and after it emptied and loaded again, so the writes end with the test."""
+def fresh_serving(request: pytest.FixtureRequest, **overrides: Any) -> Iterator[AppClient]:
+    """An app of its own with the test data and these settings, for a test that writes: in
+    memory, or on the store the module's `on_engines` marker gives the fixture. A remote
+    engine's server is the session's, which the module's `api` may be reading: it is
+    emptied and loaded for the test, and after it emptied and loaded again, so the writes
+    end with the test."""
     engine = getattr(request, "param", "memory")
-    yield from serving_on(request, engine)
+    yield from serving_on(request, engine, **overrides)
     if engine != "memory":
         with open_store(remote_settings(empty_remote_env(request, engine))) as store:
             load_test_data(store)
+
+
+@pytest.fixture
+def fresh_api(request: pytest.FixtureRequest) -> Iterator[AppClient]:
+    """An app of its own, for a test that writes (fresh_serving)."""
+    yield from fresh_serving(request)
 
 
 def sparql(api: AppClient, query: str, headers: dict[str, str] | None = None,

@@ -134,6 +134,7 @@ def test_named_queries_that_ask_another_endpoint_get_no_mark_etag() -> None:
                                     "federated-wikidata-descriptions"}
 
 
-# Real processes (servers, the CLI, a browser) or stores loaded for the module: out of the
-# edit-test loop, `pytest -m "not slow"`; CI runs every test
-pytestmark = pytest.mark.slow
+# the app on every engine (tests/api/conftest.py); real processes (servers, the CLI, a
+# browser) or stores loaded for the module: out of the edit-test loop, `pytest -m "not
+# slow"`; CI runs every test
+pytestmark = [pytest.mark.on_engines, pytest.mark.slow]

@@ -290,6 +290,21 @@ def test_a_replace_result_is_not_read_right_by_a_later_replace(
     assert [row["folded"].value for row in virtuoso.query(fold)] == ["savoirs partages"]
 
 
+def test_lower_cased_names_are_ordered_apart(virtuoso: RemoteStore, virtuoso_url: str) -> None:
+    """Departure: the result of LCASE is not ordered by code point with the others: "agence
+    de la transition écologique" came before "aaa première" (the curated lists and the
+    search sort by MIN(LCASE(STR(?name))): a new "AAA première" came after "Agence..."). The
+    backend wraps each LCASE and UCASE call in CONCAT( ), the same value in the standard."""
+    virtuoso.update(f"""INSERT DATA {{ GRAPH {G1} {{
+        <{EX}agence> <{EX}p> "agence de la transition écologique" .
+        <{EX}nationale> <{EX}p> "agence nationale" . <{EX}premiere> <{EX}p> "aaa première" }} }}""")
+    ordered = f"SELECT ?s WHERE {{ GRAPH {G1} {{ ?s ?p ?o }} }} ORDER BY LCASE(STR(?o))"
+    direct = rows(ask_engine(virtuoso_url, ordered, **{"named-graph-uri": G1.value}))
+    assert [row["s"].removeprefix(EX) for row in direct] == ["agence", "premiere", "nationale"]
+    assert [row["s"].value.removeprefix(EX) for row in virtuoso.query(ordered)] == [
+        "premiere", "agence", "nationale"]
+
+
 def test_a_graph_outside_the_named_graphs_matches_once(virtuoso: RemoteStore,
                                                        virtuoso_url: str) -> None:
     """Departure: `GRAPH <g>` naming a graph outside the request's named graphs gives one

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from pyoxigraph import BlankNode, Literal, NamedNode, Store
 
-from store.sparql_text import query_form, replace_calls_wrapped, with_binds, with_values
+from store.sparql_text import calls_wrapped, query_form, with_binds, with_values
 
 
 @pytest.mark.parametrize(("text", "form"), [
@@ -62,13 +62,16 @@ def test_blank_nodes_cannot_be_parameters() -> None:
         with_values("SELECT * { ?s ?p ?o }", {"s": BlankNode()})
 
 
-def test_replace_calls_are_wrapped_with_the_same_value() -> None:
-    text = ('SELECT ?r WHERE { BIND(REPLACE(REPLACE(LCASE("Déjà (vu)"), "[àâ]", "a"), '
+def test_calls_are_wrapped_with_the_same_value() -> None:
+    text = ('SELECT ?r WHERE { BIND(REPLACE(REPLACE(lcase("Déjà (vu)"), "[àâ]", "a"), '
             '"[éè]", "e") AS ?r) FILTER(CONTAINS(?r, "REPLACE(")) } # REPLACE(')
-    wrapped = replace_calls_wrapped(text)
-    assert wrapped == ('SELECT ?r WHERE { BIND(CONCAT(REPLACE(CONCAT(REPLACE(LCASE("Déjà (vu)"), '
-                       '"[àâ]", "a")), "[éè]", "e")) AS ?r) FILTER(CONTAINS(?r, "REPLACE(")) } '
-                       '# REPLACE(')
+    wrapped = calls_wrapped(text, {"REPLACE", "LCASE"})
+    assert wrapped == ('SELECT ?r WHERE { BIND(CONCAT(REPLACE(CONCAT(REPLACE(CONCAT('
+                       'lcase("Déjà (vu)")), "[àâ]", "a")), "[éè]", "e")) AS ?r) '
+                       'FILTER(CONTAINS(?r, "REPLACE(")) } # REPLACE(')
     store = Store()
-    plain = replace_calls_wrapped('SELECT ?r { BIND(REPLACE(LCASE("Déjà (vu)"), "[àâ]", "a") AS ?r) }')
+    plain = calls_wrapped('SELECT ?r { BIND(REPLACE(LCASE("Déjà (vu)"), "[àâ]", "a") AS ?r) }',
+                          {"REPLACE", "LCASE"})
     assert [row["r"] for row in store.query(plain)] == [Literal("déja (vu)")]
+    tagged = calls_wrapped('SELECT ?r { BIND(UCASE("vu"@fr) AS ?r) }', {"UCASE"})
+    assert [row["r"] for row in store.query(tagged)] == [Literal("VU", language="fr")]

@@ -16,7 +16,7 @@ from fastapi import Response
 
 from api.resources.entity_cache import EntityResponses, KeptResponse
 from store.namespaces import TSR
-from tests.api.conftest import READER, SECRET_GRAPH, WRITER, AppClient, serving_app
+from tests.api.conftest import READER, SECRET_GRAPH, WRITER, AppClient, serving_on
 
 ATELIER = "/api/actors/siren-810079194"
 ATELIER_ID = "/id/actor/siren-810079194"
@@ -61,10 +61,13 @@ def test_if_none_match_gives_304_without_a_body(fresh_api: AppClient) -> None:
     assert fresh_api.get(ATELIER, headers={"If-None-Match": '"other"'}).status_code == 200
 
 
-def test_with_nothing_kept_each_answer_has_the_same_etag_and_304s(fresh_api: AppClient) -> None:
-    """TSR_ENTITY_CACHE_BYTES=0: every document is built, and tagged as a kept one is."""
+def test_with_nothing_kept_each_answer_has_the_same_etag_and_304s(
+        fresh_api: AppClient, request: pytest.FixtureRequest) -> None:
+    """TSR_ENTITY_CACHE_BYTES=0: every document is built, and tagged as a kept one is (by
+    another app with the same data on the same engine)."""
     kept = fresh_api.get(ATELIER)
-    for client in serving_app(entity_cache_bytes=0):
+    engine = request.node.callspec.params["fresh_api"]
+    for client in serving_on(request, engine, entity_cache_bytes=0):
         built = client.get(ATELIER)
         assert built.status_code == 200 and built.content == kept.content
         assert built.headers["etag"] == kept.headers["etag"]
@@ -195,3 +198,6 @@ def test_entity_gets_have_threads_of_their_own(fresh_api: AppClient) -> None:
     finally:
         asyncio.run_coroutine_threadsafe(give_them_back(shared, holders), loop).result()
     assert waiting_list.result(timeout=20).status_code == 200
+
+
+pytestmark = pytest.mark.on_engines  # the app on every engine (tests/api/conftest.py)

@@ -15,17 +15,27 @@ from api.named_queries import shipped_queries
 from api.resources import neighbourhood
 from api.resources.neighbourhood import LABEL_PROPERTIES, EveryLabel
 from store.namespaces import SKOS, TSR, TSRV, XSD
-from tests.api.conftest import READER, SECRET_GRAPH, WRITER, AppClient, serving_app
+from tests.api.conftest import (
+    READER,
+    SECRET_GRAPH,
+    WRITER,
+    AppClient,
+    engine_of,
+    fresh_serving,
+)
 
 ATELIER = "/api/actors/siren-810079194"
 ASSOCIATION = f"<{TSRV}legal-form/association-1901>"
 
 
+pytestmark = pytest.mark.on_engines  # the app on every engine (tests/api/conftest.py)
+
+
 @pytest.fixture
-def fresh_api() -> Iterator[AppClient]:
+def fresh_api(request: pytest.FixtureRequest) -> Iterator[AppClient]:
     """An app of its own that keeps no entity responses: each request here must read its
     labels (a kept response would pass these tests without reading any)."""
-    yield from serving_app(entity_cache_bytes=0)
+    yield from fresh_serving(request, entity_cache_bytes=0)
 
 
 def legal_form_label(api: AppClient, headers: dict[str, str] | None = None) -> object:
@@ -140,17 +150,24 @@ def test_a_label_node_is_framed_once_per_reader_and_language(fresh_api: AppClien
     first = legal_form_label(fresh_api, {"Accept-Language": "en"})
     assert first == {"en": "Association (1901 law)"}
     kept = [key for key in every_label._framed if key[0] == iri]
-    assert [key[2] for key in kept] == ["en"]
-    node = every_label._framed[kept[0]]
-    assert node is not None and node["prefLabel"] == first
+    # kept nodes serve the document framed from the engine's own JSON-LD (the embedded
+    # store); a remote store's document is read triple by triple (test_entity_documents.py),
+    # its label nodes framed with it: none kept, the same labels
+    framed_once = engine_of(fresh_api) == "memory"
+    assert [key[2] for key in kept] == (["en"] if framed_once else [])
+    if framed_once:
+        node = every_label._framed[kept[0]]
+        assert node is not None and node["prefLabel"] == first
     assert legal_form_label(fresh_api, {"Accept-Language": "en"}) == first
-    assert every_label._framed[kept[0]] is node, "framed again"
+    if framed_once:
+        assert every_label._framed[kept[0]] is node, "framed again"
     assert legal_form_label(fresh_api) == {"fr": "Association loi 1901"}
     with_token = legal_form_label(fresh_api, READER)
     assert isinstance(with_token, dict)
     assert sorted(with_token["fr"]) == ["Association loi 1901", "Libellé confidentiel"]
     # one node per reader graphs: the anonymous reader's and the token holder's
-    assert len({key[1] for key in every_label._framed if key[0] == iri}) == 2
+    assert len({key[1] for key in every_label._framed if key[0] == iri}) == (
+        2 if framed_once else 0)
 
 
 def test_a_label_that_is_a_resource_is_framed_with_the_document() -> None:

@@ -195,3 +195,6 @@ def test_named_query_whose_service_fails_is_a_502(tmp_path: Path) -> None:
             "query remote-labels: a SERVICE endpoint failed: ")
     finally:
         client.close()
+
+
+pytestmark = pytest.mark.on_engines  # the app on every engine (tests/api/conftest.py)

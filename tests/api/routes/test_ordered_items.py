@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import pytest
 from pyoxigraph import NamedNode
 
 from api.named_queries import shipped_queries
@@ -85,3 +86,6 @@ def test_lists_beyond_the_budget_are_dropped_least_recently_used_first(
         assert lists.get(list_key(name, {}, None), mark, reader(name)) == three
     # two lists fit: c pushes out b (a was used since), then b pushes out c
     assert reads == ["a", "b", "c", "b"]
+
+
+pytestmark = pytest.mark.on_engines  # the app on every engine (tests/api/conftest.py)

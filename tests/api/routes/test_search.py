@@ -222,6 +222,7 @@ def test_the_class_filter_of_the_route_keeps_what_the_query_keeps(
         api.app.state.services.search_index.fresh()
 
 
-# Real processes (servers, the CLI, a browser) or stores loaded for the module: out of the
-# edit-test loop, `pytest -m "not slow"`; CI runs every test
-pytestmark = pytest.mark.slow
+# the app on every engine (tests/api/conftest.py); real processes (servers, the CLI, a
+# browser) or stores loaded for the module: out of the edit-test loop, `pytest -m "not
+# slow"`; CI runs every test
+pytestmark = [pytest.mark.on_engines, pytest.mark.slow]
