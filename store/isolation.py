@@ -10,12 +10,8 @@ queries a client controls run in worker processes (store/query_worker.py):
   that needs more fails inside the worker, or kills it, and the caller gets
   `QueryOverBudget`. A worker that dies any other way gives `QueryCrashed`
   (`QueryTooDeep` for a stack overflow); the server is never touched.
-* **Read-only checkpoints.** Opening the live store read-only while this process writes it
-  is undefined behaviour in RocksDB, so workers open a checkpoint (`Store.backup`: hard
-  links of the immutable files, cheap) made again at the first query after a write;
-  a query sees every write that returned before it started. A checkpoint is removed
-  once no worker has it open. They live in the store's `tsr-checkpoints/` directory
-  (hard links need the same file system), emptied when the pool starts.
+* **Read-only checkpoints.** Workers open a checkpoint of the store, never the live one
+  (store/checkpoints.py): a query sees every write that returned before it started.
 * **Fair sharing.** At most `per_client` queries of one client (its token or address)
   hold workers at once; the others wait in a queue of at most `queue` entries, served
   client by client (the waiting client with the fewest queries running goes first).
@@ -46,13 +42,11 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import itertools
-import json
 import logging
 import os
 import pickle
 import queue as queues
 import re
-import shutil
 import signal
 import socket
 import struct
@@ -63,30 +57,12 @@ import time
 from collections import Counter, OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any, Protocol
-
-from pyoxigraph import Store as OxStore
+from typing import Any
 
 from .base import QuerySyntaxError, StoreError
+from .checkpoints import Checkpointable, Checkpoints
 from .worker_channel import Channel
 
-
-class Checkpointable(Protocol):
-    """What the pool needs of the store (an on-disk EmbeddedStore; not imported, since it
-    imports this module)."""
-
-    location: str
-    writes: int
-    writing: int
-
-    @property
-    def oxigraph(self) -> OxStore: ...
-
-CHECKPOINTS = "tsr-checkpoints"
-# the latest checkpoint, for the commands that read the store beside the server
-# (store/served_checkpoint.py)
-MANIFEST = "tsr-served.json"
 _START_SECONDS = 60.0  # a worker that is not ready by then is reported broken
 _POLL_SECONDS = 0.1  # how often a waiting relay looks at its deadline and its client
 # A query shape is light when one run used at most this much of its worker's CPU (a point
@@ -103,7 +79,6 @@ LIGHT_SECONDS = 0.25
 # server's event loop, which answers the single-pattern lookups and the curated routes
 LIGHT_NICE = 5
 GENERAL_NICE = 10
-_REFRESH_SECONDS = 1.0  # after a write, the delay before a checkpoint is made for readers
 _SHAPES = 4096  # query shapes remembered (each at most _SHAPE_CHARACTERS long)
 _SHAPE_CHARACTERS = 4000
 _CPU = struct.Struct("!dd")  # a job's CPU seconds, the worker's own since it started
@@ -244,11 +219,7 @@ class QueryPool:
         self.memory_bytes = memory_bytes
         self.queue_limit = queue
         self.per_client = max(1, per_client)
-        self._directory = Path(store.location) / CHECKPOINTS
-        shutil.rmtree(self._directory, ignore_errors=True)  # left by a server that died
-        self._directory.mkdir(parents=True, exist_ok=True)
-        self._checkpoint_lock = threading.Lock()
-        self._checkpoint: tuple[int, str] | None = None  # (store.writes, path)
+        self._checkpoints = Checkpoints(store, self._open_paths)
         self._numbers = itertools.count(1)
         self._condition = threading.Condition()
         self._free: dict[bool, list[_Worker]] = {True: [], False: []}  # by lane (light?)
@@ -260,9 +231,8 @@ class QueryPool:
         self._shapes = _Shapes()
         self._broken: str | None = None
         self._closed = False
-        self._refresh_pending = False
         with contextlib.suppress(StoreError):  # else made at the first query
-            self._fresh_checkpoint(None)
+            self._checkpoints.fresh(None)
         self._spawns: queues.SimpleQueue[bool] = queues.SimpleQueue()
         threading.Thread(target=self._spawner, name="tsr-query-worker-start",
                          daemon=True).start()
@@ -291,7 +261,7 @@ class QueryPool:
             self._release(worker, job)
             raise QueryTimeout(self._busy_message())
         try:
-            path = self._fresh_checkpoint(worker)
+            path = self._checkpoints.fresh(worker)
             worker.channel.send(pickle.dumps((path, function, args)))
             cpu = self._relay(worker, job, write, deadline, abandoned)
         except (StoreError, SyntaxError) as error:
@@ -475,7 +445,7 @@ class QueryPool:
             with contextlib.suppress(subprocess.TimeoutExpired):
                 worker.process.wait(timeout=5)
             self._close(worker)
-            self._tidy()
+            self._checkpoints.tidy()
 
     def _uncount(self, job: _Job) -> None:
         running = self._running[job.light]
@@ -495,7 +465,7 @@ class QueryPool:
             self._alive.discard(worker)
             self._hand_out()  # the client's share is free again
         self._top_up()
-        self._tidy()
+        self._checkpoints.tidy()
 
     def stats(self) -> PoolStats:
         with self._condition:
@@ -611,66 +581,21 @@ class QueryPool:
             with contextlib.suppress(OSError):
                 worker.process.stderr.close()
 
-    # -- checkpoints -----------------------------------------------------------------------
-    def refresh_soon(self) -> None:
-        """After a write: a checkpoint a second later (once for a burst of writes), so that
-        the commands reading beside the server (store/served_checkpoint.py) see it even
-        when no query comes to make one."""
+    # -- checkpoints (store/checkpoints.py) ------------------------------------------------
+    def _open_paths(self) -> set[str | None]:
         with self._condition:
-            if self._refresh_pending or self._closed:
-                return
-            self._refresh_pending = True
-        timer = threading.Timer(_REFRESH_SECONDS, self._refresh)
-        timer.daemon = True
-        timer.start()
+            return {worker.path for worker in self._alive}
+
+    def refresh_soon(self) -> None:
+        """After a write: a checkpoint a second later, for the commands that read beside
+        the server (store/checkpoints.py)."""
+        if not self._closed:
+            self._checkpoints.refresh_soon()
 
     def renew_checkpoint(self) -> None:
         """Make and publish now a checkpoint holding every write that has returned (kept if
         it holds them already). Raises StoreError if it cannot be made."""
-        self._fresh_checkpoint(None)
-
-    def _refresh(self) -> None:
-        with self._condition:
-            self._refresh_pending = False
-            if self._closed:
-                return
-        with contextlib.suppress(StoreError):
-            self._fresh_checkpoint(None)
-
-    def _fresh_checkpoint(self, worker: _Worker | None) -> str:
-        """A checkpoint holding every write that has returned, noted as the one `worker`
-        opens. While a write is under way the previous checkpoint still stands (it is
-        consistent; the write is not done)."""
-        with self._checkpoint_lock:
-            writes = self._store.writes
-            current = self._checkpoint
-            if current is not None and (current[0] == writes or self._store.writing):
-                if worker is not None:
-                    worker.path = current[1]
-                return current[1]
-            path = str(self._directory / str(next(self._numbers)))
-            try:
-                self._store.oxigraph.backup(path)
-            except OSError as error:
-                raise StoreError(f"cannot make a checkpoint of the store for queries: "
-                                 f"{error}") from None
-            self._checkpoint = (writes, path)
-            if worker is not None:
-                worker.path = path
-            _publish(self._store.location, path)
-        self._tidy()
-        return path
-
-    def _tidy(self) -> None:
-        """Remove the checkpoints no worker has open."""
-        with self._checkpoint_lock:
-            with self._condition:
-                kept = {worker.path for worker in self._alive}
-            if self._checkpoint is not None:
-                kept.add(self._checkpoint[1])
-            for entry in self._directory.iterdir():
-                if str(entry) not in kept:
-                    shutil.rmtree(entry, ignore_errors=True)
+        self._checkpoints.fresh(None)
 
     def close(self) -> None:
         with self._condition:
@@ -690,20 +615,7 @@ class QueryPool:
             with contextlib.suppress(subprocess.TimeoutExpired):
                 worker.process.wait(timeout=5)
             self._close(worker)
-        with contextlib.suppress(OSError):
-            (Path(self._store.location) / MANIFEST).unlink()
-        shutil.rmtree(self._directory, ignore_errors=True)
-
-
-def _publish(store_directory: str, checkpoint: str) -> None:
-    """Note `checkpoint` as the latest, with when it was made and by which server."""
-    directory = Path(store_directory)
-    manifest = {"checkpoint": str(Path(checkpoint).relative_to(directory)),
-                "made": time.time(), "pid": os.getpid()}
-    temporary = directory / f"{MANIFEST}.{os.getpid()}.tmp"
-    with contextlib.suppress(OSError):  # the commands then say the store is busy
-        temporary.write_text(json.dumps(manifest), encoding="utf-8")
-        os.replace(temporary, directory / MANIFEST)
+        self._checkpoints.close()
 
 
 def _process_cpu(pid: int) -> float:

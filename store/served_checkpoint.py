@@ -24,8 +24,8 @@ import uuid
 from pathlib import Path
 
 from .base import StoreBusyError, StoreError
+from .checkpoints import MANIFEST
 from .embedded import EmbeddedStore
-from .isolation import MANIFEST
 
 READERS = "tsr-readers"  # the commands' copies (hard links need the same file system)
 

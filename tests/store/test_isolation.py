@@ -11,9 +11,9 @@ import pytest
 from pyoxigraph import Literal, NamedNode, QuerySolutions, Triple
 
 from store.base import StoreBusyError
+from store.checkpoints import CHECKPOINTS
 from store.embedded import EmbeddedStore
 from store.isolation import (
-    CHECKPOINTS,
     PoolBusy,
     QueryOverBudget,
     QueryPool,
