@@ -50,7 +50,7 @@ def build_services(store: Store, settings: Settings) -> Services:
     iris = DataIris(settings.base_iri)
     state = StoreState(store, iris)
     return Services(
-        store_state=state, visible_graphs=VisibleGraphs(), labels=Labels(state),
+        store_state=state, visible_graphs=VisibleGraphs(), labels=Labels(state, settings.label_index_bytes),
         ordered_items=OrderedItems(),
         search_index=SearchIndex(state), reconcile_entities=ReconcileEntities(state),
         entity_responses=EntityResponses(settings.entity_cache_bytes),

@@ -104,6 +104,13 @@ class Settings(BaseSettings):
         description="Memory for entity responses kept until the store changes (the detail "
         "routes and /id/ pages; 0: none kept). They carry ETags either way.",
     )
+    label_index_bytes: int = Field(
+        256 * 1024 * 1024, ge=0,
+        description="Memory for the index of every label (names, titles, SKOS labels) "
+        "that entity documents and lists show for the resources they name, kept until "
+        "the store changes; a store whose labels need more is asked for them by a query "
+        "per document (about 450 bytes a label; 33,000 labels at a million triples).",
+    )
     max_body_bytes: int = Field(
         10 * 1024 * 1024, ge=1024, description="Largest request body the API accepts (bytes)."
     )

@@ -6,10 +6,13 @@ Labels are kept between requests, two ways, both dropped as soon as the store's 
 (see store_state.py):
 
 * every label of the store with the graph it comes from (`LabelIndex`), read once in the
-  background (32,626 labels, about 19 MB and under a second at a million triples): an entity
-  then needs no label query at all. Most entities name at least one resource no earlier
-  request named (a project, a partner), so a cache of past answers alone still asked the
-  store for most requests;
+  background while it fits in the `label_index_bytes` setting (33,381 labels in 13 MB at a
+  million triples, 320,481 in 127 MB and 10-40 s of CPU at ten million): an entity then
+  needs no label query at all. Most entities name at least one resource no earlier request
+  named (a project, a partner), so a cache of past answers alone still asked the store for
+  most requests (at ten million triples that query, about 25 IRIs, cost 1.6-2 ms of engine
+  time, as much as the entity's own query; entity GETs cost 5.2 ms of server CPU without
+  the index, 4.4 with it, the same run);
   beside it, the node each labelled resource makes in a document (`EveryLabel.framed`),
   framed on first use per reader graphs and language: a thousand documents embed the same
   concepts;
@@ -29,7 +32,7 @@ from typing import Annotated, Any
 
 import orjson
 from fastapi import Depends, Request
-from pyoxigraph import NamedNode, RdfFormat, Triple
+from pyoxigraph import BlankNode, Literal, NamedNode, RdfFormat, Triple
 
 from store.namespaces import SKOS, TSR
 
@@ -38,6 +41,7 @@ from .context import published_context
 from .framing import (
     Framer,
     GroupedStatements,
+    Kind,
     Statement,
     UnusualJsonLd,
     statement_of,
@@ -54,9 +58,6 @@ LABEL_BUDGET = 50_000
 LabelKey = tuple[tuple[str, ...] | None, NamedNode]
 # The label properties of queries/api-labels.rq (a test holds the two together).
 LABEL_PROPERTIES = (SKOS + "prefLabel", TSR + "name", TSR + "title", SKOS + "notation")
-# Most label triples the index holds (about 600 bytes each); a store with more is served
-# by KnownLabels alone.
-LABEL_INDEX_BUDGET = 150_000
 # Most framed label nodes kept beside the index (about 400 bytes each, 20 MB at most): a
 # concept, a project or an actor, in each reader language and set of graphs (32,151 IRIs
 # have labels at a million triples).
@@ -233,11 +234,16 @@ class KnownLabels:
         return found
 
 
+# One label of the index: (graph, subject, predicate, text, kind, target), a statement
+# (framing.py) after its graph, every part but the text shared with other labels.
+LabelEntry = tuple[str, str, str, str, Kind, str | None]
+
+
 @dataclass(frozen=True)
 class EveryLabel:
-    """Label triples by subject IRI, each with the graph it is in; `complete` is False when
-    the store held more than LABEL_INDEX_BUDGET (then nothing is kept)."""
-    by_subject: dict[str, list[tuple[str, Triple, Statement]]]
+    """Label statements by subject IRI, each with the graph it is in; `complete` is False
+    when the store held more than the index may keep (then nothing is kept)."""
+    by_subject: dict[str, tuple[LabelEntry, ...]]
     complete: bool
     # (IRI, reader graphs, language) -> its framed label node, or None: see `framed`
     _framed: dict[tuple[str, tuple[str, ...] | None, str], dict[str, Any] | None] = field(
@@ -248,41 +254,68 @@ class EveryLabel:
         """The JSON-LD node of `iri` made of its labels in `graphs` and in `lang`, as every
         document naming it embeds it (a concept, a project: one document names a dozen,
         and a thousand documents name the same ones); framed once per store state
-        (`graphs_id`: the graphs as a key).
+        (`graphs_id`: the graphs as a key), for the first LABEL_NODES_BUDGET nodes.
 
-        None when it has no label there (a reference then), or when a label of it is a
-        resource, not a literal (the document frames it, with what else it holds)."""
+        None when it has no label there (a reference then), when a label of it is a
+        resource, not a literal (the document frames it, with what else it holds), or when
+        it is not kept and no more may be (the document frames its labels then: one
+        framing for all, cheaper than one per resource)."""
         key = (iri, graphs_id, lang)
         if key in self._framed:
             return self._framed[key]
+        if len(self._framed) >= LABEL_NODES_BUDGET:
+            return None
         statements = self.statements_of([iri], graphs)
         node = None
         if statements and all(statement[4] is None for statement in statements):
             grouped = GroupedStatements(statements)
             grouped.keep_language(lang)
             node = Framer(published_context(), grouped).frame([NamedNode(iri)])[0]
-        if len(self._framed) < LABEL_NODES_BUDGET:  # (a dict write is atomic across threads)
-            self._framed[key] = node
+        self._framed[key] = node  # (a dict write is atomic across threads)
         return node
 
     def of(self, iris: Iterable[NamedNode], graphs: Sequence[NamedNode] | None) -> list[Triple]:
         """The labels of `iris` in `graphs` (None: every graph)."""
-        visible = None if graphs is None else {graph.value for graph in graphs}
-        return [triple for iri in iris for graph, triple, _ in self.by_subject.get(iri.value, ())
-                if visible is None or graph in visible]
+        return [Triple(NamedNode(statement[0]), NamedNode(statement[1]), term_of(statement))
+                for statement in self.statements_of((iri.value for iri in iris), graphs)]
 
     def statements_of(self, iris: Iterable[str], graphs: Sequence[NamedNode] | None
                       ) -> list[Statement]:
         """`of` as statements, for IRIs given as text."""
         visible = None if graphs is None else {graph.value for graph in graphs}
-        return [statement for iri in iris for graph, _, statement in self.by_subject.get(iri, ())
-                if visible is None or graph in visible]
+        return [entry[1:] for iri in iris for entry in self.by_subject.get(iri, ())
+                if visible is None or entry[0] in visible]
+
+
+def term_of(statement: Statement) -> Literal | NamedNode | BlankNode:
+    """The object of `statement` as a term again."""
+    kind = statement[3]
+    if kind == "iri":
+        return NamedNode(statement[2])
+    if isinstance(kind, str):  # "node"
+        return BlankNode(statement[2].removeprefix("_:"))
+    _, language, datatype = kind
+    if language:
+        return Literal(statement[2], language=language)
+    return Literal(statement[2], datatype=NamedNode(datatype))
+
+
+# What a label costs the index beyond its text, and a subject beyond its IRI, in bytes:
+# the tuples, the dictionary's slot, the strings' headers (measured with tracemalloc at a
+# million triples: 33,381 labels of 32,403 subjects in 13.2 MB, 396 bytes a label)
+_LABEL_BYTES = 140
+_SUBJECT_BYTES = 145
 
 
 class LabelIndex(KeptSnapshot[EveryLabel]):
-    """Every label of the store, rebuilt in the background when the store changes."""
+    """Every label of the store, rebuilt in the background when the store changes, if it
+    fits in `budget` bytes (the `label_index_bytes` setting)."""
 
     name = "label-index"
+
+    def __init__(self, state: StoreState, budget: int) -> None:
+        super().__init__(state)
+        self.budget = budget
 
     def _read(self) -> EveryLabel:
         # VALUES, not FILTER IN: one index read per property instead of a scan of every
@@ -291,17 +324,22 @@ class LabelIndex(KeptSnapshot[EveryLabel]):
         rows = self._store.query(
             f"SELECT ?g ?s ?p ?o WHERE {{ VALUES ?p {{ {properties} }} GRAPH ?g {{ ?s ?p ?o }} "
             "FILTER(isIRI(?s)) }", default_graph=[])
-        by_subject: dict[str, list[tuple[str, Triple, Statement]]] = defaultdict(list)
-        graph_names: dict[str, str] = {}  # one str per graph, not one per label
-        for number, row in enumerate(rows):
-            if number == LABEL_INDEX_BUDGET:
-                return EveryLabel({}, complete=False)
-            subject = row["s"]
+        by_subject: dict[str, list[LabelEntry]] = defaultdict(list)
+        shared: dict[Any, Any] = {}  # one object per graph, predicate and kind
+        cost = 0
+        for row in rows:
+            subject = row["s"].value
             graph = row["g"].value
-            graph = graph_names.setdefault(graph, graph)
-            triple = Triple(subject, row["p"], row["o"])
-            by_subject[subject.value].append((graph, triple, statement_of(triple)))
-        return EveryLabel(dict(by_subject), complete=True)
+            _, predicate, text, kind, target = statement_of(Triple(row["s"], row["p"], row["o"]))
+            entries = by_subject[subject]
+            cost += _LABEL_BYTES + len(text) + (0 if entries else _SUBJECT_BYTES + len(subject))
+            if cost > self.budget:
+                return EveryLabel({}, complete=False)
+            entries.append((shared.setdefault(graph, graph), subject,
+                            shared.setdefault(predicate, predicate), text,
+                            shared.setdefault(kind, kind), target))
+        return EveryLabel({subject: tuple(entries) for subject, entries in by_subject.items()},
+                          complete=True)
 
 
 class Labels:
@@ -309,8 +347,8 @@ class Labels:
     it is built (and complete), else from the labels past requests asked for (a service:
     api/services.py)."""
 
-    def __init__(self, state: StoreState) -> None:
-        self.index = LabelIndex(state)
+    def __init__(self, state: StoreState, index_budget: int) -> None:
+        self.index = LabelIndex(state, index_budget)
         self.known = KnownLabels(state)
 
     def complete_index(self, reader: Reader) -> EveryLabel | None:

@@ -10,10 +10,10 @@ import re
 from collections.abc import Iterator
 
 import pytest
+from pyoxigraph import NamedNode
 
 from api.named_queries import shipped_queries
-from api.resources import neighbourhood
-from api.resources.neighbourhood import LABEL_PROPERTIES, EveryLabel
+from api.resources.neighbourhood import LABEL_PROPERTIES, EveryLabel, labels_query
 from store.namespaces import SKOS, TSR, TSRV, XSD
 from tests.api.conftest import (
     READER,
@@ -97,16 +97,22 @@ def test_the_index_follows_the_store_and_hides_restricted_labels(fresh_api: AppC
     assert index.ready(background=False) is None, "the index outlived a write"
     every_label = index.fresh()
     assert "Libellé confidentiel" in [
-        triple.object.value for _, triple, _ in every_label.by_subject[ASSOCIATION[1:-1]]]
+        entry[3] for entry in every_label.by_subject[ASSOCIATION[1:-1]]]
     assert legal_form_label(fresh_api) == {"fr": "Association loi 1901"}
     with_token = legal_form_label(fresh_api, READER)
     assert isinstance(with_token, dict)
     assert sorted(with_token["fr"]) == ["Association loi 1901", "Libellé confidentiel"]
 
 
+@pytest.fixture
+def small_index_api() -> Iterator[AppClient]:
+    """`fresh_api` with room for 100 labels in the index: fewer than the example's."""
+    yield from serving_app(entity_cache_bytes=0, label_index_bytes=100 * 450)
+
+
 def test_a_store_with_too_many_labels_is_served_label_by_label(
-        fresh_api: AppClient, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(neighbourhood, "LABEL_INDEX_BUDGET", 10)
+        small_index_api: AppClient) -> None:
+    fresh_api = small_index_api
     every_label = ready_label_index(fresh_api)
     assert not every_label.complete and every_label.by_subject == {}
     update(fresh_api, f"""
@@ -173,9 +179,22 @@ def test_a_label_node_is_framed_once_per_reader_and_language(fresh_api: AppClien
 def test_a_label_that_is_a_resource_is_framed_with_the_document() -> None:
     statement = ("http://c", TSR + "name", "http://other", "iri", "http://other")
     literal = ("http://d", TSR + "name", "Nom", ("literal", "", XSD + "string"), None)
-    every_label = EveryLabel({"http://c": [("http://g", None, statement)],  # type: ignore[list-item]
-                              "http://d": [("http://g", None, literal)]}, complete=True)  # type: ignore[list-item]
+    every_label = EveryLabel({"http://c": (("http://g", *statement),),
+                              "http://d": (("http://g", *literal),)}, complete=True)
     assert every_label.framed("http://c", None, "fr", graphs_id=None) is None
     assert every_label.framed("http://e", None, "fr", graphs_id=None) is None  # no label
     assert every_label.framed("http://d", None, "fr", graphs_id=None) == {
         "id": "http://d", "name": "Nom"}
+
+
+def test_the_index_gives_the_triples_the_label_query_gives(fresh_api: AppClient) -> None:
+    """The index keeps statements, not triples: the triples made again from them (Turtle
+    documents and lists read these) are those api-labels answers, language tags and
+    datatypes included."""
+    every_label = ready_label_index(fresh_api)
+    iris = [NamedNode(iri) for iri in every_label.by_subject]
+    asked = set(fresh_api.app.state.store.query(labels_query(iris).text))
+    assert len(asked) > 100
+    assert set(every_label.of(iris, None)) == asked
+    secret_only = every_label.of(iris, [SECRET_GRAPH])
+    assert secret_only and set(secret_only) < asked
