@@ -213,3 +213,33 @@ def test_select_json_is_valid_for_literals_with_language_and_datatype(api: AppCl
     assert rows[0]["b"]["datatype"] == "http://www.w3.org/2001/XMLSchema#integer"
     assert engine_of(api) == "virtuoso" or rows[0]["c"]["type"] == "bnode"
     assert json.loads(json.dumps(rows))  # round-trips
+
+
+SINGLE_SCANS = [  # one triple pattern: the route's own lexical checks are skipped for these
+    "SELECT ?p ?o WHERE { <https://data.tsr-observatory.org/id/actor/nothing-here> ?p ?o }",
+    "SELECT ?p ?o WHERE { <https://data.tsr-observatory.org/id/actor/nothing-here> ?p ?o } "
+    "LIMIT 5",
+]
+
+
+@pytest.mark.parametrize("text", SINGLE_SCANS)
+def test_single_pattern_lookup_with_an_undeclared_prefix_is_400(api: AppClient,
+                                                               text: str) -> None:
+    """2.1.5: a one-pattern lookup goes through the engine's parser like any query."""
+    response = sparql(api, text.replace(
+        "<https://data.tsr-observatory.org/id/actor/nothing-here>", "undeclared:thing"))
+    assert response.status_code == 400
+    assert response.text.startswith("malformed query: ")
+
+
+def test_single_pattern_lookup_answers_with_and_without_limit(api: AppClient) -> None:
+    """A one-pattern lookup of an actor gives its rows, the same with a LIMIT above them,
+    and ASK agrees."""
+    actor = bindings(sparql(api, ACTORS))[0]["actor"]
+    whole = bindings(sparql(api, f"SELECT ?p ?o WHERE {{ <{actor}> ?p ?o }}"))
+    limited = bindings(sparql(api, f"SELECT ?p ?o WHERE {{ <{actor}> ?p ?o }} LIMIT 1000"))
+    assert len(whole) > 3
+    assert sorted(map(str, whole)) == sorted(map(str, limited))
+    asked = sparql(api, f"ASK {{ <{actor}> ?p ?o }}",
+                   headers={"Accept": "application/sparql-results+json"})
+    assert json.loads(asked.text)["boolean"] is True
