@@ -176,3 +176,6 @@ def test_bad_batches_are_400_with_the_reason(api: AppClient, body: dict[str, str
     response = api.post("/reconcile", data=body)
     assert response.status_code == 400
     assert response.json()["detail"].startswith(message)
+
+
+pytestmark = pytest.mark.on_engines  # the app on every engine (tests/api/conftest.py)

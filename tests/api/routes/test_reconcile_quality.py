@@ -148,3 +148,6 @@ def test_bad_extension_is_400(api: AppClient, extend: str, message: str) -> None
     response = api.post("/reconcile", data={"extend": extend})
     assert response.status_code == 400
     assert response.json()["detail"].startswith(message)
+
+
+pytestmark = pytest.mark.on_engines  # the app on every engine (tests/api/conftest.py)
