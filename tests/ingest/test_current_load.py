@@ -7,12 +7,14 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+import pytest
 from pyoxigraph import Literal, NamedNode, Triple
 
 from ingest.load import LoadRecord, provenance_update
 from ingest.sources import list_sources
 from store import Settings, open_store
 from store.namespaces import PROV, DataIris
+from tests.conftest import REMOTE_ENGINES, empty_remote_env, remote_settings
 
 IRIS = DataIris(Settings().base_iri)
 GRAPH = IRIS.source_graph("Acteurs.csv")
@@ -34,8 +36,17 @@ def load(store_settings: Settings, version: str, triples: int, ended: dt.datetim
                             with_update=provenance_update(IRIS, record(version, triples, ended)))
 
 
-def test_the_current_load_is_the_last_committed_one_not_the_latest_clock(tmp_path: Path) -> None:
-    settings = Settings(store=str(tmp_path / "store"))
+@pytest.fixture(params=["embedded", *REMOTE_ENGINES])
+def settings(request: pytest.FixtureRequest, tmp_path: Path) -> Settings:
+    """An empty store on each backend: embedded on disk, `oxigraph serve`, Virtuoso (each
+    load opens it anew, as each `tsr ingest` does)."""
+    if request.param == "embedded":
+        return Settings(store=str(tmp_path / "store"))
+    return remote_settings(empty_remote_env(request, request.param))
+
+
+def test_the_current_load_is_the_last_committed_one_not_the_latest_clock(
+        settings: Settings) -> None:
     noon = dt.datetime(2026, 12, 6, 12, 0, tzinfo=dt.UTC)
     load(settings, "a" * 64, 30, noon)
     load(settings, "b" * 64, 20, noon - dt.timedelta(hours=1))  # the clock went back
