@@ -109,7 +109,7 @@ class Settings(BaseSettings):
         description="Memory for the index of every label (names, titles, SKOS labels) "
         "that entity documents and lists show for the resources they name, kept until "
         "the store changes; a store whose labels need more is asked for them by a query "
-        "per document (about 450 bytes a label; 33,000 labels at a million triples).",
+        "per document (about 400 bytes a label; 33,000 labels at a million triples).",
     )
     max_body_bytes: int = Field(
         10 * 1024 * 1024, ge=1024, description="Largest request body the API accepts (bytes)."
