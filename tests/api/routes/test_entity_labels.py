@@ -106,9 +106,9 @@ def test_the_index_follows_the_store_and_hides_restricted_labels(fresh_api: AppC
 
 
 @pytest.fixture
-def small_index_api() -> Iterator[AppClient]:
-    """`fresh_api` with room for 100 labels in the index: fewer than the example's."""
-    yield from serving_app(entity_cache_bytes=0, label_index_bytes=100 * 450)
+def small_index_api(request: pytest.FixtureRequest) -> Iterator[AppClient]:
+    """`fresh_api` with room for about 100 labels in the index: fewer than the example's."""
+    yield from fresh_serving(request, entity_cache_bytes=0, label_index_bytes=100 * 400)
 
 
 def test_a_store_with_too_many_labels_is_served_label_by_label(
