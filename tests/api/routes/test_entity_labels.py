@@ -22,7 +22,6 @@ from tests.api.conftest import (
     AppClient,
     engine_of,
     fresh_serving,
-    serving_app,
 )
 
 ATELIER = "/api/actors/siren-810079194"
