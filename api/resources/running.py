@@ -5,7 +5,7 @@ from __future__ import annotations
 import inspect
 import keyword
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Annotated, Any
 
 from fastapi import Depends, HTTPException, Query, Request
@@ -48,6 +48,14 @@ class Reader:
         """`run_query_over` for this reader."""
         return run_query_over(self.store, self.settings, self.client, query, bindings,
                               default_graph, named_graphs, isolated=isolated)
+
+    def listed_again(self) -> Reader:
+        """This reader with its graphs listed anew (the store may have gained a graph since
+        they were listed: another process's ingest into a remote store, say)."""
+        self.visibility.forget()
+        view = self.visibility.view_of(self.store, self.settings, self.sees_all)
+        return replace(self, view=view,
+                       graphs=None if view.is_whole_store(self.store) else view.graphs)
 
     def every_graph(self) -> list[NamedNode] | None:
         """Every graph, restricted ones included (None: the whole store)."""

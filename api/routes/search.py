@@ -48,12 +48,11 @@ def search(request: Request, lang: Language | None, who: Reader, index: SearchIn
     assert isinstance(text, Literal)
     wanted = bindings.get("_class")
     snapshot = index.ready(mark=who.mark)
+    if snapshot is None or who.view.made < index.built:
+        # the store changed since the reader's graphs were listed: list them again, for
+        # the index and for the named query alike
+        who = who.listed_again()
     view = who.view
-    if snapshot is None or view.made < index.built:
-        # the store changed since the reader's graphs were listed (another process's
-        # ingest into a remote store, say): list them again
-        who.visibility.forget()
-        view = who.visibility.view_of(who.store, who.settings, who.sees_all)
     if snapshot is None:  # the index is being (re)built: the named query answers meanwhile
         matches = ordered_items(lists, who, _cut_to(bindings), bindings)
     else:
