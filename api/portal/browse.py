@@ -51,11 +51,9 @@ def reader_view(index: BrowseIndex, reader: Reader) -> View:
     Views are made of the reader's graphs as they are now, so a withdrawn or restricted
     source leaves the lists at once; only its new or changed facts wait for the rebuild."""
     facts = index.latest(wait=STALE_AFTER, mark=reader.mark) or index.fresh()
-    view = reader.view
-    if view.made < index.built:
-        reader.visibility.forget()  # graphs may have come or gone since they were listed
-        view = reader.visibility.view_of(reader.store, reader.settings, reader.sees_all)
-    return facts.view([graph.value for graph in view.graphs])
+    if reader.view.made < index.built:
+        reader = reader.listed_again()  # graphs may have come or gone since they were listed
+    return facts.view([graph.value for graph in reader.view.graphs])
 
 
 def search_matches(index: SearchIndex, reader: Reader, text: str) -> list[str]:
