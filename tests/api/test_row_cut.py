@@ -1,6 +1,7 @@
 """The row cap counts rows in the bytes pyoxigraph's serialiser writes: it must cut exactly
 after `limit` rows, at a row boundary, whatever the literals hold and wherever the
-serialiser's writes split the text."""
+serialiser's writes split the text. The rows are each engine's answer (`any_store`:
+embedded, `oxigraph serve`, Virtuoso), as /sparql gets them."""
 
 from __future__ import annotations
 
@@ -11,12 +12,14 @@ import random
 import xml.etree.ElementTree as ET
 
 import pytest
-from pyoxigraph import Literal, NamedNode, Quad, QueryResultsFormat, Store
+from pyoxigraph import Literal, NamedNode, QueryResultsFormat, Triple
 
 from api.sparql.negotiation import RESULT_TYPES
 from api.sparql.row_cut import CapReached, RowCut
 from api.sparql.writers import Cap, write_solutions
+from store import Store
 
+GRAPH = NamedNode("http://example.org/graph")
 RESULTS = "{http://www.w3.org/2005/sparql-results#}"
 # bytes that look like row boundaries or string ends in either format
 TRAPS = ['},{"s":{"type":"uri"', ',{}', '[{}', ',{', '[{"', '"', '\\', '\\"', '},{"',
@@ -40,17 +43,19 @@ class Collect:
         return b"".join(self.parts)
 
 
-def hostile_store(rows: int, seed: int) -> Store:
-    """`rows` subjects; some rows bind nothing, the others hold the trap bytes."""
+def hostile_store(store: Store, rows: int, seed: int) -> Store:
+    """`store` given `rows` subjects; some rows bind nothing, the others hold the trap
+    bytes."""
     rng = random.Random(seed)
-    store = Store()
+    triples = []
     for number in range(rows):
         subject = NamedNode(f"http://example.org/s{number:04}")
         value = "".join(rng.choice(TRAPS) for _ in range(rng.randint(0, 6)))
-        store.add(Quad(subject, NamedNode("http://example.org/p"), Literal(value)))
+        triples.append(Triple(subject, NamedNode("http://example.org/p"), Literal(value)))
         if rng.random() < 0.7:  # else the row binds nothing
             extra = "".join(rng.choice(TRAPS) for _ in range(rng.randint(0, 4)))
-            store.add(Quad(subject, NamedNode("http://example.org/e"), Literal(extra)))
+            triples.append(Triple(subject, NamedNode("http://example.org/e"), Literal(extra)))
+    store.add(triples, GRAPH)
     return store
 
 
@@ -91,10 +96,10 @@ def tsv_rows(document: bytes) -> list[str]:
     return document.decode().split("\n")[1:-1]
 
 
-def cuts(seed: int, rows: int, results_format: QueryResultsFormat,
+def cuts(store: Store, seed: int, rows: int, results_format: QueryResultsFormat,
          limits: tuple[int, ...]) -> tuple[bytes, list[tuple[int, bytes, Cap]]]:
     """The whole document of `rows` hostile rows, and its cut at each limit."""
-    whole = hostile_store(rows, seed).query(QUERY).serialize(format=results_format)
+    whole = hostile_store(store, rows, seed).query(QUERY).serialize(format=results_format)
     assert whole is not None
     name = {QueryResultsFormat.JSON: "json", QueryResultsFormat.XML: "xml",
             QueryResultsFormat.CSV: "csv", QueryResultsFormat.TSV: "tsv"}[results_format]
@@ -103,8 +108,9 @@ def cuts(seed: int, rows: int, results_format: QueryResultsFormat,
 
 
 @pytest.mark.parametrize("seed", range(12))
-def test_json_cut_keeps_exactly_the_first_rows_wherever_the_writes_split(seed: int) -> None:
-    whole, cut = cuts(seed, 60, QueryResultsFormat.JSON, (1, 2, 7, 30, 59, 60, 61))
+def test_json_cut_keeps_exactly_the_first_rows_wherever_the_writes_split(
+        any_store: Store, seed: int) -> None:
+    whole, cut = cuts(any_store, seed, 60, QueryResultsFormat.JSON, (1, 2, 7, 30, 59, 60, 61))
     every_row = json_rows(whole)
     assert len(every_row) == 60 and {} in every_row  # the traps and empty rows are there
     for limit, text, cap in cut:
@@ -117,8 +123,9 @@ def test_json_cut_keeps_exactly_the_first_rows_wherever_the_writes_split(seed: i
 
 
 @pytest.mark.parametrize("seed", range(6))
-def test_xml_cut_keeps_exactly_the_first_rows_wherever_the_writes_split(seed: int) -> None:
-    whole, cut = cuts(seed, 40, QueryResultsFormat.XML, (1, 13, 39, 40, 41))
+def test_xml_cut_keeps_exactly_the_first_rows_wherever_the_writes_split(
+        any_store: Store, seed: int) -> None:
+    whole, cut = cuts(any_store, seed, 40, QueryResultsFormat.XML, (1, 13, 39, 40, 41))
     every_row = xml_rows(whole)
     for limit, text, cap in cut:
         assert xml_rows(text) == every_row[:limit]
@@ -128,8 +135,9 @@ def test_xml_cut_keeps_exactly_the_first_rows_wherever_the_writes_split(seed: in
 
 
 @pytest.mark.parametrize("seed", range(8))
-def test_csv_cut_keeps_exactly_the_first_rows_wherever_the_writes_split(seed: int) -> None:
-    whole, cut = cuts(seed, 50, QueryResultsFormat.CSV, (1, 2, 9, 49, 50, 51))
+def test_csv_cut_keeps_exactly_the_first_rows_wherever_the_writes_split(
+        any_store: Store, seed: int) -> None:
+    whole, cut = cuts(any_store, seed, 50, QueryResultsFormat.CSV, (1, 2, 9, 49, 50, 51))
     every_row = csv_rows(whole)
     assert len(every_row) == 50
     assert any("\r\n" in value for row in every_row for value in row)  # quoted line breaks
@@ -141,8 +149,9 @@ def test_csv_cut_keeps_exactly_the_first_rows_wherever_the_writes_split(seed: in
 
 
 @pytest.mark.parametrize("seed", range(8))
-def test_tsv_cut_keeps_exactly_the_first_rows_wherever_the_writes_split(seed: int) -> None:
-    whole, cut = cuts(seed, 50, QueryResultsFormat.TSV, (1, 2, 9, 49, 50, 51))
+def test_tsv_cut_keeps_exactly_the_first_rows_wherever_the_writes_split(
+        any_store: Store, seed: int) -> None:
+    whole, cut = cuts(any_store, seed, 50, QueryResultsFormat.TSV, (1, 2, 9, 49, 50, 51))
     every_row = tsv_rows(whole)
     assert len(every_row) == 50 and "\t" in every_row
     for limit, text, cap in cut:
@@ -151,13 +160,14 @@ def test_tsv_cut_keeps_exactly_the_first_rows_wherever_the_writes_split(seed: in
         assert cap.truncated == (limit < 50)
 
 
-def test_the_serialiser_is_stopped_at_the_cap_and_nothing_follows_the_ending() -> None:
+def test_the_serialiser_is_stopped_at_the_cap_and_nothing_follows_the_ending(
+        any_store: Store) -> None:
     """Through write_solutions: pyoxigraph flushes its buffer as the stop unwinds it; those
     bytes must not reach the client after the document's end."""
-    store = Store()
-    for number in range(5000):
-        store.add(Quad(NamedNode(f"http://example.org/s{number:05}"),
-                       NamedNode("http://example.org/p"), Literal("x" * 40)))
+    store = any_store
+    store.add([Triple(NamedNode(f"http://example.org/s{number:05}"),
+                      NamedNode("http://example.org/p"), Literal("x" * 40))
+               for number in range(5000)], GRAPH)
     media = {media.name: media for media in RESULT_TYPES}
     sink, cap = Collect(), Cap(1000)
     write_solutions(store.query("SELECT ?s ?o WHERE { ?s ?p ?o } ORDER BY ?s"), media["json"],
