@@ -1,4 +1,11 @@
-"""Limits of the public endpoint: timeout, row cap, body size, SERVICE allow-list, CORS."""
+"""Limits of the public endpoint: timeout, row cap, body size, SERVICE allow-list, CORS.
+
+The row cap, body size, allow-list and CORS are the API's own: they run on every engine
+(the `on_engines` marker; `capped` is the app on the store of the module's `api`). The
+timeout tests (`tight`) stay embedded-only by design: they rest on the embedded store's
+query workers (store/isolation.py: a query stopped at its deadline, a quick one answered
+beside it) and on SLOW's cost in Oxigraph; on a remote engine the deadline is that of the
+HTTP request to the engine."""
 
 from __future__ import annotations
 
@@ -12,7 +19,7 @@ import pytest
 from api.named_queries import parse_named_query
 from api.routes.named_queries import query_router
 
-from .conftest import WRITER, AppClient, api_settings, bindings, sparql
+from .conftest import WRITER, AppClient, api_settings, bindings, engine_of, serving_app, sparql
 
 # About two seconds of engine time on the example data, whatever the timeout says.
 SLOW = ("SELECT (COUNT(*) AS ?n) { {SELECT ?a {?a ?b ?c} LIMIT 2000} "
@@ -28,6 +35,29 @@ def tight() -> Iterator[AppClient]:
         yield client
     finally:
         time.sleep(2.5)  # let the abandoned slow query end before the store closes
+        client.close()
+
+
+LIMITS = {"result_limit": 5, "max_body_bytes": 2048,
+          "cors_origins": ["https://dashboard.example"]}
+
+
+@pytest.fixture(scope="module")
+def capped(api: AppClient) -> Iterator[AppClient]:
+    """An app with a row cap of 5, a 2 KiB body limit and one CORS origin, on the engine of
+    the module's `api`: in memory an app of its own, on a remote engine the same server,
+    already loaded."""
+    if engine_of(api) == "memory":
+        yield from serving_app(**LIMITS)
+        return
+    store = api.app.state.store
+    client = AppClient(api_settings(store="remote", query_url=store.query_url,
+                                    update_url=store.update_url,
+                                    graph_store_url=store.graph_store_url, **LIMITS),
+                       data=False)
+    try:
+        yield client
+    finally:
         client.close()
 
 
@@ -57,34 +87,39 @@ def test_timeout_gives_503_and_server_keeps_serving(tight: AppClient) -> None:
                                      "timeout; simplify it or add a LIMIT")
 
 
-def test_result_cap_is_announced_and_marked(tight: AppClient) -> None:
-    response = sparql(tight, "SELECT ?s WHERE { ?s ?p ?o }")
+def test_result_cap_is_announced_and_marked(capped: AppClient) -> None:
+    response = sparql(capped, "SELECT ?s WHERE { ?s ?p ?o }")
     assert response.headers["tsr-result-limit"] == "5"
     body = response.json()
     assert len(body["results"]["bindings"]) == 5
     assert body["truncated"]["limit"] == 5
-    small = sparql(tight, "SELECT ?s WHERE { ?s ?p ?o } LIMIT 3").json()
+    small = sparql(capped, "SELECT ?s WHERE { ?s ?p ?o } LIMIT 3").json()
     assert len(small["results"]["bindings"]) == 3 and "truncated" not in small
-    turtle = sparql(tight, "CONSTRUCT WHERE { ?s ?p ?o }", format="turtle").text
+    turtle = sparql(capped, "CONSTRUCT WHERE { ?s ?p ?o }", format="turtle").text
     assert turtle.rstrip().endswith("narrow the query or page through it with LIMIT/OFFSET")
 
 
-def test_named_queries_have_the_same_limits(tight: AppClient) -> None:
-    """A named query runs as /sparql runs one: the same deadline and the same row cap."""
-    tight.app.include_router(query_router([
-        parse_named_query("slow-count", SLOW),
-        parse_named_query("every-subject", "SELECT ?s WHERE { ?s ?p ?o }")]))
+def test_named_queries_have_the_same_deadline(tight: AppClient) -> None:
+    """A named query runs as /sparql runs one: the same deadline (embedded only, as the
+    timeout is)."""
+    tight.app.include_router(query_router([parse_named_query("slow-count", SLOW)]))
     slow = tight.get("/api/queries/slow-count")
     assert slow.status_code == 503
     assert slow.json()["detail"] == ("query slow-count: the query ran longer than 0.3 s, the "
                                      "server's query timeout; simplify it or add a LIMIT")
-    capped = tight.get("/api/queries/every-subject")
-    assert capped.headers["tsr-result-limit"] == "5"
-    assert len(capped.json()["results"]["bindings"]) == 5
-    assert capped.json()["truncated"]["limit"] == 5
 
 
-def test_body_limit_413(tight: AppClient) -> None:
+def test_named_queries_have_the_same_row_cap(capped: AppClient) -> None:
+    """A named query runs as /sparql runs one: the same row cap."""
+    capped.app.include_router(query_router([
+        parse_named_query("every-subject", "SELECT ?s WHERE { ?s ?p ?o }")]))
+    answer = capped.get("/api/queries/every-subject")
+    assert answer.headers["tsr-result-limit"] == "5"
+    assert len(answer.json()["results"]["bindings"]) == 5
+    assert answer.json()["truncated"]["limit"] == 5
+
+
+def test_body_limit_413(capped: AppClient) -> None:
     big = ("ASK { ?s ?p ?o }" + " " * 4000).encode()
 
     async def undeclared() -> AsyncIterator[bytes]:  # chunked: no Content-Length
@@ -92,12 +127,12 @@ def test_body_limit_413(tight: AppClient) -> None:
             yield big[start:start + 1000]
 
     for content in (big, undeclared()):
-        response = tight.post("/sparql", content=content,
+        response = capped.post("/sparql", content=content,
                               headers={"Content-Type": "application/sparql-query"})
         assert response.status_code == 413
         assert response.text.strip() == ("request body too large: this server accepts at most "
                                          "2048 bytes (setting max_body_bytes)")
-    assert tight.post("/sparql", data={"query": "ASK {}"}).status_code == 200
+    assert capped.post("/sparql", data={"query": "ASK {}"}).status_code == 200
 
 
 @pytest.mark.parametrize(("query", "message"), [
@@ -129,10 +164,10 @@ def test_service_refused_in_updates_too(api: AppClient) -> None:
     assert response.status_code == 400 and "allow-list" in response.text
 
 
-def test_cors(tight: AppClient, api: AppClient) -> None:
-    allowed = sparql(tight, "ASK {}", {"Origin": "https://dashboard.example"})
+def test_cors(capped: AppClient, api: AppClient) -> None:
+    allowed = sparql(capped, "ASK {}", {"Origin": "https://dashboard.example"})
     assert allowed.headers["access-control-allow-origin"] == "https://dashboard.example"
-    other = sparql(tight, "ASK {}", {"Origin": "https://elsewhere.example"})
+    other = sparql(capped, "ASK {}", {"Origin": "https://elsewhere.example"})
     assert "access-control-allow-origin" not in other.headers
     anyone = sparql(api, "ASK {}", {"Origin": "https://elsewhere.example"})
     assert anyone.headers["access-control-allow-origin"] == "*"
@@ -173,4 +208,4 @@ def test_failing_service_on_the_allow_list_is_a_502() -> None:
 
 # Real processes (servers, the CLI, a browser) or stores loaded for the module: out of the
 # edit-test loop, `pytest -m "not slow"`; CI runs every test
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.on_engines]
