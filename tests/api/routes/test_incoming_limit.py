@@ -1,6 +1,7 @@
 """A hub entity (a network with thousands of memberships) is cut at the `incoming_limit`
 setting: its document and page keep the first resources pointing to it, each whole, and
-say so in a header; an entity under the limit is not cut."""
+say so in a header; an entity under the limit is not cut. On every engine (the
+`on_engines` marker): `limited` is the app on the store of the module's `api`."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import pytest
 from pyoxigraph import NamedNode, Triple
 
 from api.resources.neighbourhood import INCOMING_LIMIT_HEADER
-from tests.api.conftest import AppClient, serving_app
+from tests.api.conftest import AppClient, api_settings, engine_of, serving_app
 
 from .jsonld_check import jsonld_triples, visible_data
 
@@ -19,16 +20,49 @@ NETWORK = NamedNode("https://data.tsr-observatory.org" + NETWORK_PATH)
 BROWSER = {"Accept": "text/html"}
 
 
+pytestmark = pytest.mark.on_engines  # the app on every engine (tests/api/conftest.py)
+
+
 @pytest.fixture(scope="module")
-def limited() -> Iterator[AppClient]:
-    yield from serving_app(incoming_limit=5)
+def limited(api: AppClient) -> Iterator[AppClient]:
+    """An app cutting hubs at 5 incoming resources, on the engine of the module's `api`: in
+    memory an app of its own, on a remote engine the same server, already loaded."""
+    if engine_of(api) == "memory":
+        yield from serving_app(incoming_limit=5)
+        return
+    store = api.app.state.store
+    client = AppClient(api_settings(store="remote", query_url=store.query_url,
+                                    update_url=store.update_url,
+                                    graph_store_url=store.graph_store_url, incoming_limit=5),
+                       data=False)
+    try:
+        yield client
+    finally:
+        client.close()
+
+
+# Found on Virtuoso (issue 18): the cut reads the CONSTRUCT of api-entity triple by triple
+# and keeps the item's own statements because Oxigraph streams them first, in solution
+# order. Virtuoso answers a CONSTRUCT in an order of its own (the standard gives a graph no
+# order): the first 5 resources read may come before the item's statements, which are then
+# dropped, and the hub answers 404. A fix belongs to api/resources/neighbourhood.py (read
+# the item's statements apart from the incoming ones), not to the engine profile.
+CONSTRUCT_ORDER = ("Virtuoso answers a CONSTRUCT out of solution order; the incoming-limit "
+                   "cut relies on the item's own statements coming first (404 for a hub)")
+
+
+def construct_order_departure(request: pytest.FixtureRequest, api: AppClient) -> None:
+    if engine_of(api) == "virtuoso":
+        request.applymarker(pytest.mark.xfail(reason=CONSTRUCT_ORDER, strict=True))
 
 
 def members(triples: set[Triple], network: NamedNode) -> set[object]:
     return {t.subject for t in triples if t.object == network}
 
 
-def test_a_hub_keeps_the_first_resources_pointing_to_it(limited: AppClient) -> None:
+def test_a_hub_keeps_the_first_resources_pointing_to_it(
+        limited: AppClient, request: pytest.FixtureRequest) -> None:
+    construct_order_departure(request, limited)
     response = limited.get(NETWORK_PATH, headers={"Accept": "application/ld+json"})
     assert response.status_code == 200, response.text
     assert response.headers[INCOMING_LIMIT_HEADER] == "5"
@@ -43,7 +77,9 @@ def test_a_hub_keeps_the_first_resources_pointing_to_it(limited: AppClient) -> N
     assert {t for t in store if t.subject == NETWORK} <= said, "its own statements are kept"
 
 
-def test_the_page_says_it_was_cut(limited: AppClient) -> None:
+def test_the_page_says_it_was_cut(limited: AppClient,
+                                  request: pytest.FixtureRequest) -> None:
+    construct_order_departure(request, limited)
     response = limited.get(NETWORK_PATH, headers=BROWSER)
     assert response.status_code == 200
     assert response.headers[INCOMING_LIMIT_HEADER] == "5"
