@@ -1,16 +1,18 @@
-"""List queries cut to the filters a request gives: same answers, simpler text."""
+"""List queries cut to the filters a request gives: same answers, simpler text, on every
+engine (`any_store`: embedded, `oxigraph serve`, Virtuoso)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from pyoxigraph import Quad, RdfFormat, Store
+import pytest
+from pyoxigraph import RdfFormat
 
 from api.named_queries import shipped_queries
 from api.resources.specialise import specialised
+from store import Store
 from store.model import model_triples
 from store.namespaces import DataIris
-from store.sparql_text import with_values
 
 from .test_curated import ATELIER
 
@@ -20,8 +22,9 @@ EXAMPLE = Path(__file__).resolve().parents[3] / "examples" / "tsr-example.ttl"
 
 
 def _rows(store: Store, text: str, bindings: dict) -> list:
-    return [tuple(row) for row in store.query(with_values(text, bindings),
-                                              use_default_graph_as_union=True)]
+    """The rows as the app gets them: the parameters bound by the store (as VALUES, or as
+    the engine's profile says)."""
+    return [tuple(row) for row in store.query(text, bindings)]
 
 
 def test_filters_not_given_are_left_out_and_given_ones_joined() -> None:
@@ -39,24 +42,39 @@ def test_a_path_closure_is_joined_and_other_conditions_keep_their_test() -> None
     assert "FILTER((BOUND(?start) && YEAR(?start) <=" in projects
 
 
-def test_specialised_queries_answer_as_the_shipped_ones() -> None:
-    store = Store()
-    store.load(path=str(EXAMPLE), format=RdfFormat.TURTLE, to_graph=IRIS.source_graph("ex"))
-    store.extend(Quad(t.subject, t.predicate, t.object, IRIS.model_graph)
-                 for t in model_triples())
-    cases = [("api-actors", {"region": "84", "legal_form": "association-1901"}),
-             ("api-actors", {"partner": ATELIER.rsplit("/", 1)[1]}),
-             ("api-projects", {"programme": "co3", "year": "2021"}),
-             ("api-publications", {"programme": "co3"}),
-             ("api-partnerships", {"actor": ATELIER.rsplit("/", 1)[1], "year": "2022"}),
-             ("api-indicators", {"region": "84"}),
-             ("api-actors", {"class": "TSRActor"}),
-             ("api-actors", {"class": "Actor", "region": "84"}),
-             ("api-search", {"q": "savoirs", "class": "TSRActor"})]
-    for name, values in cases:
-        query = shipped_queries()[name]
-        bindings = dict(query.bindings(values, BASE))
-        expected = _rows(store, query.text, bindings)
-        assert expected, name
-        cut = specialised(query.text, [key[1:] for key in bindings])
-        assert _rows(store, cut, bindings) == expected, name
+CASES = [("api-actors", {"region": "84", "legal_form": "association-1901"}),
+         ("api-actors", {"partner": ATELIER.rsplit("/", 1)[1]}),
+         ("api-projects", {"programme": "co3", "year": "2021"}),
+         ("api-publications", {"programme": "co3"}),
+         ("api-partnerships", {"actor": ATELIER.rsplit("/", 1)[1], "year": "2022"}),
+         ("api-indicators", {"region": "84"}),
+         ("api-actors", {"class": "TSRActor"}),
+         ("api-actors", {"class": "Actor", "region": "84"}),
+         ("api-search", {"q": "savoirs", "class": "TSRActor"})]
+# Found on Virtuoso 7 (issue 18): the shipped api-actors with `partner` bound (its
+# FILTER(!BOUND(?_partner) || EXISTS { ... UNION ... })) makes the engine process exit
+# without a word; the specialised text, which the list route runs, answers. Running it
+# would take the session's Virtuoso down for every later test, so the case is an xfail
+# that does not run the query.
+VIRTUOSO_EXITS = ("Virtuoso's process exits on the shipped api-actors with `partner` "
+                  "bound (FILTER(!BOUND || EXISTS { UNION })): not run, it would stop the "
+                  "session's server")
+
+
+@pytest.mark.parametrize(("name", "values"), CASES,
+                         ids=[f"{name}-{'-'.join(values)}" for name, values in CASES])
+def test_specialised_queries_answer_as_the_shipped_ones(any_store: Store, name: str,
+                                                        values: dict[str, str]) -> None:
+    store = any_store
+    with EXAMPLE.open("rb") as handle:
+        store.load(handle, RdfFormat.TURTLE, IRIS.source_graph("ex"))
+    store.add(model_triples(), IRIS.model_graph)
+    engine = getattr(getattr(store, "engine", None), "name", None)
+    if engine == "virtuoso" and name == "api-actors" and "partner" in values:
+        pytest.xfail(VIRTUOSO_EXITS)
+    query = shipped_queries()[name]
+    bindings = dict(query.bindings(values, BASE))
+    expected = _rows(store, query.text, bindings)
+    assert expected, name
+    cut = specialised(query.text, [key[1:] for key in bindings])
+    assert _rows(store, cut, bindings) == expected, name
