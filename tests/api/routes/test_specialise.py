@@ -53,9 +53,11 @@ CASES = [("api-actors", {"region": "84", "legal_form": "association-1901"}),
          ("api-search", {"q": "savoirs", "class": "TSRActor"})]
 # Found on Virtuoso 7 (issue 18): the shipped api-actors with `partner` bound (its
 # FILTER(!BOUND(?_partner) || EXISTS { ... UNION ... })) makes the engine process exit
-# without a word; the specialised text, which the list route runs, answers. Running it
-# would take the session's Virtuoso down for every later test, so the case is an xfail
-# that does not run the query.
+# without a word, the parameter given as VALUES or as BIND alike; without the branch's
+# FILTER(?item != ?_partner), or with the IRI written in the text, it answers. The
+# specialised text, which the list route runs, answers too. Running it would take the
+# session's Virtuoso down for every later test, so the case is an xfail that does not run
+# the query.
 VIRTUOSO_EXITS = ("Virtuoso's process exits on the shipped api-actors with `partner` "
                   "bound (FILTER(!BOUND || EXISTS { UNION })): not run, it would stop the "
                   "session's server")
