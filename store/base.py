@@ -64,6 +64,9 @@ class Capabilities:
     local_change_mark: bool = False
     # `checkpoint(path)` writes a copy another process can open read-only (a store on disk)
     checkpoints: bool = False
+    # a CONSTRUCT's triples come in its solutions' order, each solution's together (the
+    # standard gives a graph no order: Virtuoso's answer mixes them)
+    constructs_in_solution_order: bool = False
 
 
 @dataclass(frozen=True)

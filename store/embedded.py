@@ -130,7 +130,8 @@ class NTriples:
 
 class EmbeddedStore(Store):
     kind = "embedded"
-    capabilities = Capabilities(text_loads=True, local_change_mark=True)
+    capabilities = Capabilities(text_loads=True, local_change_mark=True,
+                                constructs_in_solution_order=True)
     # Worker processes that run the queries given a timeout (store/isolation.py); None:
     # every query runs in this process (the in-memory store, or isolation turned off).
     pool: QueryPool | None = None
@@ -157,7 +158,7 @@ class EmbeddedStore(Store):
             raise StoreError(f"cannot open store {directory}: {error}") from None
         _write_owner(directory)
         self.capabilities = Capabilities(text_loads=True, local_change_mark=True,
-                                         checkpoints=True)
+                                         checkpoints=True, constructs_in_solution_order=True)
         self._recover()
         shutil.rmtree(directory / REPLACING, ignore_errors=True)  # a killed server's
 

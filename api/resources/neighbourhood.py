@@ -161,8 +161,14 @@ def _from_document(reader: Reader, labels: Labels, iri: NamedNode, serialize: An
 
 def _from_triples(reader: Reader, labels: Labels, iri: NamedNode, triples: Any) -> Neighbourhood:
     """The neighbourhood read triple by triple from `triples` (the query's result), cut at
-    the incoming limit."""
+    the incoming limit.
+
+    Where the engine gives a CONSTRUCT in its solutions' order (the item's statements
+    first, then each pointing resource's), reading stops at the cut, and the engine with
+    it; elsewhere the cut keeps reading to the end, for the item's statements and those of
+    the resources kept may come after it."""
     limit = reader.settings.incoming_limit
+    stops_at_cut = reader.store.capabilities.constructs_in_solution_order
     found = Neighbourhood([])
     incoming: set[str] = set()
     item = iri.value  # compared as text: a str keeps its hash, a pyoxigraph term does not
@@ -171,7 +177,9 @@ def _from_triples(reader: Reader, labels: Labels, iri: NamedNode, triples: Any) 
         if subject != item and subject not in incoming:
             if len(incoming) == limit:
                 found.cut = True
-                break
+                if stops_at_cut:
+                    break
+                continue
             incoming.add(subject)
         found.triples.append(triple)
     kept = found.triples
