@@ -23,6 +23,8 @@ from starlette.exceptions import HTTPException
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from store import StoreUnreachable
+
 from .portal.i18n import page_language
 from .portal.render import render
 from .resources.negotiation import choose_media_type
@@ -63,6 +65,11 @@ async def _http_error(request: Request, error: Exception) -> Response:
     if not wants_html(request):
         return await http_exception_handler(request, error)
     return _page(request, error.status_code, str(error.detail), error.headers)
+
+
+async def _store_unreachable(request: Request, error: Exception) -> Response:
+    """The store's server did not answer (a remote store): the server's failure, 502."""
+    return await _http_error(request, HTTPException(502, str(error)))
 
 
 async def _invalid_request(request: Request, error: Exception) -> Response:
@@ -126,4 +133,5 @@ def _accept(scope: Scope) -> str | None:
 def install_error_pages(app: FastAPI) -> None:
     app.add_exception_handler(HTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _invalid_request)
+    app.add_exception_handler(StoreUnreachable, _store_unreachable)
     app.add_middleware(PlainErrorsAsPages)

@@ -14,6 +14,7 @@ from .base import (
     Store,
     StoreBusyError,
     StoreError,
+    StoreUnreachable,
     UpdateRefused,
 )
 from .settings import ConfigError, Settings, get_settings
@@ -42,5 +43,5 @@ def open_store(settings: Settings) -> Store:
 
 __all__ = [
     "ConfigError", "GraphInfo", "QuerySyntaxError", "Settings", "Store", "StoreBusyError",
-    "StoreError", "UpdateRefused", "get_settings", "open_store",
+    "StoreError", "StoreUnreachable", "UpdateRefused", "get_settings", "open_store",
 ]

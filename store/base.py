@@ -29,6 +29,11 @@ class StoreError(Exception):
     """A store operation failed; the message is one line for the user."""
 
 
+class StoreUnreachable(StoreError):
+    """The store's server could not be reached, or failed on its side (not the request's
+    fault: the API answers 502)."""
+
+
 class QuerySyntaxError(StoreError):
     """The SPARQL text does not parse; the message carries the parser's position."""
 

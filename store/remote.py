@@ -39,6 +39,7 @@ from .base import (
     QuerySyntaxError,
     Store,
     StoreError,
+    StoreUnreachable,
     UpdateText,
     counts_as_write,
 )
@@ -321,7 +322,7 @@ class RemoteStore(Store):
         except httpx.TimeoutException:
             raise StoreError(f"remote store at {url} did not answer in time") from None
         except httpx.HTTPError as error:
-            raise StoreError(f"cannot reach remote store at {url}: {error}") from None
+            raise StoreUnreachable(f"cannot reach remote store at {url}: {error}") from None
         if missing_ok and response.status_code == 404:
             response.close()
             return None
@@ -331,7 +332,8 @@ class RemoteStore(Store):
             message = body.splitlines()[0] if body else response.reason_phrase
             if response.status_code == 400:
                 raise QuerySyntaxError(message)
-            raise StoreError(f"remote store at {url} answered {response.status_code}: {message}")
+            failed = StoreUnreachable if response.status_code >= 500 else StoreError
+            raise failed(f"remote store at {url} answered {response.status_code}: {message}")
         return response
 
 

@@ -11,7 +11,7 @@ from typing import Annotated, Any
 from fastapi import Depends, HTTPException, Query, Request
 from pyoxigraph import NamedNode
 
-from store import Settings, Store, StoreError
+from store import Settings, Store, StoreError, StoreUnreachable
 from store.base import Term
 from store.isolation import QUERY_CLIENT
 
@@ -109,6 +109,8 @@ def run_query_over(store: Store, settings: Settings, client: str, query: NamedQu
         refusal = stopped(error)
         raise HTTPException(refusal.status, f"query {query.name}: {refusal.message}",
                             refusal.headers or None) from None
+    except StoreUnreachable as error:
+        raise HTTPException(502, f"query {query.name}: {error}") from None
     except StoreError as error:
         raise HTTPException(400, f"query {query.name}: {error}") from None
 

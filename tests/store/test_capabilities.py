@@ -27,7 +27,8 @@ def test_api_and_ingest_never_test_the_backend() -> None:
 
 def test_each_backend_says_what_it_can_do() -> None:
     with open_store(Settings(store="memory")) as memory:
-        assert memory.capabilities == Capabilities(text_loads=True, local_change_mark=True)
+        assert memory.capabilities == Capabilities(text_loads=True, local_change_mark=True,
+                                                   constructs_in_solution_order=True)
         assert memory.every_graph_name() == []
     assert RemoteStore.capabilities == Capabilities()
     assert Store.every_graph_name(memory) is None  # the interface's answer: not listed
