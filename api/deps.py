@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hmac
+from collections.abc import Callable
 
 from fastapi import Request
 from pyoxigraph import NamedNode
@@ -10,6 +11,9 @@ from pyoxigraph import NamedNode
 from store import Settings, Store
 from store.access import visible_graphs
 from store.namespaces import DataIris
+
+# the workspace's check of an admin's API token (registered on the app's state)
+AdminCheck = Callable[[str], bool]
 
 
 def get_store(request: Request) -> Store:
@@ -39,18 +43,31 @@ def token_matches(given: str | None, expected: object) -> bool:
 def may_see_restricted(request: Request) -> bool:
     """The read token (or the write token, or a workspace admin's API token) shows
     restricted sources."""
-    settings = get_settings_of(request)
-    token = bearer_token(request)
+    return sees_restricted(get_settings_of(request), bearer_token(request), admin_check(request))
+
+
+def sees_restricted(settings: Settings, token: str | None, admin: AdminCheck | None) -> bool:
+    """`may_see_restricted` for a bearer `token` (`admin`: the workspace's check of its
+    admins' tokens, if any)."""
     if token_matches(token, settings.read_token) or token_matches(token, settings.write_token):
         return True
-    return admin_token(request, token)
+    return is_admin(token, admin)
+
+
+def admin_check(request: Request) -> AdminCheck | None:
+    """The workspace's check of an admin's API token (it registers it on the app's state;
+    these act as the write and read tokens do), or None without a workspace."""
+    check: AdminCheck | None = getattr(request.app.state, "admin_token", None)
+    return check
 
 
 def admin_token(request: Request, token: str | None) -> bool:
-    """Is `token` a workspace admin's API token? (The workspace registers the check on the
-    app's state; these act as the write and read tokens do.)"""
-    check = getattr(request.app.state, "admin_token", None)
-    return token is not None and check is not None and bool(check(token))
+    """Is `token` a workspace admin's API token?"""
+    return is_admin(token, admin_check(request))
+
+
+def is_admin(token: str | None, admin: AdminCheck | None) -> bool:
+    return token is not None and admin is not None and bool(admin(token))
 
 
 def reader_graphs(request: Request) -> list[NamedNode]:

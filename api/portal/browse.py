@@ -23,7 +23,7 @@ from ..deps import get_settings_of
 from ..named_queries import ParameterValueError, shipped_queries
 from ..resources.browse_index import KINDS, RESULT_CLASSES, BrowseIndex, Kind, KindView, View
 from ..resources.model_docs import page_of
-from ..resources.running import Reader, reader
+from ..resources.running import Reader
 from ..resources.search_index import SearchIndex, search_index
 from .i18n import Translator, label
 
@@ -164,9 +164,8 @@ def _url(path: str, params: dict[str, str]) -> str:
     return f"{path}?{urlencode(params)}" if params else path
 
 
-def browse_page(request: Request, kind: Kind, lang: str) -> BrowsePage:
-    """The page of `/browse/{kind}` this request asks for."""
-    who = reader(request)
+def browse_page(request: Request, who: Reader, kind: Kind, lang: str) -> BrowsePage:
+    """The page of `/browse/{kind}` this request asks for (`who`: its reader)."""
     view = reader_view(browse_index(request), who)
     listed = view.kinds[kind.name]
     given, keys = chosen_filters(request, kind)
@@ -297,14 +296,13 @@ class SearchPage:
     reproduce: dict[str, str]
 
 
-def search_page(request: Request, text: str, lang: str) -> SearchPage:
+def search_page(request: Request, who: Reader, text: str, lang: str) -> SearchPage:
     """`/browse?q=`: what api-search finds, with how many of each list it holds."""
     query = shipped_queries()["api-search"]
     try:
         folded = query.bindings({"q": text}, get_settings_of(request).base_iri)["_q"].value
     except ParameterValueError as error:
         raise HTTPException(400, str(error)) from None
-    who = reader(request)
     view = reader_view(browse_index(request), who)
     matches = search_matches(search_index(request), who, folded)
     labeller = Labeller(view, lang)
@@ -336,9 +334,9 @@ def search_page(request: Request, text: str, lang: str) -> SearchPage:
     return SearchPage(text, total, rows, by_kind, page, pages, links, reproduce)
 
 
-def export_rows(request: Request, kind: Kind, lang: str) -> tuple[list[str], list[list[str]]]:
+def export_rows(request: Request, who: Reader, kind: Kind, lang: str
+                ) -> tuple[list[str], list[list[str]]]:
     """Every item of the filtered list (no paging): headers and rows of text."""
-    who = reader(request)
     view = reader_view(browse_index(request), who)
     listed = view.kinds[kind.name]
     _, keys = chosen_filters(request, kind)

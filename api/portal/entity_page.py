@@ -30,7 +30,7 @@ from starlette.responses import HTMLResponse
 from store.namespaces import DCTERMS, PROV, RDF, TSR
 
 from ..named_queries import fold, shipped_queries
-from ..resources.running import run_query
+from ..resources.running import Reader
 from .entity_facts import IDENTIFIERS, Facts, Link, identifier_links
 from .i18n import Translator, label
 from .render import format_number, render
@@ -53,9 +53,10 @@ _MONTHS = {
            "September", "October", "November", "December")}
 
 
-def entity_page(request: Request, iri: NamedNode, kind: str, triples: list[Triple],
+def entity_page(request: Request, who: Reader, iri: NamedNode, kind: str, triples: list[Triple],
                 lang: str, base: str, *, cut_at: int | None) -> HTMLResponse:
-    """The page of `iri` (a `kind` of /id/) from its neighbourhood's `triples`."""
+    """The page of `iri` (a `kind` of /id/) from its neighbourhood's `triples` (`who`: the
+    reader, whose graphs give the provenance; `request`: for the page's links)."""
     t = Translator(lang)
     facts = Facts(triples, lang, base)
     item = iri.value
@@ -70,7 +71,7 @@ def entity_page(request: Request, iri: NamedNode, kind: str, triples: list[Tripl
         heading=title, kind_line=page.kind_line(kind), facts=page.own_facts(),
         identifiers=identifier_links(facts, item, lang), sections=sections,
         indicators=page.indicators(), timeline=page.timeline(), others=page.others(),
-        cut_at=cut_at, provenance=provenance(request, iri, lang, t), iri=item,
+        cut_at=cut_at, provenance=provenance(who, iri, lang, t), iri=item,
         alternates=[("text/turtle", path + ".ttl", "Turtle"),
                     ("application/ld+json", path + ".jsonld", "JSON-LD"),
                     ("application/n-triples", path + ".nt", "N-Triples"),
@@ -400,11 +401,11 @@ def _script_json(value: Any) -> Markup:
     return Markup(json.dumps(value, ensure_ascii=False).replace("</", "<\\/"))
 
 
-def provenance(request: Request, iri: NamedNode, lang: str, t: Translator
+def provenance(who: Reader, iri: NamedNode, lang: str, t: Translator
                ) -> list[dict[str, Any]]:
     """Per source graph: one line (file, sheet, row, loaded on) and every recorded detail."""
     sources: dict[str, list[tuple[str, str, str]]] = {}
-    for row in run_query(request, shipped_queries()["api-provenance"], {"_item": iri}):
+    for row in who.run(shipped_queries()["api-provenance"], {"_item": iri}):
         found = sources.setdefault(row["graph"].value, [])
         if row["property"] is not None:
             value = row["value"]

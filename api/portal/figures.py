@@ -18,7 +18,7 @@ from store.base import Term
 
 from ..confidentiality import PublishedAnswers, PublishedTable, kept_table
 from ..named_queries import shipped_queries
-from ..resources.running import Reader, bind_values
+from ..resources.running import Reader, bind
 
 KEY_FIGURES = "portal-key-figures"
 SECTOR_TYPES = "portal-actors-by-sector-and-type"
@@ -58,7 +58,7 @@ class Figures:
 def answer(figures: Figures, name: str, **values: str | None) -> PublishedTable:
     """The named query `name`'s answer for this reader, parameters given as in the URL."""
     query = shipped_queries()[name]
-    bindings = bind_values(query, values, figures.reader.settings.base_iri)
+    bindings = bind(query, values, figures.reader.settings.base_iri)
     return kept_table(figures.answers, figures.reader, query, bindings)
 
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import os
 from collections.abc import Callable, Hashable, Iterable
+from dataclasses import dataclass
 from typing import Annotated, Any, NamedTuple
 
 import anyio
@@ -24,7 +25,7 @@ import anyio.to_thread
 from fastapi import Depends, Request, Response
 
 from .marked_lru import MarkedLRU
-from .running import Reader, reader
+from .running import Reader, ReaderSource, reader_source
 from .store_state import StoreMark, graphs_key
 
 # what an entry costs beyond its body (the key, the headers, the bookkeeping), counted
@@ -86,21 +87,34 @@ def entity_responses(request: Request) -> EntityResponses:
     return kept
 
 
-async def entity_responses_service(request: Request) -> EntityResponses:
-    """`entity_responses` as a dependency (`async`: on the event loop, no thread hop)."""
-    return entity_responses(request)
+@dataclass(frozen=True)
+class EntityGet:
+    """One entity GET as `kept_or_built` answers it, read from the request on the event loop
+    (a dependency, no store access): the kept responses, who asks (resolved into a reader
+    in the thread that builds), the address the request came to (a document links its
+    context there) and its If-None-Match."""
+    responses: EntityResponses
+    asker: ReaderSource
+    address: str
+    if_none_match: str | None
 
 
-EntityResponsesOf = Annotated[EntityResponses, Depends(entity_responses_service)]
+async def entity_get(request: Request) -> EntityGet:
+    """The request's `EntityGet` (a dependency: `async`, on the event loop)."""
+    return EntityGet(entity_responses(request), reader_source(request), str(request.base_url),
+                     request.headers.get("if-none-match"))
 
 
-async def kept_or_built(request: Request, responses: EntityResponses, key: tuple[Hashable, ...],
+EntityGetOf = Annotated[EntityGet, Depends(entity_get)]
+
+
+async def kept_or_built(get: EntityGet, key: tuple[Hashable, ...],
                         build: Callable[[Reader], Response]) -> Response:
-    """The response to an entity GET: kept in `responses` if the store has not moved since,
-    else `build(reader)` for the request's reader (kept when it is a 200 with a body).
-    `key`: what the document depends on besides the store, the reader's graphs and the
-    request's address (added here). Either way with an ETag, and 304 when `If-None-Match`
-    names it. (`request`: the HTTP exchange, for its reader, address and If-None-Match.)
+    """The response to an entity GET: kept in `get.responses` if the store has not moved
+    since, else `build(reader)` for the request's reader (kept when it is a 200 with a
+    body). `key`: what the document depends on besides the store, the reader's graphs and
+    the request's address (added here). Either way with an ETag, and 304 when
+    `If-None-Match` names it.
 
     Runs in a pool of its own, ENTITY_THREADS_PER_CPU threads a CPU, not in the 40 threads
     every plain route shares: the work holds the interpreter lock but for the engine's part,
@@ -110,26 +124,26 @@ async def kept_or_built(request: Request, responses: EntityResponses, key: tuple
     them either. The reader is resolved in that thread too: it reads the store's mark
     before the data, and on a remote store the mark is a query.
     """
-    return await anyio.to_thread.run_sync(_kept_or_built, request, responses, key, build,
-                                          limiter=responses.threads)
+    return await anyio.to_thread.run_sync(_kept_or_built, get, key, build,
+                                          limiter=get.responses.threads)
 
 
-def _kept_or_built(request: Request, responses: EntityResponses, key: tuple[Hashable, ...],
+def _kept_or_built(get: EntityGet, key: tuple[Hashable, ...],
                    build: Callable[[Reader], Response]) -> Response:
     # the mark is read before the data (and once per request): a write landing while the
     # document is built moves it, and the document is not kept
-    who = reader(request)
-    if_none_match = request.headers.get("if-none-match")
+    who = get.asker.resolve()
+    responses = get.responses
     if not responses.keeps:
-        return _tagged(if_none_match, build(who))
-    full_key = (*key, graphs_key(who.graphs), str(request.base_url))
+        return _tagged(get.if_none_match, build(who))
+    full_key = (*key, graphs_key(who.graphs), get.address)
     kept = responses.get(full_key, who.mark)
     if kept is not None:
-        return _conditional(if_none_match, kept)
+        return _conditional(get.if_none_match, kept)
     built = _kept_of(build(who))
     if isinstance(built, KeptResponse):
         responses.put(full_key, who.mark, built)
-    return _conditional(if_none_match, built)
+    return _conditional(get.if_none_match, built)
 
 
 def _kept_of(response: Response) -> KeptResponse | Response:

@@ -24,7 +24,7 @@ from .documents import (
     entity_response,
     rdf_media_type,
 )
-from .entity_cache import EntityResponses, EntityResponsesOf, kept_or_built
+from .entity_cache import EntityGet, EntityGetOf, kept_or_built
 from .negotiation import LANG_QUERY, Language, reader_language
 from .neighbourhood import Labels, LabelsOf, incoming_headers, neighbourhood
 from .ordered_items import OrderedItems, OrderedItemsOf, ordered_items
@@ -67,7 +67,7 @@ def add_list_route(router: APIRouter, path: str, *, query_name: str, summary: st
                  lists: OrderedItems, page: PageRequest, **filters: Any) -> Response:
         media = rdf_media_type(request)
         language = reader_language(request, lang)
-        bindings = bind(request, query, request_values(query, filters))
+        bindings = bind(query, request_values(query, filters), who.settings.base_iri)
         # one query gives the page and the total (the sort reads every match anyway, and a
         # separate COUNT would walk them a second time); its items are kept for the next
         # pages while the store is unchanged
@@ -125,7 +125,7 @@ def add_entity_route(router: APIRouter, path: str, *, iri_of: Any, what: str, su
     query = shipped_queries()[query_name]
 
     async def endpoint(request: Request, lang: Language | None, labels: Labels,
-                       responses: EntityResponses, id: str) -> Response:  # noqa: A002
+                       entity: EntityGet, id: str) -> Response:  # noqa: A002
         media = rdf_media_type(request)
         iri: NamedNode = iri_of(request, id)
         language = reader_language(request, lang)
@@ -139,14 +139,13 @@ def add_entity_route(router: APIRouter, path: str, *, iri_of: Any, what: str, su
                                    headers=incoming_headers(found, who.settings.incoming_limit),
                                    grouped=found.grouped)
 
-        return await kept_or_built(request, responses, (query_name, iri.value, language, media),
-                                   build)
+        return await kept_or_built(entity, (query_name, iri.value, language, media), build)
 
     id_parameter = inspect.Parameter(
         "id", inspect.Parameter.KEYWORD_ONLY, annotation=str,
         default=Path(description=f"Key of the {what}", pattern=_KEY_PATTERN, max_length=300))
     with_signature(endpoint, [
-        *_common_parameters(labels=LabelsOf, responses=EntityResponsesOf), id_parameter])
+        *_common_parameters(labels=LabelsOf, entity=EntityGetOf), id_parameter])
     responses = {**RDF_RESPONSES, 404: {"description": f"No such {what} (or not visible)."}}
     router.add_api_route(path, endpoint, methods=["GET"], summary=summary,
                          response_class=Response, responses=responses,

@@ -15,11 +15,11 @@ from store import Settings, Store, StoreError, StoreUnreachable
 from store.base import Term
 from store.isolation import QUERY_CLIENT
 
-from ..deps import get_settings_of, get_store, may_see_restricted
+from ..deps import AdminCheck, admin_check, bearer_token, get_settings_of, get_store, sees_restricted
 from ..named_queries import NamedQuery, ParameterValueError, QueryParam
 from ..sparql.dataset import ReaderView, VisibleGraphs, request_dataset, visibility
 from ..sparql.execution import QueryStopped, client_key, query_pool, stopped
-from .store_state import StoreMark, request_mark
+from .store_state import StoreMark, StoreState, request_mark, store_state
 
 
 @dataclass(frozen=True)
@@ -38,7 +38,14 @@ class Reader:
 
     def run(self, query: NamedQuery, bindings: Mapping[str, Term], *,
             isolated: bool = False) -> Any:
-        """`run_query` for this reader."""
+        """Results of `query` over the graphs this reader may see (its FROM / FROM NAMED
+        graphs among them, as on /sparql); 400 for a bad query.
+
+        Runs in a worker thread: it may touch the store. `isolated`: the client chose the
+        parameters, so the cost: on a store with query workers the query runs in one of
+        them, stopped at the query timeout (503). The curated routes' fixed queries run in
+        this process (faster for their many small queries; nothing in them grows with what
+        a client sends)."""
         default_graph, named_graphs = dataset_of(query, self.view.graphs, self.graphs)
         return self.run_over(query, bindings, default_graph, named_graphs, isolated=isolated)
 
@@ -54,48 +61,67 @@ class Reader:
         they were listed: another process's ingest into a remote store, say)."""
         self.visibility.forget()
         view = self.visibility.view_of(self.store, self.settings, self.sees_all)
-        return replace(self, view=view,
-                       graphs=None if view.is_whole_store(self.store) else view.graphs)
+        return replace(self, view=view, graphs=engine_graphs(view, self.store))
 
     def every_graph(self) -> list[NamedNode] | None:
         """Every graph, restricted ones included (None: the whole store)."""
         view = self.visibility.view_of(self.store, self.settings, include_restricted=True)
-        return None if view.is_whole_store(self.store) else view.graphs
+        return engine_graphs(view, self.store)
+
+
+@dataclass(frozen=True)
+class ReaderSource:
+    """What one request's reader is resolved from, read from the request and the app's
+    services without touching the store (so on the event loop): `resolve` then reads the
+    store, in the thread that reads the data."""
+    store: Store
+    settings: Settings
+    token: str | None  # the bearer token, if any
+    admin: AdminCheck | None  # the workspace's check of its admins' tokens
+    client: str
+    visibility: VisibleGraphs
+    state: StoreState
+
+    def resolve(self, mark: StoreMark | None = None) -> Reader:
+        """The reader. `mark`: the store's mark if the request read it already (the ETag
+        middleware does); else it is read here, before the reader's graphs are listed."""
+        if mark is None:
+            mark = self.state.mark()
+        sees_all = sees_restricted(self.settings, self.token, self.admin)
+        view = self.visibility.view_of(self.store, self.settings, sees_all)
+        return Reader(self.store, self.settings, sees_all, view, engine_graphs(view, self.store),
+                      mark, self.client, self.visibility)
+
+
+def engine_graphs(view: ReaderView, store: Store) -> list[NamedNode] | None:
+    """The graphs of `view` as the engine reads them: None when they are the whole store
+    (the engine's union is then the same dataset, and several times cheaper: see
+    api/sparql/dataset.py)."""
+    return None if view.is_whole_store(store) else view.graphs
+
+
+def reader_source(request: Request) -> ReaderSource:
+    """The request's `ReaderSource` (no store access)."""
+    return ReaderSource(get_store(request), get_settings_of(request), bearer_token(request),
+                        admin_check(request), client_key(request), visibility(request),
+                        store_state(request))
 
 
 def reader(request: Request) -> Reader:
-    """The request's reader (a dependency: `Depends(reader)`). It reads the store's mark:
-    resolve it before the data is read."""
-    sees_all = may_see_restricted(request)
-    graphs = visibility(request)
-    return Reader(get_store(request), get_settings_of(request), sees_all,
-                  graphs.view(request, sees_all), request_graphs(request),
-                  request_mark(request), client_key(request), graphs)
+    """The request's reader (a dependency: `Depends(reader)`), with the store's mark read
+    once per request (`request_mark`). It reads the store: resolve it before the data is
+    read, in a worker thread."""
+    return reader_source(request).resolve(request_mark(request))
 
 
 # a route's argument: `who: ReaderOf` (FastAPI resolves it from the request)
 ReaderOf = Annotated[Reader, Depends(reader)]
 
 
-def run_query(request: Request, query: NamedQuery, bindings: Mapping[str, Term], *,
-              isolated: bool = False) -> Any:
-    """Results of `query` over the graphs this reader may see; 400 for a bad query.
-
-    Runs in a worker thread (the routes are plain functions): it may touch the store.
-    `isolated`: the client chose the parameters, so the cost: on a store with query
-    workers the query runs in one of them, stopped at the query timeout (503). The
-    curated routes' fixed queries run in this process (faster for their many small
-    queries; nothing in them grows with what a client sends).
-    """
-    default_graph, named_graphs = query_dataset(request, query)
-    return run_query_over(get_store(request), get_settings_of(request), client_key(request),
-                          query, bindings, default_graph, named_graphs, isolated=isolated)
-
-
 def run_query_over(store: Store, settings: Settings, client: str, query: NamedQuery,
                    bindings: Mapping[str, Term], default_graph: list[NamedNode] | None,
                    named_graphs: list[NamedNode] | None, *, isolated: bool = False) -> Any:
-    """`run_query` over the given graphs (None: the whole store) rather than the reader's:
+    """`Reader.run` over the given graphs (None: the whole store) rather than the reader's:
     published aggregates are computed over restricted sources too (api/confidentiality.py).
     `client`: who shares the query workers fairly with others."""
     # a timeout sends the query to a worker (embedded store with a pool), or bounds the
@@ -115,44 +141,21 @@ def run_query_over(store: Store, settings: Settings, client: str, query: NamedQu
         raise HTTPException(400, f"query {query.name}: {error}") from None
 
 
-def query_dataset(request: Request, query: NamedQuery
-                  ) -> tuple[list[NamedNode] | None, list[NamedNode] | None]:
-    """The default and named graphs `query` reads for this reader: its FROM / FROM NAMED
-    graphs among those the reader sees, as on /sparql; without them, the reader's graphs,
-    as named graphs too (so GRAPH ?g stays within them)."""
-    return dataset_of(query, visibility(request).view(request).graphs, request_graphs(request))
-
-
 def dataset_of(query: NamedQuery, visible: list[NamedNode], graphs: list[NamedNode] | None
                ) -> tuple[list[NamedNode] | None, list[NamedNode] | None]:
-    """`query_dataset` for a reader who sees `visible` (`graphs`: the same, or None when
-    they are the whole store)."""
+    """The default and named graphs `query` reads for a reader who sees `visible`
+    (`graphs`: the same, or None when they are the whole store): its FROM / FROM NAMED
+    graphs among those, as on /sparql; without them, the reader's graphs, as named graphs
+    too (so GRAPH ?g stays within them)."""
     if not query.facts.names_dataset:
         return graphs, graphs
     dataset = request_dataset(query.facts, [], [], visible)
     return dataset.default_graph, dataset.named_graphs
 
 
-def request_graphs(request: Request) -> list[NamedNode] | None:
-    """The reader's graphs, or None when they are the whole store (the engine's union is
-    then the same dataset, and several times cheaper: see api/sparql/dataset.py). Decided
-    once per request (a list route runs many queries)."""
-    if not hasattr(request.state, "reader_graphs"):
-        view = visibility(request).view(request)
-        request.state.reader_graphs = (
-            None if view.is_whole_store(get_store(request)) else view.graphs)
-    graphs: list[NamedNode] | None = request.state.reader_graphs
-    return graphs
-
-
-def bind(request: Request, query: NamedQuery, values: Mapping[str, str | None]) -> dict[str, Term]:
-    """Request values as RDF terms; 400 with the user's mistake in one line."""
-    return bind_values(query, values, get_settings_of(request).base_iri)
-
-
-def bind_values(query: NamedQuery, values: Mapping[str, str | None], base_iri: str
-                ) -> dict[str, Term]:
-    """`bind` with the settings' base IRI."""
+def bind(query: NamedQuery, values: Mapping[str, str | None], base_iri: str) -> dict[str, Term]:
+    """Request values as RDF terms (`base_iri`: the settings'); 400 with the user's mistake
+    in one line."""
     try:
         return dict(query.bindings(dict(values), base_iri))
     except ParameterValueError as error:

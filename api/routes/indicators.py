@@ -36,7 +36,7 @@ def aggregates(request: Request, answers: Answers, who: ReaderOf,
     in place of its values."""
     query = shipped_queries()["portal-indicators"]
     language = reader_language(request, lang)
-    bindings = bind(request, query, {"dimension": dimension, "lang": language})
+    bindings = bind(query, {"dimension": dimension, "lang": language}, who.settings.base_iri)
     table = published_table(answers, who, query, bindings)
     rows = []
     for index in range(len(table.rows)):

@@ -23,7 +23,7 @@ from ..resources.documents import (
     TURTLE,
     entity_response,
 )
-from ..resources.entity_cache import EntityResponsesOf, kept_or_built
+from ..resources.entity_cache import EntityGetOf, kept_or_built
 from ..resources.framing import choose_language
 from ..resources.negotiation import LANG_QUERY, Language, choose_media_type, reader_language
 from ..resources.neighbourhood import LabelsOf, incoming_headers, neighbourhood
@@ -50,7 +50,7 @@ _RESPONSES = {**RDF_RESPONSES, 200: {
 async def entity(
     request: Request,
     labels: LabelsOf,
-    responses: EntityResponsesOf,
+    entity_get: EntityGetOf,
     kind: str = Path(description="Entity type: " + ", ".join(KINDS)),
     key: str = Path(description="The entity's key (lower-case letters, digits, '-' and '~'), "
                     "optionally with a format suffix: " + ", ".join(SUFFIXES)),
@@ -86,10 +86,9 @@ async def entity(
         if media != HTML:
             return entity_response(request, found.triples, iri, lang=language, media=media,
                                    headers=headers, grouped=found.grouped)
-        response = entity_page(request, iri, kind, choose_language(found.triples, language),
+        response = entity_page(request, who, iri, kind, choose_language(found.triples, language),
                                language, base, cut_at=limit if found.cut else None)
         response.headers.update(headers)
         return response
 
-    return await kept_or_built(request, responses, ("api-entity", iri.value, language, media),
-                               build)
+    return await kept_or_built(entity_get, ("api-entity", iri.value, language, media), build)

@@ -23,7 +23,6 @@ from ..resources.running import (
     query_parameters,
     reader,
     request_values,
-    run_query,
     with_signature,
 )
 from ..sparql.cap import LIMIT_HEADER
@@ -61,17 +60,18 @@ def _add_route(router: APIRouter, query: NamedQuery) -> None:
         refusal = unlisted_service(facts, settings.service_allowlist)
         if refusal:
             raise HTTPException(400, f"query {query.name}: {refusal}")
-        bindings = bind(request, query, request_values(query, values))
+        bindings = bind(query, request_values(query, values), settings.base_iri)
 
         def produce(writer: ChunkWriter) -> None:
             # in a runner thread, as /sparql's queries: the same deadline, row cap and writer
+            who = reader(request)
             if query.published:
                 # aggregates over restricted sources too, small groups suppressed (secret
                 # statistique)
-                result = published_table(published_answers(request), reader(request), query,
+                result = published_table(published_answers(request), who, query,
                                          bindings, isolated=True).solutions()
             else:
-                result = run_query(request, query, bindings, isolated=True)
+                result = who.run(query, bindings, isolated=True)
             try:
                 write_answer(result, media, writer, settings.result_limit)
             except OSError as error:

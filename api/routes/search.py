@@ -43,7 +43,7 @@ def search(request: Request, lang: Language | None, who: Reader, index: SearchIn
            labels: Labels, lists: OrderedItems, page: PageRequest, **filters: Any) -> Response:
     media = rdf_media_type(request)
     language = reader_language(request, lang)
-    bindings = bind(request, QUERY, request_values(QUERY, filters))
+    bindings = bind(QUERY, request_values(QUERY, filters), who.settings.base_iri)
     text = bindings["_q"]
     assert isinstance(text, Literal)
     wanted = bindings.get("_class")
