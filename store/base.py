@@ -109,7 +109,6 @@ class Store(abc.ABC):
         with _WRITES_LOCK:
             return self.writing == 0 and self.writes == writes
 
-    @abc.abstractmethod
     def query(
         self,
         sparql: str,
@@ -119,7 +118,15 @@ class Store(abc.ABC):
         named_graphs: list[NamedNode] | None = None,
         timeout: float | None = None,
     ) -> Any:
-        """Run a query. Without `default_graph`, the default graph is the union of all graphs."""
+        """Run a query. Without `default_graph`, the default graph is the union of all graphs.
+        The call every caller makes; each backend answers it in `_execute`."""
+        return self._execute(sparql, bindings, default_graph, named_graphs, timeout)
+
+    @abc.abstractmethod
+    def _execute(self, sparql: str, bindings: Bindings | None,
+                 default_graph: list[NamedNode] | None, named_graphs: list[NamedNode] | None,
+                 timeout: float | None) -> Any:
+        """The backend's answer to `query` (arguments as there, all given)."""
 
     @abc.abstractmethod
     def update(self, sparql: str) -> None:

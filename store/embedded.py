@@ -188,15 +188,9 @@ class EmbeddedStore(Store):
         return store
 
     # -- queries ---------------------------------------------------------------------------
-    def query(
-        self,
-        sparql: str,
-        bindings: Bindings | None = None,
-        *,
-        default_graph: list[NamedNode] | None = None,
-        named_graphs: list[NamedNode] | None = None,
-        timeout: float | None = None,
-    ) -> Any:
+    def _execute(self, sparql: str, bindings: Bindings | None,
+                 default_graph: list[NamedNode] | None, named_graphs: list[NamedNode] | None,
+                 timeout: float | None) -> Any:
         """With a `timeout` and a pool, the query runs in a worker process that is killed
         at the deadline (QueryTimeout) or over the memory budget (QueryOverBudget), and
         the results, read whole, are parsed back here; without, in this process."""

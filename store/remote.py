@@ -86,15 +86,9 @@ class RemoteStore(Store):
         return graph.value.startswith(STAGING_PREFIX) or self.engine.is_system_graph(graph.value)
 
     # -- queries ---------------------------------------------------------------------------
-    def query(
-        self,
-        sparql: str,
-        bindings: Bindings | None = None,
-        *,
-        default_graph: list[NamedNode] | None = None,
-        named_graphs: list[NamedNode] | None = None,
-        timeout: float | None = None,
-    ) -> Any:
+    def _execute(self, sparql: str, bindings: Bindings | None,
+                 default_graph: list[NamedNode] | None, named_graphs: list[NamedNode] | None,
+                 timeout: float | None) -> Any:
         try:
             form = query_form(sparql)
             bind = with_binds if bindings and self.engine.parameters_as_bind else with_values
