@@ -1,7 +1,7 @@
 """What the API derives from the store, as services built once when the app starts.
 
 Each is reached through its own typed accessor (`search_index(request)`...), or injected
-by FastAPI as a dependency (`labels: LabelsOf`, `responses: EntityResponsesOf`...), and each
+by FastAPI as a dependency (`labels: LabelsOf`, `entity: EntityGetOf`...), and each
 keeps what it derived for one store mark only (store_state.py, marked_lru.py): a write
 through this process, or a load recorded by another, makes every one read the store again.
 """

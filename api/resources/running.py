@@ -59,8 +59,7 @@ class Reader:
     def listed_again(self) -> Reader:
         """This reader with its graphs listed anew (the store may have gained a graph since
         they were listed: another process's ingest into a remote store, say)."""
-        self.visibility.forget()
-        view = self.visibility.view_of(self.store, self.settings, self.sees_all)
+        view = self.visibility.listed_again(self.store, self.settings, self.sees_all)
         return replace(self, view=view, graphs=engine_graphs(view, self.store))
 
     def every_graph(self) -> list[NamedNode] | None:

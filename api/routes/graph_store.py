@@ -146,8 +146,7 @@ async def _write(request: Request, graph: str | None, default: str | None, *,
                 await run_in_threadpool(store.add, triples, target)
         except StoreError as error:
             raise ProtocolError(500, f"the store refused the write: {error}") from None
-        finally:
-            visibility(request).forget()
+        # the readers' graphs are listed again: the store's write count moved (VisibleGraphs)
         created = not existed and bool(triples)
         return Response(status_code=201 if created else 204)
     except ProtocolError as error:
@@ -165,7 +164,6 @@ async def delete_graph(request: Request, graph: GraphParameter = None,
         if not await run_in_threadpool(_exists, request, target):
             raise ProtocolError(404, f"no graph <{target.value}> in the store")
         await run_in_threadpool(get_store(request).drop_graph, target)
-        visibility(request).forget()
         return Response(status_code=204)
     except ProtocolError as error:
         return error.response()

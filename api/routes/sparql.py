@@ -287,8 +287,7 @@ async def _run_update(request: Request, operation: Operation) -> Response:
         raise ProtocolError(400, f"the update was not applied: {error}") from None
     except StoreError as error:
         raise ProtocolError(500, f"the update failed: {error}") from None
-    finally:
-        visibility(request).forget()
+    # the readers' graphs are listed again: the store's write count moved (VisibleGraphs)
     return Response(status_code=204)
 
 

@@ -95,7 +95,12 @@ def _reader_view(store: Store, iris: DataIris, include_restricted: bool) -> Read
 
 
 class VisibleGraphs:
-    """Per-app cache of `store.access.visible_graphs`, for public readers and token holders."""
+    """Per-app cache of `store.access.visible_graphs`, for public readers and token holders.
+
+    The one rule of when the graphs are listed again: a view is kept until a write through
+    this process ends (the store's write count moves: `ReaderView.writes`), or for
+    VISIBILITY_SECONDS (another process's write), or until a reader learns that the store
+    changed since its view was made (`listed_again`: an index built after it)."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
@@ -133,9 +138,13 @@ class VisibleGraphs:
         return (entry is not None and entry.writes == store.writes
                 and time.monotonic() - entry.made < VISIBILITY_SECONDS)
 
-    def forget(self) -> None:
+    def listed_again(self, store: Store, settings: Settings, include_restricted: bool
+                     ) -> ReaderView:
+        """`view_of`, listed anew: the store changed since the kept views were made (each
+        kind of reader's is dropped)."""
         with self._lock:
             self._cached.clear()
+        return self.view_of(store, settings, include_restricted)
 
 
 def visibility(request: Request) -> VisibleGraphs:
