@@ -134,9 +134,12 @@ def run_query_over(store: Store, settings: Settings, client: str, query: NamedQu
         refusal = stopped(error)
         raise HTTPException(refusal.status, f"query {query.name}: {refusal.message}",
                             refusal.headers or None) from None
-    except StoreUnreachable as error:
-        raise HTTPException(502, f"query {query.name}: {error}") from None
+    except StoreUnreachable:
+        raise  # the store's failure, not the query's: the app's handler answers 502
     except StoreError as error:
+        # the query's or its values' fault: one that does not parse, or an error the engine
+        # meets evaluating it (a plain StoreError, or a remote engine's 4xx), so not only
+        # QuerySyntaxError
         raise HTTPException(400, f"query {query.name}: {error}") from None
 
 

@@ -33,3 +33,16 @@ def test_a_named_query_on_an_unreachable_store_is_a_502(
     detail = response.json()["detail"]
     assert detail.startswith("cannot reach remote store at http://127.0.0.1:")
     assert "\n" not in detail
+
+
+@pytest.mark.parametrize("path", ["/api/actors", "/api/actors/atelier", "/id/actor/atelier",
+                                  "/api/search?q=atelier"])
+def test_every_route_on_an_unreachable_store_is_a_502(
+        api_whose_store_went_away: AppClient, path: str) -> None:
+    """The curated lists, entity documents and search say it as the named queries do: the
+    app's handler of StoreUnreachable, the one place that answers it."""
+    response = api_whose_store_went_away.get(path, headers={"Accept": "application/ld+json"})
+    assert response.status_code == 502, response.text
+    detail = response.json()["detail"]
+    assert detail.startswith("cannot reach remote store at http://127.0.0.1:")
+    assert "\n" not in detail
