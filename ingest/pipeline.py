@@ -197,16 +197,40 @@ def ingest_files(store: Store, paths: list[Path], settings: Settings,
             store.drop_graph(staging)
 
 
+@dataclass
+class _Load:
+    """A file's load about to happen: what both ways of loading start from."""
+    source: SourceFile
+    graph: NamedNode
+    skip: set[tuple[str, int]]  # with --partial, the rows to leave out
+    first_violations: list[Violation]  # why they are left out
+    reading: FileReading
+    record: LoadRecord
+    outcome: FileOutcome
+
+    def report_rows_left_out(self, options: IngestOptions) -> None:
+        if options.partial:
+            self.reading.violations = self.first_violations  # for the report
+
+
 def _begin(store: Store, path: Path, iris: DataIris, mappings: dict[str, SheetMapping],
-           options: IngestOptions, name: str, batch: dict[str, str] | None = None,
-           ) -> tuple[SourceFile, NamedNode, set[tuple[str, int]], list[Violation]]:
-    """The file's source, its graph, and (with --partial) the rows to leave out and why."""
+           options: IngestOptions, name: str, batch: dict[str, str] | None = None) -> _Load:
+    """The file's source, its graph, (with --partial) the rows to leave out and why, its
+    provenance record and its outcome so far."""
+    started = now()
     source = _source(store, path, iris, mappings, name, batch)
     skip: set[tuple[str, int]] = set()
     first_violations: list[Violation] = []
     if options.partial:
         skip, first_violations = _rows_to_reject(source)
-    return source, iris.source_graph(name), skip, first_violations
+    graph = iris.source_graph(name)
+    reading = FileReading(path)
+    record = _record(path, graph, reading.sheets, started, options, name)
+    record.rows_rejected = len(skip)
+    outcome = _outcome(store, iris, path, graph, reading, skip, record, options)
+    outcome.dropped = sum(len(cells) for where, cells in source.drop_cells.items()
+                          if where not in skip)
+    return _Load(source, graph, skip, first_violations, reading, record, outcome)
 
 
 def _record(path: Path, graph: NamedNode, sheets: dict[str, int], started: dt.datetime,
@@ -237,15 +261,8 @@ def _outcome(store: Store, iris: DataIris, path: Path, graph: NamedNode, reading
 def _stage_file(store: Store, path: Path, iris: DataIris, mappings: dict[str, SheetMapping],
                 options: IngestOptions, name: str, batch: dict[str, str],
                 ) -> tuple[FileOutcome, NamedNode | None, LoadRecord | None]:
-    started = now()
-    source, graph, skip, first_violations = _begin(store, path, iris, mappings, options, name,
-                                                   batch)
-    reading = FileReading(path)
-    record = _record(path, graph, reading.sheets, started, options, name)
-    record.rows_rejected = len(skip)
-    outcome = _outcome(store, iris, path, graph, reading, skip, record, options)
-    outcome.dropped = sum(len(cells) for where, cells in source.drop_cells.items()
-                          if where not in skip)
+    load = _begin(store, path, iris, mappings, options, name, batch)
+    source, skip, reading, outcome = load.source, load.skip, load.reading, load.outcome
     counter = Counter()
     staging = stage(store, NTriples(counter.through(_statements(
         source, reading, skip, options.progress))) if store.capabilities.text_loads
@@ -254,10 +271,9 @@ def _stage_file(store: Store, path: Path, iris: DataIris, mappings: dict[str, Sh
         store.drop_graph(staging)
         return outcome, None, None
     outcome.triples_added = counter.count
-    if options.partial:
-        reading.violations = first_violations  # about the rows left out, for the report
-    record.triples_added = counter.count
-    return outcome, staging, record
+    load.report_rows_left_out(options)
+    load.record.triples_added = counter.count
+    return outcome, staging, load.record
 
 
 def _is_fresh(store: Store, iris: DataIris, graph: NamedNode) -> bool:
@@ -284,14 +300,9 @@ def _load_fresh(store: Store, path: Path, iris: DataIris,
     readers); the end-of-file checks run after the last row, and a bad file rolls the graph
     back before the commit point, so it changes nothing. Reading and mapping the file once
     instead of twice (check, then write) is what a big file's time is mostly made of."""
-    started = now()
-    source, graph, skip, first_violations = _begin(store, path, iris, mappings, options, name)
-    reading = FileReading(path)
-    record = _record(path, graph, reading.sheets, started, options, name)
-    record.rows_rejected = len(skip)
-    outcome = _outcome(store, iris, path, graph, reading, skip, record, options)
-    outcome.dropped = sum(len(cells) for where, cells in source.drop_cells.items()
-                          if where not in skip)
+    load = _begin(store, path, iris, mappings, options, name)
+    source, skip, reading, outcome = load.source, load.skip, load.reading, load.outcome
+    graph, record = load.graph, load.record
     counter = Counter()
 
     def statements() -> Iterator[str]:
@@ -316,8 +327,7 @@ def _load_fresh(store: Store, path: Path, iris: DataIris,
         return outcome
     outcome.loaded = True
     outcome.triples_added = record.triples_added
-    if options.partial:
-        reading.violations = first_violations  # about the rows left out, for the report
+    load.report_rows_left_out(options)
     return outcome
 
 
