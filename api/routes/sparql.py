@@ -14,7 +14,7 @@ from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import RedirectResponse, Response
 
-from store import QuerySyntaxError, StoreError, UpdateRefused
+from store import QuerySyntaxError, StoreError, StoreUnreachable, UpdateRefused
 from store.single_scan import Scan, scan_of
 from store.sparql_breadth import BreadthError, check_breadth
 from store.sparql_nesting import NestingError, check_nesting
@@ -199,7 +199,7 @@ async def _run_query(request: Request, operation: Operation) -> Response:
     except QuerySyntaxError as error:
         raise ProtocolError(400, f"malformed query: {error}") from None
     except StoreError as error:
-        raise ProtocolError(500, f"the query failed: {error}") from None
+        raise _failed(error, "query") from None
     if whole is not None:
         return Response(whole, media_type=media.content_type, headers={
             LIMIT_HEADER: str(settings.result_limit), "Vary": "Accept"})
@@ -234,7 +234,7 @@ async def _run_query(request: Request, operation: Operation) -> Response:
             raise ProtocolError(502, f"a SERVICE endpoint failed: {error}") from None
         raise ProtocolError(500, f"the query failed: {error}") from None
     except (StoreError, RuntimeError, ValueError) as error:
-        raise ProtocolError(500, f"the query failed: {error}") from None
+        raise _failed(error, "query") from None
 
     return respond(first, rest, media.content_type, {
         LIMIT_HEADER: str(settings.result_limit), "Vary": "Accept"})
@@ -286,9 +286,18 @@ async def _run_update(request: Request, operation: Operation) -> Response:
     except UpdateRefused as error:
         raise ProtocolError(400, f"the update was not applied: {error}") from None
     except StoreError as error:
-        raise ProtocolError(500, f"the update failed: {error}") from None
+        raise _failed(error, "update") from None
     # the readers' graphs are listed again: the store's write count moved (VisibleGraphs)
     return Response(status_code=204)
+
+
+def _failed(error: Exception, what: str) -> Exception:
+    """What a store's failure under a query or update is answered as: StoreUnreachable
+    itself (the app's handler answers it, 502, as on every route), else a 500 saying what
+    failed."""
+    if isinstance(error, StoreUnreachable):
+        return error
+    return ProtocolError(500, f"the {what} failed: {error}")
 
 
 async def _describe_service(request: Request, operation: Operation) -> Response:

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.api.conftest import AppClient, api_settings
+from tests.api.conftest import WRITER, AppClient, api_settings
 from tests.servers import oxigraph_server
 
 
@@ -46,3 +46,16 @@ def test_every_route_on_an_unreachable_store_is_a_502(
     detail = response.json()["detail"]
     assert detail.startswith("cannot reach remote store at http://127.0.0.1:")
     assert "\n" not in detail
+
+
+def test_sparql_on_an_unreachable_store_is_a_502(api_whose_store_went_away: AppClient) -> None:
+    """/sparql too: a query or an update the store cannot be reached for is not a 500."""
+    query = api_whose_store_went_away.get(
+        "/sparql", params={"query": "SELECT * { ?s ?p ?o }"},
+        headers={"Accept": "application/sparql-results+json"})
+    update = api_whose_store_went_away.post("/sparql", headers=WRITER, data={
+        "update": "INSERT DATA { GRAPH <urn:x:g> { <urn:x:a> <urn:x:b> <urn:x:c> } }"})
+    for response in (query, update):
+        assert response.status_code == 502, response.text
+        assert response.json()["detail"].startswith(
+            "cannot reach remote store at http://127.0.0.1:")
