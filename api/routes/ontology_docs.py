@@ -5,7 +5,8 @@ Turtle itself by content negotiation. `/context.jsonld` is the published JSON-LD
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from importlib.resources.abc import Traversable
 
 from fastapi import APIRouter, HTTPException, Path, Request, Response
 from fastapi.responses import RedirectResponse
@@ -47,9 +48,8 @@ def context() -> Response:
 @router.get("/ontology", summary="The ontology, documented (HTML fr/en) or as Turtle",
             response_class=Response, responses=_DOC_RESPONSES)
 def ontology(request: Request, lang: Language | None = LANG_QUERY) -> Response:
-    media = _media(request)
-    if media == TURTLE:
-        return _turtle(resource.read_bytes() for resource in ontology_files())
+    if (turtle := _shipped_turtle(request, ontology_files)) is not None:
+        return turtle
     language = reader_language(request, lang)
     docs = model_docs()
     base = _data_base(request)
@@ -72,9 +72,8 @@ def ontology(request: Request, lang: Language | None = LANG_QUERY) -> Response:
 @router.get("/vocab", summary="The controlled vocabularies (HTML fr/en) or as Turtle",
             response_class=Response, responses=_DOC_RESPONSES)
 def vocabularies(request: Request, lang: Language | None = LANG_QUERY) -> Response:
-    media = _media(request)
-    if media == TURTLE:
-        return _turtle(resource.read_bytes() for resource in vocabulary_files())
+    if (turtle := _shipped_turtle(request, vocabulary_files)) is not None:
+        return turtle
     language = reader_language(request, lang)
     title = "Vocabulaires contrôlés" if language == "fr" else "Controlled vocabularies"
     return render_page("vocabulary.html", language, title=title, scheme=None,
@@ -128,8 +127,11 @@ def _media(request: Request) -> str:
     return media
 
 
-def _turtle(parts: Iterator[bytes]) -> Response:
-    return Response(b"\n".join(parts), media_type=TURTLE)
+def _shipped_turtle(request: Request, files: Callable[[], list[Traversable]]) -> Response | None:
+    """The shipped Turtle `files`, when the client asks for Turtle rather than the page."""
+    if _media(request) != TURTLE:
+        return None
+    return Response(b"\n".join(resource.read_bytes() for resource in files()), media_type=TURTLE)
 
 
 def _short(iri: str) -> str:

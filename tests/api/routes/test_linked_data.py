@@ -161,6 +161,12 @@ def test_vocabulary_iris_resolve_to_their_scheme_page(api: AppClient) -> None:
     assert api.get("/vocab/no-such-scheme", headers=BROWSER).status_code == 404
     index = api.get("/vocab", headers=BROWSER)
     assert _parse(index.text).links["Formes juridiques"] == "/vocab/legal-form?lang=fr"
+    turtle = api.get("/vocab", headers={"Accept": "text/turtle"})
+    assert (NamedNode("https://w3id.org/tsr-observatory/vocab/legal-form") in
+            {t.subject for t in turtle_triples(turtle.content)})
+    refused = api.get("/vocab", headers={"Accept": "application/json"})
+    assert refused.status_code == 406
+    assert refused.json()["detail"] == "acceptable media types here: text/html, text/turtle"
 
 
 def test_the_published_context_is_served(api: AppClient) -> None:
