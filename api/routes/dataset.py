@@ -134,10 +134,21 @@ async def void_description(
     return Response(b"".join(chunks), media_type=media.content_type, headers={"Vary": "Accept"})
 
 
-async def _dump(request: Request, name: str, graphs: list[NamedNode],
-                write_to: Callable[[Any], None], media_type: str, filename: str) -> Response:
-    """The dump: its kept file (with Range requests) when written since the store last
-    changed, else streamed as it is written and kept (resources/dump_files.py)."""
+# A dump's writer: the store, the graphs the reader may see, the binary output.
+DumpWriter = Callable[[Store, list[NamedNode], Any], None]
+
+
+async def _dump(request: Request, name: str, write: DumpWriter, media_type: str,
+                filename: str) -> Response:
+    """The dump of the graphs the reader may see: its kept file (with Range requests) when
+    written since the store last changed, else streamed as it is written and kept
+    (resources/dump_files.py)."""
+    store = get_store(request)
+    graphs = await run_in_threadpool(visibility(request).get, request)
+
+    def write_to(output: Any) -> None:
+        write(store, graphs, output)
+
     headers = {"Content-Disposition": f'attachment; filename="{filename}"'}
     files = dump_files(request)
     key = (name, graphs_key(graphs))
@@ -161,33 +172,28 @@ async def _dump(request: Request, name: str, graphs: list[NamedNode],
     return respond(first, rest, media_type, {**headers, "Accept-Ranges": "bytes"})
 
 
+def _write_nquads(store: Store, graphs: list[NamedNode], output: Any) -> None:
+    with gzip.GzipFile(fileobj=output, mode="wb", mtime=0) as packed:
+        for graph in graphs:
+            triples = store.query("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }",
+                                  default_graph=[graph])
+            quads = (Quad(t.subject, t.predicate, t.object, graph) for t in triples)
+            write_graph(quads, NQUADS, packed, _ALL)
+
+
+def _write_turtle(store: Store, graphs: list[NamedNode], output: Any) -> None:
+    triples = store.query("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }",
+                          default_graph=graphs or [EMPTY_GRAPH])
+    write_graph(triples, GRAPH_TYPES[0], output, _ALL)
+
+
 @router.get("/dumps/tsr.nq.gz", summary="Dump of the visible graphs, N-Quads, gzip",
             response_class=Response)
 async def dump_nquads(request: Request) -> Response:
-    store = get_store(request)
-    graphs = await run_in_threadpool(visibility(request).get, request)
-
-    def write_to(output: Any) -> None:
-        with gzip.GzipFile(fileobj=output, mode="wb", mtime=0) as packed:
-            for graph in graphs:
-                triples = store.query("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }",
-                                      default_graph=[graph])
-                quads = (Quad(t.subject, t.predicate, t.object, graph) for t in triples)
-                write_graph(quads, NQUADS, packed, _ALL)
-
-    return await _dump(request, "nquads", graphs, write_to, "application/gzip", "tsr.nq.gz")
+    return await _dump(request, "nquads", _write_nquads, "application/gzip", "tsr.nq.gz")
 
 
 @router.get("/dumps/tsr.ttl", summary="Dump of the visible graphs merged, Turtle",
             response_class=Response)
 async def dump_turtle(request: Request) -> Response:
-    store = get_store(request)
-    graphs = await run_in_threadpool(visibility(request).get, request)
-
-    def write_to(output: Any) -> None:
-        triples = store.query("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }",
-                              default_graph=graphs or [EMPTY_GRAPH])
-        write_graph(triples, GRAPH_TYPES[0], output, _ALL)
-
-    return await _dump(request, "turtle", graphs, write_to, "text/turtle; charset=utf-8",
-                       "tsr.ttl")
+    return await _dump(request, "turtle", _write_turtle, "text/turtle; charset=utf-8", "tsr.ttl")
