@@ -103,14 +103,15 @@ def oxigraph_server(location: Path | None = None) -> Iterator[str]:
         process.wait(timeout=10)
 
 
+def _store_env(query_url: str, update_url: str, graph_store_url: str) -> dict[str, str]:
+    """TSR_* settings that point `tsr` at a SPARQL store over HTTP."""
+    return {"TSR_STORE": "remote", "TSR_QUERY_URL": query_url, "TSR_UPDATE_URL": update_url,
+            "TSR_GRAPH_STORE_URL": graph_store_url}
+
+
 def remote_env(base: str) -> dict[str, str]:
     """TSR_* settings that point `tsr` at an `oxigraph serve` at `base`."""
-    return {
-        "TSR_STORE": "remote",
-        "TSR_QUERY_URL": f"{base}/query",
-        "TSR_UPDATE_URL": f"{base}/update",
-        "TSR_GRAPH_STORE_URL": f"{base}/store",
-    }
+    return _store_env(f"{base}/query", f"{base}/update", f"{base}/store")
 
 
 # -- Virtuoso (Debian's virtuoso-opensource, installed by .ci/run) ----------------------------
@@ -204,9 +205,4 @@ def virtuoso_server(location: Path, *, max_rows: int = 1_000_000, buffers: int =
 
 def virtuoso_env(base: str) -> dict[str, str]:
     """TSR_* settings that point `tsr` at a Virtuoso at `base`."""
-    return {
-        "TSR_STORE": "remote",
-        "TSR_QUERY_URL": f"{base}/sparql",
-        "TSR_UPDATE_URL": f"{base}/sparql",
-        "TSR_GRAPH_STORE_URL": f"{base}/sparql-graph-crud",
-    }
+    return _store_env(f"{base}/sparql", f"{base}/sparql", f"{base}/sparql-graph-crud")

@@ -9,7 +9,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from ..servers import free_port, wait_for
+from ..servers import free_port, remote_env, wait_for
 from .conftest import tsr_command
 
 
@@ -59,8 +59,7 @@ def test_store_is_usable_again_once_the_owner_stopped(tmp_path: Path) -> None:
 def test_unreachable_remote_store_is_one_line_exit_1(tmp_path: Path) -> None:
     dead = f"http://127.0.0.1:{free_port()}"  # nothing listens there
     env = {k: v for k, v in os.environ.items() if not k.startswith("TSR_")}
-    env.update({"TSR_STORE": "remote", "TSR_QUERY_URL": f"{dead}/query",
-                "TSR_UPDATE_URL": f"{dead}/update", "TSR_GRAPH_STORE_URL": f"{dead}/store"})
+    env.update(remote_env(dead))
     result = subprocess.run([*tsr_command(), "info"], env=env, cwd=tmp_path,
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == 1
