@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -35,16 +36,27 @@ def _triples(count: int) -> list[Triple]:
                    Literal(i)) for i in range(count)]
 
 
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[EmbeddedStore]:
+@contextmanager
+def _pooled_store(tmp_path: Path, *, triples: int = 3000, workers: int = 2,
+                  memory_bytes: int = 1024**3, queue: int = 2, per_client: int = 1,
+                  light_workers: int = 0) -> Iterator[EmbeddedStore]:
+    """An on-disk store of `triples` triples whose queries with a timeout run in a pool of
+    query workers (the rest: QueryPool's options), its workers ready; closed after."""
     opened = EmbeddedStore(str(tmp_path / "store"))
-    opened.add(_triples(3000), GRAPH)
-    opened.pool = QueryPool(opened, workers=2, memory_bytes=1024**3, queue=2, per_client=1)
-    _wait_ready(opened.pool)
     try:
+        opened.add(_triples(triples), GRAPH)
+        opened.pool = QueryPool(opened, workers=workers, memory_bytes=memory_bytes, queue=queue,
+                                per_client=per_client, light_workers=light_workers)
+        _wait_ready(opened.pool)
         yield opened
     finally:
         opened.close()
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[EmbeddedStore]:
+    with _pooled_store(tmp_path) as opened:
+        yield opened
 
 
 def _wait_ready(pool: QueryPool, seconds: float = 60) -> None:
@@ -90,16 +102,10 @@ def test_engine_crash_costs_a_worker_not_the_process(store: EmbeddedStore) -> No
 
 @pytest.mark.slow
 def test_memory_budget_stops_a_query(tmp_path: Path) -> None:
-    small = EmbeddedStore(str(tmp_path / "store"))
-    small.add(_triples(10), GRAPH)
-    small.pool = QueryPool(small, workers=1, memory_bytes=512 * 1024**2, queue=2, per_client=1)
-    try:
-        _wait_ready(small.pool)
+    with _pooled_store(tmp_path, triples=10, workers=1, memory_bytes=512 * 1024**2) as small:
         with pytest.raises(QueryOverBudget, match="512 MiB, the server's memory budget"):
             small.query(CONCAT_BOMB, timeout=25)
         assert small.query("ASK { ?s ?p 1 }", timeout=10) is True
-    finally:
-        small.close()
 
 
 def test_queries_see_every_write_and_old_checkpoints_go(store: EmbeddedStore) -> None:
@@ -168,12 +174,9 @@ def _heavy(pool: QueryPool, client: str, errors: list[BaseException], seconds: f
 
 def test_light_queries_do_not_wait_behind_heavy_ones(tmp_path: Path) -> None:
     import threading
-    opened = EmbeddedStore(str(tmp_path / "store"))
-    opened.add(_triples(3000), GRAPH)
-    pool = opened.pool = QueryPool(opened, workers=3, memory_bytes=1024**3, queue=4,
-                                   per_client=1, light_workers=1)
-    try:
-        _wait_ready(pool)
+    with _pooled_store(tmp_path, workers=3, queue=4, light_workers=1) as opened:
+        pool = opened.pool
+        assert pool is not None
         assert _lanes(pool) == [False, False, True]
         # a point lookup's shape is learned light on its first run (an ordinary worker)
         assert [row["o"] for row in opened.query(
@@ -198,18 +201,14 @@ def test_light_queries_do_not_wait_behind_heavy_ones(tmp_path: Path) -> None:
         for thread in threads:
             thread.join()
         assert sorted(type(error).__name__ for error in errors) == ["QueryTimeout"] * 3
-    finally:
-        opened.close()
 
 
 def test_a_light_shape_that_runs_long_leaves_the_lane(tmp_path: Path) -> None:
     from store.isolation import query_shape
-    opened = EmbeddedStore(str(tmp_path / "store"))
-    opened.add(_triples(3000), GRAPH)
-    pool = opened.pool = QueryPool(opened, workers=2, memory_bytes=1024**3, queue=4,
-                                   per_client=2, light_workers=1)
-    try:
-        _wait_ready(pool)
+    with _pooled_store(tmp_path, workers=2, queue=4, per_client=2,
+                       light_workers=1) as opened:
+        pool = opened.pool
+        assert pool is not None
         cheap = LOOKUP_THEN_COUNT.format("http://example.org/none")
         assert next(iter(opened.query(cheap, timeout=10)))["n"] == Literal(0)
         shape = query_shape(cheap)
@@ -238,8 +237,6 @@ def test_a_light_shape_that_runs_long_leaves_the_lane(tmp_path: Path) -> None:
         assert not pool._shapes.light(shape)
         _wait_ready(pool)
         assert _lanes(pool) == [False, True]
-    finally:
-        opened.close()
 
 
 # Real processes (servers, the CLI, a browser) or stores loaded for the module: out of the
