@@ -6,11 +6,8 @@ import hmac
 from collections.abc import Callable
 
 from fastapi import Request
-from pyoxigraph import NamedNode
 
 from store import Settings, Store
-from store.access import visible_graphs
-from store.namespaces import DataIris
 
 # the workspace's check of an admin's API token (registered on the app's state)
 AdminCheck = Callable[[str], bool]
@@ -68,10 +65,3 @@ def admin_token(request: Request, token: str | None) -> bool:
 
 def is_admin(token: str | None, admin: AdminCheck | None) -> bool:
     return token is not None and admin is not None and bool(admin(token))
-
-
-def reader_graphs(request: Request) -> list[NamedNode]:
-    """The named graphs this request may read: the public ones, or all with a read token."""
-    settings = get_settings_of(request)
-    return visible_graphs(get_store(request), DataIris(settings.base_iri),
-                          include_restricted=may_see_restricted(request))

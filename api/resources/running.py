@@ -81,12 +81,22 @@ class ReaderSource:
     visibility: VisibleGraphs
     state: StoreState
 
+    @property
+    def sees_all(self) -> bool:
+        """Does this reader see restricted sources? (A workspace token is looked up.)"""
+        return sees_restricted(self.settings, self.token, self.admin)
+
+    def view(self) -> ReaderView:
+        """The graphs this reader may see, as the visibility service keeps them (no mark
+        read: for a route that reads no kept data)."""
+        return self.visibility.view_of(self.store, self.settings, self.sees_all)
+
     def resolve(self, mark: StoreMark | None = None) -> Reader:
         """The reader. `mark`: the store's mark if the request read it already (the ETag
         middleware does); else it is read here, before the reader's graphs are listed."""
         if mark is None:
             mark = self.state.mark()
-        sees_all = sees_restricted(self.settings, self.token, self.admin)
+        sees_all = self.sees_all  # once: a workspace token is a lookup
         view = self.visibility.view_of(self.store, self.settings, sees_all)
         return Reader(self.store, self.settings, sees_all, view, engine_graphs(view, self.store),
                       mark, self.client, self.visibility)

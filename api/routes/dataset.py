@@ -20,8 +20,9 @@ from store.namespaces import DCAT, DCTERMS, RDF, VOID, XSD
 
 from ..deps import get_settings_of, get_store
 from ..resources.dump_files import dump_files
+from ..resources.running import ReaderSource, reader_source
 from ..resources.store_state import graphs_key, request_mark
-from ..sparql.dataset import EMPTY_GRAPH, visibility
+from ..sparql.dataset import EMPTY_GRAPH
 from ..sparql.description import public_base
 from ..sparql.errors import ProtocolError
 from ..sparql.execution import ChunkWriter, QueryTimeout, query_runner, respond
@@ -58,9 +59,9 @@ def _vocabularies(store: Store, graphs: list[NamedNode]) -> list[str]:
                    if isinstance(row["term"], NamedNode)})
 
 
-def _description(request: Request, base: str) -> list[Triple]:
-    store = get_store(request)
-    visible = visibility(request).get(request)
+def _description(reader: ReaderSource, base: str) -> list[Triple]:
+    store = reader.store
+    visible = reader.view().graphs
     shown = {graph.value for graph in visible}
     counts = [info for info in store.graphs() if info.name.value in shown]
     dataset = NamedNode(f"{base}/.well-known/void#dataset")
@@ -123,7 +124,7 @@ async def void_description(
         media = choose(GRAPH_TYPES, request.headers.get("accept"), format)
     except NotAcceptable as error:
         return ProtocolError(406, str(error)).response()
-    triples = await run_in_threadpool(_description, request, public_base(request))
+    triples = await run_in_threadpool(_description, reader_source(request), public_base(request))
     chunks: list[bytes] = []
 
     class Collect:
@@ -144,7 +145,7 @@ async def _dump(request: Request, name: str, write: DumpWriter, media_type: str,
     written since the store last changed, else streamed as it is written and kept
     (resources/dump_files.py)."""
     store = get_store(request)
-    graphs = await run_in_threadpool(visibility(request).get, request)
+    graphs = (await run_in_threadpool(reader_source(request).view)).graphs
 
     def write_to(output: Any) -> None:
         write(store, graphs, output)

@@ -20,9 +20,10 @@ from store import StoreError
 from store.entailment import entailed_triples
 from store.model import shipped_type_rules
 
-from ..deps import get_settings_of, get_store, may_see_restricted
+from ..deps import get_settings_of, get_store
+from ..resources.running import reader_source
 from ..sparql.auth import require_write_token
-from ..sparql.dataset import EMPTY_GRAPH, visibility
+from ..sparql.dataset import EMPTY_GRAPH
 from ..sparql.errors import ProtocolError
 from ..sparql.execution import ChunkWriter, QueryTimeout, query_runner, respond
 from ..sparql.negotiation import GRAPH_TYPES, NotAcceptable, choose
@@ -89,8 +90,7 @@ async def read_graph(request: Request, graph: GraphParameter = None,
         store = get_store(request)
         # a read, as on /sparql: the graphs this reader may see (a restricted one is missing
         # without the read token), and the default graph is their union
-        view = await run_in_threadpool(
-            visibility(request).view, request, may_see_restricted(request))
+        view = await run_in_threadpool(reader_source(request).view)
         if target is not None and (target not in view.graphs
                                    or not await run_in_threadpool(_exists, request, target)):
             raise ProtocolError(404, f"no graph <{target.value}> in the store")

@@ -38,8 +38,9 @@ from store.reconciliation.scoring import (
     suggest,
 )
 
-from ..deps import get_settings_of, reader_graphs
+from ..deps import get_settings_of
 from ..resources.reconcile_entities import ReconcileEntities
+from ..resources.running import reader_source
 
 router = APIRouter(prefix="/reconcile", tags=["reconciliation"])
 
@@ -223,7 +224,7 @@ def suggest_property(prefix: str = "") -> dict[str, Any]:
 
 def _actors(request: Request) -> dict[str, ActorRecord]:
     entities: ReconcileEntities = request.app.state.services.reconcile_entities
-    return entities.of(reader_graphs(request))
+    return entities.of(reader_source(request).view().graphs)
 
 
 def _candidate(actor: ActorRecord, iris: DataIris, score: float, match: bool) -> dict[str, Any]:

@@ -20,6 +20,7 @@ from store.sparql_breadth import BreadthError, check_breadth
 from store.sparql_nesting import NestingError, check_nesting
 
 from ..deps import get_settings_of, get_store, may_see_restricted
+from ..resources.running import reader_source
 from ..sparql.auth import require_write_token
 from ..sparql.calls import UncheckedCall, may_call, network_calls, unlisted_call
 from ..sparql.cap import LIMIT_HEADER
@@ -206,7 +207,7 @@ async def _run_query(request: Request, operation: Operation) -> Response:
 
     def produce(writer: ChunkWriter) -> None:
         # in the worker: listing graphs touches the store, the event loop must not wait on it
-        view = graphs.view(request, include_restricted)
+        view = graphs.view_of(store, settings, include_restricted)
         dataset = request_dataset(facts, operation.default_graph_uris,
                                   operation.named_graph_uris, view.graphs,
                                   whole_store=view.is_whole_store(store))
@@ -310,7 +311,7 @@ async def _describe_service(request: Request, operation: Operation) -> Response:
     except NotAcceptable as error:
         raise ProtocolError(406, str(error)) from None
     base = public_base(request)
-    visible = await run_in_threadpool(visibility(request).get, request)
+    visible = (await run_in_threadpool(reader_source(request).view)).graphs
     triples = service_description(f"{base}/sparql", visible, f"{base}/.well-known/void")
     chunks: list[bytes] = []
 

@@ -27,7 +27,6 @@ from store import Settings, Store
 from store.access import visible_graphs
 from store.namespaces import DataIris
 
-from ..deps import get_settings_of, get_store, may_see_restricted
 from .text import SparqlFacts
 
 # A graph that never holds triples: what an empty default graph or named-graph set reads.
@@ -106,17 +105,9 @@ class VisibleGraphs:
         self._lock = threading.Lock()
         self._cached: dict[bool, ReaderView] = {}
 
-    def get(self, request: Request) -> list[NamedNode]:
-        return self.view(request).graphs
-
-    def view(self, request: Request, include_restricted: bool | None = None) -> ReaderView:
-        """The reader's view, cached; safe to call from a worker thread."""
-        if include_restricted is None:
-            include_restricted = may_see_restricted(request)
-        return self.view_of(get_store(request), get_settings_of(request), include_restricted)
-
     def view_of(self, store: Store, settings: Settings, include_restricted: bool) -> ReaderView:
-        """The view of `store` of a reader who sees restricted sources or not, cached."""
+        """The view of `store` of a reader who sees restricted sources or not, cached (it
+        may list the graphs: in a worker thread, not on the event loop)."""
         entry = self._cached.get(include_restricted)
         if entry is not None and self._fresh(entry, store):
             return entry
