@@ -26,34 +26,25 @@ import time
 from collections.abc import Callable
 from typing import IO, Any, cast
 
+from .chunked_output import ChunkedOutput
 from .worker_channel import Channel
 
-CHUNK_BYTES = 64 * 1024
-# a slow result still reaches the client: send what is buffered after this long
-FLUSH_SECONDS = 0.1
 _PR_SET_PDEATHSIG = 1
 _CPU = struct.Struct("!dd")  # a job's CPU seconds, this process's own since it started
 
 
-class Output:
-    """The job's output file: writes gathered into chunks sent to the pool."""
+class Output(ChunkedOutput):
+    """The job's output file: writes gathered into chunks sent to the pool, each after the
+    kind letter of an output message."""
 
     def __init__(self, channel: Channel) -> None:
+        super().__init__(bytearray(b"D"))
         self._channel = channel
-        self._buffer = bytearray(b"D")
-        self._last_send = time.monotonic()
 
-    def write(self, data: bytes) -> int:
-        self._buffer += data
-        if len(self._buffer) >= CHUNK_BYTES or time.monotonic() - self._last_send > FLUSH_SECONDS:
-            self.flush()
-        return len(data)
-
-    def flush(self) -> None:
+    def _send_buffered(self) -> None:
         if len(self._buffer) > 1:
             self._channel.send(self._buffer)
             del self._buffer[1:]
-        self._last_send = time.monotonic()
 
     def finish(self, cpu_seconds: float) -> None:
         """The last bytes travel with the end mark and the CPU time the job took (the pool

@@ -35,6 +35,7 @@ from fastapi import Request
 from starlette.responses import Response, StreamingResponse
 
 from store import Store
+from store.chunked_output import ChunkedOutput
 from store.isolation import PoolBusy, QueryCrashed, QueryOverBudget, QueryPool, QueryStopped
 from store.isolation import QueryTimeout as WorkerTimeout
 
@@ -45,9 +46,6 @@ from .errors import ProtocolError
 # 2 cores: the analytical mix of bench/api.py at 0.97-1.08x oxigraph serve, against
 # 0.82-0.96x with 8 and 0.81-0.86x with 4, side by side on a busy machine)
 QUERY_WORKERS = min(32, (os.cpu_count() or 2) * 8)
-CHUNK_BYTES = 64 * 1024
-# a slow result still reaches the client: flush whatever is buffered after this long
-FLUSH_SECONDS = 0.1
 _QUEUE_DEPTH = 8
 
 
@@ -111,19 +109,12 @@ class _Channel:
         self.closed = True
 
 
-class ChunkWriter:
+class ChunkWriter(ChunkedOutput):
     """The worker's output file: buffers writes into chunks and hands them to the loop."""
 
     def __init__(self, channel: _Channel) -> None:
+        super().__init__(bytearray())
         self._channel = channel
-        self._buffer = bytearray()
-        self._last_flush = time.monotonic()
-
-    def write(self, data: bytes) -> int:
-        self._buffer += data
-        if len(self._buffer) >= CHUNK_BYTES or time.monotonic() - self._last_flush > FLUSH_SECONDS:
-            self.flush()
-        return len(data)
 
     def stop_at(self, deadline: float) -> None:
         """Give up waiting for a client that does not read, past `deadline` (monotonic):
@@ -134,13 +125,12 @@ class ChunkWriter:
         """Nobody reads what this writer writes any more (the client went away)."""
         return self._channel.closed
 
-    def flush(self) -> None:
+    def _send_buffered(self) -> None:
         if self._channel.closed:
             raise Abandoned
         if self._buffer:
             self._channel.send(bytes(self._buffer))
             self._buffer.clear()
-        self._last_flush = time.monotonic()
 
     def finish(self) -> None:
         if self._channel.closed:
