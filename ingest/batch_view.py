@@ -8,12 +8,12 @@ single-valued properties): all are `SELECT … GRAPH ?g { … }` over named grap
 
 from __future__ import annotations
 
-import tempfile
 from collections.abc import Iterable
 from typing import Any, Protocol
 
 from pyoxigraph import NamedNode, Quad, Triple
-from pyoxigraph import Store as OxStore
+
+from .temporary_store import TemporaryStore
 
 # Quads of the files read before, held before they go to the scratch store in one call.
 _BATCH = 100_000
@@ -28,8 +28,7 @@ class StoreView(Protocol):
 class BatchView:
     def __init__(self, store: StoreView | None) -> None:
         self.store = store
-        self._folder: tempfile.TemporaryDirectory[str] | None = None
-        self._earlier: OxStore | None = None
+        self._earlier = TemporaryStore("tsr-batch-")
         self._pending: list[Quad] = []
 
     def add(self, triples: Iterable[Triple], graph: NamedNode) -> None:
@@ -41,24 +40,16 @@ class BatchView:
     def _flush(self) -> None:
         if not self._pending:
             return
-        if self._earlier is None:
-            self._folder = tempfile.TemporaryDirectory(prefix="tsr-batch-")
-            self._earlier = OxStore(self._folder.name)
-        self._earlier.bulk_extend(self._pending)
+        self._earlier.store().bulk_extend(self._pending)
         self._pending = []
 
     def query(self, sparql: str, *args: Any, **kwargs: Any) -> list[Any]:
         rows = list(self.store.query(sparql, *args, **kwargs)) if self.store is not None else []
         self._flush()
-        if self._earlier is not None:
-            rows += list(self._earlier.query(sparql))  # type: ignore[arg-type]
+        if self._earlier.made:
+            rows += list(self._earlier.store().query(sparql))  # type: ignore[arg-type]
         return rows
 
     def close(self) -> None:
         self._pending = []
-        if self._earlier is not None:
-            del self._earlier
-            self._earlier = None
-        if self._folder is not None:
-            self._folder.cleanup()
-            self._folder = None
+        self._earlier.close()

@@ -9,13 +9,14 @@ while the rows go on (see `store.embedded.TextLoads`); the store's come as quads
 
 from __future__ import annotations
 
-import tempfile
 from collections.abc import Iterable
 
 from pyoxigraph import Quad, RdfFormat
 from pyoxigraph import Store as OxStore
 
 from store.embedded import TextLoads
+
+from .temporary_store import TemporaryStore
 
 # Quads (or statements) held in memory before they go to disk; also the size of one
 # bulk-loader call, which bounds the loader's own memory.
@@ -27,8 +28,7 @@ class ScratchStore:
         self._spill_after = spill_after or SPILL_AFTER
         self._quads: list[Quad] = []
         self._statements: list[str] = []
-        self._folder: tempfile.TemporaryDirectory[str] | None = None
-        self._disk: OxStore | None = None
+        self._disk = TemporaryStore("tsr-scratch-")
         self._loads: TextLoads | None = None
         self.empty = True
 
@@ -48,25 +48,19 @@ class ScratchStore:
 
     def _loads_to_disk(self) -> TextLoads:
         if self._loads is None:
-            self._loads = TextLoads(self._disk_store())
+            self._loads = TextLoads(self._disk.store())
         return self._loads
 
     def _quads_to_disk(self) -> None:
-        disk = self._disk_store()
+        disk = self._disk.store()
         if self._loads is not None:
             self._loads.wait()  # one loader at a time
         disk.bulk_extend(self._quads)
         self._quads = []
 
-    def _disk_store(self) -> OxStore:
-        if self._disk is None:
-            self._folder = tempfile.TemporaryDirectory(prefix="tsr-scratch-")
-            self._disk = OxStore(self._folder.name)
-        return self._disk
-
     def store(self) -> OxStore:
         """Everything added so far, ready to query."""
-        if self._disk is None:
+        if not self._disk.made:
             memory = OxStore()
             memory.extend(self._quads)
             if self._statements:
@@ -79,16 +73,11 @@ class ScratchStore:
         if self._loads is not None:
             self._loads.wait()
         self._quads_to_disk()
-        return self._disk
+        return self._disk.store()
 
     def close(self) -> None:
         self._quads, self._statements = [], []
         if self._loads is not None:
             self._loads.close()
             self._loads = None
-        if self._disk is not None:
-            del self._disk
-            self._disk = None
-        if self._folder is not None:
-            self._folder.cleanup()
-            self._folder = None
+        self._disk.close()

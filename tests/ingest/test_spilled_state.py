@@ -17,6 +17,7 @@ from ingest.pipeline import IngestRejected, ingest_files
 from ingest.scratch_store import ScratchStore
 from ingest.source_file import FileReading, SourceFile
 from ingest.source_names import source_name
+from ingest.temporary_store import TemporaryStore
 from store import Settings, embedded, open_store
 from store.namespaces import DataIris
 
@@ -69,6 +70,17 @@ def test_a_spilled_file_entities_leaves_no_file_behind() -> None:
     assert folder.is_dir()
     entities.close()
     assert not folder.exists()
+
+
+def test_a_temporary_store_is_made_on_first_use_and_leaves_no_file_behind() -> None:
+    temporary = TemporaryStore("tsr-test-")
+    assert not temporary.made
+    temporary.store().add(Quad(NamedNode(EX + "a"), NamedNode(EX + "p"), Literal("1")))
+    folder = Path(temporary._folder.name)  # type: ignore[union-attr]
+    assert temporary.made and folder.name.startswith("tsr-test-") and any(folder.iterdir())
+    assert len(temporary.store()) == 1  # the same store, not another
+    temporary.close()
+    assert not folder.exists() and not temporary.made
 
 
 @pytest.mark.parametrize("spill_after", [1, 3, 1000])
