@@ -440,11 +440,7 @@ class QueryPool:
                 self._free[worker.light].append(worker)
             self._hand_out()
         if retire:
-            with contextlib.suppress(OSError):
-                worker.process.kill()
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                worker.process.wait(timeout=5)
-            self._close(worker)
+            self._end(worker)
             self._checkpoints.tidy()
 
     def _uncount(self, job: _Job) -> None:
@@ -455,11 +451,7 @@ class QueryPool:
 
     def _stop(self, worker: _Worker, job: _Job) -> None:
         """Kill a worker that is mid-job (deadline, client gone, crash) and start another."""
-        with contextlib.suppress(OSError):
-            worker.process.send_signal(signal.SIGKILL)
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            worker.process.wait(timeout=5)
-        self._close(worker)
+        self._end(worker)
         with self._condition:
             self._uncount(job)
             self._alive.discard(worker)
@@ -573,6 +565,15 @@ class QueryPool:
             self._broken = message
             self._condition.notify_all()
 
+    @classmethod
+    def _end(cls, worker: _Worker) -> None:
+        """Kill a worker's process (SIGKILL), reap it (five seconds at most), close its pipes."""
+        with contextlib.suppress(OSError):
+            worker.process.kill()
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            worker.process.wait(timeout=5)
+        cls._close(worker)
+
     @staticmethod
     def _close(worker: _Worker) -> None:
         with contextlib.suppress(OSError):
@@ -610,11 +611,7 @@ class QueryPool:
             with contextlib.suppress(OSError):
                 process.kill()
         for worker in workers:
-            with contextlib.suppress(OSError):
-                worker.process.kill()
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                worker.process.wait(timeout=5)
-            self._close(worker)
+            self._end(worker)
         self._checkpoints.close()
 
 
