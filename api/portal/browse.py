@@ -11,10 +11,10 @@ notation such as `region=84`, a programme key, `sector=TSRActor`, a year): the p
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import HTTPException, Request
+from fastapi import Depends, HTTPException, Request
 from pyoxigraph import Literal, NamedNode
 
 from store.namespaces import TSR, TSRV, DataIris, slug
@@ -41,6 +41,22 @@ def browse_index(request: Request) -> BrowseIndex:
     the store changes)."""
     index: BrowseIndex = request.app.state.services.browse_index
     return index
+
+
+@dataclass(frozen=True)
+class Indexes:
+    """The services the browse pages read (api/services.py): the lists' index (rebuilt in
+    the background when the store changes) and the search index."""
+    lists: BrowseIndex
+    search: SearchIndex
+
+
+async def indexes(request: Request) -> Indexes:
+    """The app's `Indexes` (a dependency: `async`, on the event loop)."""
+    return Indexes(browse_index(request), search_index(request))
+
+
+IndexesOf = Annotated[Indexes, Depends(indexes)]
 
 
 def reader_view(index: BrowseIndex, reader: Reader) -> View:
@@ -164,22 +180,24 @@ def _url(path: str, params: dict[str, str]) -> str:
     return f"{path}?{urlencode(params)}" if params else path
 
 
-def browse_page(request: Request, who: Reader, kind: Kind, lang: str) -> BrowsePage:
-    """The page of `/browse/{kind}` this request asks for (`who`: its reader)."""
-    view = reader_view(browse_index(request), who)
+def browse_page(request: Request, who: Reader, indexes: Indexes, kind: Kind, lang: str
+                ) -> BrowsePage:
+    """The page of `/browse/{kind}` this request asks for (`who`: its reader; `request`:
+    its filters and page)."""
+    view = reader_view(indexes.lists, who)
     listed = view.kinds[kind.name]
     given, keys = chosen_filters(request, kind)
     query_text = given.get("q", "")
     among = None
     if "q" in keys:
-        among = listed.bits_of(search_matches(search_index(request), who, keys.pop("q")))
+        among = listed.bits_of(search_matches(indexes.search, who, keys.pop("q")))
     selected = listed.select(keys, among)
     total = selected.bit_count()
     per_page = page_number(request, "per_page", PER_PAGE, MAX_PER_PAGE)
     pages = max(1, -(-total // per_page))
     page = min(page_number(request, "page", 1, 1_000_000), pages)
     labeller = Labeller(view, lang)
-    base = DataIris(get_settings_of(request).base_iri).base
+    base = DataIris(who.settings.base_iri).base
     path = f"/browse/{kind.name}"
     keep = {"lang": lang, **given}
     if per_page != PER_PAGE:
@@ -296,17 +314,18 @@ class SearchPage:
     reproduce: dict[str, str]
 
 
-def search_page(request: Request, who: Reader, text: str, lang: str) -> SearchPage:
+def search_page(request: Request, who: Reader, indexes: Indexes, text: str, lang: str
+                ) -> SearchPage:
     """`/browse?q=`: what api-search finds, with how many of each list it holds."""
     query = shipped_queries()["api-search"]
     try:
-        folded = query.bindings({"q": text}, get_settings_of(request).base_iri)["_q"].value
+        folded = query.bindings({"q": text}, who.settings.base_iri)["_q"].value
     except ParameterValueError as error:
         raise HTTPException(400, str(error)) from None
-    view = reader_view(browse_index(request), who)
-    matches = search_matches(search_index(request), who, folded)
+    view = reader_view(indexes.lists, who)
+    matches = search_matches(indexes.search, who, folded)
     labeller = Labeller(view, lang)
-    base = DataIris(get_settings_of(request).base_iri).base
+    base = DataIris(who.settings.base_iri).base
     by_kind = []
     for name, kind in KINDS.items():
         if kind.searchable:
@@ -334,17 +353,17 @@ def search_page(request: Request, who: Reader, text: str, lang: str) -> SearchPa
     return SearchPage(text, total, rows, by_kind, page, pages, links, reproduce)
 
 
-def export_rows(request: Request, who: Reader, kind: Kind, lang: str
+def export_rows(request: Request, who: Reader, indexes: Indexes, kind: Kind, lang: str
                 ) -> tuple[list[str], list[list[str]]]:
     """Every item of the filtered list (no paging): headers and rows of text."""
-    view = reader_view(browse_index(request), who)
+    view = reader_view(indexes.lists, who)
     listed = view.kinds[kind.name]
     _, keys = chosen_filters(request, kind)
-    among = (listed.bits_of(search_matches(search_index(request), who, keys.pop("q")))
+    among = (listed.bits_of(search_matches(indexes.search, who, keys.pop("q")))
              if "q" in keys else None)
     selected = listed.select(keys, among)
     labeller = Labeller(view, lang)
-    base = DataIris(get_settings_of(request).base_iri).base
+    base = DataIris(who.settings.base_iri).base
     t = labeller.t
     headers = [t("browse.column.iri"), t(f"browse.column.first.{kind.name}"), *columns(kind, t)]
     rows = []

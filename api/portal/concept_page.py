@@ -12,21 +12,23 @@ from starlette.responses import HTMLResponse
 
 from store.namespaces import SKOS, TSRV
 
-from ..resources.browse_index import KINDS
+from ..resources.browse_index import KINDS, BrowseIndex
 from ..resources.model_docs import TermDoc, model_docs
-from ..resources.running import reader
-from .browse import browse_index, parameter_value, reader_view
+from ..resources.running import Reader
+from .browse import parameter_value, reader_view
 from .entity_page import _script_json
 from .i18n import Translator, label, page_language
 from .render import render
 
 
-def concept_page(request: Request, doc: TermDoc, scheme: str) -> HTMLResponse:
-    """The page of the concept `doc` of the vocabulary `scheme`."""
+def concept_page(request: Request, who: Reader, lists: BrowseIndex, doc: TermDoc, scheme: str
+                 ) -> HTMLResponse:
+    """The page of the concept `doc` of the vocabulary `scheme` (`who`: the reader, whose
+    lists give the counts)."""
     lang = page_language(request)
     t = Translator(lang)
     iri = doc.iri
-    view = reader_view(browse_index(request), reader(request))
+    view = reader_view(lists, who)
     uses: list[dict[str, Any]] = []
     for name, kind in KINDS.items():
         for facet, values in view.kinds[name].counts_of_all.items():

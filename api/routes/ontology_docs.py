@@ -15,11 +15,13 @@ from pyoxigraph import NamedNode, RdfFormat, serialize
 from store.model import model_triples, ontology_files, vocabulary_files
 from store.namespaces import OWL, PREFIXES, RDFS, TSRV
 
+from ..portal.browse import browse_index
 from ..portal.concept_page import concept_page
 from ..resources.context import context_bytes
 from ..resources.model_docs import TermDoc, model_docs, page_of
 from ..resources.negotiation import LANG_QUERY, Language, choose_media_type, reader_language
 from ..resources.pages import render_page
+from ..resources.running import reader
 
 router = APIRouter(tags=["ontology"])
 HTML, TURTLE = "text/html", "text/turtle"
@@ -116,7 +118,7 @@ def concept(request: Request, scheme: str = Path(pattern=r"^[a-z0-9-]+$", max_le
             notation: str = Path(max_length=200)) -> Response:
     doc = model_docs().terms.get(f"{TSRV}{scheme}/{notation}")
     if doc is not None and HTML in request.headers.get("accept", ""):
-        return concept_page(request, doc, scheme)
+        return concept_page(request, reader(request), browse_index(request), doc, scheme)
     return RedirectResponse(f"/vocab/{scheme}#{notation}", status_code=303)
 
 

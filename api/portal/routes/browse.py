@@ -17,7 +17,7 @@ from ...resources.browse_index import KINDS
 from ...resources.entity_cache import EntityGetOf, kept_or_built
 from ...resources.running import Reader
 from ..browse import (
-    browse_index,
+    IndexesOf,
     browse_page,
     columns,
     export_rows,
@@ -40,18 +40,19 @@ def _key(request: Request, lang: str) -> tuple[str, ...]:
 
 
 @router.get("/browse", summary="Browse and search (HTML page)", response_class=HTMLResponse)
-async def browse_home(request: Request, entity_get: EntityGetOf) -> Response:
+async def browse_home(request: Request, entity_get: EntityGetOf, indexes: IndexesOf
+                      ) -> Response:
     lang = page_language(request)
     text = request.query_params.get("q", "").strip()
 
     def build(who: Reader) -> Response:
         t = Translator(lang)
         if text:
-            found = search_page(request, who, text, lang)
+            found = search_page(request, who, indexes, text, lang)
             return render(request, "browse_search.html", lang=lang, section="browse",
                           title=t("browse.search_heading", q=text), found=found,
                           query_text=text)
-        view = reader_view(browse_index(request), who)
+        view = reader_view(indexes.lists, who)
         return render(request, "browse_home.html", lang=lang, section="browse",
                       title=t("browse.title"), kinds=kind_tabs(view, lang, None))
 
@@ -60,7 +61,8 @@ async def browse_home(request: Request, entity_get: EntityGetOf) -> Response:
 
 @router.get("/browse/{name}", summary="A list with facets (HTML), or its export (.csv, .xlsx)",
             response_class=HTMLResponse)
-async def browse_list(request: Request, name: str, entity_get: EntityGetOf) -> Response:
+async def browse_list(request: Request, name: str, entity_get: EntityGetOf,
+                      indexes: IndexesOf) -> Response:
     stem, _, suffix = name.partition(".")
     kind = KINDS.get(stem)
     if kind is None or (suffix and suffix not in EXPORTS):
@@ -71,14 +73,14 @@ async def browse_list(request: Request, name: str, entity_get: EntityGetOf) -> R
     def build(who: Reader) -> Response:
         t = Translator(lang)
         if suffix:
-            headers, rows = export_rows(request, who, kind, lang)
+            headers, rows = export_rows(request, who, indexes, kind, lang)
             filename = f"tsr-{kind.name}.{suffix}"
             body = (csv_bytes(headers, rows) if suffix == "csv"
                     else xlsx_bytes(headers, rows, t(f"browse.kind.{kind.name}")))
             return Response(body, media_type=EXPORTS[suffix], headers={
                 "Content-Disposition": f'attachment; filename="{filename}"',
                 "Content-Language": lang})
-        page = browse_page(request, who, kind, lang)
+        page = browse_page(request, who, indexes, kind, lang)
         return render(request, "browse.html", lang=lang, section="browse",
                       title=t(f"browse.kind.{kind.name}"), page=page,
                       columns=[t(f"browse.column.first.{kind.name}"), *columns(kind, t)])
