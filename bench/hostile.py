@@ -77,6 +77,7 @@ from bench.campaign.mixed_load import category_g  # noqa: E402
 from bench.campaign.parser_crashes import category_a  # noqa: E402
 from bench.campaign.runaway import category_b  # noqa: E402
 from bench.campaign.stalls import category_d  # noqa: E402
+from bench.serving import parse_bench_options  # noqa: E402
 from bench.torture import report as torture_report  # noqa: E402
 from bench.torture import run_torture  # noqa: E402
 
@@ -109,7 +110,7 @@ def main() -> None:
     parser.add_argument("--only", default="abcdefg", help="categories to run, e.g. a,c,g")
     parser.add_argument("--kills", type=int, default=None,
                         help="torture kills (default 200; 15 on tiny files with --quick)")
-    options = parser.parse_args()
+    options = parse_bench_options(parser)
     only = {c for c in options.only if c.isalpha()}
     work = Path(tempfile.mkdtemp(prefix="tsr-hostile-"))
     listener = Listener()

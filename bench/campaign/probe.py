@@ -20,6 +20,7 @@ import sys
 import time
 
 from bench.http_client import Client
+from bench.serving import clients_on_uvloop
 
 LIGHT = "SELECT ?p ?o WHERE {{ <{iri}> ?p ?o }} LIMIT 50"  # the load's light query
 
@@ -50,12 +51,7 @@ async def probe(base: str, seconds: float, interval: float, iris: list[str]) -> 
 def main() -> None:
     base, seconds, interval, iris = (sys.argv[1], float(sys.argv[2]), float(sys.argv[3]),
                                      sys.argv[4:])
-    try:
-        import uvloop
-    except ImportError:  # pragma: no cover - not on Windows
-        pass
-    else:
-        asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
+    clients_on_uvloop()
     print(json.dumps(asyncio.run(probe(base, seconds, interval, iris))))
 
 
