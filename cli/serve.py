@@ -21,7 +21,9 @@ def serve_store(settings: Settings, store: Store) -> None:
     import uvicorn
 
     from api.app import create_app
+    from store.scheduling import serve_with_short_slices
 
+    serve_with_short_slices()  # before the app starts its threads, which inherit it
     app = create_app(settings, store=store)
     click.echo(f"serving {store.location} at http://{settings.host}:{settings.port}/ "
                "(SPARQL endpoint: /sparql, API docs: /docs)", err=True)

@@ -61,6 +61,7 @@ from typing import Any
 
 from .base import QuerySyntaxError, StoreError
 from .checkpoints import Checkpointable, Checkpoints
+from .scheduling import run_below_server
 from .worker_channel import Channel
 
 _START_SECONDS = 60.0  # a worker that is not ready by then is reported broken
@@ -77,6 +78,7 @@ LIGHT_SECONDS = 0.25
 # lane's: every worker runs below the server itself, so that no query in a worker (a light-
 # shaped one that runs away included, until it leaves the lane) takes a core from the
 # server's event loop, which answers the single-pattern lookups and the curated routes
+# (and the server asks for short time slices to get a core at once: store/scheduling.py)
 LIGHT_NICE = 5
 GENERAL_NICE = 10
 _SHAPES = 4096  # query shapes remembered (each at most _SHAPE_CHARACTERS long)
@@ -328,7 +330,7 @@ class QueryPool:
             self._running[False][job.client] += 1
             was_light, worker.light = worker.light, False
         if was_light:
-            _lower_priority(worker.process.pid, GENERAL_NICE)
+            run_below_server(worker.process.pid, GENERAL_NICE)
             self._top_up()
 
     def _over_budget(self) -> str:
@@ -514,7 +516,7 @@ class QueryPool:
             self._give_up(f"cannot start a query worker: {error}")
             return
         theirs.close()
-        _lower_priority(process.pid, LIGHT_NICE if light else GENERAL_NICE)
+        run_below_server(process.pid, LIGHT_NICE if light else GENERAL_NICE)
         with self._condition:
             self._starting.add(process)
         threading.Thread(target=self._welcome, args=(process, ours, light), daemon=True,
@@ -625,11 +627,6 @@ def _process_cpu(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / _CLOCK_TICKS
 
 
-def _lower_priority(pid: int, nice: int) -> None:
-    """Run a worker below the server (and, at GENERAL_NICE, below the light lane): `nice`
-    above the server's own niceness (a server started under `nice` keeps the order)."""
-    with contextlib.suppress(OSError):  # a worker that just died: nothing to lower
-        os.setpriority(os.PRIO_PROCESS, pid, min(19, os.getpriority(os.PRIO_PROCESS, 0) + nice))
 
 
 class _JobError(StoreError):

@@ -352,3 +352,30 @@ def test_small_lookups_are_answered_on_the_event_loop(server: Server) -> None:
 # Real processes (servers, the CLI, a browser) or stores loaded for the module: out of the
 # edit-test loop, `pytest -m "not slow"`; CI runs every test
 pytestmark = pytest.mark.slow
+
+
+def _slice_ns(pid: int) -> int | None:
+    """The time slice the kernel gives the task (its `se.slice`; None where it says none)."""
+    for line in Path(f"/proc/{pid}/sched").read_text().splitlines():
+        if line.startswith("se.slice"):
+            return int(line.split(":")[1])
+    return None
+
+
+@pytest.mark.slow
+def test_the_server_takes_a_core_from_its_workers_as_soon_as_it_wakes(server: Server) -> None:
+    from store.scheduling import SERVER_SLICE_NS
+    default = _slice_ns(os.getpid())
+    if default is None or default == SERVER_SLICE_NS:
+        pytest.skip("this kernel gives no slice per task (Linux 6.12 and later do)")
+    _wait_for_workers(server)
+    # the server asked for a short slice: when it wakes, it preempts a worker that runs
+    assert _slice_ns(server.pid) == SERVER_SLICE_NS
+    workers = _children(server.pid)
+    assert len(workers) == WORKERS
+    for worker in workers:
+        # which the workers inherited, and were given back the default slice with their
+        # niceness: below the server's (a light worker's 5, the others' 10)
+        assert _slice_ns(worker) == default
+        assert os.getpriority(os.PRIO_PROCESS, worker) - os.getpriority(
+            os.PRIO_PROCESS, server.pid) in (5, 10)

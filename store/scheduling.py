@@ -1,0 +1,64 @@
+"""CPU scheduling of the server and of its query workers.
+
+The server answers light queries on its event loop while heavy ones run in worker
+processes at a higher niceness (store/isolation.py). Niceness sets a task's share of a
+core, not how soon it gets one: since Linux 6.6 (EEVDF) a task that wakes waits, however
+nice the running task is, until that task has used its time slice (about 1.4 ms on two
+cores). With runaway queries on both cores, every light query paid that wait. A task
+that asks for a shorter slice than the running one's takes the core at once when it wakes
+(Linux 6.12 and later): so the server asks for a short slice, `SERVER_SLICE_NS`, and each
+worker is given the default slice back with its niceness. A short slice changes when a
+task runs, not its share of the CPU.
+
+Python's `os` module has no `sched_setattr(2)`, the one call that sets a slice: it is made
+through ctypes. Where it is missing or refused (another system, an older kernel) only the
+niceness is set, with `os.setpriority`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import os
+import platform
+import struct
+
+# short enough that the event loop preempts a worker as soon as it wakes; the kernel's
+# floor is 0.1 ms
+SERVER_SLICE_NS = 100_000
+# `struct sched_attr` of sched_setattr(2), first version (56 bytes): size, policy, flags,
+# nice, priority, runtime (the slice asked for: 0 for the default), deadline, period,
+# utilisation clamps
+_ATTR = struct.Struct("=IIQiIQQQII")
+_SCHED_OTHER = 0
+_SYSCALL = {"x86_64": 314, "aarch64": 274}.get(platform.machine())
+
+
+def _set_attributes(pid: int, nice: int, slice_ns: int) -> bool:
+    """sched_setattr(2) for `pid` (0: the calling thread): the ordinary policy with
+    `nice` and `slice_ns` (0: the kernel's default slice). Whether the kernel took it."""
+    if _SYSCALL is None or not hasattr(os, "sched_getscheduler"):
+        return False
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+    except OSError:
+        return False
+    attributes = ctypes.create_string_buffer(
+        _ATTR.pack(_ATTR.size, _SCHED_OTHER, 0, nice, 0, slice_ns, 0, 0, 0, 0))
+    return int(libc.syscall(_SYSCALL, pid, attributes, 0)) == 0
+
+
+def serve_with_short_slices() -> None:
+    """Ask for short time slices for the calling thread, and so for the threads and
+    processes it starts from now on: call it before the server starts its threads."""
+    _set_attributes(0, os.getpriority(os.PRIO_PROCESS, 0), SERVER_SLICE_NS)
+
+
+def run_below_server(pid: int, nice: int) -> None:
+    """Run a worker process `nice` above the server's own niceness (a server started under
+    `nice` keeps the order), with the kernel's default time slice (not the server's short
+    one, which it inherited)."""
+    niceness = min(19, os.getpriority(os.PRIO_PROCESS, 0) + nice)
+    with contextlib.suppress(OSError):  # a worker that just died: nothing to lower
+        if not _set_attributes(pid, niceness, 0):
+            os.setpriority(os.PRIO_PROCESS, pid, niceness)
