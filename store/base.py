@@ -34,6 +34,15 @@ class StoreUnreachable(StoreError):
     fault: the API answers 502)."""
 
 
+class QueryStopped(StoreError):
+    """The query was refused or stopped before it answered (the server goes on)."""
+
+
+class QueryTimeout(QueryStopped):
+    """The query waited or ran past its deadline (HTTP 503): stopped in its worker on an
+    embedded store, or not answered in time by a remote one."""
+
+
 class QuerySyntaxError(StoreError):
     """The SPARQL text does not parse; the message carries the parser's position."""
 

@@ -59,7 +59,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from .base import QuerySyntaxError, StoreError
+from .base import QueryStopped, QuerySyntaxError, QueryTimeout, StoreError
 from .checkpoints import Checkpointable, Checkpoints
 from .scheduling import run_below_server
 from .worker_channel import Channel
@@ -93,16 +93,8 @@ _log = logging.getLogger("tsr.queries")
 QUERY_CLIENT: contextvars.ContextVar[str] = contextvars.ContextVar("query_client", default="")
 
 
-class QueryStopped(StoreError):
-    """The pool refused or stopped the query (the server goes on)."""
-
-
 class PoolBusy(QueryStopped):
     """Too many queries wait already (HTTP 503 with Retry-After)."""
-
-
-class QueryTimeout(QueryStopped):
-    """The query waited or ran past its deadline; its worker was stopped."""
 
 
 class QueryOverBudget(QueryStopped):

@@ -37,6 +37,7 @@ from .base import (
     Bindings,
     GraphInfo,
     QuerySyntaxError,
+    QueryTimeout,
     Store,
     StoreError,
     StoreUnreachable,
@@ -314,6 +315,10 @@ class RemoteStore(Store):
         try:
             response = self._client.send(request, stream=stream)
         except httpx.TimeoutException:
+            if timeout is not None:  # a query's deadline: 503 like the embedded store's
+                raise QueryTimeout(
+                    f"the remote store did not answer within {timeout:g} s, the server's "
+                    "query timeout; simplify the query or add a LIMIT") from None
             raise StoreError(f"remote store at {url} did not answer in time") from None
         except httpx.HTTPError as error:
             raise StoreUnreachable(f"cannot reach remote store at {url}: {error}") from None

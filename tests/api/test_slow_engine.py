@@ -17,7 +17,8 @@ from pathlib import Path
 import pytest
 from pyoxigraph import Literal, NamedNode, Triple
 
-from store import StoreError
+from store import Settings
+from store.base import QueryTimeout
 from store.remote import RemoteStore
 from tests.api.conftest import AppClient, api_settings
 from tests.servers import virtuoso_env, virtuoso_server
@@ -46,7 +47,8 @@ def test_the_store_call_fails_at_its_deadline(private_virtuoso: dict[str, str]) 
     with RemoteStore(env["TSR_QUERY_URL"], env["TSR_UPDATE_URL"],
                      env["TSR_GRAPH_STORE_URL"]) as store:
         started = time.monotonic()
-        with pytest.raises(StoreError, match="did not answer in time"):
+        with pytest.raises(QueryTimeout, match="did not answer within 1 s, the server's query "
+                           "timeout"):
             list(store.query(SLOW, timeout=1))
         assert time.monotonic() - started < 6  # the backend's deadline, not the engine's 8 s
         # the engine still answers others while it works on that query
@@ -79,3 +81,24 @@ def test_the_api_answers_503_and_keeps_serving(private_virtuoso: dict[str, str],
         assert light.json()["results"]["bindings"][0]["n"]["value"] == "300"
     finally:
         client.close()
+
+
+def test_a_named_query_past_its_deadline_is_a_503(private_virtuoso: dict[str, str]) -> None:
+    """Named queries and curated routes run on a remote store with the query timeout as
+    the HTTP call's: past it, the same 503 as on /sparql and on the embedded store (it was
+    a 400, as if the query were at fault)."""
+    from fastapi import HTTPException
+
+    from api.named_queries import NamedQuery
+    from api.resources.running import run_query_over
+    env = private_virtuoso
+    slow = NamedQuery(name="slow", text=SLOW, form="SELECT")
+    store = RemoteStore(env["TSR_QUERY_URL"], env["TSR_UPDATE_URL"], env["TSR_GRAPH_STORE_URL"])
+    with store, pytest.raises(HTTPException) as refused:
+        run_query_over(store, Settings(store="remote", query_timeout=1.0), "someone", slow,
+                       {}, None, None)
+    assert refused.value.status_code == 503
+    assert refused.value.detail == ("query slow: the remote store did not answer within 1 s, "
+                                    "the server's query timeout; simplify the query or add a "
+                                    "LIMIT")
+    assert refused.value.headers == {"Retry-After": "10"}
