@@ -118,6 +118,34 @@ def test_a_staging_graph_never_reaches_the_union(public_only: AppClient) -> None
     assert count(public_only, READER) == before
 
 
+def test_a_first_load_under_way_reaches_no_reader(public_only: AppClient) -> None:
+    """A big first load fills its graph under a journal note "G loading" and commits by
+    removing the note with its PROV record (EmbeddedStore.replace_graph): until then no
+    reader sees any of it, through the union, GRAPH ?g or an explicit graph list."""
+    before, before_restricted = count(public_only), count(public_only, READER)
+    arriving = NamedNode(f"{IRIS.base}graph/source/arriving")
+    note = Quad(arriving, NamedNode(f"{STAGING_PREFIX}loading"), Literal(True),
+                NamedNode(f"{STAGING_PREFIX}journal"))
+    add_behind_the_app(public_only, note)
+    add_behind_the_app(public_only, Quad(NamedNode(f"{IRIS.base}id/actor/arriving"), NAME,
+                                         Literal("Atelier en chargement"), arriving))
+    store = public_only.app.state.store
+    # a write through the app (no name in it): the readers' graphs are listed again
+    store.add([Triple(SECRET_ACTOR, NamedNode("http://example.org/unrelated"), Literal("x"))],
+              PUBLIC_GRAPH)
+    assert count(public_only) == before
+    assert count(public_only, READER) == before_restricted
+    graphs = "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }"
+    assert arriving.value not in [row["g"] for row in bindings(sparql(public_only, graphs))]
+    assert arriving.value not in [row["g"] for row in bindings(sparql(public_only, graphs,
+                                                                      READER))]
+    # the commit: the note goes, and the graph is there for every reader
+    store.update(f"DELETE DATA {{ GRAPH <{note.graph_name.value}> {{ <{arriving.value}> "
+                 f"<{note.predicate.value}> true }} }}")
+    assert count(public_only) == before + 1
+    assert count(public_only, READER) == before_restricted + 1
+
+
 def test_a_graph_appearing_during_a_write_never_reaches_the_union(
         public_only: AppClient) -> None:
     """The check that the union is still the reader's dataset is skipped while no write has
