@@ -81,6 +81,12 @@ LIGHT_SECONDS = 0.25
 # (and the server asks for short time slices to get a core at once: store/scheduling.py)
 LIGHT_NICE = 5
 GENERAL_NICE = 10
+# The default number of workers per core. Each worker is a process with its own engine
+# caches: the more of them run heavy queries at once on the same cores, the dearer each
+# query. In the analytical mix of bench/api.py (1M triples, 2 cores), 8 workers cost 1.14x
+# `oxigraph serve`'s CPU per query and answered 0.86x its rate; 4 workers 0.91-1.02x the
+# CPU and 0.99-1.11x the rate
+WORKERS_PER_CORE = 2
 _SHAPES = 4096  # query shapes remembered (each at most _SHAPE_CHARACTERS long)
 _SHAPE_CHARACTERS = 4000
 _CPU = struct.Struct("!dd")  # a job's CPU seconds, the worker's own since it started
@@ -660,7 +666,7 @@ def isolate(store: Any, settings: Any) -> QueryPool | None:
     (`query_isolation`, `query_workers`, ...); None for other stores or when turned off."""
     if not settings.query_isolation or store.kind != "embedded" or store.location == "memory":
         return None
-    workers = settings.query_workers or min(16, 4 * (os.cpu_count() or 1))
+    workers = settings.query_workers or min(16, WORKERS_PER_CORE * (os.cpu_count() or 1))
     pool = QueryPool(store, workers=workers, memory_bytes=settings.query_memory_bytes,
                      queue=settings.query_queue,
                      per_client=settings.client_queries or max(1, workers - 1),

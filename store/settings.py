@@ -73,7 +73,7 @@ class Settings(BaseSettings):
         "in the server process.",
     )
     query_workers: int = Field(
-        0, ge=0, description="Query worker processes (0: four per CPU core, at most 16)."
+        0, ge=0, description="Query worker processes (0: two per CPU core, at most 16)."
     )
     query_memory_bytes: int = Field(
         2 * 1024**3, ge=256 * 1024**2,
