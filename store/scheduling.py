@@ -19,9 +19,11 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import functools
 import os
 import platform
 import struct
+import sys
 
 # short enough that the event loop preempts a worker as soon as it wakes; the kernel's
 # floor is 0.1 ms
@@ -31,17 +33,24 @@ SERVER_SLICE_NS = 100_000
 # utilisation clamps
 _ATTR = struct.Struct("=IIQiIQQQII")
 _SCHED_OTHER = 0
-_SYSCALL = {"x86_64": 314, "aarch64": 274}.get(platform.machine())
+# the call's number on Linux (another system's numbers mean other calls)
+_SYSCALL = ({"x86_64": 314, "aarch64": 274}.get(platform.machine())
+            if sys.platform == "linux" else None)
+
+
+@functools.cache
+def _libc() -> ctypes.CDLL | None:
+    try:
+        return ctypes.CDLL(None, use_errno=True)
+    except OSError:
+        return None
 
 
 def _set_attributes(pid: int, nice: int, slice_ns: int) -> bool:
     """sched_setattr(2) for `pid` (0: the calling thread): the ordinary policy with
     `nice` and `slice_ns` (0: the kernel's default slice). Whether the kernel took it."""
-    if _SYSCALL is None or not hasattr(os, "sched_getscheduler"):
-        return False
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-    except OSError:
+    libc = _libc() if _SYSCALL is not None else None
+    if libc is None:
         return False
     attributes = ctypes.create_string_buffer(
         _ATTR.pack(_ATTR.size, _SCHED_OTHER, 0, nice, 0, slice_ns, 0, 0, 0, 0))
