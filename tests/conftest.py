@@ -16,14 +16,16 @@ REPO = Path(__file__).resolve().parent.parent
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Every test on a real Virtuoso is `slow`: the server takes 6 s to start on an idle
-    machine and a minute on a loaded one, and answers several times slower than Oxigraph,
-    so it stays out of the edit-test loop (`pytest -m "not slow"`); CI runs them all."""
+    """Every test on a remote engine is `slow`: a real Virtuoso takes 6 s to start on an
+    idle machine and a minute on a loaded one, and answers several times slower than
+    Oxigraph; the same tests on `oxigraph serve` doubled the edit-test loop (`pytest -m
+    "not slow"`: 266 s with them, the embedded store's variant being the same code above
+    the store). CI runs them all."""
     for item in items:
         callspec = getattr(item, "callspec", None)
-        params = callspec.params.values() if callspec is not None else ()
+        params = list(callspec.params.values()) if callspec is not None else []
         if (any("virtuoso" in name for name in getattr(item, "fixturenames", ()))
-                or "virtuoso" in params):
+                or any(isinstance(value, str) and value in REMOTE_ENGINES for value in params)):
             item.add_marker(pytest.mark.slow)
 
 
