@@ -23,6 +23,7 @@ from .long_lived import set_aside_long_lived
 from .portal.routes import ROUTERS as PORTAL_ROUTERS
 from .routes import ROUTERS
 from .services import build_services
+from .vary_accept import VaryOnAccept
 from .workspace import install_workspace
 
 
@@ -58,7 +59,9 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     app.state.settings = settings
     install_error_pages(app)
     app.add_exception_handler(ClientDisconnect, _client_left)
-    # the last added is the outermost: CORS, body limit, HEAD, gzip, ETags, then the routes
+    # the last added is the outermost: CORS, body limit, HEAD, gzip, ETags, Vary: Accept,
+    # then the routes
+    app.add_middleware(VaryOnAccept)
     app.add_middleware(ConditionalGet)
     app.add_middleware(GzipWhenAccepted)
     app.add_middleware(HeadAsGet)

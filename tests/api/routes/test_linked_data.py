@@ -216,3 +216,41 @@ def test_a_browser_gets_a_page_for_sparql_errors_a_client_the_text(
         assert client.status_code == status
         assert client.headers["content-type"].startswith("text/plain")
         assert text.replace("&lt;", "<").replace("&gt;", ">") in client.text
+
+
+def _varies_on(response: Any) -> set[str]:
+    return {name.strip().lower() for name in response.headers.get("vary", "").split(",")}
+
+
+def test_both_answers_of_an_entity_iri_vary_on_accept(api: AppClient) -> None:
+    """A shared cache keys what it keeps on the headers Vary names: the page, kept without
+    Accept there, was handed to an RDF client of the same URL."""
+    page = api.get(ATELIER_PATH, headers=BROWSER)
+    turtle = api.get(ATELIER_PATH, headers={"Accept": "text/turtle"})
+    jsonld = api.get(ATELIER_PATH, headers={"Accept": "application/ld+json"})
+    assert page.headers["content-type"].startswith("text/html")
+    assert turtle.headers["content-type"].startswith("text/turtle")
+    assert jsonld.headers["content-type"].startswith("application/ld+json")
+    for response in (page, turtle, jsonld):
+        assert response.status_code == 200
+        assert {"accept", "accept-language"} <= _varies_on(response), response.headers
+    assert "cookie" in _varies_on(page)  # the language the reader chose
+
+
+@pytest.mark.parametrize("path", [
+    ATELIER_PATH, "/id/actor/siren-000000000", "/id/foo/bar", "/ontology", "/vocab",
+    "/vocab/legal-form", "/api/actors", "/api/actors/siren-810079194", "/api/actors/nobody",
+    "/api/queries/cq04-jobs-by-year", "/.well-known/void", "/sparql?query=ASK%20%7B%7D",
+    "/sparql?query=SELECT", "/nowhere",
+])
+def test_every_answer_of_a_negotiated_url_varies_on_accept(api: AppClient, path: str) -> None:
+    """Pages, RDF, JSON, SPARQL results, and the errors (a page for a browser, JSON or text
+    for a program), refusals (406) included."""
+    kinds = set()
+    for accept in (BROWSER["Accept"], "text/turtle", "application/ld+json",
+                   "application/json", "application/sparql-results+json", "*/*"):
+        response = api.get(path, headers={"Accept": accept})
+        kinds.add((response.status_code, response.headers.get("content-type", "")))
+        assert "accept" in _varies_on(response), (accept, response.status_code,
+                                                  response.headers)
+    assert len(kinds) > 1  # the URL's answer does depend on Accept
