@@ -8,8 +8,9 @@ answer to a client that does not accept gzip suits every client, so it needs no 
 
 from __future__ import annotations
 
+from starlette.datastructures import MutableHeaders
 from starlette.middleware.gzip import GZipMiddleware
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 # Bodies from this size on are compressed (smaller ones gain less than the header costs).
 # Level 6, zlib's default: level 9 (Starlette's default) takes about twice the time for a
@@ -25,6 +26,8 @@ class GzipWhenAccepted:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and _accepts_gzip(scope):
+            if scope["path"].startswith("/dumps/"):
+                send = _weak_when_compressed(send)
             await self.gzip(scope, receive, send)
         else:
             await self.app(scope, receive, send)
@@ -35,3 +38,19 @@ def _accepts_gzip(scope: Scope) -> bool:
         if name == b"accept-encoding":
             return b"gzip" in value.lower()
     return False
+
+
+def _weak_when_compressed(send: Send) -> Send:
+    """A kept dump's strong ETag names its bytes as kept (resources/dump_files.py); gzipped
+    here they are other bytes, so the tag is made weak (as nginx does): `If-None-Match`
+    still matches it, `If-Range` does not, and a Range request (never compressed) counts
+    in the file's own bytes."""
+    async def sending(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            headers = MutableHeaders(scope=message)
+            etag = headers.get("etag")
+            if headers.get("content-encoding") == "gzip" and etag and not etag.startswith("W/"):
+                headers["ETag"] = f"W/{etag}"
+        await send(message)
+
+    return sending

@@ -7,7 +7,9 @@ server process (a store may change between two runs of the server), the path and
 string, the `Accept` and `Accept-Language` headers, and whether the reader may see
 restricted graphs. A client that sends the tag back gets a 304 without the query running;
 once the store changes, the mark moves and the tag with it. The tags are weak (`W/`): they
-name what was answered, not its bytes, so a gzip and a plain body share one.
+name what was answered, not its bytes, so a gzip and a plain body share one. A dump served
+from its kept file carries the file's strong tag instead (resources/dump_files.py), so
+that `If-Range` can resume a download; the first answer, streamed, has this weak one.
 
 Entity responses (`/id/…`, `/api/actors/{id}`…) carry a digest of their body instead
 (resources/entity_cache.py) and are left alone here.
@@ -87,9 +89,11 @@ class ConditionalGet:
 
         async def tagged(message: Message) -> None:
             if message["type"] == "http.response.start" and message["status"] in (200, 206):
-                # this tag, also over a kept dump file's own (from its time and size): the
-                # one that If-None-Match is checked against above
-                MutableHeaders(scope=message)["ETag"] = etag
+                headers = MutableHeaders(scope=message)
+                # a kept dump file's strong tag (a digest of its bytes) stays: the route
+                # checks If-None-Match and If-Range against it
+                if "etag" not in headers:
+                    headers["ETag"] = etag
             await send(message)
 
         await self.app(scope, receive, tagged)

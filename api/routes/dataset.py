@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import gzip
 from collections.abc import Callable
+from email.utils import formatdate
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
@@ -18,6 +19,7 @@ from starlette.responses import FileResponse, Response
 from store import Store
 from store.namespaces import DCAT, DCTERMS, RDF, VOID, XSD
 
+from ..conditional import if_none_match
 from ..deps import get_settings_of, get_store
 from ..resources.dump_files import dump_files
 from ..resources.running import ReaderSource, reader_source
@@ -158,7 +160,14 @@ async def _dump(request: Request, name: str, write: DumpWriter, media_type: str,
     if kept is None and "range" in request.headers:
         kept = await run_in_threadpool(files.write, key, mark, write_to)
     if kept is not None:
-        return FileResponse(kept, media_type=media_type, headers=headers)
+        # the file's strong tag: If-Range (a strong comparison, Starlette's FileResponse)
+        # resumes with 206 only while the same bytes are kept; its Last-Modified too
+        stat = await run_in_threadpool(kept.path.stat)
+        tagged = {**headers, "ETag": kept.etag}
+        if if_none_match(request.headers.get("if-none-match"), kept.etag):
+            return Response(status_code=304, headers={
+                "ETag": kept.etag, "Last-Modified": formatdate(stat.st_mtime, usegmt=True)})
+        return FileResponse(kept.path, media_type=media_type, headers=tagged, stat_result=stat)
 
     def produce(writer: ChunkWriter) -> None:
         with files.copying(key, mark, writer) as output:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import re
 
 import httpx
 import pytest
@@ -116,7 +117,11 @@ def test_a_dump_streams_first_then_is_served_from_its_file(fresh_api: AppClient)
     assert "content-length" not in streamed.headers  # written as it was read
     kept = fresh_api.get("/dumps/tsr.ttl", headers=PLAIN)
     assert kept.headers["content-length"] == str(len(streamed.content))
-    assert kept.content == streamed.content and kept.headers["etag"] == streamed.headers["etag"]
+    assert kept.content == streamed.content
+    # the streamed answer's tag names the store's mark, the kept file's its bytes
+    assert streamed.headers["etag"].startswith('W/"') and kept.headers["etag"].startswith('"')
+    assert fresh_api.get("/dumps/tsr.ttl", headers={
+        **PLAIN, "If-None-Match": streamed.headers["etag"]}).status_code == 304
     update = ("INSERT DATA { GRAPH <https://data.tsr-observatory.org/graph/source/later> "
               "{ <urn:x:later> <urn:x:p> 'added later' } }")
     assert fresh_api.post("/sparql", data={"update": update}, headers=WRITER).status_code == 204
@@ -124,6 +129,70 @@ def test_a_dump_streams_first_then_is_served_from_its_file(fresh_api: AppClient)
     assert after.status_code == 206 and b"added later" in after.content
     reader = fresh_api.get("/dumps/tsr.ttl", headers={**PLAIN, **READER})
     assert reader.content != after.content  # the restricted graphs are another dump
+
+
+@pytest.mark.parametrize("path", ["/dumps/tsr.ttl", "/dumps/tsr.nq.gz"])
+def test_a_kept_dump_resumes_with_if_range(fresh_api: AppClient, path: str) -> None:
+    """RFC 9110 13.1.5: If-Range takes a strong validator. The kept file's tag is a digest
+    of its bytes, with its time as Last-Modified: the same bytes resume (206), another
+    dump (the store changed) comes whole (200)."""
+    streamed = fresh_api.get(path, headers=PLAIN)
+    assert streamed.headers["etag"].startswith('W/"')  # its digest is not known yet
+    whole = fresh_api.get(path, headers=PLAIN)
+    etag, modified = whole.headers["etag"], whole.headers["last-modified"]
+    assert re.fullmatch(r'"[0-9a-f]{32}"', etag) and modified.endswith(" GMT")
+    assert whole.content == streamed.content
+    for validator in (etag, modified):
+        part = fresh_api.get(path, headers={**PLAIN, "Range": "bytes=100-", "If-Range": validator})
+        assert part.status_code == 206, validator
+        assert part.headers["content-range"] == f"bytes 100-{len(whole.content) - 1}/{len(whole.content)}"
+        assert part.content == whole.content[100:] and part.headers["etag"] == etag
+    # a weak tag, the streamed answer's or the kept one's made weak, never resumes
+    for validator in (streamed.headers["etag"], f"W/{etag}", '"0123"'):
+        again = fresh_api.get(path, headers={**PLAIN, "Range": "bytes=100-", "If-Range": validator})
+        assert again.status_code == 200 and again.content == whole.content, validator
+    # If-None-Match: weak comparison, either tag
+    for validator in (etag, f"W/{etag}", f'"other", {etag}', streamed.headers["etag"]):
+        unchanged = fresh_api.get(path, headers={**PLAIN, "If-None-Match": validator})
+        assert unchanged.status_code == 304 and unchanged.content == b"", validator
+    assert fresh_api.get(path, headers={**PLAIN, "If-None-Match": etag}).headers["etag"] == etag
+    update = ("INSERT DATA { GRAPH <https://data.tsr-observatory.org/graph/source/later> "
+              "{ <urn:x:later> <urn:x:p> 'added later' } }")
+    assert fresh_api.post("/sparql", data={"update": update}, headers=WRITER).status_code == 204
+    resumed = fresh_api.get(path, headers={**PLAIN, "Range": "bytes=100-", "If-Range": etag})
+    assert resumed.status_code == 200 and resumed.content != whole.content
+    assert resumed.headers["etag"] != etag
+    assert fresh_api.get(path, headers={**PLAIN, "If-None-Match": etag}).status_code == 200
+
+
+def test_a_gzipped_dump_carries_its_tag_weak(fresh_api: AppClient) -> None:
+    """Compressed on the way, the Turtle dump is other bytes than the kept file: its tag is
+    weak (If-None-Match matches it, If-Range does not)."""
+    fresh_api.get("/dumps/tsr.ttl", headers=PLAIN)  # written and kept
+    plain = fresh_api.get("/dumps/tsr.ttl", headers=PLAIN)
+    packed = fresh_api.get("/dumps/tsr.ttl", headers={"Accept-Encoding": "gzip"})
+    assert packed.headers["content-encoding"] == "gzip" and packed.content == plain.content
+    assert packed.headers["etag"] == f"W/{plain.headers['etag']}"
+    assert fresh_api.get("/dumps/tsr.ttl", headers={
+        "Accept-Encoding": "gzip", "If-None-Match": packed.headers["etag"]}).status_code == 304
+
+
+def test_a_cut_download_resumes_from_a_real_server(served: str) -> None:
+    """Through uvicorn: a download read in part and cut, then resumed where it stopped,
+    gives the bytes of one whole download."""
+    url = f"{served}/dumps/tsr.ttl"
+    httpx.get(url, headers=PLAIN, timeout=60)  # the first one writes the file
+    received = bytearray()
+    with httpx.stream("GET", url, headers=PLAIN, timeout=60) as response:
+        etag, size = response.headers["etag"], int(response.headers["content-length"])
+        for chunk in response.iter_raw(1000):
+            received.extend(chunk)
+            break  # the connection is cut here
+    rest = httpx.get(url, timeout=60, headers={
+        **PLAIN, "Range": f"bytes={len(received)}-", "If-Range": etag})
+    assert rest.status_code == 206
+    assert rest.headers["content-range"] == f"bytes {len(received)}-{size - 1}/{size}"
+    assert bytes(received) + rest.content == httpx.get(url, headers=PLAIN, timeout=60).content
 
 
 def test_named_queries_that_ask_another_endpoint_get_no_mark_etag() -> None:

@@ -33,7 +33,7 @@ def data_page(request: Request, answers: Answers, who: ReaderOf) -> HTMLResponse
     for name, path, label in DUMPS:
         kept = files.get((name, graphs_key(who.view.graphs)), who.mark)
         dumps.append({"path": path, "label": label,
-                      "size": kept.stat().st_size if kept is not None else None})
+                      "size": kept.path.stat().st_size if kept is not None else None})
     latest: dict[str, figures.Row] = {}
     for row in loads:  # newest first: the first load of each graph is its current content
         latest.setdefault(str(row.values["graph"]), row)
