@@ -8,13 +8,14 @@ or title), then the property constraints: an identifier that equals the entity's
 a sure match (100, `match: true`); one that differs costs 30; a place (region, department,
 commune) that agrees adds 5 and one that differs costs 20. A query whose text is one of an
 entity's identifiers (a SIREN, an RNSR, a ROR id or URL, a DOI with or without its
-`https://doi.org/`...) is a sure match too. A name equal to the entity's, with no
-constraint against it and no other candidate as good, is a match. Candidates under
-MIN_SCORE are not returned: a nonsense query gets none.
+`https://doi.org/`..., spaced or not, after its scheme's name or not) is a sure match too.
+A name equal to the entity's, with no constraint against it and no other candidate as
+good, is a match. Candidates under MIN_SCORE are not returned: a nonsense query gets none.
 """
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -153,14 +154,32 @@ def _score(text: str, constraints: list[tuple[str, set[str]]],
 
 def _names_identifier(text: str, actor: ActorRecord) -> bool:
     """The query's text is one of the entity's identifiers: as it is, its last word
-    ("SIREN 810079194"), the end of its URL (a ROR or Wikidata URL), or a DOI."""
+    ("SIREN 810079194"), the end of its URL (a ROR or Wikidata URL), or a DOI; each also
+    without a leading scheme label ("SIRET: 810 791 905 00013"). Spaces never count
+    ("810 791 905" is the SIREN 810791905)."""
     stripped = text.strip()
-    lowered = stripped.lower()
-    doi = next((stripped[len(p):] for p in _DOI_PREFIXES if lowered.startswith(p)), stripped)
-    forms = {_plain(form) for form in (stripped, stripped.split()[-1] if stripped else "",
-                                       stripped.rstrip("/").rsplit("/", 1)[-1], doi)}
+    unlabelled = _IDENTIFIER_LABEL.sub("", stripped, count=1).strip() or stripped
+    forms = {_plain(form) for written in {stripped, unlabelled} for form in _forms(written)}
     forms = {form for form in forms if len(form) >= _MIN_IDENTIFIER}
     return any(actor.values.get(name, set()) & forms for name in IDENTIFIER_PROPERTIES)
+
+
+def _forms(text: str) -> tuple[str, ...]:
+    lowered = text.lower()
+    doi = next((text[len(p):] for p in _DOI_PREFIXES if lowered.startswith(p)), text)
+    return (text, text.split()[-1] if text else "", text.rstrip("/").rsplit("/", 1)[-1], doi)
+
+
+# A scheme's name written before an identifier ("SIREN 810 791 905", "RNSR: 219066159K",
+# "hal id hal-01234567"), case aside, with or without a colon: the names of
+# IDENTIFIER_PROPERTIES, and "HAL" alone (for HAL's two schemes), longest first so that
+# "HAL structure" wins over "HAL"
+_IDENTIFIER_LABEL = re.compile(
+    r"^(?:{})\b\s*:?\s*".format("|".join(
+        re.escape(label).replace(r"\ ", r"\s+") for label in sorted(
+            {PROPERTY_NAMES[name] for name in IDENTIFIER_PROPERTIES} | {"HAL"},
+            key=len, reverse=True))),
+    re.IGNORECASE)
 
 
 def _with_name_match(scored: list[Scored], text: str) -> list[Scored]:

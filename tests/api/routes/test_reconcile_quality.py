@@ -43,10 +43,19 @@ FOUND = [
     ("https://ror.org/0tycvg175", VALOMBRE, True),
     ("219066159K", UNIT, True),
     ("Q130000104", ASCOR, True),
+    # spaced as people write them, after the scheme's name or not, with or without a colon
+    ("810 791 905", ASCOR, True),
+    ("SIREN 810 791 905", ASCOR, True),
+    ("SIRET 810 791 905 00013", ASCOR, True),
+    ("siret : 810 791 905 00013", ASCOR, True),
+    ("RNSR: 219066159K", UNIT, True),
+    ("Wikidata Q130000104", ASCOR, True),
+    ("ROR https://ror.org/0tycvg175", VALOMBRE, True),
     # outputs: by DOI (bare, as a URL, upper case) and by title
     ("10.5555/tsr.2001", ARTICLE, True),
     ("https://doi.org/10.5555/TSR.2001", ARTICLE, True),
     ("doi:10.5555/tsr.2001", ARTICLE, True),
+    ("DOI 10.5555/tsr.2001", ARTICLE, True),
     ("Article n°1 : Sols vivants : diagnostics paysans et analyses de laboratoire", ARTICLE, True),
 ]
 NONSENSE = ["Zyxwvut Qqqq", "blorp fnord glarb", "xqzv", "Lorem ipsum dolor sit amet",
