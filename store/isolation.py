@@ -500,8 +500,11 @@ class QueryPool:
     def _spawn(self, light: bool) -> None:
         ours, theirs = socket.socketpair()
         try:
+            # -P: `-m` would put the working directory first on sys.path, and a server
+            # started in a folder holding a `store/` (its store, say) had workers import
+            # that folder as the package: every query failed
             process = subprocess.Popen(
-                [sys.executable, "-m", "store.query_worker", str(theirs.fileno()),
+                [sys.executable, "-P", "-m", "store.query_worker", str(theirs.fileno()),
                  str(self.memory_bytes)],
                 pass_fds=(theirs.fileno(),), stdin=subprocess.DEVNULL,
                 stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,

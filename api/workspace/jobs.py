@@ -161,7 +161,8 @@ def _check_in_process(job: Job, store: Store, settings: Settings, lang: str,
     (job.folder / "job.json").write_text(json.dumps(spec), "utf-8")
     try:
         process = subprocess.run(
-            [sys.executable, "-m", "api.workspace.check_process", str(job.folder)],
+            # -P: not the working directory first on sys.path (an `api/` folder there)
+            [sys.executable, "-P", "-m", "api.workspace.check_process", str(job.folder)],
             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, check=False)
     finally:
         shutil.rmtree(checkpoint, ignore_errors=True)
