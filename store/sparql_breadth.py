@@ -9,27 +9,49 @@ worker process (store/isolation.py) is killed at its deadline, so only what the 
 evaluates itself is checked: queries on the in-memory store (or with isolation off) and
 every update.
 
-The count is lexical (strings and comments skipped as store.sparql_text's lexer does)
-and errs on the side of counting (a `.` in a number counts as a pattern's end, a `/` as a
-path step); the limits are several times what the project's own queries use (at most 9
-OPTIONALs, 31 pattern ends, 18 path operators).
+A flat chain of expression operators crashes the parser itself: Oxigraph builds (and
+then walks) one tree level per operator, and on an 8 MiB thread stack (the server's
+threads) `1 + 1 + …` died at 6,750-7,000 operators (`-`, `*` and signed numbers `1 -1 -1`
+alike), `true && true && …` and `||` at 9,250-9,500, `!!!…true` at 9,000-10,000; a chain
+of 50,000 `&&` in an update killed the on-disk server. The chain is slow well before
+that: 3,000 `+` took 0.25 s, 3,000 `1 = 1 &&` 1.2 s (quadratic). rdflib's grammar (the
+SERVICE/LOAD check, api/sparql/calls.py) reads such chains without recursion (50,000
+`&&` parsed, in 88 s: that check has a size limit of its own). So expression operators
+are counted too, and refused beyond 256: 25 times below the lowest crash, a few
+milliseconds of parsing, and many times what the project's own queries use.
+
+The count is lexical (IRIs, strings and comments skipped as store.sparql_text's lexer
+does) and errs on the side of counting (a `/` counts as a path step and a division, a `-`
+before a number as an operator: `1 -1 -1` is a chain). A VALUES or DATA block holds terms
+only, nothing that chains: it is not counted (nor are a decimal point and `^^`). The
+limits are several times what the project's own queries (queries/*.rq) use: at most 11
+OPTIONALs, 38 pattern ends, 4 path operators, 93 groups and clauses, 18 expression
+operators.
 
 >>> list(breadth("SELECT * { ?s ?p ?o OPTIONAL { ?s <p>/<q> ?x } }").values())
-[1, 0, 1, 3]
+[1, 0, 1, 3, 1]
+>>> list(breadth('ASK { FILTER(?a != -1.5 && ?b >= "x"^^<t> || !?c) VALUES ?v { -1 2.5 } }')
+...      .values())
+[0, 0, 0, 4, 6]
 """
 
 from __future__ import annotations
 
-from .sparql_text import tokens
+from .sparql_text import Token, tokens
 
 # what each count holds, and its limit
 _LEFT_JOINS = "OPTIONAL, MINUS or EXISTS groups"
 _PATTERNS = "pattern ends (. ; ,)"
 _PATHS = "property path operators (/ | ^)"
 _CLAUSES = "groups and other clauses"
-LIMITS = {_LEFT_JOINS: 32, _PATTERNS: 128, _PATHS: 64, _CLAUSES: 256}
+_OPERATORS = "expression operators (&& || ! = < > + - *)"
+LIMITS = {_LEFT_JOINS: 32, _PATTERNS: 128, _PATHS: 64, _CLAUSES: 256, _OPERATORS: 256}
 _LEFT_JOIN_WORDS = frozenset({"OPTIONAL", "MINUS", "EXISTS"})
 _CLAUSE_WORDS = frozenset({"BIND", "FILTER", "UNION", "VALUES", "GRAPH", "SERVICE", "SELECT"})
+# the words whose next { } block holds terms only (VALUES rows, INSERT DATA's quads)
+_DATA_WORDS = frozenset({"VALUES", "DATA"})
+# a one-character operator, or the first of a two-character one (&& || != <= >=)
+_OPERATOR_CHARS = frozenset("&!=<>+-*")
 
 
 class BreadthError(ValueError):
@@ -38,19 +60,46 @@ class BreadthError(ValueError):
 
 def breadth(text: str) -> dict[str, int]:
     counts = dict.fromkeys(LIMITS, 0)
+    data_word = False  # a VALUES or DATA word was read, its block not yet opened
+    data_depth = 0  # inside a data block: its { } depth
+    previous: Token | None = None
     for token in tokens(text):
+        before, previous = previous, token
+        if data_depth:
+            if token.kind == "punct" and token.text in "{}":
+                data_depth += 1 if token.text == "{" else -1
+            continue
         if token.kind == "word":
             if token.text in _LEFT_JOIN_WORDS:
                 counts[_LEFT_JOINS] += 1
             elif token.text in _CLAUSE_WORDS:
                 counts[_CLAUSES] += 1
+            data_word = data_word or token.text in _DATA_WORDS
         elif token.kind == "punct":
-            if token.text in ".;,":
-                counts[_PATTERNS] += 1
-            elif token.text in "/|^":
-                counts[_PATHS] += 1
-            elif token.text == "{":
+            char = token.text
+            # the second character of && || != <= >= ^^ is part of the first one's token
+            joined = (before is not None and before.kind == "punct"
+                      and before.offset == token.offset - 1
+                      and before.text + char in ("&&", "||", "!=", "<=", ">=", "^^"))
+            if joined:
+                previous = None  # `|||`: the third one starts a token of its own
+                continue
+            following = text[token.offset + 1:token.offset + 2]
+            if char == "{":
                 counts[_CLAUSES] += 1
+                if data_word:
+                    data_word, data_depth = False, 1
+            elif char == "." and following.isdigit() and before is not None \
+                    and before.offset == token.offset - 1 and before.text.isdigit():
+                continue  # a decimal point
+            elif char in ".;,":
+                counts[_PATTERNS] += 1
+            elif char == "^" and following == "^":
+                continue  # a datatype
+            elif char == "|" and following == "|" or char in _OPERATOR_CHARS:
+                counts[_OPERATORS] += 1
+            elif char in "/|^":
+                counts[_PATHS] += 1
     return counts
 
 

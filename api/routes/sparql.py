@@ -277,8 +277,10 @@ async def _run_update(request: Request, operation: Operation) -> Response:
         raise ProtocolError(400, "using-graph-uri / using-named-graph-uri are not supported: "
                                  "put USING or WITH in the update itself")
     facts = await _read_checked(request, operation.update, "update")
+    # updates run in this process; and before the SERVICE/LOAD check, whose parse of a
+    # long chain is slow
+    await _check_breadth(operation.update, "update")
     await _check_calls(request, facts, operation.update, update=True)
-    await _check_breadth(operation.update, "update")  # updates run in this process
     store = get_store(request)
     try:
         await run_in_threadpool(store.update, operation.update)

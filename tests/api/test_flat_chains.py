@@ -23,6 +23,12 @@ PATTERNS = "SELECT * { " + " ".join(f"?s{i} <urn:p> ?s{i + 1} ." for i in range(
 OPTIONALS = "SELECT * { ?s ?p ?o " + " ".join(
     f"OPTIONAL {{ ?s <urn:p> ?o{i} }}" for i in range(3000)) + " }"
 BINDS = "SELECT * { " + " ".join(f"BIND({i} AS ?b{i})" for i in range(3000)) + " }"
+# 50,000 operators: each chain crashed the engine's parser (the limit is 256)
+AND_CHAIN = " && ".join(["true"] * 50_000)
+OR_CHAIN = " || ".join(["true"] * 50_000)
+PLUS_CHAIN = " + ".join(["1"] * 50_000)
+SIGNED_CHAIN = "1" + " -1" * 50_000  # `1 -1 -1` is a sum too
+CHAIN_TOO_LONG = "expression operators (&& || ! = < > + - *), the limit is 256"
 UPDATE = ("INSERT { GRAPH <urn:g> { ?s <urn:q> 1 } } WHERE { " + " ".join(
     f"OPTIONAL {{ ?s <urn:p> ?o{i} }}" for i in range(3000)) + " }")
 
@@ -58,6 +64,55 @@ def test_a_flat_chain_is_refused_before_the_engine_sees_it(base: str, text: str,
         "into smaller queries")
     still = httpx.post(f"{base}/sparql", data={"query": "ASK { }"}, timeout=10)
     assert still.status_code == 200 and still.json()["boolean"] is True
+
+
+@pytest.mark.parametrize(("chain", "count"), [
+    (AND_CHAIN, 49_999), (OR_CHAIN, 49_999), (PLUS_CHAIN, 49_999), (SIGNED_CHAIN, 50_000),
+], ids=["and", "or", "plus", "signed"])
+def test_a_chain_of_operators_is_refused_before_a_parser_sees_it(base: str, chain: str,
+                                                                 count: int) -> None:
+    answer = httpx.post(f"{base}/sparql", data={"query": f"ASK {{ FILTER({chain}) }}"},
+                        timeout=60)
+    assert answer.status_code == 400
+    assert answer.text.strip() == (
+        f"query too long for this server to evaluate in its own process: {count} "
+        f"{CHAIN_TOO_LONG}; split it into smaller queries")
+    still = httpx.post(f"{base}/sparql", data={"query": "ASK { }"}, timeout=10)
+    assert still.status_code == 200 and still.json()["boolean"] is True
+
+
+@pytest.mark.parametrize("chain", [AND_CHAIN, OR_CHAIN, PLUS_CHAIN], ids=["and", "or", "plus"])
+def test_an_update_with_a_chain_of_operators_is_refused(base: str, chain: str) -> None:
+    update = f"INSERT {{ <urn:a> <urn:b> <urn:c> }} WHERE {{ FILTER({chain}) }}"
+    answer = httpx.post(f"{base}/sparql", content=update.encode(), timeout=60,
+                        headers={"Content-Type": "application/sparql-update", **WRITER})
+    assert answer.status_code == 400
+    assert answer.text.strip() == (
+        f"update too long for this server to evaluate in its own process: 49999 "
+        f"{CHAIN_TOO_LONG}; split it into smaller queries")
+    still = httpx.post(f"{base}/sparql", data={"query": "ASK { }"}, timeout=10)
+    assert still.status_code == 200 and still.json()["boolean"] is True
+
+
+def test_operators_in_terms_comments_and_data_blocks_are_not_counted(base: str) -> None:
+    # 2,000 rows of negative decimals and typed literals, IRIs holding - and /,
+    # strings and comments full of operators: none of them is an expression operator
+    rows = " ".join(f'(-{i}.5 "{i}"^^<http://www.w3.org/2001/XMLSchema#integer>)'
+                    for i in range(2000))
+    text = ("PREFIX ex: <http://example.org/a-b/c-d#> "
+            "SELECT ?n ?t { VALUES (?n ?t) { " + rows + " } "
+            'FILTER(?n < -1 && ?t != "a && b || c + d - e" && ?n != ex:x-y) } '
+            "# " + " && ".join(["1"] * 300) + "\n"
+            "ORDER BY ?n LIMIT 1")
+    answer = httpx.post(f"{base}/sparql", data={"query": text}, timeout=60,
+                        headers={"Accept": "application/sparql-results+json"})
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["results"]["bindings"][0]["n"]["value"] == "-1999.5"
+    data = " ".join(f'<urn:x-{i}> <urn:p/q> -{i}.25, "{i}"^^<urn:t> .' for i in range(2000))
+    answer = httpx.post(f"{base}/sparql", content=f"INSERT DATA {{ {data} }}".encode(),
+                        timeout=60, headers={"Content-Type": "application/sparql-update",
+                                             **WRITER})
+    assert answer.status_code == 204, answer.text
 
 
 def test_an_update_is_checked_too(base: str) -> None:
