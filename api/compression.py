@@ -26,9 +26,7 @@ class GzipWhenAccepted:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and _accepts_gzip(scope):
-            if scope["path"].startswith("/dumps/"):
-                send = _weak_when_compressed(send)
-            await self.gzip(scope, receive, send)
+            await self.gzip(scope, receive, _weak_when_compressed(send))
         else:
             await self.app(scope, receive, send)
 
@@ -41,10 +39,11 @@ def _accepts_gzip(scope: Scope) -> bool:
 
 
 def _weak_when_compressed(send: Send) -> Send:
-    """A kept dump's strong ETag names its bytes as kept (resources/dump_files.py); gzipped
-    here they are other bytes, so the tag is made weak (as nginx does): `If-None-Match`
-    still matches it, `If-Range` does not, and a Range request (never compressed) counts
-    in the file's own bytes."""
+    """A strong ETag names the bytes of the answer as built (an entity document's digest,
+    resources/entity_cache.py; a kept dump file's, resources/dump_files.py); gzipped here
+    they are other bytes, so the tag is made weak (RFC 9110 8.8.1; as nginx does):
+    `If-None-Match` still matches it, `If-Range` does not, and a Range request (never
+    compressed) counts in the file's own bytes."""
     async def sending(message: Message) -> None:
         if message["type"] == "http.response.start":
             headers = MutableHeaders(scope=message)

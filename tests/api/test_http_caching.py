@@ -49,8 +49,19 @@ def test_a_write_changes_every_tag(fresh_api: AppClient) -> None:
 
 
 def test_entities_keep_their_body_digest(api: AppClient) -> None:
-    response = api.get("/api/actors/siren-810079194")
+    response = api.get("/api/actors/siren-810079194", headers=PLAIN)
     assert response.headers["etag"].startswith('"')  # strong: resources/entity_cache.py
+
+
+def test_a_gzipped_entity_carries_its_tag_weak(api: AppClient) -> None:
+    """Other bytes than the document its strong tag names: weak, and still a 304."""
+    plain = api.get("/api/actors/siren-810079194", headers=PLAIN)
+    packed = api.get("/api/actors/siren-810079194", headers={"Accept-Encoding": "gzip"})
+    assert packed.headers["content-encoding"] == "gzip"
+    assert packed.headers["etag"] == "W/" + plain.headers["etag"]
+    again = api.get("/api/actors/siren-810079194", headers={
+        "Accept-Encoding": "gzip", "If-None-Match": packed.headers["etag"]})
+    assert again.status_code == 304
 
 
 def test_gzip_when_accepted_and_large_enough(api: AppClient) -> None:
