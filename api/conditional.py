@@ -27,7 +27,7 @@ from starlette.datastructures import MutableHeaders
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from store import StoreUnreachable
+from store import StoreError
 
 from .deps import get_store, may_see_restricted
 from .named_queries import shipped_queries
@@ -79,7 +79,7 @@ class ConditionalGet:
         request = Request(scope, receive)
         try:
             etag = await self._etag(request)
-        except StoreUnreachable:  # the route says so (502), with no tag
+        except StoreError:  # the route meets it too, and says so (502...), with no tag
             await self.app(scope, receive, send)
             return
         if if_none_match(request.headers.get("if-none-match"), etag):

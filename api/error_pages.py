@@ -23,11 +23,12 @@ from starlette.exceptions import HTTPException
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from store import StoreUnreachable
+from store import StoreError
 
 from .portal.i18n import page_language
 from .portal.render import render
 from .resources.negotiation import choose_media_type
+from .sparql.execution import log_failure, store_failure
 
 _TITLES = {
     400: ("Bad request", "Requête incorrecte"),
@@ -67,9 +68,15 @@ async def _http_error(request: Request, error: Exception) -> Response:
     return _page(request, error.status_code, str(error.detail), error.headers)
 
 
-async def _store_unreachable(request: Request, error: Exception) -> Response:
-    """The store's server did not answer (a remote store): the server's failure, 502."""
-    return await _http_error(request, HTTPException(502, str(error)))
+async def _store_failed(request: Request, error: Exception) -> Response:
+    """A store's failure no route answered itself (VoID, /health, dumps, /reconcile, the
+    Graph Store GET...), and the store's own failures (StoreFault, 502) on every route: the
+    answer of the one table (api/sparql/execution.py `store_failure`), its message one
+    line, and one log line for a failure of the server's side, never a traceback."""
+    failure = store_failure(error)
+    log_failure(f"{request.method} {request.url.path}", failure)
+    return await _http_error(request, HTTPException(failure.status, failure.message,
+                                                    failure.headers or None))
 
 
 async def _invalid_request(request: Request, error: Exception) -> Response:
@@ -133,5 +140,5 @@ def _accept(scope: Scope) -> str | None:
 def install_error_pages(app: FastAPI) -> None:
     app.add_exception_handler(HTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _invalid_request)
-    app.add_exception_handler(StoreUnreachable, _store_unreachable)
+    app.add_exception_handler(StoreError, _store_failed)
     app.add_middleware(PlainErrorsAsPages)

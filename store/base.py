@@ -29,9 +29,21 @@ class StoreError(Exception):
     """A store operation failed; the message is one line for the user."""
 
 
-class StoreUnreachable(StoreError):
-    """The store's server could not be reached, or failed on its side (not the request's
-    fault: the API answers 502)."""
+def first_line(error: BaseException) -> str:
+    """An error's message as one line for a user or a log: its first line (an engine's
+    message may go on with the query text), or its type's name when it has none."""
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__
+
+
+class StoreFault(StoreError):
+    """The store's server failed on its side: it answered an error of its own, an answer
+    that cannot be read or not all of it, or nothing in time (not the request's fault: the
+    API answers 502)."""
+
+
+class StoreUnreachable(StoreFault):
+    """The store's server could not be reached (the API answers 502)."""
 
 
 class QueryStopped(StoreError):
@@ -45,6 +57,16 @@ class QueryTimeout(QueryStopped):
 
 class QuerySyntaxError(StoreError):
     """The SPARQL text does not parse; the message carries the parser's position."""
+
+
+class QueryRefused(StoreError):
+    """A well-formed query the engine will not evaluate as written (an unbound SERVICE
+    variable, a value it cannot bind): the query's fault, answered 400."""
+
+
+class UnwritableAnswer(StoreError):
+    """The answer cannot be written in the requested format (JSON-LD of an RDF 1.2 triple
+    term): another format can carry it, so the API answers 406."""
 
 
 class UpdateRefused(StoreError):

@@ -84,6 +84,7 @@ from pyoxigraph import Store as OxStore
 from .base import (
     Bindings,
     Capabilities,
+    QueryRefused,
     QuerySyntaxError,
     Store,
     StoreBusyError,
@@ -215,14 +216,16 @@ class EmbeddedStore(Store):
             # Oxigraph substitutes only variables the SELECT projects; for the others, bind
             # them the way the remote backend does, with a VALUES block of escaped terms.
             if not bindings or "projection" not in str(error):
-                raise StoreError(str(error)) from None
+                raise QueryRefused(str(error)) from None
             del options["substitutions"]
             try:
                 with self._reading() as engine:
                     return engine.query(with_values(sparql, bindings), **options)
             except (SyntaxError, ValueError) as retry_error:
                 raise QuerySyntaxError(str(retry_error)) from None
-        except (OSError, ValueError, TypeError) as error:
+        except (ValueError, TypeError) as error:  # a value the engine cannot bind
+            raise QueryRefused(str(error)) from None
+        except OSError as error:  # the disk's failure, not the query's
             raise StoreError(str(error)) from None
 
     @contextmanager

@@ -59,7 +59,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from .base import QueryStopped, QuerySyntaxError, QueryTimeout, StoreError
+from .base import (
+    QueryRefused,
+    QueryStopped,
+    QuerySyntaxError,
+    QueryTimeout,
+    StoreError,
+    UnwritableAnswer,
+)
 from .checkpoints import Checkpointable, Checkpoints
 from .scheduling import run_below_server
 from .worker_channel import Channel
@@ -315,6 +322,10 @@ class QueryPool:
                     raise QueryOverBudget(self._over_budget())
                 if kind == "io":
                     raise _JobIOError(text)
+                if kind == "refused":
+                    raise QueryRefused(text)
+                if kind == "unwritable":
+                    raise UnwritableAnswer(text)
                 raise _JobError(text)
 
     def _demote(self, worker: _Worker, job: _Job) -> None:

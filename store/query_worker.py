@@ -87,11 +87,18 @@ def _limit_memory(budget: int) -> None:
 
 
 def _error_kind(error: BaseException) -> str:
-    from .base import QuerySyntaxError, StoreError
+    """What the server makes of the error (store/isolation.py raises it again by kind)."""
+    from .base import QueryRefused, QuerySyntaxError, StoreError, UnwritableAnswer
     if isinstance(error, QuerySyntaxError | SyntaxError):
         return "syntax"
     if isinstance(error, MemoryError):
         return "memory"
+    if isinstance(error, UnwritableAnswer):
+        return "unwritable"
+    # pyoxigraph's refusals of a well-formed query as it evaluates it (an unbound SERVICE
+    # variable...), raised while the results are read
+    if isinstance(error, QueryRefused | RuntimeError):
+        return "refused"
     if isinstance(error, OSError):
         return "io"
     if isinstance(error, StoreError):
@@ -100,6 +107,7 @@ def _error_kind(error: BaseException) -> str:
 
 
 def serve(channel: Channel) -> None:
+    from .base import first_line
     from .embedded import EmbeddedStore
     channel.send(b"R" + _CPU.pack(0.0, time.process_time()))  # ready: imports done, limits set
     opened: tuple[str, EmbeddedStore] | None = None
@@ -122,7 +130,7 @@ def serve(channel: Channel) -> None:
             function(opened[1], *args, output)
             output.finish(time.process_time() - started)
         except Exception as error:  # reported to the request, the worker goes on
-            message = str(error).splitlines()[0] if str(error) else type(error).__name__
+            message = first_line(error)
             channel.send(b"X" + pickle.dumps((_error_kind(error), message)))
 
 

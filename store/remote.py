@@ -40,6 +40,7 @@ from .base import (
     QueryTimeout,
     Store,
     StoreError,
+    StoreFault,
     StoreUnreachable,
     UpdateText,
     counts_as_write,
@@ -146,7 +147,7 @@ class RemoteStore(Store):
         cut_at = self.engine.truncation_header and response.headers.get(self.engine.truncation_header)
         if cut_at:
             response.close()
-            raise StoreError(f"remote store cut the answer at its limit of {cut_at} rows "
+            raise StoreFault(f"remote store cut the answer at its limit of {cut_at} rows "
                              f"(raise it on the server: {self.engine.name} profile)")
         reader = _reader(response, self.engine.results_rewrites if form == "SELECT" else ())
         try:
@@ -159,7 +160,7 @@ class RemoteStore(Store):
                     for q in parse(reader, RdfFormat.N_TRIPLES))
         except SyntaxError as error:
             reader.close()
-            raise StoreError(f"remote store sent unreadable results: {error}") from None
+            raise StoreFault(f"remote store sent unreadable results: {error}") from None
 
     # -- writes ----------------------------------------------------------------------------
     @counts_as_write
@@ -272,7 +273,7 @@ class RemoteStore(Store):
             read += 1
             yield Triple(quad.subject, quad.predicate, quad.object)
         if expected is not None and read < expected:
-            raise StoreError(f"remote store sent {read} of the {expected} triples of {graph}: "
+            raise StoreFault(f"remote store sent {read} of the {expected} triples of {graph}: "
                              f"its row limit is too low ({self.engine.name} profile)")
 
     def _all_quads(self) -> Iterator[Quad]:
@@ -319,7 +320,7 @@ class RemoteStore(Store):
                 raise QueryTimeout(
                     f"the remote store did not answer within {timeout:g} s, the server's "
                     "query timeout; simplify the query or add a LIMIT") from None
-            raise StoreError(f"remote store at {url} did not answer in time") from None
+            raise StoreFault(f"remote store at {url} did not answer in time") from None
         except httpx.HTTPError as error:
             raise StoreUnreachable(f"cannot reach remote store at {url}: {error}") from None
         if missing_ok and response.status_code == 404:
@@ -331,8 +332,9 @@ class RemoteStore(Store):
             message = body.splitlines()[0] if body else response.reason_phrase
             if response.status_code == 400:
                 raise QuerySyntaxError(message)
-            failed = StoreUnreachable if response.status_code >= 500 else StoreError
-            raise failed(f"remote store at {url} answered {response.status_code}: {message}")
+            # any other refusal is of a request this server made (its URL, credentials or
+            # format), not one the client can mend: the store's failure
+            raise StoreFault(f"remote store at {url} answered {response.status_code}: {message}")
         return response
 
 

@@ -146,6 +146,8 @@ def _from_document(reader: Reader, labels: Labels, iri: NamedNode, serialize: An
         named = grouped.add_jsonld(orjson.loads(b"".join(sink.parts)))
     except (_DocumentTooBig, UnusualJsonLd):
         return None
+    except OSError:  # a statement JSON-LD cannot carry (an RDF 1.2 triple term)
+        return None
     item = iri.value
     if item not in grouped.forward:
         return Neighbourhood([])

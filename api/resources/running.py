@@ -11,14 +11,14 @@ from typing import Annotated, Any
 from fastapi import Depends, HTTPException, Query, Request
 from pyoxigraph import NamedNode
 
-from store import Settings, Store, StoreError, StoreUnreachable
-from store.base import Term
+from store import Settings, Store, StoreError
+from store.base import StoreFault, Term
 from store.isolation import QUERY_CLIENT
 
 from ..deps import AdminCheck, admin_check, bearer_token, get_settings_of, get_store, sees_restricted
 from ..named_queries import NamedQuery, ParameterValueError, QueryParam
 from ..sparql.dataset import ReaderView, VisibleGraphs, request_dataset, visibility
-from ..sparql.execution import QueryStopped, client_key, query_pool, stopped
+from ..sparql.execution import client_key, log_failure, query_pool, store_failure
 from .store_state import StoreMark, StoreState, request_mark, store_state
 
 
@@ -140,17 +140,19 @@ def run_query_over(store: Store, settings: Settings, client: str, query: NamedQu
     try:
         return store.query(query.text, bindings, default_graph=default_graph,
                            named_graphs=named_graphs, timeout=timeout)
-    except QueryStopped as error:
-        refusal = stopped(error)
-        raise HTTPException(refusal.status, f"query {query.name}: {refusal.message}",
-                            refusal.headers or None) from None
-    except StoreUnreachable:
+    except StoreFault:
         raise  # the store's failure, not the query's: the app's handler answers 502
     except StoreError as error:
-        # the query's or its values' fault: one that does not parse, or an error the engine
-        # meets evaluating it (a plain StoreError, or a remote engine's 4xx), so not only
-        # QuerySyntaxError
-        raise HTTPException(400, f"query {query.name}: {error}") from None
+        raise query_failure(query, error) from None
+
+
+def query_failure(query: NamedQuery, error: BaseException) -> HTTPException:
+    """The answer to `query`'s failure, as /sparql gives it (`store_failure`), naming the
+    query."""
+    failure = store_failure(error, service_calls=bool(query.facts.service_targets))
+    log_failure(f"query {query.name}", failure)
+    return HTTPException(failure.status, f"query {query.name}: {failure.message}",
+                         failure.headers or None)
 
 
 def dataset_of(query: NamedQuery, visible: list[NamedNode], graphs: list[NamedNode] | None

@@ -17,6 +17,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from store import StoreError
+from store.base import StoreFault
 from store.entailment import entailed_triples
 from store.model import shipped_type_rules
 
@@ -25,7 +26,15 @@ from ..resources.running import reader_source
 from ..sparql.auth import require_write_token
 from ..sparql.dataset import EMPTY_GRAPH
 from ..sparql.errors import ProtocolError
-from ..sparql.execution import ChunkWriter, QueryTimeout, query_runner, respond
+from ..sparql.execution import (
+    QUERY_FAILURES,
+    ChunkWriter,
+    QueryTimeout,
+    log_failure,
+    query_runner,
+    respond,
+    store_failure,
+)
 from ..sparql.negotiation import GRAPH_TYPES, NotAcceptable, choose
 from ..sparql.writers import Cap, write_graph
 
@@ -106,8 +115,13 @@ async def read_graph(request: Request, graph: GraphParameter = None,
         try:
             first, rest = await query_runner(request.app.state).start(
                 produce, settings.query_timeout)
-        except QueryTimeout as error:
-            raise ProtocolError(503, str(error)) from None
+        except StoreFault:
+            raise  # the store's failure: the app's handler answers 502, as on every route
+        except (QueryTimeout, *QUERY_FAILURES) as error:
+            # the deadline (503), a graph the format cannot carry (406)...: as /sparql says
+            failure = store_failure(error)
+            log_failure(f"{request.method} {request.url.path}", failure)
+            raise failure from None
 
         return respond(first, rest, media.content_type)
     except ProtocolError as error:
@@ -144,8 +158,12 @@ async def _write(request: Request, graph: str | None, default: str | None, *,
                 await run_in_threadpool(store.replace_graph, target, triples)
             else:
                 await run_in_threadpool(store.add, triples, target)
+        except StoreFault:
+            raise  # the store's failure: the app's handler answers 502, as on every route
         except StoreError as error:
-            raise ProtocolError(500, f"the store refused the write: {error}") from None
+            failure = store_failure(error, "write")
+            log_failure(f"{request.method} {request.url.path}", failure)
+            raise failure from None
         # the readers' graphs are listed again: the store's write count moved (VisibleGraphs)
         created = not existed and bool(triples)
         return Response(status_code=201 if created else 204)

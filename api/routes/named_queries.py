@@ -15,11 +15,14 @@ from typing import Any
 
 from fastapi import APIRouter, HTTPException, Query, Request, Response
 
+from store.base import StoreFault
+
 from ..confidentiality import published_answers, published_table
 from ..deps import get_settings_of, get_store
 from ..named_queries import NamedQuery, shipped_queries
 from ..resources.running import (
     bind,
+    query_failure,
     query_parameters,
     reader,
     request_values,
@@ -27,12 +30,12 @@ from ..resources.running import (
 )
 from ..sparql.cap import LIMIT_HEADER
 from ..sparql.execution import (
+    QUERY_FAILURES,
     ChunkWriter,
     QueryTimeout,
     query_pool,
     query_runner,
     respond,
-    stopped,
 )
 from ..sparql.jobs import write_answer
 from ..sparql.negotiation import NotAcceptable, choose, table_for
@@ -74,12 +77,6 @@ def _add_route(router: APIRouter, query: NamedQuery) -> None:
                 result = who.run(query, bindings, isolated=True)
             try:
                 write_answer(result, media, writer, settings.result_limit)
-            except OSError as error:
-                # pyoxigraph reports a failed SERVICE call while the results are read
-                if not facts.service_targets:
-                    raise
-                raise HTTPException(
-                    502, f"query {query.name}: a SERVICE endpoint failed: {error}") from None
             finally:
                 # pyoxigraph objects must die on the thread that made them
                 del result
@@ -87,10 +84,12 @@ def _add_route(router: APIRouter, query: NamedQuery) -> None:
         try:
             first, rest = await query_runner(request.app.state, query_pool(
                 get_store(request))).start(produce, settings.query_timeout)
-        except QueryTimeout as error:
-            refusal_ = stopped(error)
-            raise HTTPException(refusal_.status, f"query {query.name}: {refusal_.message}",
-                                refusal_.headers or None) from None
+        except StoreFault:
+            raise  # the store's failure: the app's handler answers 502
+        except (QueryTimeout, *QUERY_FAILURES) as error:
+            # as /sparql answers: the deadline (503), an error the engine meets reading the
+            # results or a failed SERVICE call, an answer the format cannot carry (406)
+            raise query_failure(query, error) from None
         return respond(first, rest, media.content_type, {
             LIMIT_HEADER: str(settings.result_limit), "Vary": "Accept"})
 
@@ -112,9 +111,14 @@ def _add_route(router: APIRouter, query: NamedQuery) -> None:
                          "content": content},
                    400: {"description": "A parameter value of the wrong form, or a SERVICE "
                                          "endpoint that is not on the allow-list."},
-                   502: {"description": "A SERVICE endpoint the query calls failed."},
+                   502: {"description": "A SERVICE endpoint the query calls failed, or "
+                                         "the store did (a remote store's server)."},
                    406: {"description": "None of the accepted media types (or `format`) fits "
-                                         "the query's result."}},
+                                         "the query's result, or the chosen one cannot "
+                                         "carry this answer (JSON-LD of an RDF 1.2 triple "
+                                         "term)."},
+                   503: {"description": "The query ran past the query timeout, or the "
+                                         "query workers are all busy (`Retry-After`)."}},
     )
 
 

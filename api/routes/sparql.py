@@ -14,7 +14,7 @@ from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import RedirectResponse, Response
 
-from store import QuerySyntaxError, StoreError, StoreUnreachable, UpdateRefused
+from store.base import StoreFault
 from store.single_scan import Scan, scan_of
 from store.sparql_breadth import BreadthError, check_breadth
 from store.sparql_nesting import NestingError, check_nesting
@@ -29,14 +29,15 @@ from ..sparql.description import public_base, service_description
 from ..sparql.direct import DirectRoute
 from ..sparql.errors import ProtocolError
 from ..sparql.execution import (
+    QUERY_FAILURES,
     ChunkWriter,
     QueryTimeout,
-    StoppedQuery,
     client_key,
+    log_failure,
     query_pool,
     query_runner,
     respond,
-    stopped,
+    store_failure,
 )
 from ..sparql.jobs import ANSWER, write_answer
 from ..sparql.negotiation import GRAPH_TYPES, RESULT_TYPES, MediaType, NotAcceptable, choose
@@ -197,10 +198,8 @@ async def _run_query(request: Request, operation: Operation) -> Response:
     client = client_key(request)
     try:
         whole = _answer_on_loop(request, text, scan, facts, operation, media)
-    except QuerySyntaxError as error:
-        raise ProtocolError(400, f"malformed query: {error}") from None
-    except StoreError as error:
-        raise _failed(error, "query") from None
+    except QUERY_FAILURES as error:
+        raise _failed(request, error, "query") from None
     if whole is not None:
         return Response(whole, media_type=media.content_type, headers={
             LIMIT_HEADER: str(settings.result_limit), "Vary": "Accept"})
@@ -226,16 +225,9 @@ async def _run_query(request: Request, operation: Operation) -> Response:
     try:
         first, rest = await query_runner(request.app.state, pool).start(
             produce, settings.query_timeout)
-    except QuerySyntaxError as error:
-        raise ProtocolError(400, f"malformed query: {error}") from None
-    except (QueryTimeout, StoppedQuery) as error:
-        raise stopped(error) from None
-    except OSError as error:
-        if facts.service_targets:  # pyoxigraph reports a failed SERVICE call this way
-            raise ProtocolError(502, f"a SERVICE endpoint failed: {error}") from None
-        raise ProtocolError(500, f"the query failed: {error}") from None
-    except (StoreError, RuntimeError, ValueError) as error:
-        raise _failed(error, "query") from None
+    except (QueryTimeout, *QUERY_FAILURES) as error:
+        raise _failed(request, error, "query", service_calls=bool(facts.service_targets)
+                      ) from None
 
     return respond(first, rest, media.content_type, {
         LIMIT_HEADER: str(settings.result_limit), "Vary": "Accept"})
@@ -284,23 +276,23 @@ async def _run_update(request: Request, operation: Operation) -> Response:
     store = get_store(request)
     try:
         await run_in_threadpool(store.update, operation.update)
-    except QuerySyntaxError as error:
-        raise ProtocolError(400, f"malformed update: {error}") from None
-    except UpdateRefused as error:
-        raise ProtocolError(400, f"the update was not applied: {error}") from None
-    except StoreError as error:
-        raise _failed(error, "update") from None
+    except QUERY_FAILURES as error:
+        raise _failed(request, error, "update",
+                      service_calls=bool(facts.service_targets)) from None
     # the readers' graphs are listed again: the store's write count moved (VisibleGraphs)
     return Response(status_code=204)
 
 
-def _failed(error: Exception, what: str) -> Exception:
-    """What a store's failure under a query or update is answered as: StoreUnreachable
-    itself (the app's handler answers it, 502, as on every route), else a 500 saying what
-    failed."""
-    if isinstance(error, StoreUnreachable):
+def _failed(request: Request, error: Exception, what: str, *,
+            service_calls: bool = False) -> Exception:
+    """What a failure under a query or update is answered as (`store_failure`, the table
+    every route uses): the store's own failure (StoreFault) itself, which the app's handler
+    answers (502, as on every route), else the protocol's one line of text."""
+    if isinstance(error, StoreFault):
         return error
-    return ProtocolError(500, f"the {what} failed: {error}")
+    failure = store_failure(error, what, service_calls=service_calls)
+    log_failure(f"{request.method} {request.url.path}", failure)
+    return failure
 
 
 async def _describe_service(request: Request, operation: Operation) -> Response:

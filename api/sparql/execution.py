@@ -24,6 +24,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
+import logging
 import os
 import queue
 import threading
@@ -35,11 +36,24 @@ from fastapi import Request
 from starlette.responses import Response, StreamingResponse
 
 from store import Store
+from store.base import (
+    QueryRefused,
+    QuerySyntaxError,
+    StoreError,
+    StoreFault,
+    UnwritableAnswer,
+    UpdateRefused,
+    first_line,
+)
 from store.chunked_output import ChunkedOutput
 from store.isolation import PoolBusy, QueryCrashed, QueryOverBudget, QueryPool, QueryStopped
 from store.isolation import QueryTimeout as WorkerTimeout
+from store.rdf_files import BadInputError
 
 from .errors import ProtocolError
+
+# the server's log (uvicorn's), where a failed request gets its one line
+_log = logging.getLogger("uvicorn.error")
 
 # Queries release the GIL while the engine works, so workers beyond the cores still help:
 # a short query starts beside the long ones instead of queueing behind them (16 workers on
@@ -285,6 +299,55 @@ def client_key(request: Request) -> str:
     if header:
         return "token " + hashlib.sha256(header.encode()).hexdigest()[:16]
     return request.client.host if request.client is not None else ""
+
+
+def store_failure(error: BaseException, what: str = "query", *,
+                  service_calls: bool = False) -> ProtocolError:
+    """The HTTP answer to a store's failure under a request: the one table every route
+    uses (/sparql, named queries, curated routes, the app's handler of StoreError), each
+    answer one line (the message's first: an engine's may go on with the query text).
+
+    The client's fault, 4xx: a query that does not parse, a well-formed query or update the
+    engine refuses as written (400), an answer the requested format cannot carry (406:
+    the same query in another format works). Stopped queries: as `stopped` says (503 with
+    Retry-After for a deadline or a full queue). The store's fault, 5xx: its server
+    unreachable or answering wrongly (502), a failed SERVICE call (502), anything else
+    (500). `what`: "query" or "update", for the message; `service_calls`: the text calls
+    SERVICE (pyoxigraph reports a failed call as an I/O error, as it does the disk's)."""
+    if isinstance(error, QueryTimeout | QueryStopped):
+        return stopped(error)
+    message = first_line(error)
+    if isinstance(error, StoreFault):
+        return ProtocolError(502, message)
+    if isinstance(error, UnwritableAnswer):
+        return ProtocolError(406, message)
+    if isinstance(error, QuerySyntaxError):
+        return ProtocolError(400, f"malformed {what}: {message}")
+    if isinstance(error, UpdateRefused):
+        return ProtocolError(400, f"the update was not applied: {message}")
+    # a RuntimeError is pyoxigraph's refusal met while an in-process query's results are
+    # read (in a worker it comes back as QueryRefused)
+    if isinstance(error, QueryRefused | BadInputError | RuntimeError):
+        return ProtocolError(400, f"the {what} cannot be evaluated: {message}")
+    if isinstance(error, SyntaxError):  # results that do not parse: a SERVICE's or a store's
+        if service_calls:
+            return ProtocolError(502, f"a SERVICE endpoint failed: {message}")
+        return ProtocolError(502, f"the store sent unreadable results: {message}")
+    if isinstance(error, OSError) and service_calls:
+        return ProtocolError(502, f"a SERVICE endpoint failed: {message}")
+    return ProtocolError(500, f"the {what} failed: {message}")
+
+
+# what a query's failure may be raised as: the store's errors, and pyoxigraph's own met
+# while an in-process query's results are read and written
+QUERY_FAILURES = (StoreError, OSError, RuntimeError, ValueError, SyntaxError)
+
+
+def log_failure(where: str, failure: ProtocolError) -> None:
+    """One log line for a request the server or its store failed (5xx), never a traceback;
+    a client's error (4xx) is its own business, as the access log shows."""
+    if failure.status >= 500:
+        _log.warning("%s: %d %s", where, failure.status, failure.message)
 
 
 def stopped(error: QueryTimeout | QueryStopped) -> ProtocolError:

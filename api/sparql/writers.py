@@ -11,12 +11,13 @@ that many rows may have been cut).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import IO, Any, cast
 from xml.sax.saxutils import escape
 
 from pyoxigraph import Quad, Triple, serialize
 
+from store.base import UnwritableAnswer, first_line
 from store.namespaces import PREFIXES, XSD
 
 from .cap import Cap, Sink
@@ -52,25 +53,60 @@ def boolean_bytes(value: bool, media: MediaType) -> bytes:
 # -- CONSTRUCT / DESCRIBE ------------------------------------------------------------------
 
 class _Flushable:
-    """pyoxigraph's serializer wants `write` and `flush`; the sink may only write."""
+    """pyoxigraph's serializer wants `write` and `flush`; the sink may only write.
+    `failed`: the sink raised (its error, not the serialiser's, comes out of serialize)."""
 
     def __init__(self, sink: Sink) -> None:
         self._sink = sink
+        self.failed = False
 
     def write(self, data: bytes) -> int:
-        self._sink.write(bytes(data))
+        try:
+            self._sink.write(bytes(data))
+        except BaseException:
+            self.failed = True
+            raise
         return len(data)
 
     def flush(self) -> None:
         pass
 
 
+class _Source:
+    """The triples as the serialiser reads them, remembering whether reading them raised
+    (the engine's error, not the serialiser's)."""
+
+    def __init__(self, triples: Iterable[Any]) -> None:
+        self._triples = triples
+        self.failed = False
+
+    def read(self) -> Iterator[Any]:
+        try:
+            yield from self._triples
+        except GeneratorExit:  # closed unfinished: the serialiser stopped reading
+            raise
+        except BaseException:
+            self.failed = True
+            raise
+
+
 def write_graph(triples: Iterable[Triple | Quad], media: MediaType, sink: Sink, cap: Cap) -> None:
-    """Serialise triples lazily in the chosen RDF syntax, cut at the cap."""
+    """Serialise triples lazily in the chosen RDF syntax, cut at the cap.
+
+    Raises UnwritableAnswer when the serialiser refuses a triple the format cannot carry
+    (pyoxigraph's JSON-LD has no RDF 1.2 triple terms): the answer exists in other formats.
+    """
     assert media.rdf_format is not None
     prefixes = PREFIXES if media.name in ("turtle", "rdfxml") else None
-    serialize(cap.take(triples), cast(IO[bytes], _Flushable(sink)), media.rdf_format,
-              prefixes=prefixes)
+    source, output = _Source(cap.take(triples)), _Flushable(sink)
+    try:
+        serialize(source.read(), cast(IO[bytes], output), media.rdf_format, prefixes=prefixes)
+    except (OSError, ValueError) as error:
+        if source.failed or output.failed:
+            raise
+        raise UnwritableAnswer(
+            f"the answer cannot be written as {media.media_type}: {first_line(error)}; "
+            "ask for another format (text/turtle, application/n-triples)") from None
     if cap.truncated and media.name in ("turtle", "ntriples"):
         sink.write(f"\n# {cap.note}\n".encode())
     elif cap.truncated and media.name == "rdfxml":

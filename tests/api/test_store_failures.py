@@ -1,0 +1,218 @@
+"""A store's failure under a request gets the same answer on every route, in one line: the
+client's fault is a 4xx (a query the engine refuses: 400; an answer the requested format
+cannot carry: 406), the store's a 5xx (a remote store's server answering wrongly: 502),
+and a failure of the server's side writes one log line, never a traceback.
+
+The table is `store_failure` (api/sparql/execution.py); these are real requests: /sparql
+with the query run in this process (the in-memory store, or a disk store with query
+isolation off) and in a worker process (a disk store), a named query, and the routes with
+no handler of their own, on a remote store whose server sends garbage.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+from pyoxigraph import NamedNode, RdfFormat, Triple, parse
+
+from tests.api.conftest import IRIS, WRITER, AppClient, api_settings
+from tests.conftest import empty_remote_env
+from tests.servers import oxigraph_server
+
+A, B, C = (NamedNode(f"http://example.org/{name}") for name in "abc")
+TRIPLE_TERM = f"<<( {A} {B} {C} )>>"
+ENTITY = IRIS.entity("actor", "triple-term")
+# an RDF 1.2 triple term as object: Turtle and N-Triples write it, JSON-LD cannot
+CONSTRUCT = f"CONSTRUCT {{ {A} {B} {TRIPLE_TERM} }} WHERE {{}}"
+CANNOT_CARRY = ("the answer cannot be written as application/ld+json: JSON-LD does not "
+                "support RDF 1.2 yet; ask for another format (text/turtle, "
+                "application/n-triples)")
+# pyoxigraph's message for this one goes on over several lines (the characters expected)
+MULTI_LINE_ERROR = "SELECT * WHERE { ?s ?p ?o } GROUP BY ?x ORDER BY ?s"
+MULTI_LINE_START = 'malformed query: error at 1:52: expected one of "$", "(", ":", "<", "?"'
+
+# where the query runs: in this process (memory; a disk store with isolation off), in a
+# query worker (a disk store), or on a real `oxigraph serve` (remote)
+WHERE_QUERIES_RUN = ["memory", "in-process", "worker", "remote"]
+
+
+@pytest.fixture(params=WHERE_QUERIES_RUN)
+def empty_api(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[AppClient]:
+    """The app over an empty store, queries run where the parameter says."""
+    if request.param == "memory":
+        settings = api_settings()
+    elif request.param == "remote":
+        env = empty_remote_env(request, "remote")
+        settings = api_settings("remote", query_url=env["TSR_QUERY_URL"],
+                                update_url=env["TSR_UPDATE_URL"],
+                                graph_store_url=env["TSR_GRAPH_STORE_URL"])
+    else:
+        settings = api_settings(str(tmp_path / "store"),
+                                query_isolation=request.param == "worker")
+    client = AppClient(settings, data=False)
+    try:
+        yield client
+    finally:
+        client.close()
+
+
+def test_an_answer_json_ld_cannot_carry_is_406_in_one_line(empty_api: AppClient) -> None:
+    """Before: 500 "the query failed: ..." on /sparql (the same error was a 400 on the named
+    queries). The query is right and its answer exists: in Turtle it is 200."""
+    refused = empty_api.get("/sparql", params={"query": CONSTRUCT},
+                            headers={"Accept": "application/ld+json"})
+    assert refused.status_code == 406
+    assert refused.headers["content-type"].startswith("text/plain")
+    assert refused.text == CANNOT_CARRY + "\n"
+    turtle = empty_api.get("/sparql", params={"query": CONSTRUCT},
+                           headers={"Accept": "text/turtle"})
+    assert turtle.status_code == 200, turtle.text
+    read = {Triple(q.subject, q.predicate, q.object)
+            for q in parse(turtle.content, RdfFormat.TURTLE)}
+    assert read == {Triple(A, B, Triple(A, B, C))}
+
+
+def test_a_multi_line_message_is_answered_in_its_first_line(empty_api: AppClient) -> None:
+    """In this process as in a worker (which always cut it): one line."""
+    response = empty_api.get("/sparql", params={"query": MULTI_LINE_ERROR},
+                             headers={"Accept": "application/sparql-results+json"})
+    assert response.status_code == 400
+    assert response.text.startswith(MULTI_LINE_START)
+    assert response.text.count("\n") == 1 and response.text.endswith("\n")
+
+
+def test_an_evaluation_error_is_400_on_sparql(empty_api: AppClient) -> None:
+    """A well-formed query the engine refuses as it evaluates it: the query's fault (before:
+    500 "the query failed: ..." on /sparql, 400 on the named queries)."""
+    response = empty_api.get("/sparql", params={"query": f"SELECT ({A}(1) AS ?x) {{}}"},
+                             headers={"Accept": "application/sparql-results+json"})
+    message = f"The custom function {A} is not supported"
+    if empty_api.app.state.store.kind == "remote":
+        # departure: oxigraph serve answers it with a 500, its own failure as far as the API
+        # can tell, passed on as 502 (bad gateway), as the app's handler answers it
+        assert response.status_code == 502
+        assert response.json()["detail"].endswith(f"/query answered 500: {message}")
+        return
+    assert response.status_code == 400
+    assert response.text == f"the query cannot be evaluated: {message}\n"
+
+
+@pytest.mark.parametrize("store", ["memory", "disk"])
+def test_a_named_query_answers_as_sparql_does(store: str, tmp_path: Path) -> None:
+    """`api-describe` (a named CONSTRUCT) of a resource whose statement holds a triple term:
+    406 in JSON-LD (before: 500 with a traceback, the serialiser's error unhandled), 200 in
+    Turtle; the graph through the Graph Store GET too (before: 500 with a traceback)."""
+    client = AppClient(api_settings("memory" if store == "memory" else str(tmp_path / "s")),
+                       data=False)
+    try:
+        written = client.post("/sparql", headers=WRITER, data={
+            "update": f"INSERT DATA {{ GRAPH <urn:x:g> {{ {A} {B} {TRIPLE_TERM} . "
+                      f"{ENTITY} {B} {TRIPLE_TERM} }} }}"})
+        assert written.status_code == 204, written.text
+        path = "/api/queries/api-describe"
+        refused = client.get(path, params={"item": A.value},
+                             headers={"Accept": "application/ld+json"})
+        assert refused.status_code == 406
+        assert refused.json() == {"detail": f"query api-describe: {CANNOT_CARRY}"}
+        turtle = client.get(path, params={"item": A.value}, headers={"Accept": "text/turtle"})
+        assert turtle.status_code == 200, turtle.text
+        assert Triple(A, B, Triple(A, B, C)) in {
+            Triple(q.subject, q.predicate, q.object)
+            for q in parse(turtle.content, RdfFormat.TURTLE)}
+        # the Graph Store GET of that graph, in the protocol's plain text as /sparql
+        graph = client.get("/store", params={"graph": "urn:x:g"},
+                           headers={**WRITER, "Accept": "application/ld+json"})
+        assert graph.status_code == 406
+        assert graph.text == CANNOT_CARRY + "\n"
+        # the entity document's JSON-LD is framed by the API, which reads the triples one
+        # by one when the engine's JSON-LD cannot carry them (as on a remote store): not a
+        # 500 (before: the serialiser's error, with a traceback)
+        document = client.get("/id/actor/triple-term", headers={"Accept": "application/ld+json"})
+        assert document.status_code == 200, document.text
+        assert document.json()["id"] == ENTITY.value
+    finally:
+        client.close()
+
+
+class _Garbage(BaseHTTPRequestHandler):
+    """A "SPARQL server" that answers every request 200 with an HTML page."""
+
+    def _answer(self) -> None:
+        length = int(self.headers.get("content-length") or 0)
+        if length:
+            self.rfile.read(length)
+        body = b"<html><body>Welcome to nginx!\n</body></html>"
+        self.send_response(200)
+        self.send_header("Content-Type", "application/sparql-results+json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    do_GET = do_POST = do_PUT = do_DELETE = _answer
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+        pass
+
+
+class _Reusing(ThreadingHTTPServer):
+    allow_reuse_address = True
+    daemon_threads = True
+
+
+@pytest.fixture(scope="module")
+def api_on_garbage() -> Iterator[AppClient]:
+    """An app that started on a real `oxigraph serve`, whose port another server then took:
+    one that answers every query with an HTML page."""
+    with oxigraph_server() as base:
+        client = AppClient(api_settings(store="remote", query_url=f"{base}/query",
+                                        update_url=f"{base}/update",
+                                        graph_store_url=f"{base}/store"), data=False)
+    server = _Reusing(("127.0.0.1", urlsplit(base).port or 0), _Garbage)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield client
+    finally:
+        client.close()
+        server.shutdown()
+        server.server_close()
+
+
+UNREADABLE = "remote store sent unreadable results: Parser error at line 1 column 1"
+
+
+@pytest.mark.parametrize("path", [
+    "/.well-known/void", "/health", "/dumps/tsr.ttl", "/dumps/tsr.nq.gz",
+    '/reconcile?queries={"q0":{"query":"atelier"}}', "/store?graph=urn:x:g",
+    "/api/queries/cq04-jobs-by-year", "/api/actors", "/id/actor/atelier",
+    "/sparql?query=SELECT * { ?s ?p ?o }",
+])
+def test_a_store_sending_garbage_is_a_502_in_one_line_and_one_log_line(
+        api_on_garbage: AppClient, path: str, caplog: pytest.LogCaptureFixture) -> None:
+    """Before: a 500 "Internal Server Error" with a traceback in the log on the routes with
+    no handler of their own (VoID, /health, the dumps, /reconcile, the Graph Store GET);
+    the app's handler of StoreError answers them now, as the others."""
+    with caplog.at_level(logging.INFO):
+        response = api_on_garbage.get(path, headers={**WRITER, "Accept": "application/json"})
+    assert response.status_code == 502, response.text
+    detail = response.json()["detail"]
+    assert detail.startswith(UNREADABLE)
+    assert "\n" not in detail
+    failures = [record for record in caplog.records if record.name == "uvicorn.error"]
+    assert [record.getMessage() for record in failures] == [
+        f"GET {urlsplit(path).path}: 502 {detail}"]
+    assert not any(record.exc_info for record in caplog.records)
+
+
+def test_a_browser_gets_the_failure_as_a_page(api_on_garbage: AppClient) -> None:
+    response = api_on_garbage.get("/health", headers={"Accept": "text/html"})
+    assert response.status_code == 502
+    assert response.headers["content-type"].startswith("text/html")
+    assert UNREADABLE in response.text
