@@ -11,11 +11,14 @@ from typing import Any, TypeVar
 import click
 
 from store import ConfigError, QuerySyntaxError, StoreError
+from store.base import QueryRefused, UnwritableAnswer
 from store.rdf_files import BadInputError
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-BAD_INPUT = (ConfigError, QuerySyntaxError, BadInputError)
+# the user's to mend, as the API's 4xx (api/sparql/execution.py store_failure): a query the
+# engine refuses as written, a format that cannot carry the answer
+BAD_INPUT = (ConfigError, QuerySyntaxError, QueryRefused, UnwritableAnswer, BadInputError)
 
 
 def fail(message: str, code: int) -> None:

@@ -26,6 +26,9 @@ pytestmark = pytest.mark.slow  # a store on disk, six CLI runs and a server: abo
 FROM_PUBLIC = f"SELECT (COUNT(*) AS ?n) FROM <{PUBLIC_GRAPH.value}> WHERE {{ ?s ?p ?o }}"
 ASK = "ASK { ?s a <https://w3id.org/tsr-observatory/ontology#TSRActor> }"
 EVERYTHING = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
+# an RDF 1.2 triple term: JSON-LD cannot carry it
+TRIPLE_TERM_CONSTRUCT = ("CONSTRUCT { <http://a> <http://b> <<( <http://a> <http://b> "
+                         "<http://c> )>> } WHERE {}")
 # a named query naming its dataset, served as /api/queries/from-public
 FROM_QUERY = parse_named_query("from-public", "#+ summary: Statements of the example source\n"
                                + FROM_PUBLIC)
@@ -57,6 +60,7 @@ def cli_answers(location: Path) -> dict[str, subprocess.CompletedProcess[bytes]]
         "ask-table": tsr(ASK),
         "undeclared": tsr(f"@{CQ04}", "--param", "year=2022"),
         "malformed": tsr(f"@{CQ04}", "--param", "from_year=twenty"),
+        "triple-term-jsonld": tsr(TRIPLE_TERM_CONSTRUCT, "--format", "jsonld"),
     }
 
 
@@ -127,3 +131,16 @@ def test_ask_as_csv_is_the_same_bytes(cli_answers: dict[str, subprocess.Complete
     assert ask.returncode == 0, ask.stderr
     assert ask.stdout == sparql.content
     assert cli_answers["ask-table"].stdout == b"true\n"
+
+
+def test_an_answer_the_format_cannot_carry_is_the_same_line(
+        cli_answers: dict[str, subprocess.CompletedProcess[bytes]], api: AppClient) -> None:
+    """The user's to mend on both paths: exit 2 (before: 1, "input/output error: ..."), and
+    406 on /sparql (before: 500), with the same words."""
+    sparql = api.get("/sparql", params={"query": TRIPLE_TERM_CONSTRUCT},
+                     headers={"Accept": "application/ld+json"})
+    assert sparql.status_code == 406
+    refused = cli_answers["triple-term-jsonld"]
+    assert refused.returncode == 2
+    assert refused.stdout == b""
+    assert refused.stderr.decode() == f"tsr: error: {sparql.text}"
