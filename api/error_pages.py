@@ -2,8 +2,8 @@
 else.
 
 A person who follows a wrong link gets a readable page in their language, with the same
-status; a program keeps FastAPI's JSON bodies (`{"detail": ...}`) and the one-line text of
-the SPARQL endpoints (api/sparql/errors.py), which it can read. A browser is a client
+status; a program gets JSON (`{"detail": "one line"}`, an invalid parameter's 422 too) or
+the one-line text of the SPARQL endpoints (api/sparql/errors.py), which it can read. A browser is a client
 whose Accept prefers text/html to JSON.
 """
 
@@ -13,14 +13,11 @@ from collections.abc import Mapping
 from typing import Any
 
 from fastapi import FastAPI, Request
-from fastapi.exception_handlers import (
-    http_exception_handler,
-    request_validation_exception_handler,
-)
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException
-from starlette.responses import Response
+from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from store import StoreError
@@ -80,15 +77,45 @@ async def _store_failed(request: Request, error: Exception) -> Response:
 
 
 async def _invalid_request(request: Request, error: Exception) -> Response:
+    """A parameter of the wrong form (`page=abc`), or a required one missing: 422, its
+    message one line as every other client error's (not FastAPI's list of pydantic
+    errors), the same words on the page and in `{"detail": ...}`."""
     assert isinstance(error, RequestValidationError)
+    message = "; ".join(_describe(problem) for problem in error.errors())
     if not wants_html(request):
-        return await request_validation_exception_handler(request, error)
-    return _page(request, 422, "; ".join(_describe(problem) for problem in error.errors()))
+        return JSONResponse({"detail": message}, status_code=422)
+    return _page(request, 422, message)
 
 
 def _describe(problem: dict[str, Any]) -> str:
     where = ".".join(str(part) for part in problem.get("loc", ())[1:]) or "request"
-    return f"{where}: {problem.get('msg', 'invalid')}"
+    return " ".join(f"{where}: {problem.get('msg', 'invalid')}".split())  # one line
+
+
+# the 422 answer as the OpenAPI document describes it (FastAPI's own describes a list)
+_VALIDATION_ERROR = {
+    "title": "HTTPValidationError", "type": "object", "required": ["detail"],
+    "properties": {"detail": {
+        "title": "Detail", "type": "string",
+        "description": "What is wrong, in one line: each parameter's name and problem "
+                       "(`page: Input should be a valid integer...`), separated by `; `.",
+    }},
+}
+
+
+def _with_one_line_validation_errors(app: FastAPI) -> None:
+    """The OpenAPI document's 422 answers as `_invalid_request` gives them."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schemas = generate().get("components", {}).get("schemas", {})
+            if "HTTPValidationError" in schemas:
+                schemas["HTTPValidationError"] = _VALIDATION_ERROR
+                schemas.pop("ValidationError", None)  # referred to by the list only
+        return app.openapi_schema or generate()
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 class PlainErrorsAsPages:
@@ -140,5 +167,6 @@ def _accept(scope: Scope) -> str | None:
 def install_error_pages(app: FastAPI) -> None:
     app.add_exception_handler(HTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _invalid_request)
+    _with_one_line_validation_errors(app)
     app.add_exception_handler(StoreError, _store_failed)
     app.add_middleware(PlainErrorsAsPages)

@@ -1,0 +1,54 @@
+"""A parameter of the wrong form, or a required one missing: 422 with one line, as every
+other client error (issue 14), for programs (`{"detail": "..."}`, before: FastAPI's list of
+pydantic errors) and browsers (a page with the same words), and the OpenAPI document says
+so."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.api.conftest import AppClient
+
+
+@pytest.mark.parametrize(("path", "detail"), [
+    ("/api/actors?page=abc",
+     "page: Input should be a valid integer, unable to parse string as an integer"),
+    ("/api/actors?page=0", "page: Input should be greater than or equal to 1"),
+    ("/api/queries/cq04-jobs-by-year?from_year=abc",
+     "from_year: String should match pattern '^[+-]?\\d{1,18}$'"),
+    ("/api/search", "q: Field required"),
+    ("/api/queries/api-describe", "item: Field required"),
+])
+def test_an_invalid_parameter_is_422_in_one_line(api: AppClient, path: str,
+                                                 detail: str) -> None:
+    response = api.get(path, headers={"Accept": "application/json"})
+    assert response.status_code == 422
+    assert response.headers["content-type"] == "application/json"
+    assert response.json() == {"detail": detail}
+    page = api.get(path, headers={"Accept": "text/html", "Accept-Language": "en"})
+    assert page.status_code == 422
+    assert page.headers["content-type"].startswith("text/html")
+    assert "<h1>422 · Invalid parameter</h1>" in page.text
+    assert detail.replace("'", "&#39;") in page.text
+
+
+def test_two_invalid_parameters_are_one_line(api: AppClient) -> None:
+    response = api.get("/api/queries/cq04-jobs-by-year",
+                       params={"from_year": "abc", "to_year": "x"})
+    assert response.status_code == 422
+    assert response.json() == {"detail": "from_year: String should match pattern "
+                                          "'^[+-]?\\d{1,18}$'; to_year: String should match "
+                                          "pattern '^[+-]?\\d{1,18}$'"}
+
+
+def test_the_openapi_document_describes_the_one_line(api: AppClient) -> None:
+    document = api.get("/openapi.json").json()
+    schemas = document["components"]["schemas"]
+    assert schemas["HTTPValidationError"]["properties"]["detail"]["type"] == "string"
+    assert "ValidationError" not in schemas
+    assert "#/components/schemas/ValidationError\"" not in json.dumps(document)
+    answer = document["paths"]["/api/actors"]["get"]["responses"]["422"]
+    assert answer["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/HTTPValidationError"}
