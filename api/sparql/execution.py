@@ -284,9 +284,6 @@ def query_runner(app_state: object, pool: QueryPool | None = None) -> QueryRunne
     return runner
 
 
-StoppedQuery = QueryStopped  # the name the routes use beside the thread runner's QueryTimeout
-
-
 def query_pool(store: Store) -> QueryPool | None:
     """The store's worker processes, if its queries run isolated (store/isolation.py)."""
     pool: QueryPool | None = getattr(store, "pool", None)

@@ -40,7 +40,7 @@ def test_a_named_query_on_an_unreachable_store_is_a_502(
 def test_every_route_on_an_unreachable_store_is_a_502(
         api_whose_store_went_away: AppClient, path: str) -> None:
     """The curated lists, entity documents and search say it as the named queries do: the
-    app's handler of StoreUnreachable, the one place that answers it."""
+    app's handler of StoreError, the one place that answers it (api/error_pages.py)."""
     response = api_whose_store_went_away.get(path, headers={"Accept": "application/ld+json"})
     assert response.status_code == 502, response.text
     detail = response.json()["detail"]
