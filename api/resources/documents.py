@@ -12,6 +12,7 @@ from fastapi import HTTPException, Request, Response
 from pyoxigraph import Literal, NamedNode, RdfFormat, Triple, serialize
 
 from store.namespaces import PREFIXES, XSD
+from store.rdf_xml import writable_in_rdf_xml
 
 from .context import published_context
 from .framing import (
@@ -128,6 +129,8 @@ def _json(document: dict[str, Any], media: str, lang: str,
 def _graph(triples: Sequence[Triple], lang: str, headers: dict[str, str] | None = None, *,
            hydra: bool = False, media: str = TURTLE) -> Response:
     prefixes = {**PREFIXES, "hydra": HYDRA} if hydra else PREFIXES
+    if media == RDF_XML:  # refused (406) rather than written broken
+        triples = list(writable_in_rdf_xml(triples))
     body = serialize(triples, format=GRAPH_FORMATS[media], prefixes=prefixes) or b""
     return Response(body, media_type=media, headers=_headers(lang, headers))
 

@@ -19,6 +19,7 @@ from pyoxigraph import Quad, Triple, serialize
 
 from store.base import UnwritableAnswer, first_line
 from store.namespaces import PREFIXES, XSD
+from store.rdf_xml import writable_in_rdf_xml
 
 from .cap import Cap, Sink
 from .negotiation import MediaType
@@ -98,7 +99,10 @@ def write_graph(triples: Iterable[Triple | Quad], media: MediaType, sink: Sink, 
     """
     assert media.rdf_format is not None
     prefixes = PREFIXES if media.name in ("turtle", "rdfxml") else None
-    source, output = _Source(cap.take(triples)), _Flushable(sink)
+    taken = cap.take(triples)
+    if media.name == "rdfxml":  # refused (406) rather than written broken
+        taken = writable_in_rdf_xml(taken)
+    source, output = _Source(taken), _Flushable(sink)
     try:
         serialize(source.read(), cast(IO[bytes], output), media.rdf_format, prefixes=prefixes)
     except (OSError, ValueError) as error:

@@ -141,6 +141,46 @@ def test_a_named_query_answers_as_sparql_does(store: str, tmp_path: Path) -> Non
         client.close()
 
 
+# a predicate that ends with no XML name: RDF/XML cannot write it (store/rdf_xml.py)
+NO_XML_NAME = NamedNode("http://example.org/terms/1")
+NOT_IN_RDF_XML = ("the answer cannot be written as RDF/XML: its predicate "
+                  f"<{NO_XML_NAME.value}> does not end with an XML name; ask for another format "
+                  "(text/turtle, application/n-triples, application/ld+json)")
+
+
+def test_a_graph_rdf_xml_cannot_write_is_406_not_broken_xml(empty_api: AppClient) -> None:
+    """Before: 200 with `<oxprefix:>` elements, which no XML parser reads (pyoxigraph's
+    writer). The same graph is 200 in Turtle; a graph RDF/XML can write is 200 and parses."""
+    query = f'CONSTRUCT {{ {A} {NO_XML_NAME} "v" . {A} {B} "w" }} WHERE {{}}'
+    refused = empty_api.get("/sparql", params={"query": query},
+                            headers={"Accept": "application/rdf+xml"})
+    assert refused.status_code == 406, refused.text
+    assert refused.text == NOT_IN_RDF_XML + "\n"
+    turtle = empty_api.get("/sparql", params={"query": query}, headers={"Accept": "text/turtle"})
+    assert turtle.status_code == 200
+    assert len(list(parse(turtle.content, RdfFormat.TURTLE))) == 2
+    fine = empty_api.get("/sparql", params={"query": f'CONSTRUCT {{ {A} {B} "w" }} WHERE {{}}'},
+                         headers={"Accept": "application/rdf+xml"})
+    assert fine.status_code == 200
+    assert [q.predicate for q in parse(fine.content, RdfFormat.RDF_XML)] == [B]
+
+
+def test_an_entity_document_rdf_xml_cannot_write_is_406(tmp_path: Path) -> None:
+    client = AppClient(api_settings(str(tmp_path / "s")), data=False)
+    try:
+        written = client.post("/sparql", headers=WRITER, data={
+            "update": f'INSERT DATA {{ GRAPH <urn:x:g> {{ {ENTITY} {NO_XML_NAME} "v" }} }}'})
+        assert written.status_code == 204, written.text
+        refused = client.get("/id/actor/triple-term", headers={"Accept": "application/rdf+xml"})
+        assert refused.status_code == 406
+        assert refused.json() == {"detail": NOT_IN_RDF_XML}
+        turtle = client.get("/id/actor/triple-term", headers={"Accept": "text/turtle"})
+        assert turtle.status_code == 200
+        assert NO_XML_NAME in {q.predicate for q in parse(turtle.content, RdfFormat.TURTLE)}
+    finally:
+        client.close()
+
+
 class _Garbage(BaseHTTPRequestHandler):
     """A "SPARQL server" that answers every request 200 with an HTML page."""
 
