@@ -24,6 +24,7 @@ from typing import Any
 
 from pyoxigraph import BlankNode, Literal, NamedNode, Triple
 
+from store.base import UnwritableAnswer
 from store.namespaces import RDF, XSD
 
 from .context import JsonLdContext, TermDefinition
@@ -43,6 +44,12 @@ class UnusualJsonLd(ValueError):
     """A JSON-LD value this reader does not know (the caller reads the triples instead)."""
 
 
+# as the engine's own JSON-LD writer refuses them (api/sparql/writers.py: the same 406)
+_NO_TRIPLE_TERMS = ("the answer cannot be written as application/ld+json: JSON-LD does not "
+                    "support RDF 1.2 triple terms; ask for another format (text/turtle, "
+                    "application/n-triples)")
+
+
 def statement_of(triple: Triple) -> Statement:
     obj = triple.object
     if isinstance(obj, Literal):
@@ -52,6 +59,8 @@ def statement_of(triple: Triple) -> Statement:
         else:
             kind = ("literal", "", obj.datatype.value)
         return _id(triple.subject), triple.predicate.value, obj.value, kind, None
+    if isinstance(obj, Triple):
+        raise UnwritableAnswer(_NO_TRIPLE_TERMS)
     target = _id(obj)
     return (_id(triple.subject), triple.predicate.value, target,
             "iri" if isinstance(obj, NamedNode) else "node", target)

@@ -128,6 +128,9 @@ def neighbourhood(reader: Reader, labels: Labels, iri: NamedNode,
             return whole
         result = reader.run(query, {"_item": iri})  # read again, triple by triple
     found = _from_triples(reader, labels, iri, result)
+    # read whole: dropped here, in their thread (an engine's results may not be dropped in
+    # another, as they would be with the frames of an error raised below)
+    del result, serialize
     if as_statements:
         found.grouped = GroupedStatements(statements_of_triples(found.triples))
     return found
