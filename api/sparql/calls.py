@@ -6,10 +6,12 @@ rdflib's SPARQL grammar: every ``ServiceGraphPattern`` (in groups, subqueries, u
 WHERE clauses) and every ``LOAD``, with prefixed names and relative IRIs resolved as the
 prologue declares. Text the grammar rejects is refused, never passed on.
 
-Parsing costs tens of milliseconds, so it runs only when it can matter: when the text,
+Parsing is slow, so it runs only when it can matter: when the text,
 after its ``\\u``/``\\U`` escapes are expanded, contains the letters "service" or "load" in
 any case. Neither keyword can be written without those letters (Oxigraph reads escapes only
-inside IRIs and strings), so the shortcut never skips a call.
+inside IRIs and strings), so the shortcut never skips a call. And only on a text of at
+most `CHECKED_CHARS` characters: a longer one that mentions them is refused (one line)
+without a parse, which holds a core in the server process, outside the query deadline.
 
 The text given to the grammar is normalised so that both parsers read it alike: a carriage
 return becomes a line feed (rdflib's comments run to a line feed only; SPARQL's end at
@@ -46,6 +48,16 @@ _LOCAL_ESCAPE = re.compile(r"\\(.)")
 _INERT = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.~:/?@!$&*+,;=%")
 
 
+# The longest text whose calls are read by a parse. rdflib's grammar (pyparsing) took,
+# on this loaded 2-core machine: 2.2-2.5 ms a KB of VALUES IRIs (a 0.9 MB query 2.7 s,
+# 18 s with six at once), 29-49 ms a KB of ordinary query text (the shipped federated
+# queries, 2.3 KB: 67-81 ms), 300-800 ms a KB of dense expressions (`&&` chains, IN
+# lists, the breadth guard's limits keep those short where the server evaluates). 8,192
+# characters hold every shipped query three times over and cap the usual parse at about
+# 0.3 s (20 ms of VALUES), against 25 s for a 10 MB body before.
+CHECKED_CHARS = 8192
+
+
 class UncheckedCall(ValueError):
     """The request's SERVICE / LOAD calls cannot be read; the message is one line."""
 
@@ -76,6 +88,12 @@ def network_calls(text: str, update: bool = False) -> NetworkCalls:
     """
     if not may_call(text):
         return NetworkCalls()
+    what = "update" if update else "query"
+    if len(text) > CHECKED_CHARS:
+        raise UncheckedCall(
+            f"this {what} mentions SERVICE or LOAD and holds {len(text):,} characters: "
+            f"their calls are checked in texts of at most {CHECKED_CHARS:,}; send a shorter "
+            f"{what} (the words service and load, even in a comment, count)")
     prepared = _prepared(text)
     query_unit, update_unit = _grammar()
     try:
