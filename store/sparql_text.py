@@ -33,15 +33,16 @@ _PREFIXED = re.compile(
 
 @dataclass(frozen=True)
 class Token:
-    kind: str  # "iri", "pname", "var", "word" (upper-cased), "punct"
+    kind: str  # "iri", "pname", "var", "word" (upper-cased), "punct", "string"
     text: str
     line: int
     column: int
     offset: int
 
 
-def tokens(text: str) -> Iterator[Token]:
-    """Lexical tokens outside comments and string literals (which are skipped).
+def tokens(text: str, strings: bool = False) -> Iterator[Token]:
+    """Lexical tokens outside comments and string literals (which are skipped, or given
+    as "string" tokens with their quotes when `strings` is true).
 
     >>> [t.text for t in tokens('ASK { ?s <http://x#a> "}" } # SELECT')]
     ['ASK', '{', '?s', 'http://x#a', '}']
@@ -70,6 +71,8 @@ def tokens(text: str) -> Iterator[Token]:
             while index < length and not text.startswith(quote, index):
                 index += 2 if text[index] == "\\" else 1
             index += len(quote)
+            if strings:
+                yield Token("string", text[start:index], line, start - line_start + 1, start)
             newlines = text.count("\n", start, index)
             if newlines:
                 line, line_start = line + newlines, text.rfind("\n", start, index) + 1
