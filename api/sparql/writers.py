@@ -100,8 +100,10 @@ def write_graph(triples: Iterable[Triple | Quad], media: MediaType, sink: Sink, 
     assert media.rdf_format is not None
     prefixes = PREFIXES if media.name in ("turtle", "rdfxml") else None
     taken = cap.take(triples)
-    if media.name == "rdfxml":  # refused (406) rather than written broken
-        taken = writable_in_rdf_xml(taken)
+    if media.name == "rdfxml":
+        # refused (406) rather than written broken; read whole (at most the cap) before a
+        # byte is written: a refusal met once the answer has begun could only cut it
+        taken = iter(list(writable_in_rdf_xml(taken)))
     source, output = _Source(taken), _Flushable(sink)
     try:
         serialize(source.read(), cast(IO[bytes], output), media.rdf_format, prefixes=prefixes)
