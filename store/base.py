@@ -68,6 +68,13 @@ class UnwritableAnswer(StoreError):
     """The answer cannot be written in the requested format (JSON-LD of an RDF 1.2 triple
     term): another format can carry it, so the API answers 406."""
 
+    @classmethod
+    def because(cls, format_name: str, reason: str,
+                others: str = "text/turtle, application/n-triples") -> UnwritableAnswer:
+        """The refusal as every writer words it: the format, why, and what to ask for."""
+        return cls(f"the answer cannot be written as {format_name}: {reason}; ask for "
+                   f"another format ({others})")
+
 
 class UpdateRefused(StoreError):
     """A well-formed update the store will not apply as written: DROP or CLEAR of a graph

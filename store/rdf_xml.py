@@ -40,9 +40,8 @@ def writable_in_rdf_xml(statements: Iterable[Statement]) -> Iterator[Statement]:
         predicate = statement.predicate.value
         if predicate not in seen:
             if not writable_predicate(predicate):
-                raise UnwritableAnswer(
-                    f"the answer cannot be written as RDF/XML: its predicate <{predicate}> "
-                    "does not end with an XML name; ask for another format (text/turtle, "
-                    "application/n-triples, application/ld+json)")
+                raise UnwritableAnswer.because(
+                    "RDF/XML", f"its predicate <{predicate}> does not end with an XML name",
+                    "text/turtle, application/n-triples, application/ld+json")
             seen.add(predicate)
         yield statement

@@ -45,9 +45,7 @@ class UnusualJsonLd(ValueError):
 
 
 # as the engine's own JSON-LD writer refuses them (api/sparql/writers.py: the same 406)
-_NO_TRIPLE_TERMS = ("the answer cannot be written as application/ld+json: JSON-LD does not "
-                    "support RDF 1.2 triple terms; ask for another format (text/turtle, "
-                    "application/n-triples)")
+_NO_TRIPLE_TERMS = ("application/ld+json", "JSON-LD does not support RDF 1.2 triple terms")
 
 
 def statement_of(triple: Triple) -> Statement:
@@ -60,7 +58,7 @@ def statement_of(triple: Triple) -> Statement:
             kind = ("literal", "", obj.datatype.value)
         return _id(triple.subject), triple.predicate.value, obj.value, kind, None
     if isinstance(obj, Triple):
-        raise UnwritableAnswer(_NO_TRIPLE_TERMS)
+        raise UnwritableAnswer.because(*_NO_TRIPLE_TERMS)
     target = _id(obj)
     return (_id(triple.subject), triple.predicate.value, target,
             "iri" if isinstance(obj, NamedNode) else "node", target)

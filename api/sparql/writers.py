@@ -99,20 +99,18 @@ def write_graph(triples: Iterable[Triple | Quad], media: MediaType, sink: Sink, 
     """
     assert media.rdf_format is not None
     prefixes = PREFIXES if media.name in ("turtle", "rdfxml") else None
-    taken = cap.take(triples)
+    taken: Iterable[Triple | Quad] = cap.take(triples)
     if media.name == "rdfxml":
         # refused (406) rather than written broken; read whole (at most the cap) before a
         # byte is written: a refusal met once the answer has begun could only cut it
-        taken = iter(list(writable_in_rdf_xml(taken)))
+        taken = list(writable_in_rdf_xml(taken))
     source, output = _Source(taken), _Flushable(sink)
     try:
         serialize(source.read(), cast(IO[bytes], output), media.rdf_format, prefixes=prefixes)
     except (OSError, ValueError) as error:
         if source.failed or output.failed:
             raise
-        raise UnwritableAnswer(
-            f"the answer cannot be written as {media.media_type}: {first_line(error)}; "
-            "ask for another format (text/turtle, application/n-triples)") from None
+        raise UnwritableAnswer.because(media.media_type, first_line(error)) from None
     if cap.truncated and media.name in ("turtle", "ntriples"):
         sink.write(f"\n# {cap.note}\n".encode())
     elif cap.truncated and media.name == "rdfxml":
