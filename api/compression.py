@@ -26,7 +26,7 @@ class GzipWhenAccepted:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and _accepts_gzip(scope):
-            await self.gzip(scope, receive, _weak_when_compressed(send))
+            await self.gzip(scope, receive, _weak_when_compressed(scope, send))
         else:
             await self.app(scope, receive, send)
 
@@ -38,18 +38,34 @@ def _accepts_gzip(scope: Scope) -> bool:
     return False
 
 
-def _weak_when_compressed(send: Send) -> Send:
+def _weak_when_compressed(scope: Scope, send: Send) -> Send:
     """A strong ETag names the bytes of the answer as built (an entity document's digest,
     resources/entity_cache.py; a kept dump file's, resources/dump_files.py); gzipped here
     they are other bytes, so the tag is made weak (RFC 9110 8.8.1; as nginx does):
     `If-None-Match` still matches it, `If-Range` does not, and a Range request (never
-    compressed) counts in the file's own bytes."""
+    compressed) counts in the file's own bytes.
+
+    A 304 carries the tag of the 200 it stands for (RFC 9110 15.4.5), but has no body to
+    tell whether that 200 was compressed (a small one, or a gzip file, is not): it gives
+    back the tag as the client holds it, weak when its If-None-Match names the weak form
+    of the route's strong tag (the route compares weakly: either form matches)."""
     async def sending(message: Message) -> None:
         if message["type"] == "http.response.start":
             headers = MutableHeaders(scope=message)
             etag = headers.get("etag")
-            if headers.get("content-encoding") == "gzip" and etag and not etag.startswith("W/"):
+            if etag and not etag.startswith("W/") and (
+                    _holds_weak(scope, etag) if message["status"] == 304
+                    else headers.get("content-encoding") == "gzip"):
                 headers["ETag"] = f"W/{etag}"
         await send(message)
 
     return sending
+
+
+def _holds_weak(scope: Scope, etag: str) -> bool:
+    """The request's If-None-Match lists `W/` + the strong `etag`, and not `etag` itself."""
+    for name, value in scope["headers"]:
+        if name == b"if-none-match":
+            held = {tag.strip() for tag in value.decode("latin-1").split(",")}
+            return f"W/{etag}" in held and etag not in held
+    return False

@@ -62,6 +62,13 @@ def test_a_gzipped_entity_carries_its_tag_weak(api: AppClient) -> None:
     again = api.get("/api/actors/siren-810079194", headers={
         "Accept-Encoding": "gzip", "If-None-Match": packed.headers["etag"]})
     assert again.status_code == 304
+    # RFC 9110 15.4.5: the 304 carries the tag of the 200 it stands for (before: the
+    # strong one, which this client never got)
+    assert again.headers["etag"] == packed.headers["etag"]
+    # a client that holds the plain answer's strong tag gets it back, weak or not
+    held = api.get("/api/actors/siren-810079194", headers={
+        "Accept-Encoding": "gzip", "If-None-Match": plain.headers["etag"]})
+    assert held.status_code == 304 and held.headers["etag"] == plain.headers["etag"]
 
 
 def test_gzip_when_accepted_and_large_enough(api: AppClient) -> None:
@@ -184,8 +191,21 @@ def test_a_gzipped_dump_carries_its_tag_weak(fresh_api: AppClient) -> None:
     packed = fresh_api.get("/dumps/tsr.ttl", headers={"Accept-Encoding": "gzip"})
     assert packed.headers["content-encoding"] == "gzip" and packed.content == plain.content
     assert packed.headers["etag"] == f"W/{plain.headers['etag']}"
-    assert fresh_api.get("/dumps/tsr.ttl", headers={
-        "Accept-Encoding": "gzip", "If-None-Match": packed.headers["etag"]}).status_code == 304
+    unchanged = fresh_api.get("/dumps/tsr.ttl", headers={
+        "Accept-Encoding": "gzip", "If-None-Match": packed.headers["etag"]})
+    assert unchanged.status_code == 304
+    assert unchanged.headers["etag"] == packed.headers["etag"]  # before: the strong one
+
+
+def test_a_gzip_dump_keeps_its_strong_tag_in_both_answers(fresh_api: AppClient) -> None:
+    """The N-Quads dump is gzip already: never compressed again, its tag stays strong in
+    the 200 and in the 304 to a client that accepts gzip."""
+    fresh_api.get("/dumps/tsr.nq.gz", headers=PLAIN)  # written and kept
+    whole = fresh_api.get("/dumps/tsr.nq.gz", headers={"Accept-Encoding": "gzip"})
+    assert "content-encoding" not in whole.headers and whole.headers["etag"].startswith('"')
+    unchanged = fresh_api.get("/dumps/tsr.nq.gz", headers={
+        "Accept-Encoding": "gzip", "If-None-Match": whole.headers["etag"]})
+    assert unchanged.status_code == 304 and unchanged.headers["etag"] == whole.headers["etag"]
 
 
 def test_a_cut_download_resumes_from_a_real_server(served: str) -> None:
