@@ -199,6 +199,13 @@ class Store(abc.ABC):
     def count(self, graph: NamedNode | None = None) -> int:
         """Number of quads in the store, or of triples in one graph."""
 
+    def query_count(self, sparql: str, *, default_graph: list[NamedNode] | None = None,
+                    named_graphs: list[NamedNode] | None = None) -> int:
+        """The `?n` that a `SELECT (COUNT(...) AS ?n)` query answers (`count_of`)."""
+        return count_of(self.query(sparql, default_graph=default_graph,
+                                   named_graphs=named_graphs),
+                        f"the {self.kind} store at {self.location}")
+
     def graphs(self) -> list[GraphInfo]:
         """Named graphs with their triple counts, sorted by name."""
         solutions = self.query(
@@ -255,6 +262,23 @@ class Store(abc.ABC):
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def count_of(rows: Iterable[Any], store: str) -> int:
+    """The `?n` of a COUNT query's answer, read from its one row. A COUNT answers one row
+    whatever the data, so an answer without it (no row, `?n` unbound or not a number) is
+    the store's failure (`store` names it): a StoreFault, in one line."""
+    row = next(iter(rows), None)
+    answered = row is not None
+    count = None if row is None else row["n"]
+    # pyoxigraph's results must die on the thread that made them, not with the frames of
+    # the error on the event loop
+    del rows, row
+    why = ("no row" if not answered else "?n unbound" if count is None
+           else None if count.value.isdigit() else f"?n is {count}")
+    if why is not None or count is None:
+        raise StoreFault(f"{store} answered a COUNT without its count ({why})")
+    return int(count.value)
 
 
 _WRITES_LOCK = threading.Lock()

@@ -43,6 +43,7 @@ from .base import (
     StoreFault,
     StoreUnreachable,
     UpdateText,
+    count_of,
     counts_as_write,
 )
 from .engines import PROFILES, EngineProfile, profile_for_server
@@ -289,8 +290,8 @@ class RemoteStore(Store):
         else:
             text = ("SELECT (COUNT(*) AS ?n) WHERE { { ?s ?p ?o } UNION "
                     "{ GRAPH ?g { ?s ?p ?o } FILTER(!STRSTARTS(STR(?g), \"" + STAGING_PREFIX + "\")) } }")
-        rows = list(self._query(text, "SELECT", None, None, None))
-        return int(rows[0]["n"].value)
+        return count_of(self._query(text, "SELECT", None, None, None),
+                        f"the remote store at {self.location}")
 
     def clear(self) -> None:
         """Remove every graph but the engine's own, and empty the default graph."""

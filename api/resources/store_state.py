@@ -37,10 +37,10 @@ class StoreState:
         after it, so the next mark differs from the one kept with the data."""
         if not self._others_may_write:
             return self.store.writes, 0
-        rows = self.store.query(
+        activities = self.store.query_count(
             f"SELECT (COUNT(?activity) AS ?n) WHERE {{ ?activity a <{PROV}Activity> }}",
             default_graph=self._provenance, named_graphs=self._provenance)
-        return self.store.writes, int(next(iter(rows))["n"].value)
+        return self.store.writes, activities
 
 
 def graphs_key(graphs: Sequence[NamedNode] | None) -> tuple[str, ...] | None:

@@ -39,8 +39,8 @@ class QuadCount(KeptSnapshot[QuadCounts]):
 
     def _read(self) -> QuadCounts:
         store = self._store
-        in_default = store.query("SELECT (COUNT(*) AS ?n) { ?s ?p ?o }", default_graph=[])
-        public = int(next(iter(in_default))["n"].value) + sum(
+        public = store.query_count("SELECT (COUNT(*) AS ?n) { ?s ?p ?o }",
+                                   default_graph=[]) + sum(
             store.count(graph) for graph in
             visible_graphs(store, self._iris, include_restricted=False))
         return QuadCounts(store.count(), public)

@@ -195,11 +195,13 @@ def test_an_entity_document_rdf_xml_cannot_write_is_406(tmp_path: Path) -> None:
 class _Garbage(BaseHTTPRequestHandler):
     """A "SPARQL server" that answers every request 200 with an HTML page."""
 
+    body = b"<html><body>Welcome to nginx!\n</body></html>"
+
     def _answer(self) -> None:
         length = int(self.headers.get("content-length") or 0)
         if length:
             self.rfile.read(length)
-        body = b"<html><body>Welcome to nginx!\n</body></html>"
+        body = self.body
         self.send_response(200)
         self.send_header("Content-Type", "application/sparql-results+json")
         self.send_header("Content-Length", str(len(body)))
@@ -217,15 +219,33 @@ class _Reusing(ThreadingHTTPServer):
     daemon_threads = True
 
 
+class _NoRow(_Garbage):
+    """A "SPARQL server" that answers every query with well-formed results of no row."""
+
+    body = b'{"head": {"vars": ["n"]}, "results": {"bindings": []}}'
+
+
 @pytest.fixture(scope="module")
 def api_on_garbage() -> Iterator[AppClient]:
     """An app that started on a real `oxigraph serve`, whose port another server then took:
     one that answers every query with an HTML page."""
+    yield from _api_then(_Garbage)
+
+
+@pytest.fixture(scope="module")
+def api_on_no_rows() -> Iterator[AppClient]:
+    """The same, the server that took the port answering every query with no row."""
+    yield from _api_then(_NoRow)
+
+
+def _api_then(handler: type[BaseHTTPRequestHandler]) -> Iterator[AppClient]:
+    """An app that started on a real `oxigraph serve`, whose port a server of `handler`
+    then took."""
     with oxigraph_server() as base:
         client = AppClient(api_settings(store="remote", query_url=f"{base}/query",
                                         update_url=f"{base}/update",
                                         graph_store_url=f"{base}/store"), data=False)
-    server = _Reusing(("127.0.0.1", urlsplit(base).port or 0), _Garbage)
+    server = _Reusing(("127.0.0.1", urlsplit(base).port or 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
@@ -267,3 +287,23 @@ def test_a_browser_gets_the_failure_as_a_page(api_on_garbage: AppClient) -> None
     assert response.status_code == 502
     assert response.headers["content-type"].startswith("text/html")
     assert UNREADABLE in response.text
+
+
+@pytest.mark.parametrize("path", [
+    "/api/actors", "/id/actor/atelier", "/api/queries/cq04-jobs-by-year", "/health",
+])
+def test_a_count_answered_with_no_row_is_a_502_in_one_line(
+        api_on_no_rows: AppClient, path: str, caplog: pytest.LogCaptureFixture) -> None:
+    """A COUNT always answers one row: a remote store's answer without it is the store's
+    failure (before: a 500 with a traceback, from the mark read before the data, or the
+    store's size on /health)."""
+    with caplog.at_level(logging.INFO):
+        response = api_on_no_rows.get(path, headers={"Accept": "application/json"})
+    assert response.status_code == 502, response.text
+    base = api_on_no_rows.app.state.store.location
+    assert response.json() == {"detail": f"the remote store at {base} answered a COUNT "
+                                         "without its count (no row)"}
+    failures = [record for record in caplog.records if record.name == "uvicorn.error"]
+    assert [record.getMessage() for record in failures] == [
+        f"GET {path}: 502 {response.json()['detail']}"]
+    assert not any(record.exc_info for record in caplog.records)
