@@ -6,6 +6,7 @@ from fastapi import FastAPI
 
 from store.rdf_files import BadInputError
 
+from ..error_pages import install_error_answers
 from .routes import accounts, session, sources, uploads
 from .web import CsrfFailed, Forbidden, NotSignedIn, bad_input, csrf_failed, forbidden, not_signed_in
 
@@ -13,6 +14,7 @@ from .web import CsrfFailed, Forbidden, NotSignedIn, bad_input, csrf_failed, for
 def workspace_app(main: FastAPI) -> FastAPI:
     app = FastAPI(openapi_url=None, docs_url=None, redoc_url=None)
     app.state.main = main
+    install_error_answers(app)  # the API's 422 and store failures, one line each
     app.add_exception_handler(CsrfFailed, csrf_failed)
     app.add_exception_handler(NotSignedIn, not_signed_in)
     app.add_exception_handler(Forbidden, forbidden)

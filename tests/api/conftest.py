@@ -11,8 +11,10 @@ import asyncio
 import threading
 from collections.abc import Iterator
 from concurrent.futures import Future
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 import pytest
@@ -25,7 +27,7 @@ from store import Settings, Store, open_store
 from store.namespaces import DataIris
 from tests.conftest import REMOTE_ENGINES, empty_remote_env, remote_settings
 from tests.loaded import load_ingested
-from tests.servers import served_app
+from tests.servers import oxigraph_server, served_app
 
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLE = REPO / "examples" / "tsr-example.ttl"
@@ -120,6 +122,58 @@ def serving_app(**overrides: Any) -> Iterator[AppClient]:
         yield client
     finally:
         client.close()
+
+
+# what a "SPARQL server" that is not one answers to every request
+NGINX_PAGE = b"<html><body>Welcome to nginx!\n</body></html>"
+# well-formed results of no row, to every query (a COUNT among them)
+NO_ROWS = b'{"head": {"vars": ["n"]}, "results": {"bindings": []}}'
+
+
+class _Canned(BaseHTTPRequestHandler):
+    """Answers every request 200 with `body`, as SPARQL JSON results."""
+
+    body = b""
+
+    def _answer(self) -> None:
+        length = int(self.headers.get("content-length") or 0)
+        if length:
+            self.rfile.read(length)
+        self.send_response(200)
+        self.send_header("Content-Type", "application/sparql-results+json")
+        self.send_header("Content-Length", str(len(self.body)))
+        self.end_headers()
+        self.wfile.write(self.body)
+
+    do_GET = do_POST = do_PUT = do_DELETE = _answer
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+        pass
+
+
+class _Reusing(ThreadingHTTPServer):
+    allow_reuse_address = True
+    daemon_threads = True
+
+
+def app_then_answering(body: bytes, **overrides: Any) -> Iterator[AppClient]:
+    """An app (these settings) that started on a real `oxigraph serve`, whose port another
+    server then took: one that answers every request with `body`. For a fixture to yield."""
+    with oxigraph_server() as base:
+        client = AppClient(api_settings(store="remote", query_url=f"{base}/query",
+                                        update_url=f"{base}/update",
+                                        graph_store_url=f"{base}/store", **overrides),
+                           data=False)
+    handler = type("Answers", (_Canned,), {"body": body})
+    server = _Reusing(("127.0.0.1", urlsplit(base).port or 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield client
+    finally:
+        client.close()
+        server.shutdown()
+        server.server_close()
 
 
 # the stores the API's store-facing tests run on: in memory, and each remote engine

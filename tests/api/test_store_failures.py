@@ -12,19 +12,23 @@ no handler of their own, on a remote store whose server sends garbage.
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
 from pyoxigraph import NamedNode, RdfFormat, Triple, parse
 
-from tests.api.conftest import IRIS, WRITER, AppClient, api_settings
+from tests.api.conftest import (
+    IRIS,
+    NGINX_PAGE,
+    NO_ROWS,
+    WRITER,
+    AppClient,
+    api_settings,
+    app_then_answering,
+)
 from tests.conftest import empty_remote_env
-from tests.servers import oxigraph_server
 
 A, B, C = (NamedNode(f"http://example.org/{name}") for name in "abc")
 TRIPLE_TERM = f"<<( {A} {B} {C} )>>"
@@ -192,68 +196,16 @@ def test_an_entity_document_rdf_xml_cannot_write_is_406(tmp_path: Path) -> None:
         client.close()
 
 
-class _Garbage(BaseHTTPRequestHandler):
-    """A "SPARQL server" that answers every request 200 with an HTML page."""
-
-    body = b"<html><body>Welcome to nginx!\n</body></html>"
-
-    def _answer(self) -> None:
-        length = int(self.headers.get("content-length") or 0)
-        if length:
-            self.rfile.read(length)
-        body = self.body
-        self.send_response(200)
-        self.send_header("Content-Type", "application/sparql-results+json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    do_GET = do_POST = do_PUT = do_DELETE = _answer
-
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
-        pass
-
-
-class _Reusing(ThreadingHTTPServer):
-    allow_reuse_address = True
-    daemon_threads = True
-
-
-class _NoRow(_Garbage):
-    """A "SPARQL server" that answers every query with well-formed results of no row."""
-
-    body = b'{"head": {"vars": ["n"]}, "results": {"bindings": []}}'
-
-
 @pytest.fixture(scope="module")
 def api_on_garbage() -> Iterator[AppClient]:
-    """An app that started on a real `oxigraph serve`, whose port another server then took:
-    one that answers every query with an HTML page."""
-    yield from _api_then(_Garbage)
+    """An app whose remote store's port a server answering HTML pages took."""
+    yield from app_then_answering(NGINX_PAGE)
 
 
 @pytest.fixture(scope="module")
 def api_on_no_rows() -> Iterator[AppClient]:
     """The same, the server that took the port answering every query with no row."""
-    yield from _api_then(_NoRow)
-
-
-def _api_then(handler: type[BaseHTTPRequestHandler]) -> Iterator[AppClient]:
-    """An app that started on a real `oxigraph serve`, whose port a server of `handler`
-    then took."""
-    with oxigraph_server() as base:
-        client = AppClient(api_settings(store="remote", query_url=f"{base}/query",
-                                        update_url=f"{base}/update",
-                                        graph_store_url=f"{base}/store"), data=False)
-    server = _Reusing(("127.0.0.1", urlsplit(base).port or 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield client
-    finally:
-        client.close()
-        server.shutdown()
-        server.server_close()
+    yield from app_then_answering(NO_ROWS)
 
 
 UNREADABLE = "remote store sent unreadable results: Parser error at line 1 column 1"
