@@ -6,17 +6,20 @@ from __future__ import annotations
 
 import dataclasses
 import inspect
+import re
 from collections.abc import Sequence
 from functools import cache
 from typing import Any
 
-from fastapi import APIRouter, Depends, HTTPException, Path, Request, Response
+from fastapi import APIRouter, Depends, HTTPException, Request, Response
+from fastapi.exceptions import RequestValidationError
 from pyoxigraph import BlankNode, NamedNode, Triple
 
 from store.namespaces import DataIris
 
 from ..deps import get_settings_of
 from ..named_queries import NamedQuery, shipped_queries
+from ..sparql.direct import DirectRoute
 from .documents import (
     RDF_RESPONSES,
     TURTLE,
@@ -24,9 +27,9 @@ from .documents import (
     entity_response,
     rdf_media_type,
 )
-from .entity_cache import EntityGet, EntityGetOf, kept_or_built
+from .entity_cache import entity_get, kept_or_built
 from .negotiation import LANG_QUERY, Language, reader_language
-from .neighbourhood import Labels, LabelsOf, incoming_headers, neighbourhood
+from .neighbourhood import Labels, LabelsOf, incoming_headers, labels_service, neighbourhood
 from .ordered_items import OrderedItems, OrderedItemsOf, ordered_items
 from .pagination import PageRequest, page_of, page_request
 from .running import (
@@ -121,36 +124,82 @@ def describe_all(reader: Reader, labels: Labels, describe: NamedQuery,
 
 def add_entity_route(router: APIRouter, path: str, *, iri_of: Any, what: str, summary: str,
                      query_name: str = "api-entity") -> None:
-    """GET `path` (one `{id}` path parameter): one resource, 404 when the data lacks it."""
+    """GET `path` (one `{id}` path parameter): one resource, 404 when the data lacks it.
+
+    The most frequent request of all, so it is a DirectRoute: the endpoint reads its `id`,
+    `lang` and services itself (`_entity_parameters`), with the checks and the one-line 422
+    FastAPI's dependency solving gave, which cost about a tenth of a built document's time
+    on the event loop (bench/HISTORY.md)."""
     query = shipped_queries()[query_name]
 
-    async def endpoint(request: Request, lang: Language | None, labels: Labels,
-                       entity: EntityGet, id: str) -> Response:  # noqa: A002
+    async def endpoint(request: Request) -> Response:
+        key, lang = _entity_parameters(request)
+        labels = await labels_service(request)
+        entity = await entity_get(request)
         media = rdf_media_type(request)
-        iri: NamedNode = iri_of(request, id)
+        iri: NamedNode = iri_of(request, key)
         language = reader_language(request, lang)
 
         def build(who: Reader) -> Response:
             found = neighbourhood(who, labels, iri, query, as_statements=media != TURTLE,
                                   lang=language)
             if found.empty:
-                raise HTTPException(404, f"no {what} {id!r} in the data")
+                raise HTTPException(404, f"no {what} {key!r} in the data")
             return entity_response(request, found.triples, iri, lang=language, media=media,
                                    headers=incoming_headers(found, who.settings.incoming_limit),
                                    grouped=found.grouped)
 
         return await kept_or_built(entity, (query_name, iri.value, language, media), build)
 
-    id_parameter = inspect.Parameter(
-        "id", inspect.Parameter.KEYWORD_ONLY, annotation=str,
-        default=Path(description=f"Key of the {what}", pattern=_KEY_PATTERN, max_length=300))
-    with_signature(endpoint, [
-        *_common_parameters(labels=LabelsOf, entity=EntityGetOf), id_parameter])
-    responses = {**RDF_RESPONSES, 404: {"description": f"No such {what} (or not visible)."}}
+    responses = {**RDF_RESPONSES, 404: {"description": f"No such {what} (or not visible)."},
+                 422: _INVALID_PARAMETER}
     router.add_api_route(path, endpoint, methods=["GET"], summary=summary,
                          response_class=Response, responses=responses,
+                         route_class_override=DirectRoute,
+                         openapi_extra={"parameters": [
+                             {**_KEY_PARAMETER, "description": f"Key of the {what}"},
+                             _LANG_PARAMETER]},
                          description=f"{query.description}\n\nRuns the named query "
                          f"`{query_name}`, then `api-labels` for the IRIs it names.")
+
+
+# what `_entity_parameters` checks, as the OpenAPI document declares it
+_KEY_MAX = 300
+_KEY_PARAMETER: dict[str, Any] = {
+    "name": "id", "in": "path", "required": True,
+    "schema": {"type": "string", "pattern": _KEY_PATTERN, "maxLength": _KEY_MAX}}
+_LANG_PARAMETER: dict[str, Any] = {
+    "name": "lang", "in": "query", "required": False, "description": LANG_QUERY.description,
+    "schema": {"type": "string", "enum": [language.value for language in Language]}}
+_INVALID_PARAMETER = {"description": "Validation Error", "content": {"application/json": {
+    "schema": {"$ref": "#/components/schemas/HTTPValidationError"}}}}
+_KEY = re.compile(_KEY_PATTERN.removeprefix("^").removesuffix("$"))  # for fullmatch: no `$`
+_LANGUAGES = " or ".join(repr(language.value) for language in Language)
+
+
+def _entity_parameters(request: Request) -> tuple[str, Language | None]:
+    """The path's `id` and the query's `lang` (the last one given), or a
+    RequestValidationError with pydantic's words for what FastAPI checked before (the
+    app's handler makes it the one-line 422)."""
+    key: str = request.path_params["id"]
+    problems: list[dict[str, Any]] = []
+    if len(key) > _KEY_MAX:
+        problems.append({"loc": ("path", "id"), "type": "string_too_long",
+                         "msg": f"String should have at most {_KEY_MAX} characters"})
+    elif not _KEY.fullmatch(key):
+        problems.append({"loc": ("path", "id"), "type": "string_pattern_mismatch",
+                         "msg": f"String should match pattern '{_KEY_PATTERN}'"})
+    given = request.query_params.get("lang")
+    language = None
+    if given is not None:
+        if given in Language.__members__:
+            language = Language(given)
+        else:
+            problems.append({"loc": ("query", "lang"), "type": "enum",
+                             "msg": f"Input should be {_LANGUAGES}"})
+    if problems:
+        raise RequestValidationError(problems)
+    return key, language
 
 
 def minted(kind: str) -> Any:

@@ -20,6 +20,14 @@ from tests.api.conftest import AppClient
      "from_year: String should match pattern '^[+-]?\\d{1,18}$'"),
     ("/api/search", "q: Field required"),
     ("/api/queries/api-describe", "item: Field required"),
+    # the entity routes check their own parameters (a DirectRoute), in the same words
+    ("/api/actors/BAD", "id: String should match pattern '^[a-z0-9][a-z0-9~-]*$'"),
+    ("/api/actors/x%0A", "id: String should match pattern '^[a-z0-9][a-z0-9~-]*$'"),
+    ("/api/projects/" + "a" * 301, "id: String should have at most 300 characters"),
+    ("/api/vocabularies/x?lang=de", "lang: Input should be 'fr' or 'en'"),
+    ("/api/actors/x?lang=fr&lang=", "lang: Input should be 'fr' or 'en'"),
+    ("/api/actors/-x?lang=es", "id: String should match pattern '^[a-z0-9][a-z0-9~-]*$'; "
+                               "lang: Input should be 'fr' or 'en'"),
 ])
 def test_an_invalid_parameter_is_422_in_one_line(api: AppClient, path: str,
                                                  detail: str) -> None:
@@ -52,3 +60,29 @@ def test_the_openapi_document_describes_the_one_line(api: AppClient) -> None:
     answer = document["paths"]["/api/actors"]["get"]["responses"]["422"]
     assert answer["content"]["application/json"]["schema"] == {
         "$ref": "#/components/schemas/HTTPValidationError"}
+
+
+@pytest.mark.parametrize("path", ["/api/actors/{id}", "/api/projects/{id}",
+                                  "/api/vocabularies/{id}"])
+def test_the_entity_routes_declare_what_they_check(api: AppClient, path: str) -> None:
+    """The fuzzer (test_openapi_fuzz.py) and clients read the parameters here; the entity
+    routes check them in the endpoint, so the document must still say what is allowed."""
+    operation = api.get("/openapi.json").json()["paths"][path]["get"]
+    declared = {parameter["name"]: parameter for parameter in operation["parameters"]}
+    assert declared["id"]["in"] == "path"
+    assert declared["id"]["required"] is True
+    assert declared["id"]["schema"] == {"type": "string", "pattern": "^[a-z0-9][a-z0-9~-]*$",
+                                        "maxLength": 300}
+    assert declared["lang"]["in"] == "query"
+    assert declared["lang"]["required"] is False
+    assert declared["lang"]["schema"] == {"type": "string", "enum": ["fr", "en"]}
+    assert operation["responses"]["422"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/HTTPValidationError"}
+
+
+def test_lang_wins_over_accept_language(api: AppClient) -> None:
+    french = api.get("/api/actors/siren-810079194", params={"lang": "fr"},
+                     headers={"Accept-Language": "en", "Accept": "application/json"})
+    assert french.status_code == 200
+    assert french.headers["content-language"] == "fr"
+    assert french.json()["legalForm"]["prefLabel"] == {"fr": "Association loi 1901"}
