@@ -213,12 +213,16 @@ class QueryPool:
 
     A job is a function named "module:function" that the worker imports and calls with
     (read-only EmbeddedStore, *args, output); what it writes to `output` reaches the
-    caller's `write` as bytes.
+    caller's `write` as bytes. Without a store (`store=None`) the workers open none and
+    a job gets None in its place: CPU-bound work on the client's text alone (the parse of
+    api/sparql/calls.py) gets the same deadline, kill, fair sharing and queue bound.
+    `preload`: a "module:function" each worker calls before it is ready (imports, caches).
     """
 
-    def __init__(self, store: Checkpointable, *, workers: int, memory_bytes: int,
-                 queue: int, per_client: int, light_workers: int = 0) -> None:
-        if store.location == "memory":
+    def __init__(self, store: Checkpointable | None, *, workers: int, memory_bytes: int,
+                 queue: int, per_client: int, light_workers: int = 0,
+                 preload: str | None = None) -> None:
+        if store is not None and store.location == "memory":
             raise StoreError("query isolation needs an on-disk store")
         self._store = store
         self.size = workers
@@ -226,7 +230,9 @@ class QueryPool:
         self.memory_bytes = memory_bytes
         self.queue_limit = queue
         self.per_client = max(1, per_client)
-        self._checkpoints = Checkpoints(store, self._open_paths)
+        self._preload = [preload] if preload else []  # what a worker calls as it starts
+        self._checkpoints: Checkpoints | _NoCheckpoints = (
+            _NoCheckpoints() if store is None else Checkpoints(store, self._open_paths))
         self._numbers = itertools.count(1)
         self._condition = threading.Condition()
         self._free: dict[bool, list[_Worker]] = {True: [], False: []}  # by lane (light?)
@@ -516,7 +522,7 @@ class QueryPool:
             # that folder as the package: every query failed
             process = subprocess.Popen(
                 [sys.executable, "-P", "-m", "store.query_worker", str(theirs.fileno()),
-                 str(self.memory_bytes)],
+                 str(self.memory_bytes), *self._preload],
                 pass_fds=(theirs.fileno(),), stdin=subprocess.DEVNULL,
                 stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                 env={**os.environ, "MALLOC_ARENA_MAX": "2"})
@@ -627,6 +633,23 @@ class QueryPool:
         for worker in workers:
             self._end(worker)
         self._checkpoints.close()
+
+
+class _NoCheckpoints:
+    """The checkpoints of a pool without a store: none (its workers open nothing)."""
+
+    @staticmethod
+    def fresh(holder: Any) -> None:
+        del holder
+
+    def refresh_soon(self) -> None:
+        pass
+
+    def tidy(self) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
 
 
 def _process_cpu(pid: int) -> float:

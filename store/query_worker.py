@@ -1,4 +1,4 @@
-"""One query worker process: `python -m store.query_worker FD MEMORY_BYTES`.
+"""One query worker process: `python -m store.query_worker FD MEMORY_BYTES [PRELOAD]`.
 
 It runs jobs sent by the server's pool (store/isolation.py) over the socket `FD` and writes
 their output back as bytes. It opens read-only checkpoints of the store (never the live
@@ -6,10 +6,13 @@ store, which the server writes), under an address-space limit of MEMORY_BYTES, a
 with its parent. A job that runs past its deadline or over its budget, or that crashes the
 engine, takes this process with it, never the server: the pool starts another one.
 
-Messages to the worker: a pickled `(checkpoint path, "module:function", args)`. Messages
-back: b"R" + two doubles (ready), b"D" + bytes (output), b"E" + two network-order
-doubles (the CPU seconds of the job, and of this process so far) + the last bytes
-(done), b"X" + pickled (error kind, message).
+PRELOAD, a "module:function", is called before the worker says it is ready (a pool's jobs
+then find their imports done and caches filled, in a worker started in the background).
+
+Messages to the worker: a pickled `(checkpoint path, "module:function", args)` (path None:
+no store, the job gets None). Messages back: b"R" + two doubles (ready), b"D" + bytes
+(output), b"E" + two network-order doubles (the CPU seconds of the job, and of this
+process so far) + the last bytes (done), b"X" + pickled (error kind, message).
 """
 
 from __future__ import annotations
@@ -118,7 +121,9 @@ def serve(channel: Channel) -> None:
         except EOFError:
             return
         try:
-            if opened is None or opened[0] != path:
+            if path is None:  # a pool without a store (store/isolation.py)
+                opened = None
+            elif opened is None or opened[0] != path:
                 opened = None  # the previous checkpoint is closed before the next opens
                 opened = (path, EmbeddedStore.read_only(path))
             function = functions.get(name)
@@ -127,7 +132,7 @@ def serve(channel: Channel) -> None:
                 function = functions[name] = getattr(importlib.import_module(module), attribute)
             output = Output(channel)
             started = time.process_time()
-            function(opened[1], *args, output)
+            function(None if opened is None else opened[1], *args, output)
             output.finish(time.process_time() - started)
         except Exception as error:  # reported to the request, the worker goes on
             message = first_line(error)
@@ -138,6 +143,9 @@ def main(argv: list[str]) -> None:
     _die_with_parent()
     descriptor, budget = int(argv[1]), int(argv[2])
     _limit_memory(budget)
+    if len(argv) > 3:  # "module:function" to call before the worker says it is ready
+        module, _, attribute = argv[3].partition(":")
+        getattr(importlib.import_module(module), attribute)()
     serve(Channel(socket.socket(fileno=descriptor)))
 
 

@@ -14,7 +14,7 @@ from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import RedirectResponse, Response
 
-from store.base import StoreFault
+from store.base import QueryStopped, StoreFault
 from store.single_scan import Scan, scan_of
 from store.sparql_breadth import BreadthError, check_breadth
 from store.sparql_nesting import NestingError, check_nesting
@@ -22,7 +22,8 @@ from store.sparql_nesting import NestingError, check_nesting
 from ..deps import get_settings_of, get_store, may_see_restricted
 from ..resources.running import reader_source
 from ..sparql.auth import require_write_token
-from ..sparql.calls import UncheckedCall, may_call, network_calls, unlisted_call
+from ..sparql.call_check import ParseStopped, checked_calls
+from ..sparql.calls import UncheckedCall, may_call, unlisted_call
 from ..sparql.cap import LIMIT_HEADER
 from ..sparql.dataset import request_dataset, visibility
 from ..sparql.description import public_base, service_description
@@ -37,6 +38,7 @@ from ..sparql.execution import (
     query_pool,
     query_runner,
     respond,
+    stopped,
     store_failure,
 )
 from ..sparql.jobs import ANSWER, write_answer
@@ -155,10 +157,16 @@ async def _check_calls(request: Request, facts: SparqlFacts, text: str, update: 
     refusal = unlisted_service(facts, settings.service_allowlist)  # the lexical reading
     # a long text is searched for the words in a thread too (10 MB: 28 ms)
     if refusal is None and (len(text) > LEX_ON_LOOP_CHARS or may_call(text)):
-        try:  # up to a few hundred milliseconds of parsing: not on the event loop
-            calls = await run_in_threadpool(network_calls, text, update)
+        try:  # up to seconds of parsing: in a worker process (api/sparql/call_check.py)
+            calls = await run_in_threadpool(
+                checked_calls, text, update, client=client_key(request),
+                timeout=settings.query_timeout, memory_bytes=settings.query_memory_bytes)
         except UncheckedCall as error:
             raise ProtocolError(400, str(error)) from None
+        except ParseStopped as error:
+            raise ProtocolError(503, str(error), {"Retry-After": "10"}) from None
+        except QueryStopped as error:
+            raise stopped(error) from None
         refusal = unlisted_call(calls, settings.service_allowlist, settings.load_allowlist)
         facts.service_targets.extend(calls.services)
     if refusal:

@@ -11,7 +11,8 @@ after its ``\\u``/``\\U`` escapes are expanded, contains the letters "service" o
 any case. Neither keyword can be written without those letters (Oxigraph reads escapes only
 inside IRIs and strings), so the shortcut never skips a call. And only on a text of at
 most `CHECKED_CHARS` characters: a longer one that mentions them is refused (one line)
-without a parse, which holds a core in the server process, outside the query deadline.
+without a parse. The server runs the parse in a worker process (`write_calls`, through
+api/sparql/call_check.py): pyparsing holds the interpreter lock, seconds for dense text.
 
 The text given to the grammar is normalised so that both parsers read it alike: a carriage
 return becomes a line feed (rdflib's comments run to a line feed only; SPARQL's end at
@@ -29,10 +30,11 @@ NetworkCalls(services=[], service_variables=[], loads=[])
 from __future__ import annotations
 
 import copy
+import json
 import re
 import threading
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from pyoxigraph import NamedNode, RdfFormat, parse
@@ -40,6 +42,8 @@ from pyparsing import ParseBaseException, ParserElement, ParseResults
 from rdflib.plugins.sparql import parser as grammar
 from rdflib.plugins.sparql.parserutils import CompValue
 from rdflib.term import URIRef, Variable
+
+from .cap import Sink
 
 _ESCAPE = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
 _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:")
@@ -52,9 +56,10 @@ _INERT = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ01234567
 # on this loaded 2-core machine: 2.2-2.5 ms a KB of VALUES IRIs (a 0.9 MB query 2.7 s,
 # 18 s with six at once), 29-49 ms a KB of ordinary query text (the shipped federated
 # queries, 2.3 KB: 67-81 ms), 300-800 ms a KB of dense expressions (`&&` chains, IN
-# lists, the breadth guard's limits keep those short where the server evaluates). 8,192
-# characters hold every shipped query three times over and cap the usual parse at about
-# 0.3 s (20 ms of VALUES), against 25 s for a 10 MB body before.
+# lists: one of 4,000 numbers, 8 KB, 4.6-5.7 s; a query is checked before the breadth
+# guard sees it). 8,192 characters hold every shipped query three times over and cap the
+# usual parse at about 0.3 s (20 ms of VALUES), against 25 s for a 10 MB body before; the
+# densest text is bounded by the parse workers' deadline (api/sparql/call_check.py).
 CHECKED_CHARS = 8192
 
 
@@ -81,19 +86,27 @@ def may_call(text: str) -> bool:
     return "service" in lowered or "load" in lowered
 
 
-def network_calls(text: str, update: bool = False) -> NetworkCalls:
-    """Every SERVICE endpoint and LOAD source of a query (or update) text.
-
-    Raises UncheckedCall when the text may call out but cannot be parsed.
-    """
+def needs_parse(text: str, update: bool = False) -> bool:
+    """Whether `network_calls` must parse the text (the cheap part of its checks: without
+    a parse, the text calls nothing). Raises UncheckedCall for a text too long to parse."""
     if not may_call(text):
-        return NetworkCalls()
+        return False
     what = "update" if update else "query"
     if len(text) > CHECKED_CHARS:
         raise UncheckedCall(
             f"this {what} mentions SERVICE or LOAD and holds {len(text):,} characters: "
             f"their calls are checked in texts of at most {CHECKED_CHARS:,}; send a shorter "
             f"{what} (the words service and load, even in a comment, count)")
+    return True
+
+
+def network_calls(text: str, update: bool = False) -> NetworkCalls:
+    """Every SERVICE endpoint and LOAD source of a query (or update) text.
+
+    Raises UncheckedCall when the text may call out but cannot be parsed.
+    """
+    if not needs_parse(text, update):
+        return NetworkCalls()
     prepared = _prepared(text)
     query_unit, update_unit = _grammar()
     try:
@@ -124,6 +137,35 @@ def network_calls(text: str, update: bool = False) -> NetworkCalls:
             elif node.name == "Load":
                 calls.loads.append(names.iri(node["iri"]))
     return calls
+
+
+# the job a parse worker runs (api/sparql/call_check.py), and what it calls as it starts
+PARSE_JOB = f"{__name__}:write_calls"
+PARSE_PRELOAD = f"{__name__}:load_grammar"
+
+
+def load_grammar() -> None:
+    """Make the grammar's copy now (some 80 ms, and rdflib's import before it)."""
+    _grammar()
+
+
+def write_calls(store: None, text: str, update: bool, output: Sink) -> None:
+    """`network_calls` in a worker process without a store: its answer written as JSON
+    (`read_calls` reads it back), an UncheckedCall's one line included."""
+    del store
+    try:
+        answer: dict[str, Any] = asdict(network_calls(text, update))
+    except UncheckedCall as error:
+        answer = {"unchecked": str(error)}
+    output.write(json.dumps(answer).encode())
+
+
+def read_calls(written: bytes) -> NetworkCalls:
+    """What `write_calls` wrote; raises its UncheckedCall again."""
+    answer = json.loads(written)
+    if "unchecked" in answer:
+        raise UncheckedCall(answer["unchecked"])
+    return NetworkCalls(**answer)
 
 
 def unlisted_call(calls: NetworkCalls, service_allowlist: list[str],

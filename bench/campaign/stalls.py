@@ -7,17 +7,20 @@ import json
 import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
+from urllib.parse import urlencode
 
 import httpx
 
 from .harness import Case, Server
+from .process_tree import cpu_by_process
 
 
 def probe_latency(server: Server, action: Callable[[], Any], seconds_before: float = 1.0,
-                  ) -> tuple[float, float, Any]:
-    """Worst latency of a light GET sent every 20 ms while `action` runs in a thread, the
-    p99 before it, and what `action` returned."""
+                  light: str = "/health") -> tuple[float, float, Any]:
+    """Worst latency of a light GET of `light` sent every 20 ms while `action` runs, the p99
+    before it, and what `action` returned."""
     latencies: list[tuple[float, float]] = []
     stop = threading.Event()
 
@@ -26,7 +29,7 @@ def probe_latency(server: Server, action: Callable[[], Any], seconds_before: flo
             while not stop.is_set():
                 started = time.perf_counter()
                 with contextlib.suppress(httpx.HTTPError):
-                    client.get(f"{server.base}/health")
+                    client.get(f"{server.base}{light}")
                 latencies.append((started, time.perf_counter() - started))
                 time.sleep(0.02)
 
@@ -74,11 +77,50 @@ def category_d(server: Server, quick: bool) -> list[Case]:
         del heavy["/reconcile, 20 names of 5,000 characters"]
     cases = []
     for name, action in heavy.items():
-        worst, idle_p99, status = probe_latency(server, action)
-        crashed = server.ensure()
-        ok = worst <= 0.5 and not crashed
-        cases.append(Case("d", name, ok, f"light request worst {worst * 1000:.0f} ms (idle p99 "
-                          f"{idle_p99 * 1000:.0f} ms); answer {status}"
-                          + ("; the server died" if crashed else ""),
-                          {"worst_ms": round(worst * 1000), "idle_p99_ms": round(idle_p99 * 1000)}))
+        cases.append(_stall_case(server, name, action))
+    # the SERVICE/LOAD check parses a text of up to 8,192 characters that mentions either
+    # word (api/sparql/calls.py): dense expressions are its slowest input (an IN list of
+    # 4,000 numbers: about 5 s of pyparsing); the light request is a point lookup on /sparql
+    dense = "ASK { FILTER(1 IN (1" + ",1" * 4078 + ")) } # service"
+    lookup = "/sparql?" + urlencode({"query": f"SELECT ?p ?o WHERE {{ <{_some_subject(server)}> "
+                                              "?p ?o } LIMIT 50"})
+    for clients in (1, 4):
+        cases.append(_stall_case(
+            server, f"/sparql, {clients} x an 8 KB IN list that mentions SERVICE (the calls' "
+            "parse); light request: a point lookup on /sparql",
+            lambda clients=clients: _at_once(clients, lambda: httpx.post(
+                f"{server.base}/sparql", data={"query": dense}, timeout=120).status_code),
+            light=lookup))
     return cases
+
+
+def _stall_case(server: Server, name: str, action: Callable[[], Any],
+                light: str = "/health") -> Case:
+    cpu_before = _own_cpu(server)
+    worst, idle_p99, status = probe_latency(server, action, light=light)
+    cpu = _own_cpu(server) - cpu_before  # the server process's, not its workers'
+    crashed = server.ensure()
+    ok = worst <= 0.5 and not crashed
+    return Case("d", name, ok, f"light request worst {worst * 1000:.0f} ms (idle p99 "
+                f"{idle_p99 * 1000:.0f} ms); server process CPU {cpu:.2f} s; answer {status}"
+                + ("; the server died" if crashed else ""),
+                {"worst_ms": round(worst * 1000), "idle_p99_ms": round(idle_p99 * 1000),
+                 "server_cpu_s": round(cpu, 2)})
+
+
+def _own_cpu(server: Server) -> float:
+    return cpu_by_process(server.pid, {server.pid}).get(server.pid, 0.0)
+
+
+def _at_once(count: int, action: Callable[[], Any]) -> Any:
+    """`action` run by `count` threads at once: its one result, or the list of them."""
+    if count == 1:
+        return action()
+    with ThreadPoolExecutor(count) as threads:
+        return sorted(threads.map(lambda _: action(), range(count)), key=str)
+
+
+def _some_subject(server: Server) -> str:
+    answer = httpx.get(f"{server.base}/sparql", params={"query": "SELECT ?s { ?s ?p ?o } LIMIT 1"},
+                       headers={"Accept": "application/sparql-results+json"}, timeout=60)
+    return str(answer.json()["results"]["bindings"][0]["s"]["value"])
