@@ -4,6 +4,7 @@ the same answers as `network_calls`, and a parse past its deadline is killed wit
 from __future__ import annotations
 
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -76,3 +77,25 @@ def test_a_parse_past_its_deadline_is_killed_and_the_next_one_runs() -> None:
         "expressions, or try again later")
     assert before - _parse_workers(), "no parse worker was killed"
     assert _checked(FEDERATED).services == ["https://query.wikidata.org/sparql"]
+
+
+def test_parses_beyond_the_workers_and_their_queue_are_refused_at_once() -> None:
+    """Two workers, one parse per client at once, eight waiting: the rest are refused."""
+    with ThreadPoolExecutor(12) as threads:
+        outcomes = list(threads.map(lambda _: _outcome(DENSE, timeout=2.0), range(12)))
+    busy = ("too many requests wait for their SERVICE and LOAD calls to be checked (at most "
+            "2 at once); try again in a few seconds")
+    assert outcomes.count(busy) >= 3, outcomes  # 12 - 1 running - 8 waiting
+    assert set(outcomes) <= {busy, (
+        "checking this query's SERVICE and LOAD calls (a parse of its text) took more than "
+        "2 s, the server's query timeout, and was stopped; write the query with fewer "
+        "expressions, or try again later")}, outcomes
+    assert _checked(FEDERATED).services == ["https://query.wikidata.org/sparql"]
+
+
+def _outcome(text: str, timeout: float) -> str:
+    try:
+        _checked(text, timeout=timeout)
+    except ParseStopped as error:
+        return str(error)
+    return "parsed"
