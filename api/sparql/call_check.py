@@ -14,9 +14,12 @@ Retry-After. The decision still rests on the real parse, in the worker: only its
 (the calls, or the one-line reason it could not read them) comes back.
 
 One pool serves the whole process (every app in it): made at the first text that needs a
-parse (which waits for a worker to start, about a second), its workers die with the
-process. A worker imports rdflib and copies the grammar before it is ready, so a replaced
-worker costs the next parse nothing.
+parse (which waits for a worker to start: 0.7 s, 1.6-3.5 s on a loaded machine; not at
+the server's start, where every test server would pay it), its workers die with the
+process. A worker imports rdflib, copies the grammar and parses a sample query and update
+before it is ready (`load_grammar`), so a replaced worker costs the next parse nothing: a
+shipped federated query (2.3 KB) then takes 60-130 ms as in the server, `ASK {} # service`
+1-2 ms.
 """
 
 from __future__ import annotations
