@@ -2,7 +2,10 @@
 
 Results are pyoxigraph objects on every backend: ``QuerySolutions`` for SELECT (an
 iterator: rows are produced as they are read, never all held in memory), ``QueryBoolean``
-for ASK, ``QueryTriples`` or an iterator of ``Triple`` for CONSTRUCT/DESCRIBE.
+for ASK, ``QueryTriples`` or an iterator of ``Triple`` for CONSTRUCT/DESCRIBE. The
+embedded store's own solutions and triples come read through ``lazy_results.Results``
+(the same iteration, ``variables`` and ``serialize``, with the engine's errors as this
+module's kinds): ``lazy_results.is_solutions`` tells a SELECT's answer, not isinstance.
 """
 
 from __future__ import annotations
@@ -62,6 +65,12 @@ class QuerySyntaxError(StoreError):
 class QueryRefused(StoreError):
     """A well-formed query the engine will not evaluate as written (an unbound SERVICE
     variable, a value it cannot bind): the query's fault, answered 400."""
+
+
+class QueryIOError(StoreError, OSError):
+    """An I/O error met while a query ran: pyoxigraph reports a failed SERVICE call this
+    way, as it does the disk's (the API answers 502 for a query that calls SERVICE, else
+    500)."""
 
 
 class UnwritableAnswer(StoreError):

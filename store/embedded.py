@@ -73,6 +73,7 @@ from pyoxigraph import (
     DefaultGraph,
     NamedNode,
     Quad,
+    QueryBoolean,
     QuerySolutions,
     RdfFormat,
     Triple,
@@ -95,6 +96,7 @@ from .base import (
     counts_as_write,
 )
 from .isolation import QueryPool, isolated_query
+from .lazy_results import Results
 from .namespaces import STAGING_PREFIX
 from .sparql_text import with_values
 
@@ -209,7 +211,7 @@ class EmbeddedStore(Store):
             options["substitutions"] = {Variable(name): term for name, term in bindings.items()}
         try:
             with self._reading() as engine:
-                return engine.query(sparql, **options)
+                return _guarded(engine.query(sparql, **options))
         except SyntaxError as error:
             raise QuerySyntaxError(str(error)) from None
         except RuntimeError as error:
@@ -220,7 +222,7 @@ class EmbeddedStore(Store):
             del options["substitutions"]
             try:
                 with self._reading() as engine:
-                    return engine.query(with_values(sparql, bindings), **options)
+                    return _guarded(engine.query(with_values(sparql, bindings), **options))
             except (SyntaxError, ValueError) as retry_error:
                 raise QuerySyntaxError(str(retry_error)) from None
         except (ValueError, TypeError) as error:  # a value the engine cannot bind
@@ -491,6 +493,12 @@ class EmbeddedStore(Store):
     def oxigraph(self) -> OxStore:
         """The underlying pyoxigraph store, for code that needs engine-specific calls."""
         return self._store
+
+
+def _guarded(result: Any) -> Any:
+    """Solutions and triples read with the store's errors (store/lazy_results.py); a
+    boolean is whole already."""
+    return result if isinstance(result, QueryBoolean) else Results(result)
 
 
 def _bulk_extend(store: OxStore, quads: Iterable[Quad]) -> None:

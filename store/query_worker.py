@@ -60,12 +60,14 @@ def write_results(store: Any, sparql: str, bindings: Any, default_graph: Any,
                   named_graphs: Any, output: Output) -> None:
     """The job behind `EmbeddedStore.query(timeout=...)`: the result as one kind letter
     (S: solutions in SPARQL JSON, B: boolean, G: triples in N-Triples), then its text."""
-    from pyoxigraph import QueryBoolean, QueryResultsFormat, QuerySolutions, RdfFormat, serialize
+    from pyoxigraph import QueryBoolean, QueryResultsFormat, RdfFormat, serialize
+
+    from .lazy_results import is_solutions
     result = store.query(sparql, bindings, default_graph=default_graph,
                          named_graphs=named_graphs)
     if isinstance(result, QueryBoolean):
         output.write(b"Btrue" if result else b"Bfalse")
-    elif isinstance(result, QuerySolutions):
+    elif is_solutions(result):
         output.write(b"S")
         result.serialize(cast(IO[bytes], output), QueryResultsFormat.JSON)
     else:

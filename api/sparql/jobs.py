@@ -6,9 +6,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from pyoxigraph import NamedNode, QueryBoolean, QuerySolutions
+from pyoxigraph import NamedNode, QueryBoolean
 
 from store import Store
+from store.lazy_results import is_solutions
 
 from .cap import Cap, Sink
 from .negotiation import GRAPH_TYPES, RESULT_TYPES, MediaType
@@ -24,7 +25,7 @@ def write_answer(result: Any, media: MediaType, sink: Sink, limit: int) -> Cap:
     cap = Cap(limit)
     if isinstance(result, QueryBoolean | bool):
         sink.write(boolean_bytes(bool(result), media))
-    elif isinstance(result, QuerySolutions):
+    elif is_solutions(result):
         write_solutions(result, media, sink, cap)
     else:
         write_graph(result, media, sink, cap)

@@ -29,6 +29,9 @@ EVERYTHING = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
 # an RDF 1.2 triple term: JSON-LD cannot carry it
 TRIPLE_TERM_CONSTRUCT = ("CONSTRUCT { <http://a> <http://b> <<( <http://a> <http://b> "
                          "<http://c> )>> } WHERE {}")
+# refused by the engine only as it reads the results (store/lazy_results.py)
+UNBOUND_SERVICE = "SELECT * { VALUES ?x { 1 } SERVICE ?x { ?s ?p ?o } }"
+UNBOUND_MESSAGE = "The variable encoding the service name is unbound"
 # a named query naming its dataset, served as /api/queries/from-public
 FROM_QUERY = parse_named_query("from-public", "#+ summary: Statements of the example source\n"
                                + FROM_PUBLIC)
@@ -61,6 +64,8 @@ def cli_answers(location: Path) -> dict[str, subprocess.CompletedProcess[bytes]]
         "undeclared": tsr(f"@{CQ04}", "--param", "year=2022"),
         "malformed": tsr(f"@{CQ04}", "--param", "from_year=twenty"),
         "triple-term-jsonld": tsr(TRIPLE_TERM_CONSTRUCT, "--format", "jsonld"),
+        "refused-table": tsr(UNBOUND_SERVICE),
+        "refused-json": tsr(UNBOUND_SERVICE, "--format", "json"),
     }
 
 
@@ -144,3 +149,14 @@ def test_an_answer_the_format_cannot_carry_is_the_same_line(
     assert refused.returncode == 2
     assert refused.stdout == b""
     assert refused.stderr.decode() == f"tsr: error: {sparql.text}"
+
+
+def test_a_refusal_met_reading_the_results_is_one_line(
+        cli_answers: dict[str, subprocess.CompletedProcess[bytes]]) -> None:
+    """Read row by row (the table) or by the serialiser (JSON): exit 2 and the engine's
+    words, as for a refusal at the query's start (before: a traceback, exit 1). (/sparql
+    refuses this query before it runs: SERVICE ?x is not on its allow-list.)"""
+    for name in ("refused-table", "refused-json"):
+        refused = cli_answers[name]
+        assert refused.returncode == 2, name
+        assert refused.stderr.decode() == f"tsr: error: {UNBOUND_MESSAGE}\n", name

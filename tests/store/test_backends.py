@@ -5,9 +5,10 @@ from __future__ import annotations
 import io
 
 import pytest
-from pyoxigraph import Literal, NamedNode, QueryBoolean, QuerySolutions, RdfFormat, Triple, parse
+from pyoxigraph import Literal, NamedNode, QueryBoolean, RdfFormat, Triple, parse
 
 from store import QuerySyntaxError, Store
+from store.lazy_results import is_solutions
 
 EX = "http://example.org/"
 G1, G2 = NamedNode(EX + "g1"), NamedNode(EX + "g2")
@@ -34,7 +35,7 @@ def test_select_default_graph_is_union_of_graphs(any_store: Store) -> None:
     any_store.add([triple("a", "1")], G1)
     any_store.add([triple("b", "2")], G2)
     rows = any_store.query("SELECT ?o WHERE { ?s ?p ?o } ORDER BY ?o")
-    assert isinstance(rows, QuerySolutions)
+    assert is_solutions(rows)
     assert [row["o"].value for row in rows] == ["1", "2"]
 
 
