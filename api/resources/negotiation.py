@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from enum import StrEnum
+from typing import Any
 
 from fastapi import Query, Request
 from werkzeug.datastructures import LanguageAccept
@@ -56,3 +57,24 @@ def reader_language(request: Request, lang: Language | None = None) -> str:
 
 LANG_QUERY = Query(None, description="Language of labels: fr (default) or en; without it, "
                    "the first of fr/en in Accept-Language.")
+
+
+# `lang` in the OpenAPI document of a route that reads it itself (`query_language`)
+LANG_PARAMETER: dict[str, Any] = {
+    "name": "lang", "in": "query", "required": False, "description": LANG_QUERY.description,
+    "schema": {"type": "string", "enum": [language.value for language in Language]}}
+_LANGUAGES = " or ".join(repr(language.value) for language in Language)
+
+
+def query_language(request: Request, problems: list[dict[str, Any]]) -> Language | None:
+    """The query's `lang` (the last one given) for a route that reads its own parameters
+    (a DirectRoute): a value that is no language adds to `problems` what FastAPI's check
+    said (pydantic's words), for the route's RequestValidationError."""
+    given = request.query_params.get("lang")
+    if given is None:
+        return None
+    if given in Language.__members__:
+        return Language(given)
+    problems.append({"loc": ("query", "lang"), "type": "enum",
+                     "msg": f"Input should be {_LANGUAGES}"})
+    return None

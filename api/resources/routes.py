@@ -19,7 +19,7 @@ from store.namespaces import DataIris
 
 from ..deps import get_settings_of
 from ..named_queries import NamedQuery, shipped_queries
-from ..sparql.direct import DirectRoute
+from ..sparql.direct import INVALID_PARAMETERS, DirectRoute
 from .documents import (
     RDF_RESPONSES,
     TURTLE,
@@ -28,7 +28,7 @@ from .documents import (
     rdf_media_type,
 )
 from .entity_cache import entity_get, kept_or_built
-from .negotiation import LANG_QUERY, Language, reader_language
+from .negotiation import LANG_PARAMETER, LANG_QUERY, Language, query_language, reader_language
 from .neighbourhood import Labels, LabelsOf, incoming_headers, labels_service, neighbourhood
 from .ordered_items import OrderedItems, OrderedItemsOf, ordered_items
 from .pagination import PageRequest, page_of, page_request
@@ -152,13 +152,13 @@ def add_entity_route(router: APIRouter, path: str, *, iri_of: Any, what: str, su
         return await kept_or_built(entity, (query_name, iri.value, language, media), build)
 
     responses = {**RDF_RESPONSES, 404: {"description": f"No such {what} (or not visible)."},
-                 422: _INVALID_PARAMETER}
+                 422: INVALID_PARAMETERS}
     router.add_api_route(path, endpoint, methods=["GET"], summary=summary,
                          response_class=Response, responses=responses,
                          route_class_override=DirectRoute,
                          openapi_extra={"parameters": [
                              {**_KEY_PARAMETER, "description": f"Key of the {what}"},
-                             _LANG_PARAMETER]},
+                             LANG_PARAMETER]},
                          description=f"{query.description}\n\nRuns the named query "
                          f"`{query_name}`, then `api-labels` for the IRIs it names.")
 
@@ -168,13 +168,7 @@ _KEY_MAX = 300
 _KEY_PARAMETER: dict[str, Any] = {
     "name": "id", "in": "path", "required": True,
     "schema": {"type": "string", "pattern": _KEY_PATTERN, "maxLength": _KEY_MAX}}
-_LANG_PARAMETER: dict[str, Any] = {
-    "name": "lang", "in": "query", "required": False, "description": LANG_QUERY.description,
-    "schema": {"type": "string", "enum": [language.value for language in Language]}}
-_INVALID_PARAMETER = {"description": "Validation Error", "content": {"application/json": {
-    "schema": {"$ref": "#/components/schemas/HTTPValidationError"}}}}
 _KEY = re.compile(_KEY_PATTERN.removeprefix("^").removesuffix("$"))  # for fullmatch: no `$`
-_LANGUAGES = " or ".join(repr(language.value) for language in Language)
 
 
 def _entity_parameters(request: Request) -> tuple[str, Language | None]:
@@ -189,14 +183,7 @@ def _entity_parameters(request: Request) -> tuple[str, Language | None]:
     elif not _KEY.fullmatch(key):
         problems.append({"loc": ("path", "id"), "type": "string_pattern_mismatch",
                          "msg": f"String should match pattern '{_KEY_PATTERN}'"})
-    given = request.query_params.get("lang")
-    language = None
-    if given is not None:
-        if given in Language.__members__:
-            language = Language(given)
-        else:
-            problems.append({"loc": ("query", "lang"), "type": "enum",
-                             "msg": f"Input should be {_LANGUAGES}"})
+    language = query_language(request, problems)
     if problems:
         raise RequestValidationError(problems)
     return key, language

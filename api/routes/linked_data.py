@@ -5,8 +5,10 @@ Turtle by content negotiation. 404 for an IRI nobody minted."""
 from __future__ import annotations
 
 import re
+from typing import Any
 
-from fastapi import APIRouter, HTTPException, Path, Request, Response
+from fastapi import APIRouter, HTTPException, Request, Response
+from fastapi.exceptions import RequestValidationError
 from pyoxigraph import NamedNode
 
 from store.namespaces import DataIris
@@ -23,11 +25,18 @@ from ..resources.documents import (
     TURTLE,
     entity_response,
 )
-from ..resources.entity_cache import EntityGetOf, kept_or_built
+from ..resources.entity_cache import entity_get as entity_of
+from ..resources.entity_cache import kept_or_built
 from ..resources.framing import choose_language
-from ..resources.negotiation import LANG_QUERY, Language, choose_media_type, reader_language
-from ..resources.neighbourhood import LabelsOf, incoming_headers, neighbourhood
+from ..resources.negotiation import (
+    LANG_PARAMETER,
+    choose_media_type,
+    query_language,
+    reader_language,
+)
+from ..resources.neighbourhood import incoming_headers, labels_service, neighbourhood
 from ..resources.running import Reader
+from ..sparql.direct import INVALID_PARAMETERS, DirectRoute
 
 router = APIRouter(tags=["linked data"])
 HTML = "text/html"
@@ -45,17 +54,18 @@ _RESPONSES = {**RDF_RESPONSES, 200: {
     404: {"description": "No such entity (or not visible to this reader)."}}
 
 
-@router.get("/id/{kind}/{key}", summary="Dereference a minted IRI", response_class=Response,
-            responses=_RESPONSES)
-async def entity(
-    request: Request,
-    labels: LabelsOf,
-    entity_get: EntityGetOf,
-    kind: str = Path(description="Entity type: " + ", ".join(KINDS)),
-    key: str = Path(description="The entity's key (lower-case letters, digits, '-' and '~'), "
-                    "optionally with a format suffix: " + ", ".join(SUFFIXES)),
-    lang: Language | None = LANG_QUERY,
-) -> Response:
+async def entity(request: Request) -> Response:
+    # a DirectRoute (api/sparql/direct.py): the most requested page of all reads its own
+    # parameters, without FastAPI's dependency solving (no docstring: it would be the
+    # OpenAPI description)
+    problems: list[dict[str, Any]] = []
+    lang = query_language(request, problems)
+    if problems:
+        raise RequestValidationError(problems)
+    kind: str = request.path_params["kind"]
+    key: str = request.path_params["key"]
+    labels = await labels_service(request)
+    entity_get = await entity_of(request)
     # checked here, not by the path's pattern: what was never minted is a 404 for everyone,
     # not a validation error
     if kind not in KINDS:
@@ -92,3 +102,15 @@ async def entity(
         return response
 
     return await kept_or_built(entity_get, ("api-entity", iri.value, language, media), build)
+
+
+router.add_api_route(
+    "/id/{kind}/{key}", entity, methods=["GET"], summary="Dereference a minted IRI",
+    response_class=Response, responses={**_RESPONSES, 422: INVALID_PARAMETERS},
+    route_class_override=DirectRoute, openapi_extra={"parameters": [
+        {"name": "kind", "in": "path", "required": True, "schema": {"type": "string"},
+         "description": "Entity type: " + ", ".join(KINDS)},
+        {"name": "key", "in": "path", "required": True, "schema": {"type": "string"},
+         "description": "The entity's key (lower-case letters, digits, '-' and '~'), "
+                        "optionally with a format suffix: " + ", ".join(SUFFIXES)},
+        LANG_PARAMETER]})

@@ -5,7 +5,9 @@ headers and cookies into the endpoint's declared parameters (and checks them) ev
 the only parameter is the request: for `/sparql`, which reads its own parameters as the
 protocol says (api/sparql/request.py), that was about a twentieth of a point lookup's time
 on the event loop, for nothing. Such an endpoint is called directly; its OpenAPI entry is
-what the route declares, as before.
+what the route declares, as before: an endpoint that reads parameters declares them in
+`openapi_extra`, and its 422 (a RequestValidationError it raises, which the app's handler
+answers in one line) as `INVALID_PARAMETERS`.
 """
 
 from __future__ import annotations
@@ -16,6 +18,11 @@ from typing import Any
 from fastapi import Request
 from fastapi.routing import APIRoute
 from starlette.responses import Response
+
+# the 422 answer of a route that checks its own parameters, as FastAPI's own are described
+INVALID_PARAMETERS: dict[str, Any] = {
+    "description": "Validation Error", "content": {"application/json": {
+        "schema": {"$ref": "#/components/schemas/HTTPValidationError"}}}}
 
 
 class DirectRoute(APIRoute):

@@ -28,6 +28,8 @@ from tests.api.conftest import AppClient
     ("/api/actors/x?lang=fr&lang=", "lang: Input should be 'fr' or 'en'"),
     ("/api/actors/-x?lang=es", "id: String should match pattern '^[a-z0-9][a-z0-9~-]*$'; "
                                "lang: Input should be 'fr' or 'en'"),
+    ("/id/actor/siren-810079194?lang=de", "lang: Input should be 'fr' or 'en'"),
+    ("/id/nothing/x.ttl?lang=", "lang: Input should be 'fr' or 'en'"),  # before the 404
 ])
 def test_an_invalid_parameter_is_422_in_one_line(api: AppClient, path: str,
                                                  detail: str) -> None:
@@ -60,6 +62,17 @@ def test_the_openapi_document_describes_the_one_line(api: AppClient) -> None:
     answer = document["paths"]["/api/actors"]["get"]["responses"]["422"]
     assert answer["content"]["application/json"]["schema"] == {
         "$ref": "#/components/schemas/HTTPValidationError"}
+
+
+def test_the_id_route_declares_what_it_reads(api: AppClient) -> None:
+    operation = api.get("/openapi.json").json()["paths"]["/id/{kind}/{key}"]["get"]
+    declared = {parameter["name"]: parameter for parameter in operation["parameters"]}
+    assert [declared[name]["in"] for name in ("kind", "key", "lang")] == [
+        "path", "path", "query"]
+    assert "network" in declared["kind"]["description"]
+    assert declared["lang"]["schema"] == {"type": "string", "enum": ["fr", "en"]}
+    assert "description" not in operation  # the endpoint's comment is not published
+    assert set(operation["responses"]) == {"200", "400", "404", "406", "422"}
 
 
 @pytest.mark.parametrize("path", ["/api/actors/{id}", "/api/projects/{id}",
