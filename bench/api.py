@@ -52,6 +52,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from api.named_queries import load_named_queries  # noqa: E402
+from bench.campaign.process_tree import children  # noqa: E402
 from bench.http_client import Client  # noqa: E402
 from bench.serving import (  # noqa: E402
     BASE,
@@ -327,17 +328,12 @@ def cpu_seconds(pid: int) -> float:
     child processes (tsr's query workers): those running, and those that ended."""
     fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
     ticks = sum(int(value) for value in fields[11:15])
-    for task in Path(f"/proc/{pid}/task").iterdir():
+    for child in children(pid):
         try:
-            children = (task / "children").read_text().split()
-        except OSError:
+            child_fields = Path(f"/proc/{child}/stat").read_text().rpartition(")")[2].split()
+        except OSError:  # ended meanwhile: counted in the parent's once waited for
             continue
-        for child in children:
-            try:
-                child_fields = Path(f"/proc/{child}/stat").read_text().rpartition(")")[2].split()
-            except OSError:  # ended meanwhile: counted in the parent's once waited for
-                continue
-            ticks += int(child_fields[11]) + int(child_fields[12])
+        ticks += int(child_fields[11]) + int(child_fields[12])
     return ticks / os.sysconf("SC_CLK_TCK")
 
 

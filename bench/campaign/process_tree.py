@@ -18,6 +18,16 @@ def _stat(pid: int) -> list[str] | None:
     return text[text.rindex(")") + 2:].split()  # fields from the 3rd (state) on
 
 
+def children(pid: int) -> list[int]:
+    """The processes `pid` started that are still running (or not yet waited for), from
+    each of its threads' /proc `children` list."""
+    found: list[int] = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        with contextlib.suppress(OSError):  # a thread that ended meanwhile
+            found += [int(child) for child in (task / "children").read_text().split()]
+    return found
+
+
 def tree(root: int) -> list[int]:
     """`root` and its descendants."""
     children: dict[int, list[int]] = {}

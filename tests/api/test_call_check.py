@@ -3,6 +3,7 @@ the same answers as `network_calls`, and a parse past its deadline is killed wit
 
 from __future__ import annotations
 
+import os
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -11,6 +12,7 @@ import pytest
 
 from api.sparql.call_check import ParseStopped, checked_calls
 from api.sparql.calls import CHECKED_CHARS, NetworkCalls, UncheckedCall, network_calls
+from bench.campaign.process_tree import children
 
 ROOT = Path(__file__).resolve().parents[2]
 FEDERATED = (ROOT / "queries" / "federated-wikidata-coordinates.rq").read_text(encoding="utf-8")
@@ -26,18 +28,13 @@ def _checked(text: str, update: bool = False, timeout: float = 30) -> NetworkCal
 def _parse_workers() -> set[int]:
     """This process's children that parse (their command line names the grammar's preload)."""
     found = set()
-    for task in Path("/proc/self/task").iterdir():
+    for child in children(os.getpid()):
         try:
-            children = (task / "children").read_text().split()
+            command = Path(f"/proc/{child}/cmdline").read_bytes()
         except OSError:
             continue
-        for child in children:
-            try:
-                command = Path(f"/proc/{child}/cmdline").read_bytes()
-            except OSError:
-                continue
-            if b"load_grammar" in command:
-                found.add(int(child))
+        if b"load_grammar" in command:
+            found.add(child)
     return found
 
 

@@ -4,7 +4,6 @@ server through a parser's stack."""
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import socket
@@ -19,6 +18,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from bench.campaign.process_tree import children
 from store import Settings, open_store
 from tests.listener import Listener, counting_listener
 from tests.servers import free_port, stop, wait_for
@@ -256,24 +256,17 @@ def test_a_dense_query_that_mentions_service_is_parsed_outside_the_server(
     dense = "ASK { FILTER(1 IN (1" + ",1" * 4078 + ")) } # service"
     server = served.process.pid
     assert served.query("ASK {} # service").status_code == 200  # the parse workers start
-    children = _children(server)
-    before = {pid: _cpu_seconds(pid) for pid in [server, *children]}
+    started = children(server)
+    before = {pid: _cpu_seconds(pid) for pid in [server, *started]}
     response = served.query(dense)
     assert response.status_code == 200, response.text
     assert response.json()["boolean"] is True
     grown = {pid: _cpu_seconds(pid) - before.get(pid, 0.0)
-             for pid in [server, *_children(server)]}
+             for pid in [server, *children(server)]}
     assert grown.pop(server) < 0.5, grown
     assert max(grown.values()) > 1.0, grown  # the parse: a worker's
     served.still_serving()
 
-
-def _children(pid: int) -> list[int]:
-    found: list[int] = []
-    for task in Path(f"/proc/{pid}/task").iterdir():
-        with contextlib.suppress(OSError):
-            found += [int(child) for child in (task / "children").read_text().split()]
-    return found
 
 
 def _cpu_seconds(pid: int) -> float:

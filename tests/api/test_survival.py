@@ -19,6 +19,7 @@ from urllib.parse import quote
 import httpx
 import pytest
 
+from bench.campaign.process_tree import children
 from store import Settings, open_store
 from tests.servers import free_port, stop, wait_for
 
@@ -68,15 +69,6 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         stop(process)
 
 
-def _children(pid: int) -> list[int]:
-    found: list[int] = []
-    for task in Path(f"/proc/{pid}/task").iterdir():
-        try:
-            found += [int(child) for child in (task / "children").read_text().split()]
-        except OSError:
-            continue
-    return found
-
 
 def _alive(pid: int) -> bool:
     try:
@@ -109,7 +101,7 @@ def _cpu_growth(server: Server, before: dict[int, float]) -> dict[int, float]:
     gone since (killed, a zombie, its id reused) is left out rather than read as a negative
     growth, and one started since (a replacement) counts from zero."""
     return {child: _cpu_seconds(child) - before.get(child, 0.0)
-            for child in _children(server.pid) if _alive(child)}
+            for child in children(server.pid) if _alive(child)}
 
 
 def _wait_for_workers(server: Server, seconds: float = 60) -> None:
@@ -170,7 +162,7 @@ def _stopped(response: httpx.Response) -> None:
 def test_runaway_sort_is_killed_within_a_second_of_its_deadline(server: Server) -> None:
     _wait_for_workers(server)
     # every worker is ready and idle, so one of these takes the query
-    before = {child: _cpu_seconds(child) for child in _children(server.pid)}
+    before = {child: _cpu_seconds(child) for child in children(server.pid)}
     runaway = Background(server, CARTESIAN_SORT)
     used: dict[int, float] = {}
     peak = 0
@@ -197,7 +189,7 @@ def test_runaway_sort_is_killed_within_a_second_of_its_deadline(server: Server) 
 def test_concat_bomb_stays_within_the_memory_budget(server: Server) -> None:
     _wait_for_workers(server)
     server_before = _rss_bytes(server.pid)
-    workers = _children(server.pid)
+    workers = children(server.pid)
     bomb = Background(server, CONCAT_BOMB)
     peak = 0
     while bomb.is_alive():
@@ -273,7 +265,7 @@ def test_named_query_with_parameters_runs_in_a_worker(server: Server) -> None:
 def test_a_client_that_does_not_read_holds_no_worker_past_the_deadline(
         server: Server) -> None:
     _wait_for_workers(server)
-    before = {child: _cpu_seconds(child) for child in _children(server.pid)}
+    before = {child: _cpu_seconds(child) for child in children(server.pid)}
     query = quote("SELECT * { ?a ?b ?c . ?d ?e ?f } LIMIT 100000")
     with socket.create_connection(("127.0.0.1", int(server.url.rsplit(":", 1)[1]))) as sock:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
@@ -289,7 +281,7 @@ def test_a_client_that_does_not_read_holds_no_worker_past_the_deadline(
 
 
 def _workers_cpu(server: Server) -> float:
-    return sum(_cpu_seconds(child) for child in _children(server.pid))
+    return sum(_cpu_seconds(child) for child in children(server.pid))
 
 
 def test_point_lookups_run_in_the_server_and_joins_in_the_workers(server: Server) -> None:
@@ -373,7 +365,7 @@ def test_the_server_and_its_workers_run_with_short_slices(server: Server) -> Non
     _wait_for_workers(server)
     # the server asked for a short slice: when it wakes, it preempts a worker that runs
     assert _slice_ns(server.pid) == SHORT_SLICE_NS
-    workers = _children(server.pid)
+    workers = children(server.pid)
     assert len(workers) == WORKERS
     for worker in workers:
         # which the workers inherited, and kept when they were given their niceness:
