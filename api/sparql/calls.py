@@ -53,14 +53,14 @@ _INERT = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ01234567
 
 
 # The longest text whose calls are read by a parse. rdflib's grammar (pyparsing) took,
-# on this loaded 2-core machine: 2.2-2.5 ms a KB of VALUES IRIs (a 0.9 MB query 2.7 s,
-# 18 s with six at once), 29-49 ms a KB of ordinary query text (the shipped federated
-# queries, 2.3 KB: 67-81 ms), 300-800 ms a KB of dense expressions (`&&` chains, IN
-# lists: one of 4,000 numbers, 8 KB, 4.6-5.7 s; a query is checked before the breadth
-# guard sees it). 8,192 characters hold every shipped query three times over and cap the
-# usual parse at about 0.3 s (20 ms of VALUES), against 25 s for a 10 MB body before; the
-# densest text is bounded by the parse workers' deadline (api/sparql/call_check.py).
-CHECKED_CHARS = 8192
+# on this loaded 2-core machine: 2.0-2.5 ms a KB of VALUES IRIs (a 0.9 MB query 2-2.7 s,
+# 60 MB), 29-49 ms a KB of ordinary query text (the shipped federated queries, 2.3 KB:
+# 67-81 ms; 148 KB of OPTIONALs 5.6 s), 300-800 ms a KB of dense expressions (`&&`
+# chains, IN lists: one of 4,000 numbers, 8 KB, 4.6-5.7 s). The parse runs in a worker
+# under the query deadline (api/sparql/call_check.py), which bounds the slowest text; the
+# cap only keeps the workers from being sent what no deadline lets through. It was 8,192
+# while the parse ran in the server: a longer text that merely said "download" was refused.
+CHECKED_CHARS = 1024 * 1024
 
 
 class UncheckedCall(ValueError):

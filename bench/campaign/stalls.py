@@ -78,9 +78,9 @@ def category_d(server: Server, quick: bool) -> list[Case]:
     cases = []
     for name, action in heavy.items():
         cases.append(_stall_case(server, name, action))
-    # the SERVICE/LOAD check parses a text of up to 8,192 characters that mentions either
-    # word (api/sparql/calls.py): dense expressions are its slowest input (an IN list of
-    # 4,000 numbers: about 5 s of pyparsing); the light request is a point lookup on /sparql
+    # the SERVICE/LOAD check parses a text that mentions either word (api/sparql/calls.py):
+    # dense expressions are its slowest input (an IN list of 4,000 numbers, 8 KB: about 5 s
+    # of pyparsing); the light request is a point lookup on /sparql
     dense = "ASK { FILTER(1 IN (1" + ",1" * 4078 + ")) } # service"
     lookup = "/sparql?" + urlencode({"query": f"SELECT ?p ?o WHERE {{ <{_some_subject(server)}> "
                                               "?p ?o } LIMIT 50"})
