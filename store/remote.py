@@ -47,6 +47,7 @@ from .base import (
     counts_as_write,
 )
 from .engines import PROFILES, EngineProfile, profile_for_server
+from .lazy_results import RemoteResults
 from .namespaces import STAGING_PREFIX
 from .sparql_text import (
     calls_wrapped,
@@ -155,10 +156,12 @@ class RemoteStore(Store):
             if form in ("SELECT", "ASK"):
                 results = parse_query_results(reader, QueryResultsFormat.JSON)
                 if form == "ASK" and isinstance(results, QuerySolutions):
-                    return _boolean_from_rows(results)
-                return results
-            return (Triple(q.subject, q.predicate, q.object)
-                    for q in parse(reader, RdfFormat.N_TRIPLES))
+                    return _boolean_from_rows(RemoteResults(results))
+                return results if isinstance(results, QueryBoolean) else RemoteResults(results)
+            # the rows and triples parsed as they stream in: a failure past the first is
+            # met reading them (store/lazy_results.py)
+            return RemoteResults(Triple(q.subject, q.predicate, q.object)
+                                 for q in parse(reader, RdfFormat.N_TRIPLES))
         except SyntaxError as error:
             reader.close()
             raise StoreFault(f"remote store sent unreadable results: {error}") from None
@@ -339,7 +342,7 @@ class RemoteStore(Store):
         return response
 
 
-def _boolean_from_rows(rows: QuerySolutions) -> QueryBoolean:
+def _boolean_from_rows(rows: Iterable[Any]) -> QueryBoolean:
     """An ASK answered as a SELECT (Virtuoso: one row binding `__ASK_RETVAL` to 1 when
     true, no row when false), as the boolean the standard format gives."""
     true = any(value is not None and value.value not in ("0", "false")

@@ -202,6 +202,20 @@ def api_on_garbage() -> Iterator[AppClient]:
     yield from app_then_answering(NGINX_PAGE)
 
 
+# one row, then bytes that do not parse: met only while the rows are read
+ROW = ('{"n": {"type": "literal", "value": "3"}, '
+       + ", ".join(f'"{name}": {{"type": "uri", "value": "http://example.org/{name}"}}'
+                   for name in ("g", "item", "s", "p", "o")) + "}")
+BROKEN_ROWS = ('{"head": {"vars": ["n", "g", "item", "s", "p", "o"]}, "results": '
+               f'{{"bindings": [{ROW}, {{"n": nonsense').encode()
+
+
+@pytest.fixture(scope="module")
+def api_on_broken_rows() -> Iterator[AppClient]:
+    """The same, the server that took the port answering one row, then garbage."""
+    yield from app_then_answering(BROKEN_ROWS)
+
+
 @pytest.fixture(scope="module")
 def api_on_no_rows() -> Iterator[AppClient]:
     """The same, the server that took the port answering every query with no row."""
@@ -258,4 +272,25 @@ def test_a_count_answered_with_no_row_is_a_502_in_one_line(
     failures = [record for record in caplog.records if record.name == "uvicorn.error"]
     assert [record.getMessage() for record in failures] == [
         f"GET {path}: 502 {response.json()['detail']}"]
+    assert not any(record.exc_info for record in caplog.records)
+
+
+@pytest.mark.parametrize("path", [
+    "/api/actors", "/id/actor/atelier", "/api/queries/cq04-jobs-by-year", "/health",
+    "/.well-known/void",
+])
+def test_rows_that_stop_parsing_are_a_502_in_one_line(
+        api_on_broken_rows: AppClient, path: str, caplog: pytest.LogCaptureFixture) -> None:
+    """A remote store's answer is parsed as it streams in: past its first row, what does not
+    parse is met while the rows are read (before: a SyntaxError escaping the route, a 500
+    with a traceback, and pyoxigraph's results dropped on the event loop)."""
+    with caplog.at_level(logging.INFO):
+        response = api_on_broken_rows.get(path, headers={"Accept": "application/json"})
+    assert response.status_code == 502, response.text
+    detail = response.json()["detail"]
+    assert detail.startswith("remote store sent unreadable results: Parser error at line 1 "
+                             "between columns"), detail
+    assert "\n" not in detail
+    failures = [record for record in caplog.records if record.name == "uvicorn.error"]
+    assert [record.getMessage() for record in failures] == [f"GET {path}: 502 {detail}"]
     assert not any(record.exc_info for record in caplog.records)

@@ -96,3 +96,11 @@ def test_a_failed_read_frees_the_results_on_their_thread(store: Store) -> None:
     finally:
         sys.unraisablehook = hook
     assert unraisable == []
+
+
+def test_results_without_a_serialiser_say_so(store: Store) -> None:
+    """Routes ask `getattr(results, "serialize", None)`: a remote store's triples have none."""
+    from store.lazy_results import RemoteResults
+
+    assert getattr(RemoteResults(iter([Triple(A, B, C)])), "serialize", None) is None
+    assert getattr(store.query("CONSTRUCT WHERE { ?s ?p ?o }"), "serialize", None) is not None
