@@ -15,6 +15,9 @@ import time
 import traceback
 from typing import Generic, TypeVar
 
+from store import StoreError
+from store.base import first_line
+
 from ..long_lived import set_aside_long_lived
 from ..sparql.execution import forget_frames
 from .store_state import StoreMark, StoreState
@@ -84,12 +87,15 @@ class KeptSnapshot(abc.ABC, Generic[Snapshot]):
     def _build_quietly(self) -> None:
         try:
             self._build()
-        except Exception as error:  # noqa: BLE001 - a background job must not die loudly
+        except StoreError as error:
             # the store failed to answer (or closed): requests go on from the store, and
-            # the next one tries again
-            # the traceback as text, then dropped: its frames hold the store's result
-            # objects, which must be freed on this thread (a log record keeping them, as a
-            # capturing handler does, would free them on another)
+            # the next one tries again; one line, as a request's failure (never a traceback)
+            _log.warning("%s: rebuild failed: %s", self.name, first_line(error))
+            forget_frames(error)
+        except Exception as error:  # noqa: BLE001 - a background job must not die loudly
+            # anything else is a bug: the traceback as text, then dropped: its frames hold
+            # the store's result objects, which must be freed on this thread (a log record
+            # keeping them, as a capturing handler does, would free them on another)
             _log.warning("%s: rebuild failed\n%s", self.name, traceback.format_exc())
             forget_frames(error)
 

@@ -294,3 +294,19 @@ def test_rows_that_stop_parsing_are_a_502_in_one_line(
     failures = [record for record in caplog.records if record.name == "uvicorn.error"]
     assert [record.getMessage() for record in failures] == [f"GET {path}: 502 {detail}"]
     assert not any(record.exc_info for record in caplog.records)
+
+
+def test_a_background_rebuild_that_meets_a_failing_store_logs_one_line(
+        api_on_garbage: AppClient, caplog: pytest.LogCaptureFixture) -> None:
+    """The search index read again in the background (a request found it stale): the store's
+    failure is one log line, as a request's (before: the traceback, as text)."""
+    index = api_on_garbage.app.state.services.search_index
+    with caplog.at_level(logging.INFO):
+        # another mark than the one it was built at: a rebuild starts; waited for
+        index.latest(wait=30, mark=(-1, -1))
+    lines = [record.getMessage() for record in caplog.records
+             if record.name == "api.resources.kept_snapshot"]
+    assert lines, "no rebuild was logged"
+    for line in lines:
+        assert line.startswith(f"{index.name}: rebuild failed: {UNREADABLE}"), line
+        assert "\n" not in line
