@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import multiprocessing
 import os
 import random
 import subprocess
@@ -15,6 +16,7 @@ from typing import Any
 import httpx
 
 from bench.http_client import Client
+from bench.serving import clients_on_uvloop
 
 from .harness import ROOT, Case, Server
 
@@ -50,8 +52,48 @@ class LoadResult:
     timeouts: int = 0
 
 
-async def load(server: Server, iris: list[str], clients: int, seconds: float,
-               pathological_share: float, think: float = 0.0) -> LoadResult:
+# clients per load-generating process: one process holding 64 connections made an answer
+# wait in its event loop behind the others' (counted as the server's time)
+CLIENTS_PER_PROCESS = 16
+
+
+def spread_load(server: Server, iris: list[str], clients: int, seconds: float,
+                pathological_share: float, think: float = 0.0) -> LoadResult:
+    """`load` with its clients spread over processes of CLIENTS_PER_PROCESS, as 64 people
+    on their own machines would be: each process runs its share from the same instant
+    (their monotonic clocks are the system's), and their results are merged."""
+    processes = max(1, -(-clients // CLIENTS_PER_PROCESS))
+    if processes == 1:
+        return asyncio.run(load(server.base, iris, clients, seconds, pathological_share, think))
+    start = time.monotonic() + 3.0  # every process started and its imports done by then
+    shares = [clients // processes + (i < clients % processes) for i in range(processes)]
+    context = multiprocessing.get_context("spawn")  # the campaign's process has threads
+    with context.Pool(processes) as pool:
+        parts = pool.starmap(_load_process, [
+            (server.base, iris, share, seconds, pathological_share, think, start, index)
+            for index, share in enumerate(shares)])
+    merged = LoadResult()
+    for part in parts:
+        merged.light += part.light
+        merged.light_ok_times += part.light_ok_times
+        merged.timeouts += part.timeouts
+        for status, count in part.statuses.items():
+            merged.statuses[status] = merged.statuses.get(status, 0) + count
+    return merged
+
+
+def _load_process(base: str, iris: list[str], clients: int, seconds: float,
+                  pathological_share: float, think: float, start: float,
+                  index: int) -> LoadResult:
+    clients_on_uvloop()
+    time.sleep(max(0.0, start - time.monotonic()))
+    return asyncio.run(load(base, iris, clients, seconds, pathological_share, think,
+                            first_seed=index * 1000))
+
+
+async def load(base: str, iris: list[str], clients: int, seconds: float,
+               pathological_share: float, think: float = 0.0,
+               first_seed: int = 0) -> LoadResult:
     """`clients` that each send a request as soon as the last one is answered, or after a
     pause of `think` seconds on average (exponential: people reading, not a flood).
 
@@ -64,7 +106,7 @@ async def load(server: Server, iris: list[str], clients: int, seconds: float,
 
     async def worker(seed: int) -> None:
         rng = random.Random(seed)
-        client = Client(server.base, {"Accept": "application/sparql-results+json"})
+        client = Client(base, {"Accept": "application/sparql-results+json"})
         if think:
             await asyncio.sleep(rng.expovariate(1 / think))
         while time.monotonic() < deadline:
@@ -92,7 +134,7 @@ async def load(server: Server, iris: list[str], clients: int, seconds: float,
                 await asyncio.sleep(rng.expovariate(1 / think))
         client.close()
 
-    await asyncio.gather(*(worker(i) for i in range(clients)))
+    await asyncio.gather(*(worker(first_seed + i) for i in range(clients)))
     return result
 
 
@@ -144,7 +186,7 @@ def category_g(server: Server, quick: bool) -> list[Case]:
     the same outside load, and it prints the load averages (`os.getloadavg`) it ran at.
 
     Light answers are timed twice, each against its own reference: by the load's clients
-    themselves (one process holding 64 connections: an answer may wait in that process's
+    themselves (in processes of CLIENTS_PER_PROCESS: an answer may wait in its process's
     event loop behind other clients' answers, and the wait counts as the server's), and
     by a probe in a process of its own, one light query every PROBE_INTERVAL on its own
     connection, in every phase (idle, light-only, mixed). Both must stay under 2x."""
@@ -161,13 +203,13 @@ def _mixed_run(server: Server, iris: list[str], idle_seconds: float, clients: in
                seconds: float, think: float) -> list[Case]:
     loads = [os.getloadavg()[0]]
     probe_idle = Probe(server, iris, idle_seconds).latencies()
-    idle = asyncio.run(load(server, iris, 1, idle_seconds, 0.0))
-    light_only, probe_light_only = probed(server, iris, seconds / 3, lambda: asyncio.run(
-        load(server, iris, clients, seconds / 3, 0.0, think)))
+    idle = spread_load(server, iris, 1, idle_seconds, 0.0)
+    light_only, probe_light_only = probed(server, iris, seconds / 3, lambda: spread_load(
+        server, iris, clients, seconds / 3, 0.0, think))
     loads.append(os.getloadavg()[0])
     started = time.monotonic()
-    mixed, probe_mixed = probed(server, iris, seconds, lambda: asyncio.run(
-        load(server, iris, clients, seconds, 0.05, think)))
+    mixed, probe_mixed = probed(server, iris, seconds, lambda: spread_load(
+        server, iris, clients, seconds, 0.05, think))
     ended = time.monotonic()
     loads.append(os.getloadavg()[0])
     crashed = server.ensure()

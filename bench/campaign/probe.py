@@ -1,8 +1,8 @@
 """The latency probe of category g: light queries at a fixed low rate, from a process of
 its own.
 
-The load's 64 clients share one Python process and its event loop: a light answer that
-arrives while that loop is busy with other clients' answers waits there, and the wait
+The load's 64 clients share four Python processes and their event loops: a light answer
+that arrives while its loop is busy with other clients' answers waits there, and the wait
 counts as the server's. The probe sends one light query every `interval` seconds on its
 own connection (a fixed schedule: a late answer delays the next send, never adds sends),
 so what it measures is the server's answer under the load, not the load generator's
