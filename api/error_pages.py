@@ -165,15 +165,15 @@ def _accept(scope: Scope) -> str | None:
 
 
 def install_error_answers(app: FastAPI) -> None:
-    """The answers to a parameter of the wrong form (422) and to a store's failure (the one
-    table), each one line, a page for a browser: the API's, and the workspace's (its own
-    application, api/workspace)."""
+    """The answers to an HTTP error (404...), a parameter of the wrong form (422) and a
+    store's failure (the one table), each one line, a page for a browser: the API's, and
+    the workspace's (its own application, api/workspace)."""
+    app.add_exception_handler(HTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _invalid_request)
     app.add_exception_handler(StoreError, _store_failed)
 
 
 def install_error_pages(app: FastAPI) -> None:
-    app.add_exception_handler(HTTPException, _http_error)
     install_error_answers(app)
     _with_one_line_validation_errors(app)
     app.add_middleware(PlainErrorsAsPages)

@@ -14,7 +14,7 @@ from .web import CsrfFailed, Forbidden, NotSignedIn, bad_input, csrf_failed, for
 def workspace_app(main: FastAPI) -> FastAPI:
     app = FastAPI(openapi_url=None, docs_url=None, redoc_url=None)
     app.state.main = main
-    install_error_answers(app)  # the API's 422 and store failures, one line each
+    install_error_answers(app)  # the API's 404s, 422s and store failures, one line each
     app.add_exception_handler(CsrfFailed, csrf_failed)
     app.add_exception_handler(NotSignedIn, not_signed_in)
     app.add_exception_handler(Forbidden, forbidden)

@@ -1,8 +1,8 @@
 """The workspace answers a client's error and a store's failure as the API does (its
-handlers, api/error_pages.py): a parameter of the wrong form or missing is a 422 in one
-line, a store's failure the answer of the one table (a remote store sending garbage: 502),
-with one log line and never a traceback; a page for a browser, `{"detail": ...}` for a
-program."""
+handlers, api/error_pages.py): an unknown page is a 404, a parameter of the wrong form or
+missing a 422 in one line, a store's failure the answer of the one table (a remote store
+sending garbage: 502), with one log line and never a traceback; a page for a browser,
+`{"detail": ...}` for a program."""
 
 from __future__ import annotations
 
@@ -32,6 +32,16 @@ def test_a_form_without_a_field_is_a_422_in_one_line(workspace: Workspace) -> No
     assert browser.status_code == 422
     assert browser.headers["content-type"].startswith("text/html")
     assert "source: Field required" in browser.text
+
+
+def test_an_unknown_page_is_a_404_page_for_a_browser(workspace: Workspace) -> None:
+    """As the API answers (before: FastAPI's JSON to a browser too)."""
+    page = workspace.app.get("/workspace/nothing-here", headers=BROWSER)
+    assert page.status_code == 404
+    assert page.headers["content-type"].startswith("text/html")
+    assert "404" in page.text
+    program = workspace.app.get("/workspace/nothing-here", headers=JSON)
+    assert program.status_code == 404 and program.json() == {"detail": "Not Found"}
 
 
 @pytest.fixture
