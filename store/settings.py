@@ -67,10 +67,10 @@ class Settings(BaseSettings):
     query_isolation: bool = Field(
         True,
         description="On-disk stores: run the queries a client controls (/sparql, "
-        "/api/queries, dumps) in worker processes that are killed at the query timeout or "
-        "over the memory budget, so that no query outlives its deadline or crashes the "
-        "server (see the README, store layer). The in-memory store always runs queries "
-        "in the server process.",
+        "/api/queries, dumps, the curated lists and search) in worker processes that "
+        "are killed at the query timeout or over the memory budget, so that no query "
+        "outlives its deadline or crashes the server (see the README, store layer). The "
+        "in-memory store always runs queries in the server process.",
     )
     query_workers: int = Field(
         0, ge=0, description="Query worker processes (0: two per CPU core, at most 16)."

@@ -60,10 +60,12 @@ class OrderedItems:
 
 def ordered_items(lists: OrderedItems, reader: Reader, query: NamedQuery,
                   bindings: Mapping[str, Term]) -> list[Item]:
-    """The `?item`s `query` selects for this reader, in order (kept in `lists`, see above)."""
+    """The `?item`s `query` selects for this reader, in order (kept in `lists`, see above).
+    Read in a query worker, under the query deadline and memory budget: a filter can make
+    the list's query run for minutes (README, "Queries that stop")."""
     key = list_key(query.text, bindings, reader.graphs)
-    return lists.get(key, reader.mark,
-                     lambda: [row["item"] for row in reader.run(query, bindings)])
+    return lists.get(key, reader.mark, lambda: [
+        row["item"] for row in reader.run(query, bindings, isolated=True)])
 
 
 async def ordered_items_service(request: Request) -> OrderedItems:

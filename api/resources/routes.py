@@ -103,17 +103,18 @@ def describe_all(reader: Reader, labels: Labels, describe: NamedQuery,
                  items: Sequence[NamedNode | BlankNode]) -> list[Triple]:
     """What `describe` gives for each item, in one query (`?_item` takes every IRI of the
     page from a trailing VALUES block; a blank node, which VALUES cannot name, is described
-    on its own), and the labels of the resources they point to (from the label index)."""
+    on its own), run in a query worker as the list's own query, and the labels of the
+    resources they point to (from the label index)."""
     iris = [item for item in items if isinstance(item, NamedNode)]
     triples: list[Triple] = []
     if iris:
         values = " ".join(str(iri) for iri in iris)  # N-Triples form, escaped by pyoxigraph
         page_query = dataclasses.replace(
             describe, text=f"{describe.text}\nVALUES ?_item {{ {values} }}")
-        triples.extend(reader.run(page_query, {}))
+        triples.extend(reader.run(page_query, {}, isolated=True))
     for item in items:
         if not isinstance(item, NamedNode):
-            triples.extend(reader.run(describe, {"_item": item}))
+            triples.extend(reader.run(describe, {"_item": item}, isolated=True))
     # the items' own labels are among their statements
     named = {triple.object for triple in triples if isinstance(triple.object, NamedNode)}
     named.difference_update(items)

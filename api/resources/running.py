@@ -41,11 +41,12 @@ class Reader:
         """Results of `query` over the graphs this reader may see (its FROM / FROM NAMED
         graphs among them, as on /sparql); 400 for a bad query.
 
-        Runs in a worker thread: it may touch the store. `isolated`: the client chose the
-        parameters, so the cost: on a store with query workers the query runs in one of
-        them, stopped at the query timeout (503). The curated routes' fixed queries run in
-        this process (faster for their many small queries; nothing in them grows with what
-        a client sends)."""
+        Runs in a worker thread: it may touch the store. `isolated`: the client's
+        parameters may make it costly (a named query; a curated list or the search, whose
+        filters can make the list's query run for minutes): on a store with query workers
+        the query runs in one of them, stopped at the query timeout (503) or over the
+        memory budget. The entity pages and labels run in this process (point reads by
+        IRI, faster without the process hop)."""
         default_graph, named_graphs = dataset_of(query, self.view.graphs, self.graphs)
         return self.run_over(query, bindings, default_graph, named_graphs, isolated=isolated)
 

@@ -74,7 +74,7 @@ def _confirmed(reader: Reader, chosen: list[Item], bindings: dict[str, Any]) -> 
         return chosen
     query = _cut_to(bindings)
     query = dataclasses.replace(query, text=with_items(query.text, iris))
-    kept = {row["item"] for row in reader.run(query, bindings)}
+    kept = {row["item"] for row in reader.run(query, bindings, isolated=True)}
     return [item for item in chosen if item in kept or not isinstance(item, NamedNode)]
 
 

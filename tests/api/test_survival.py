@@ -18,12 +18,13 @@ from urllib.parse import quote
 
 import httpx
 import pytest
+from pyoxigraph import Literal, NamedNode, Triple
 
 from bench.campaign.process_tree import children
-from store import Settings, open_store
+from store import Settings, Store, open_store
 from tests.servers import free_port, stop, wait_for
 
-from .conftest import load_test_data
+from .conftest import IRIS, load_test_data
 
 TIMEOUT = 2.0
 WORKERS = 4
@@ -51,6 +52,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     location = tmp_path_factory.mktemp("survival") / "store"
     with open_store(Settings(store=str(location))) as store:
         load_test_data(store)  # 8,400 triples: a cartesian product of two patterns is 71 M rows
+        _add_hub(store)
     port = free_port()
     env = {**os.environ, "TSR_QUERY_TIMEOUT": str(TIMEOUT), "TSR_QUERY_WORKERS": str(WORKERS),
            "TSR_QUERY_MEMORY_BYTES": str(BUDGET), "TSR_QUERY_QUEUE": str(QUEUE),
@@ -68,6 +70,34 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         _HTTP.close()
         stop(process)
 
+
+
+# A fictional funder taking part in 300 projects, and 300 actors each in a project of its
+# own: the actors list filtered on partnership with the funder (`?partner=`) tests, for
+# each actor, the funder's projects against the actor's; in the server's process it took
+# 5.7 s on these 1,800 triples alone (1,000 of each: 280 s)
+HUB_KEY = "fictional-hub-funder"
+HUB_ACTORS = 300
+
+
+def _add_hub(store: Store) -> None:
+    tsr = "https://w3id.org/tsr-observatory/ontology#"
+    kind, name, actor, project = (NamedNode(f"{tsr}{local}")
+                                  for local in ("Actor", "name", "actor", "project"))
+    a = NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+    hub = IRIS.entity("actor", HUB_KEY)
+    triples = [Triple(hub, a, kind), Triple(hub, name, Literal("Fictional hub funder"))]
+    for number in range(HUB_ACTORS):
+        member = IRIS.entity("actor", f"fictional-member-{number}")
+        own, theirs = (IRIS.entity("participation", f"fictional-{side}-{number}")
+                       for side in ("own", "hub"))
+        triples += [Triple(member, a, kind),
+                    Triple(member, name, Literal(f"Fictional member {number}")),
+                    Triple(own, actor, member),
+                    Triple(own, project, IRIS.entity("project", f"fictional-own-{number}")),
+                    Triple(theirs, actor, hub),
+                    Triple(theirs, project, IRIS.entity("project", f"fictional-hub-{number}"))]
+    store.add(triples, NamedNode(f"{IRIS.base}graph/fictional-hub"))
 
 
 def _alive(pid: int) -> bool:
@@ -280,6 +310,39 @@ def test_a_client_that_does_not_read_holds_no_worker_past_the_deadline(
     assert _light_answers_quickly(server) < 1.0
 
 
+@pytest.mark.slow
+def test_curated_list_past_its_deadline_is_stopped_in_its_worker(server: Server) -> None:
+    """The curated routes' queries run in the query workers too (issue 14): a list whose
+    query runs past the deadline answers 503 with Retry-After, its worker killed."""
+    _wait_for_workers(server)
+    before = {child: _cpu_seconds(child) for child in children(server.pid)}
+    answers: list[httpx.Response] = []
+    request = threading.Thread(target=lambda: answers.append(_HTTP.get(
+        f"{server.url}/api/actors", params={"partner": HUB_KEY}, timeout=60,
+        headers={"Accept": "application/ld+json"})))
+    started = time.monotonic()
+    request.start()
+    used: dict[int, float] = {}
+    while request.is_alive():  # watched while it runs: its worker goes at the deadline
+        for child, cpu in before.items():
+            if _alive(child):
+                used[child] = max(used.get(child, 0.0), _cpu_seconds(child) - cpu)
+        time.sleep(0.02)
+    seconds = time.monotonic() - started
+    _stopped(answers[0])
+    assert answers[0].headers["retry-after"]
+    assert answers[0].json()["detail"].startswith("query api-actors: "), answers[0].text
+    assert seconds < TIMEOUT + 1.0
+    worker = max(used, key=used.__getitem__)
+    assert used[worker] > 0.1, f"no query worker ran the list's query: {used}"
+    time.sleep(1.0)
+    assert not _alive(worker), "the worker still runs a second after the list was stopped"
+    # the other lists, the search and the entity pages answer meanwhile
+    assert _HTTP.get(f"{server.url}/api/actors", params={"region": "84"},
+                     timeout=10).status_code == 200
+    assert _HTTP.get(f"{server.url}/api/actors/{HUB_KEY}", timeout=10).status_code == 200
+
+
 def _workers_cpu(server: Server) -> float:
     return sum(_cpu_seconds(child) for child in children(server.pid))
 
@@ -302,6 +365,21 @@ def test_point_lookups_run_in_the_server_and_joins_in_the_workers(server: Server
 
     assert workers_cpu_over(f"SELECT ?p ?o WHERE {{ <{subject}> ?p ?o }}") < 0.02
     assert workers_cpu_over(f"SELECT ?p ?o WHERE {{ <{subject}> ?p ?o . ?s ?p ?o }}") > 0.02
+
+
+def test_curated_lists_and_search_run_their_queries_in_the_workers(server: Server) -> None:
+    """A page of a list (its ordered items, kept while the store is unchanged, and the
+    description of its items) and a page of the search run their queries in the workers."""
+    _wait_for_workers(server)
+    for path, params in (("/api/actors", {"per_page": "50"}),
+                         ("/api/projects", {}), ("/api/search", {"q": "fictional"})):
+        before = _workers_cpu(server)
+        for _ in range(30):
+            response = _HTTP.get(f"{server.url}{path}", params=params, timeout=30,
+                                 headers={"Accept": "application/ld+json"})
+            assert response.status_code == 200, response.text
+            assert response.json()["total"] > 0
+        assert _workers_cpu(server) - before > 0.02, path
 
 
 def _server_threads_cpu(server: Server) -> float:
