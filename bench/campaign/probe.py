@@ -8,6 +8,11 @@ own connection (a fixed schedule: a late answer delays the next send, never adds
 so what it measures is the server's answer under the load, not the load generator's
 queue. It prints the latencies (seconds) as JSON.
 
+It stands for a client on another machine, so it asks for the short time slices the
+server has (store/scheduling.py): on these two shared cores its own wake-up, when an
+answer arrives, would otherwise wait behind the load generator's processes and the
+runaways' workers, and that wait counted as the server's (README, hostile campaign g).
+
     python -m bench.campaign.probe BASE SECONDS INTERVAL IRI [IRI ...]
 """
 
@@ -21,6 +26,7 @@ import time
 
 from bench.http_client import Client
 from bench.serving import clients_on_uvloop
+from store.scheduling import serve_with_short_slices
 
 LIGHT = "SELECT ?p ?o WHERE {{ <{iri}> ?p ?o }} LIMIT 50"  # the load's light query
 
@@ -52,6 +58,7 @@ def main() -> None:
     base, seconds, interval, iris = (sys.argv[1], float(sys.argv[2]), float(sys.argv[3]),
                                      sys.argv[4:])
     clients_on_uvloop()
+    serve_with_short_slices()
     print(json.dumps(asyncio.run(probe(base, seconds, interval, iris))))
 
 
