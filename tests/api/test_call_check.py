@@ -20,6 +20,9 @@ FEDERATED = (ROOT / "queries" / "federated-wikidata-coordinates.rq").read_text(e
 DENSE = "ASK { FILTER(1 IN (1" + ",1" * 4078 + ")) } # service"
 BUDGET = 2 * 1024**3
 
+# real worker processes (the parse pool): out of the edit-test loop, `pytest -m "not slow"`
+pytestmark = pytest.mark.slow
+
 
 def _checked(text: str, update: bool = False, timeout: float = 30) -> NetworkCalls:
     return checked_calls(text, update, client="test", timeout=timeout, memory_bytes=BUDGET)
