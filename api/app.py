@@ -42,7 +42,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
         # queries clients control run in worker processes (on-disk stores)
         isolate(app.state.store, settings)
         app.state.services = build_services(app.state.store, settings)
-        set_aside_long_lived()
+        set_aside_long_lived(replacing=False)  # nothing of this app was frozen before
         # every entity document names resources whose labels it shows: read them all now,
         # in the background while the server is idle (built under load, the index competed
         # with requests for the interpreter for seconds, and they asked for labels meanwhile)

@@ -105,8 +105,10 @@ class KeptSnapshot(abc.ABC, Generic[Snapshot]):
         mark = self._state.mark()
         snapshot = self._read()
         with self._lock:
+            replacing = self._snapshot is not None
             self._snapshot, self._built_at = snapshot, mark
             self.builds += 1
             self.built = time.monotonic()
-        set_aside_long_lived()  # the new snapshot lives until the store changes
+        # the new snapshot lives until the store changes; the one it replaces goes
+        set_aside_long_lived(replacing=replacing)
         return snapshot

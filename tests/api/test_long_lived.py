@@ -6,6 +6,7 @@ import gc
 import logging
 import sys
 import threading
+import weakref
 
 import pyoxigraph
 import pytest
@@ -65,3 +66,30 @@ def test_other_unraisable_errors_still_reach_the_previous_hook() -> None:
         sys.unraisablehook = original
         gc.unfreeze()
     assert seen == ["fictional finaliser failure"]
+
+
+def _frozen_cycle_then_dropped() -> weakref.ref[_Cycle]:
+    """A garbage cycle that was alive, and frozen, when the last snapshot was set aside."""
+    gc.collect()
+    cycle = _Cycle("fictional snapshot")
+    gc.freeze()
+    return weakref.ref(cycle)
+
+
+def test_a_first_build_leaves_what_was_frozen_before_alone() -> None:
+    gone = _frozen_cycle_then_dropped()
+    try:
+        set_aside_long_lived(replacing=False)
+        assert gone() is not None  # frozen objects were not walked
+    finally:
+        gc.unfreeze()
+
+
+def test_a_replacement_frees_the_frozen_garbage_of_the_one_before() -> None:
+    gone = _frozen_cycle_then_dropped()
+    try:
+        set_aside_long_lived(replacing=True)
+        assert gone() is None
+        assert gc.get_freeze_count() > 0  # what is alive is frozen again
+    finally:
+        gc.unfreeze()
