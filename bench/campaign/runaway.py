@@ -13,7 +13,9 @@ from .process_tree import biggest_rss, cpu_by_process, runnable_threads, tree
 def runaway_queries(quick: bool) -> dict[str, tuple[str, int]]:
     """name -> (query, how many sent at once)."""
     values = " ".join(str(i) for i in range(20_000))
-    concat = "".join(f" BIND(CONCAT(?x{i}, ?x{i}) AS ?x{i + 1})" for i in range(26))
+    def doubled(times: int) -> str:  # a value of 2 * 2**times characters, from a few bytes
+        return "SELECT ?x{n} {{ BIND(\"ab\" AS ?x0){binds} }}".format(n=times, binds="".join(
+            f" BIND(CONCAT(?x{i}, ?x{i}) AS ?x{i + 1})" for i in range(times)))
     cases = {
         "cartesian ORDER BY": ("SELECT * { ?a ?b ?c . ?d ?e ?f } ORDER BY ?c ?f LIMIT 1", 1),
         "cartesian COUNT": ("SELECT (COUNT(*) AS ?n) { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }", 1),
@@ -27,7 +29,10 @@ def runaway_queries(quick: bool) -> dict[str, tuple[str, int]]:
             'FILTER(REGEX(CONCAT(STR(?c), STR(?f), STR(?c), STR(?f)), "(.*a){12}x")) }', 1),
         "large VALUES x VALUES": (
             f"SELECT (COUNT(*) AS ?n) {{ VALUES ?x {{ {values} }} VALUES ?y {{ {values} }} }}", 1),
-        "26 nested BIND(CONCAT)": (f'SELECT ?x26 {{ BIND("ab" AS ?x0){concat} }}', 1),
+        # 128 MiB: within the budget, and on a quiet machine within the deadline too
+        "26 nested BIND(CONCAT)": (doubled(26), 1),
+        # 2 GiB: past the budget whatever the machine
+        "30 nested BIND(CONCAT)": (doubled(30), 1),
     }
     if quick:
         for name in ("cartesian COUNT", "large VALUES x VALUES"):
@@ -39,9 +44,12 @@ def watch_runaway(server: Server, query: str, copies: int) -> dict[str, Any]:
     """Send `copies` at once; follow the tree's CPU and memory until 3 s past the deadline
     (longer if it keeps working, up to 30 s, then the harness restarts the server)."""
     statuses: list[int | str] = []
+    seconds: list[float] = []
 
     def send() -> None:
-        statuses.append(post_sparql(server, query, timeout=120)[0])
+        status, took = post_sparql(server, query, timeout=120)
+        statuses.append(status)
+        seconds.append(took)
 
     started = time.monotonic()
     threads = [threading.Thread(target=send) for _ in range(copies)]
@@ -84,6 +92,7 @@ def watch_runaway(server: Server, query: str, copies: int) -> dict[str, Any]:
     for thread in threads:
         thread.join(timeout=120)
     figures["statuses"] = sorted({str(s) for s in statuses})
+    figures["slowest_answer_s"] = round(max(seconds, default=0.0), 2)
     figures["crashed"] = crashed
     return figures
 
@@ -114,8 +123,12 @@ def category_b(server: Server, quick: bool, budget: int) -> list[Case]:
         problems = []
         if figures["crashed"]:
             problems.append("the server died")
-        if figures["statuses"] != ["503"]:
-            problems.append(f"answers {figures['statuses']}, not 503")
+        # a query the worker finishes within the deadline and the budget is no runaway:
+        # its whole answer is a 200 (the deadline covers the answer's last byte)
+        answered = figures["statuses"] == ["200"] and figures["slowest_answer_s"] <= QUERY_TIMEOUT
+        if figures["statuses"] != ["503"] and not answered:
+            problems.append(f"answers {figures['statuses']} after {figures['slowest_answer_s']} "
+                            "s, neither 503 nor a whole answer within the deadline")
         cores = figures["cpu_cores_1_to_2_s_after_deadline"]
         busy = figures["busy_share_1_to_2_s_after_deadline"]
         # CPU used is the measure; "runnable" counts only when the cores are contended (a
@@ -133,7 +146,8 @@ def category_b(server: Server, quick: bool, budget: int) -> list[Case]:
             problems.append(f"{figures['peak_rss_mb']} MB, over the budget")
         if not answered_light:
             problems.append("/sparql silent afterwards")
-        cases.append(Case("b", name, not problems, "; ".join(problems) or
-                          f"503, CPU {figures['cpu_cores_1_to_2_s_after_deadline']} cores "
-                          f"after the deadline, {figures['peak_rss_mb']} MB", figures))
+        outcome = (f"200 in {figures['slowest_answer_s']} s" if answered else "503") + (
+            f", CPU {figures['cpu_cores_1_to_2_s_after_deadline']} cores after the deadline, "
+            f"{figures['peak_rss_mb']} MB")
+        cases.append(Case("b", name, not problems, "; ".join(problems) or outcome, figures))
     return cases
