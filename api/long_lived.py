@@ -32,9 +32,8 @@ def set_aside_long_lived(*, replacing: bool = True) -> None:
     replaced by this one): what was frozen is then collected too, so that it is freed
     rather than kept forever, a full collection of everything the process holds. Without
     it (start-up, a snapshot's first build) only what was made since the last freeze is
-    collected: a fraction of the cost (the edit-test loop, which starts an app and builds
-    its snapshots hundreds of times in one process, spent half its time in full
-    collections).
+    collected: a fraction of the cost in a process that holds much else (a test session
+    starts apps and builds their snapshots hundreds of times).
 
     Call it at start-up and when a kept snapshot is built, not per request. Store results
     that the collection cannot free on this thread are counted in one log line rather than

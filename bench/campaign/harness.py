@@ -142,6 +142,13 @@ class Case:
 LAST_ANSWER: dict[str, str] = {"text": ""}  # the start of the last answer's body
 
 
+def doubled_concat(times: int) -> str:
+    """A query of a few hundred bytes whose one value is "ab" doubled `times` times (2 *
+    2**times characters): memory and an answer's size from almost nothing."""
+    binds = "".join(f" BIND(CONCAT(?x{i}, ?x{i}) AS ?x{i + 1})" for i in range(times))
+    return f'SELECT ?x{times} {{ BIND("ab" AS ?x0){binds} }}'
+
+
 def post_sparql(server: Server, text: str, *, update: bool = False, token: str | None = None,
                 timeout: float = 60) -> tuple[int | str, float]:
     """Status (or the error's name) and seconds of a POST form to /sparql."""

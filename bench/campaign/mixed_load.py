@@ -18,7 +18,7 @@ import httpx
 from bench.http_client import Client
 from bench.serving import clients_on_uvloop
 
-from .harness import ROOT, Case, Server
+from .harness import ROOT, Case, Server, doubled_concat
 
 
 def actor_iris(server: Server) -> list[str]:
@@ -38,8 +38,7 @@ PATHOLOGICAL = [
     "SELECT (COUNT(*) AS ?n) { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }",
     "SELECT * { ?a ?b ?c . ?d ?e ?f } ORDER BY ?c ?f LIMIT 1",
     "ASK { FILTER(" + "(" * 2_000 + "1" + ")" * 2_000 + ") }",
-    'SELECT ?x20 { BIND("ab" AS ?x0)' + "".join(
-        f" BIND(CONCAT(?x{i}, ?x{i}) AS ?x{i + 1})" for i in range(20)) + " }",
+    doubled_concat(20),
     "SELECT (COUNT(*) AS ?n) { ?a (!<urn:x>)*/(!<urn:y>)* ?b }",
 ]
 

@@ -6,16 +6,13 @@ import threading
 import time
 from typing import Any
 
-from .harness import QUERY_TIMEOUT, SAFETY_RSS, Case, Server, post_sparql
+from .harness import QUERY_TIMEOUT, SAFETY_RSS, Case, Server, doubled_concat, post_sparql
 from .process_tree import biggest_rss, cpu_by_process, runnable_threads, tree
 
 
 def runaway_queries(quick: bool) -> dict[str, tuple[str, int]]:
     """name -> (query, how many sent at once)."""
     values = " ".join(str(i) for i in range(20_000))
-    def doubled(times: int) -> str:  # a value of 2 * 2**times characters, from a few bytes
-        return "SELECT ?x{n} {{ BIND(\"ab\" AS ?x0){binds} }}".format(n=times, binds="".join(
-            f" BIND(CONCAT(?x{i}, ?x{i}) AS ?x{i + 1})" for i in range(times)))
     cases = {
         "cartesian ORDER BY": ("SELECT * { ?a ?b ?c . ?d ?e ?f } ORDER BY ?c ?f LIMIT 1", 1),
         "cartesian COUNT": ("SELECT (COUNT(*) AS ?n) { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }", 1),
@@ -30,9 +27,9 @@ def runaway_queries(quick: bool) -> dict[str, tuple[str, int]]:
         "large VALUES x VALUES": (
             f"SELECT (COUNT(*) AS ?n) {{ VALUES ?x {{ {values} }} VALUES ?y {{ {values} }} }}", 1),
         # 128 MiB: within the budget, and on a quiet machine within the deadline too
-        "26 nested BIND(CONCAT)": (doubled(26), 1),
+        "26 nested BIND(CONCAT)": (doubled_concat(26), 1),
         # 2 GiB: past the budget whatever the machine
-        "30 nested BIND(CONCAT)": (doubled(30), 1),
+        "30 nested BIND(CONCAT)": (doubled_concat(30), 1),
     }
     if quick:
         for name in ("cartesian COUNT", "large VALUES x VALUES"):
