@@ -51,6 +51,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
         try:
             yield
         finally:
+            app.state.services.entity_responses.close()
             app.state.store.close()
 
     # /docs and /redoc with their scripts and styles served from the package, not a CDN

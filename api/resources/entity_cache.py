@@ -14,14 +14,15 @@ bytes give equal tags across restarts and different ones never share a tag. A re
 
 from __future__ import annotations
 
+import asyncio
+import contextvars
 import hashlib
 import os
 from collections.abc import Callable, Hashable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Annotated, Any, NamedTuple
 
-import anyio
-import anyio.to_thread
 from fastapi import Depends, Request, Response
 
 from .marked_lru import MarkedLRU
@@ -49,14 +50,20 @@ class KeptResponse(NamedTuple):
 
 class EntityResponses:
     """Entity responses kept for one store mark, at most `budget` bytes (marked_lru.py; 0:
-    none kept), and the threads that build them (`kept_or_built`)."""
+    none kept), and the threads that build them (`kept_or_built`; started as needed,
+    stopped by `close`)."""
 
     def __init__(self, budget: int, threads: int | None = None) -> None:
         self.keeps = budget > 0
         self._kept: MarkedLRU[tuple[Any, ...]] = MarkedLRU(budget, lambda kept: _cost(kept[0]))
-        self.threads = anyio.CapacityLimiter(
-            threads or ENTITY_THREADS_PER_CPU * (os.cpu_count() or 2))
+        self.threads = ThreadPoolExecutor(
+            threads or ENTITY_THREADS_PER_CPU * (os.cpu_count() or 2),
+            thread_name_prefix="tsr-entity")
         self.hits = self.misses = 0  # tests and the benchmark read them
+
+    def close(self) -> None:
+        """Let the builds under way finish (they read the store), refuse new ones."""
+        self.threads.shutdown(wait=True, cancel_futures=True)
 
     def get(self, key: Hashable, mark: StoreMark) -> KeptResponse | None:
         kept = self._kept.get(key, mark)
@@ -123,9 +130,16 @@ async def kept_or_built(get: EntityGet, key: tuple[Hashable, ...],
     63-68 ms (side by side). A slow list or named query in the shared pool cannot delay
     them either. The reader is resolved in that thread too: it reads the store's mark
     before the data, and on a remote store the mark is a query.
+
+    The hand-off is asyncio's executor, not `anyio.to_thread` (which the plain routes use):
+    anyio's passes through the event loop again before and after the thread runs (its
+    limiter and cancellation checkpoints) and wakes its thread through a `queue.Queue`; with
+    nothing kept that cost a tenth of the server's CPU per entity GET (bench/HISTORY.md).
+    A request abandoned meanwhile leaves its build to finish in its thread.
     """
-    return await anyio.to_thread.run_sync(_kept_or_built, get, key, build,
-                                          limiter=get.responses.threads)
+    context = contextvars.copy_context()  # as anyio gives it: the request's context vars
+    return await asyncio.get_running_loop().run_in_executor(
+        get.responses.threads, context.run, _kept_or_built, get, key, build)
 
 
 def _kept_or_built(get: EntityGet, key: tuple[Hashable, ...],

@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import contextvars
 import gc
+import threading
 from collections.abc import Hashable
 
 import anyio
@@ -14,9 +16,16 @@ import anyio.to_thread
 import pytest
 from fastapi import Response
 
-from api.resources.entity_cache import EntityResponses, KeptResponse
+from api.resources.entity_cache import EntityGet, EntityResponses, KeptResponse, kept_or_built
 from store.namespaces import TSR
-from tests.api.conftest import READER, SECRET_GRAPH, WRITER, AppClient, serving_on
+from tests.api.conftest import (
+    READER,
+    SECRET_GRAPH,
+    WRITER,
+    AppClient,
+    api_settings,
+    serving_on,
+)
 
 ATELIER = "/api/actors/siren-810079194"
 ATELIER_ID = "/id/actor/siren-810079194"
@@ -204,6 +213,52 @@ def test_entity_gets_have_threads_of_their_own(fresh_api: AppClient) -> None:
     finally:
         asyncio.run_coroutine_threadsafe(give_them_back(shared, holders), loop).result()
     assert waiting_list.result(timeout=20).status_code == 200
+
+
+def test_entity_threads_stop_with_the_app() -> None:
+    """The threads that built entity GETs end when the app stops (an app per test server
+    would leave them behind otherwise), and a build after that is refused."""
+    before = set(threading.enumerate())
+    api = AppClient(api_settings(entity_cache_bytes=0))
+    try:
+        assert api.get(ATELIER).status_code == 200
+        builders = [thread for thread in set(threading.enumerate()) - before
+                    if thread.name.startswith("tsr-entity")]
+        assert builders and all(thread.is_alive() for thread in builders)
+        responses = api.app.state.services.entity_responses
+    finally:
+        api.close()
+    assert not any(thread.is_alive() for thread in builders)
+    with pytest.raises(RuntimeError, match="shutdown"):
+        responses.threads.submit(print)
+
+
+REQUESTER: contextvars.ContextVar[str] = contextvars.ContextVar("requester", default="")
+
+
+def test_a_build_sees_the_requests_context_variables() -> None:
+    """The build runs in its thread with the context of the request that asked for it, as
+    work handed to a thread by anyio does (a variable set for the request reaches it)."""
+    responses = EntityResponses(0, threads=1)
+
+    class Asker:
+        def resolve(self) -> str:
+            return "reader"
+
+    def build(who: object) -> Response:
+        return Response(f"{who} for {REQUESTER.get()}".encode(), media_type="text/plain")
+
+    async def one_request() -> Response:
+        REQUESTER.set("request 1")
+        get = EntityGet(responses, Asker(), "http://testserver/", None)  # type: ignore[arg-type]
+        return await kept_or_built(get, ("key",), build)
+
+    try:
+        response = asyncio.run(one_request())
+    finally:
+        responses.close()
+    assert response.body == b"reader for request 1"
+    assert response.headers["etag"].startswith('"')
 
 
 pytestmark = pytest.mark.on_engines  # the app on every engine (tests/api/conftest.py)
