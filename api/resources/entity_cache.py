@@ -33,6 +33,7 @@ from .store_state import StoreMark, graphs_key
 # against the budget so that many small documents cannot exceed it
 _ENTRY_OVERHEAD = 400
 ENTITY_THREADS_PER_CPU = 2
+ENTITY_THREAD_NAME = "tsr-entity"  # the prefix of their threads' names
 # headers a 304 repeats (RFC 9110, 15.4.5)
 _KEPT_ON_304 = ("etag", "vary", "content-language", "cache-control")
 
@@ -58,7 +59,7 @@ class EntityResponses:
         self._kept: MarkedLRU[tuple[Any, ...]] = MarkedLRU(budget, lambda kept: _cost(kept[0]))
         self.threads = ThreadPoolExecutor(
             threads or ENTITY_THREADS_PER_CPU * (os.cpu_count() or 2),
-            thread_name_prefix="tsr-entity")
+            thread_name_prefix=ENTITY_THREAD_NAME)
         self.hits = self.misses = 0  # tests and the benchmark read them
 
     def close(self) -> None:

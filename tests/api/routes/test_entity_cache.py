@@ -16,7 +16,13 @@ import anyio.to_thread
 import pytest
 from fastapi import Response
 
-from api.resources.entity_cache import EntityGet, EntityResponses, KeptResponse, kept_or_built
+from api.resources.entity_cache import (
+    ENTITY_THREAD_NAME,
+    EntityGet,
+    EntityResponses,
+    KeptResponse,
+    kept_or_built,
+)
 from store.namespaces import TSR
 from tests.api.conftest import (
     READER,
@@ -223,7 +229,7 @@ def test_entity_threads_stop_with_the_app() -> None:
     try:
         assert api.get(ATELIER).status_code == 200
         builders = [thread for thread in set(threading.enumerate()) - before
-                    if thread.name.startswith("tsr-entity")]
+                    if thread.name.startswith(ENTITY_THREAD_NAME)]
         assert builders and all(thread.is_alive() for thread in builders)
         responses = api.app.state.services.entity_responses
     finally:
