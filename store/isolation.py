@@ -68,7 +68,7 @@ from .base import (
     UnwritableAnswer,
 )
 from .checkpoints import Checkpointable, Checkpoints
-from .scheduling import run_below_server
+from .scheduling import SERVER_CORE, ServerCore, run_below_server
 from .worker_channel import Channel
 
 _START_SECONDS = 60.0  # a worker that is not ready by then is reported broken
@@ -221,7 +221,7 @@ class QueryPool:
 
     def __init__(self, store: Checkpointable | None, *, workers: int, memory_bytes: int,
                  queue: int, per_client: int, light_workers: int = 0,
-                 preload: str | None = None) -> None:
+                 preload: str | None = None, server_core: ServerCore = SERVER_CORE) -> None:
         if store is not None and store.location == "memory":
             raise StoreError("query isolation needs an on-disk store")
         self._store = store
@@ -246,6 +246,9 @@ class QueryPool:
         self._closed = False
         with contextlib.suppress(StoreError):  # else made at the first query
             self._checkpoints.fresh(None)
+        # the ordinary workers keep off the server's core while it answers requests itself
+        self._server_core = server_core
+        server_core.watch(self._ordinary_pids)
         self._spawns: queues.SimpleQueue[bool] = queues.SimpleQueue()
         threading.Thread(target=self._spawner, name="tsr-query-worker-start",
                          daemon=True).start()
@@ -256,6 +259,10 @@ class QueryPool:
         """Queries that may be in the pool at once: running (an ordinary worker may be left
         over from a demotion) and waiting in either lane's queue."""
         return self.size + 1 + 2 * self.queue_limit
+
+    def answering(self) -> None:
+        """The server answers a request itself (store/scheduling.py: ServerCore)."""
+        self._server_core.answering()
 
     # -- running a job ---------------------------------------------------------------------
     def run(self, function: str, args: tuple[Any, ...], write: Callable[[bytes], object], *,
@@ -346,6 +353,7 @@ class QueryPool:
             was_light, worker.light = worker.light, False
         if was_light:
             run_below_server(worker.process.pid, GENERAL_NICE)
+            self._server_core.place(worker.process.pid)
             self._top_up()
 
     def _over_budget(self) -> str:
@@ -490,6 +498,11 @@ class QueryPool:
         """Workers of a lane, alive or on their way (call with the lock held)."""
         return sum(1 for worker in self._alive if worker.light == light) + self._coming[light]
 
+    def _ordinary_pids(self) -> list[int]:
+        """The processes of the ordinary workers (not of the light lane)."""
+        with self._condition:
+            return [worker.process.pid for worker in self._alive if not worker.light]
+
     def _top_up(self) -> None:
         """Start the workers each lane lacks (in the background: they join the free ones
         once ready)."""
@@ -535,6 +548,8 @@ class QueryPool:
             return
         theirs.close()
         run_below_server(process.pid, LIGHT_NICE if light else GENERAL_NICE)
+        if not light:
+            self._server_core.place(process.pid)
         with self._condition:
             self._starting.add(process)
         threading.Thread(target=self._welcome, args=(process, ours, light), daemon=True,
@@ -626,6 +641,7 @@ class QueryPool:
             self._alive.clear()
             self._free = {True: [], False: []}
             self._condition.notify_all()
+        self._server_core.forget(self._ordinary_pids)
         self._spawns.put(False)  # the spawner sees `_closed` and ends
         for process in starting:  # their _welcome waits for them
             with contextlib.suppress(OSError):

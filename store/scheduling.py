@@ -33,6 +33,9 @@ import os
 import platform
 import struct
 import sys
+import threading
+import time
+from collections.abc import Callable, Iterable
 
 # short enough that the event loop preempts a worker as soon as it wakes; the kernel's
 # floor is 0.1 ms
@@ -80,3 +83,96 @@ def run_below_server(pid: int, nice: int) -> None:
     with contextlib.suppress(OSError):  # a worker that just died: nothing to lower
         if not _set_attributes(pid, niceness, SHORT_SLICE_NS):
             os.setpriority(os.PRIO_PROCESS, pid, niceness)
+
+
+
+# seconds the server's core stays kept after the last request the server answered itself
+SERVER_CORE_HOLD = 1.0
+_KEEP_TURN = 0.25  # seconds between two looks of `ServerCore` at its processes
+
+
+class ServerCore:
+    """Keeps one core for the server while it answers requests itself.
+
+    The server answers point lookups on its event loop (api/routes/sparql.py). With
+    runaway queries in the workers on both cores, niceness and short slices give the
+    server its share and a core as soon as it wakes, yet its light answers were still
+    x2.1-2.8 slower than on an idle server (bench/hostile.py g); neither its share of the
+    CPU, the interpreter lock, the load generator nor memory pressure explained it
+    (bench/HISTORY.md), sharing the cores themselves with the runaways did. So while the
+    server answers requests itself (`answering`, at most `hold` seconds ago), the workers
+    run on every core but the first. Always kept off that core, heavy queries that are not
+    runaways lose half their CPU (the analytical mix of bench/api.py fell from 0.90x to
+    0.41x `oxigraph serve`'s rate), so the rest of the time they have every core the
+    server has. With one core there is nothing to keep. (The event loop's thread kept on
+    the first core alone as well did no better in an alternating pair of runs.)
+
+    Pools `watch` it with a function listing the processes to move (their workers of
+    heavy or unknown queries) and `place` each such process as it starts.
+    """
+
+    def __init__(self, hold: float = SERVER_CORE_HOLD) -> None:
+        self._hold = hold
+        cores = sorted(os.sched_getaffinity(0))
+        self._every = set(cores)
+        self._back = set(cores[1:])  # the workers' while the first is kept
+        self._until = 0.0
+        self.kept = False
+        self._watched: list[Callable[[], Iterable[int]]] = []
+        self._lock = threading.Lock()
+        self._change = threading.Condition(self._lock)
+        self._thread: threading.Thread | None = None
+
+    def watch(self, processes: Callable[[], Iterable[int]]) -> None:
+        """Move the processes `processes()` lists (called without this object's lock)."""
+        with self._lock:
+            self._watched.append(processes)
+            if self._thread is None and self._back:
+                self._thread = threading.Thread(target=self._keep, name="tsr-server-core",
+                                                daemon=True)
+                self._thread.start()
+
+    def forget(self, processes: Callable[[], Iterable[int]]) -> None:
+        with self._lock:
+            self._watched.remove(processes)
+
+    def answering(self) -> None:
+        """The server answers a request itself: keep its core for `hold` seconds from now.
+        Called for every such request: a clock read and a flag while the core is kept."""
+        self._until = time.monotonic() + self._hold
+        if not self.kept and self._back:
+            with self._change:
+                self.kept = True
+                self._change.notify()
+
+    def place(self, pid: int) -> None:
+        """Give a process that starts the cores it may run on now."""
+        with self._lock:
+            _set_cores(pid, self._back if self.kept else self._every)
+
+    def _keep(self) -> None:
+        while True:
+            with self._change:
+                while not self.kept:
+                    self._change.wait()
+                left = self._until - time.monotonic()
+                kept = self.kept = left > 0
+                watched = list(self._watched)
+            # outside the lock, which `answering` takes on the event loop: the pools list
+            # their processes under their own locks. Again at every turn while the core is
+            # kept: a process started or placed meanwhile is moved too
+            for processes in watched:
+                for pid in processes():
+                    _set_cores(pid, self._back if kept else self._every)
+            if kept:
+                with self._change:
+                    self._change.wait(min(left, _KEEP_TURN))
+
+
+def _set_cores(pid: int, cores: set[int]) -> None:
+    with contextlib.suppress(OSError):  # a process that just ended: nothing to move
+        os.sched_setaffinity(pid, cores)
+
+
+# the server's: every pool of query workers in this process keeps off the same core
+SERVER_CORE = ServerCore()

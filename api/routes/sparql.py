@@ -264,6 +264,9 @@ def _answer_on_loop(request: Request, text: str, scan: Scan | None, facts: Sparq
         return None
     dataset = request_dataset(facts, operation.default_graph_uris, operation.named_graph_uris,
                               view.graphs, whole_store=whole_store)
+    pool = query_pool(store)
+    if pool is not None:  # the workers' runaways keep off a core while lookups come here
+        pool.answering()
     body = io.BytesIO()
     result = store.query(text, default_graph=dataset.default_graph,
                          named_graphs=dataset.named_graphs)

@@ -460,3 +460,45 @@ def test_the_server_and_its_workers_run_with_short_slices(server: Server) -> Non
         assert _slice_ns(worker) == SHORT_SLICE_NS
         assert os.getpriority(os.PRIO_PROCESS, worker) - os.getpriority(
             os.PRIO_PROCESS, server.pid) in (5, 10)
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(len(os.sched_getaffinity(0)) < 2, reason="one core: none to keep free")
+def test_runaways_keep_off_the_servers_core_while_it_answers_lookups(server: Server) -> None:
+    """While the server answers lookups on its event loop, the workers of heavy and unknown
+    queries run on every core but the first (store/scheduling.py: ServerCore); the rest of
+    the time, and for queries the workers answer, on every core."""
+    every = os.sched_getaffinity(0)
+    back = every - {min(every)}
+    _wait_for_workers(server)
+
+    def cores() -> dict[int, list[set[int]]]:
+        """The cores of the workers, by their niceness above the server's (5: light lane)."""
+        lanes: dict[int, list[set[int]]] = {5: [], 10: []}
+        for worker in children(server.pid):
+            nice = os.getpriority(os.PRIO_PROCESS, worker) - os.getpriority(
+                os.PRIO_PROCESS, server.pid)
+            lanes[nice].append(os.sched_getaffinity(worker))
+        return lanes
+
+    def until(expected: dict[int, list[set[int]]], seconds: float) -> None:
+        deadline = time.monotonic() + seconds
+        while (found := cores()) != expected:
+            assert time.monotonic() < deadline, found
+            time.sleep(0.05)
+
+    light, ordinary = len(cores()[5]), len(cores()[10])
+    assert light == 1 and ordinary == WORKERS - 1
+    # the lookups of earlier tests are past
+    until({5: [every], 10: [every] * ordinary}, 5)
+    # queries the workers answer leave them every core
+    for _ in range(5):
+        assert _query(server, LIGHT).status_code == 200
+    time.sleep(0.5)
+    assert cores() == {5: [every], 10: [every] * ordinary}
+    # a lookup on the event loop: the ordinary workers leave the first core for a second
+    lookup = f"SELECT ?p ?o WHERE {{ <{IRIS.entity('actor', HUB_KEY).value}> ?p ?o }} LIMIT 50"
+    for _ in range(3):  # the first lists the reader's graphs, in a thread
+        assert _query(server, lookup).status_code == 200
+    until({5: [every], 10: [back] * ordinary}, 1)
+    until({5: [every], 10: [every] * ordinary}, 3)

@@ -3,8 +3,9 @@ allocation failure takes only the worker, checkpoints follow the store's writes.
 
 from __future__ import annotations
 
+import os
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -21,6 +22,7 @@ from store.isolation import (
     QueryTimeout,
     QueryTooDeep,
 )
+from store.scheduling import SERVER_CORE, ServerCore
 from store.served_checkpoint import open_served_checkpoint
 
 GRAPH = NamedNode("http://example.org/graph")
@@ -39,14 +41,16 @@ def _triples(count: int) -> list[Triple]:
 @contextmanager
 def _pooled_store(tmp_path: Path, *, triples: int = 3000, workers: int = 2,
                   memory_bytes: int = 1024**3, queue: int = 2, per_client: int = 1,
-                  light_workers: int = 0) -> Iterator[EmbeddedStore]:
+                  light_workers: int = 0, server_core: ServerCore = SERVER_CORE
+                  ) -> Iterator[EmbeddedStore]:
     """An on-disk store of `triples` triples whose queries with a timeout run in a pool of
     query workers (the rest: QueryPool's options), its workers ready; closed after."""
     opened = EmbeddedStore(str(tmp_path / "store"))
     try:
         opened.add(_triples(triples), GRAPH)
         opened.pool = QueryPool(opened, workers=workers, memory_bytes=memory_bytes, queue=queue,
-                                per_client=per_client, light_workers=light_workers)
+                                per_client=per_client, light_workers=light_workers,
+                                server_core=server_core)
         _wait_ready(opened.pool)
         yield opened
     finally:
@@ -237,6 +241,64 @@ def test_a_light_shape_that_runs_long_leaves_the_lane(tmp_path: Path) -> None:
         assert not pool._shapes.light(shape)
         _wait_ready(pool)
         assert _lanes(pool) == [False, True]
+
+
+def _cores_of(pool: QueryPool) -> dict[bool, list[set[int]]]:
+    """The cores each worker may run on, by lane (light?)."""
+    with pool._condition:
+        workers = list(pool._alive)
+    cores: dict[bool, list[set[int]]] = {True: [], False: []}
+    for worker in workers:
+        cores[worker.light].append(os.sched_getaffinity(worker.process.pid))
+    return cores
+
+
+def _until(condition: Callable[[], bool], seconds: float, what: str) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, what
+        time.sleep(0.02)
+
+
+@pytest.mark.skipif(len(os.sched_getaffinity(0)) < 2, reason="one core: none to keep free")
+def test_ordinary_workers_keep_off_the_servers_core_while_it_answers(tmp_path: Path) -> None:
+    every = os.sched_getaffinity(0)
+    back = every - {min(every)}
+    server_core = ServerCore(hold=0.5)
+    with _pooled_store(tmp_path, workers=3, queue=4, light_workers=1,
+                       server_core=server_core) as opened:
+        pool = opened.pool
+        assert pool is not None
+        # queries in the workers alone (the analytical mix): every core for every worker
+        opened.query(CARTESIAN_COUNT.replace(" . ?g ?h ?i", ""), timeout=10)
+        assert _cores_of(pool) == {True: [every], False: [every, every]}
+        # the server answers a request itself: the ordinary workers leave it a core, the
+        # light lane's worker keeps them all
+        pool.answering()
+        _until(lambda: _cores_of(pool) == {True: [every], False: [back, back]}, 2,
+               "the ordinary workers did not leave the server's core")
+        # a worker started meanwhile (a runaway's, killed at its deadline) leaves it too
+        import threading
+        lookups_done = threading.Event()
+
+        def lookups() -> None:
+            while not lookups_done.wait(0.1):
+                pool.answering()
+
+        answering = threading.Thread(target=lookups)
+        answering.start()
+        try:
+            errors: list[BaseException] = []
+            _heavy(pool, "someone", errors, 0.5)
+            assert [type(error).__name__ for error in errors] == ["QueryTimeout"]
+            _wait_ready(pool)
+            assert _cores_of(pool) == {True: [every], False: [back, back]}
+        finally:
+            lookups_done.set()
+            answering.join()
+        # the server answered nothing for half a second: every core again
+        _until(lambda: _cores_of(pool) == {True: [every], False: [every, every]}, 3,
+               "the ordinary workers did not get the server's core back")
 
 
 # Real processes (servers, the CLI, a browser) or stores loaded for the module: out of the
