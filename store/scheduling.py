@@ -85,7 +85,6 @@ def run_below_server(pid: int, nice: int) -> None:
             os.setpriority(os.PRIO_PROCESS, pid, niceness)
 
 
-
 # seconds the server's core stays kept after the last request the server answered itself
 SERVER_CORE_HOLD = 1.0
 _KEEP_TURN = 0.25  # seconds between two looks of `ServerCore` at its processes
@@ -113,7 +112,8 @@ class ServerCore:
 
     def __init__(self, hold: float = SERVER_CORE_HOLD) -> None:
         self._hold = hold
-        cores = sorted(os.sched_getaffinity(0))
+        # (a system without CPU affinity calls: one core as far as this is concerned)
+        cores = sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else []
         self._every = set(cores)
         self._back = set(cores[1:])  # the workers' while the first is kept
         self._until = 0.0
