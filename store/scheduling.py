@@ -117,15 +117,14 @@ class ServerCore:
         self._every = set(cores)
         self._back = set(cores[1:])  # the workers' while the first is kept
         self._until = 0.0
-        self.kept = False
+        self._kept = False
         self._watched: list[Callable[[], Iterable[int]]] = []
-        self._lock = threading.Lock()
-        self._change = threading.Condition(self._lock)
+        self._change = threading.Condition()  # guards the state above
         self._thread: threading.Thread | None = None
 
     def watch(self, processes: Callable[[], Iterable[int]]) -> None:
         """Move the processes `processes()` lists (called without this object's lock)."""
-        with self._lock:
+        with self._change:
             self._watched.append(processes)
             if self._thread is None and self._back:
                 self._thread = threading.Thread(target=self._keep, name="tsr-server-core",
@@ -133,30 +132,30 @@ class ServerCore:
                 self._thread.start()
 
     def forget(self, processes: Callable[[], Iterable[int]]) -> None:
-        with self._lock:
+        with self._change:
             self._watched.remove(processes)
 
     def answering(self) -> None:
         """The server answers a request itself: keep its core for `hold` seconds from now.
         Called for every such request: a clock read and a flag while the core is kept."""
         self._until = time.monotonic() + self._hold
-        if not self.kept and self._back:
+        if not self._kept and self._back:
             with self._change:
-                self.kept = True
+                self._kept = True
                 self._change.notify()
 
     def place(self, pid: int) -> None:
         """Give a process that starts the cores it may run on now."""
-        with self._lock:
-            _set_cores(pid, self._back if self.kept else self._every)
+        with self._change:
+            _set_cores(pid, self._back if self._kept else self._every)
 
     def _keep(self) -> None:
         while True:
             with self._change:
-                while not self.kept:
+                while not self._kept:
                     self._change.wait()
                 left = self._until - time.monotonic()
-                kept = self.kept = left > 0
+                kept = self._kept = left > 0
                 watched = list(self._watched)
             # outside the lock, which `answering` takes on the event loop: the pools list
             # their processes under their own locks. Again at every turn while the core is

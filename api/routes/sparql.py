@@ -15,6 +15,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import RedirectResponse, Response
 
 from store.base import QueryStopped, StoreFault
+from store.isolation import QueryPool
 from store.single_scan import Scan, scan_of
 from store.sparql_breadth import BreadthError, check_breadth
 from store.sparql_nesting import NestingError, check_nesting
@@ -206,7 +207,7 @@ async def _run_query(request: Request, operation: Operation) -> Response:
     deadline = time.monotonic() + settings.query_timeout
     client = client_key(request)
     try:
-        whole = _answer_on_loop(request, text, scan, facts, operation, media)
+        whole = _answer_on_loop(request, text, scan, facts, operation, media, pool)
     except QUERY_FAILURES as error:
         raise _failed(request, error, "query") from None
     if whole is not None:
@@ -243,7 +244,8 @@ async def _run_query(request: Request, operation: Operation) -> Response:
 
 
 def _answer_on_loop(request: Request, text: str, scan: Scan | None, facts: SparqlFacts,
-                    operation: Operation, media: MediaType) -> bytes | None:
+                    operation: Operation, media: MediaType, pool: QueryPool | None
+                    ) -> bytes | None:
     """The whole answer of a small single scan, computed here on the event loop, or None
     when the query must take a thread (and perhaps a worker process).
 
@@ -264,7 +266,6 @@ def _answer_on_loop(request: Request, text: str, scan: Scan | None, facts: Sparq
         return None
     dataset = request_dataset(facts, operation.default_graph_uris, operation.named_graph_uris,
                               view.graphs, whole_store=whole_store)
-    pool = query_pool(store)
     if pool is not None:  # the workers' runaways keep off a core while lookups come here
         pool.answering()
     body = io.BytesIO()
